@@ -1,0 +1,96 @@
+# goha: cluster membership, vote quorum, master election and a replicated config
+# store, shipped as libgoha.so behind the confd_ha_*, votequorum_* and cmm_* C APIs.
+#
+# `make` prints this help. Every target is safe to run from a clean clone.
+
+SHELL      := /bin/bash
+GO         ?= go
+BUILD      := build
+BIN        := $(BUILD)/bin
+LIB        := $(BUILD)/lib
+GOFLAGS    ?=
+FUZZTIME   ?= 3s
+export CGO_ENABLED := 1
+
+GO_SOURCES := $(shell find core capi -name '*.go' 2>/dev/null) go.mod go.sum
+HEADERS    := $(shell find include -name '*.h' 2>/dev/null)
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show this help
+	@echo "goha make targets:"
+	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: build
+build: $(BIN)/gohad $(BIN)/gohactl lib ## Build gohad, gohactl and libgoha.so into build/
+
+$(BIN)/gohad: $(GO_SOURCES)
+	@mkdir -p $(BIN)
+	@if [ -d core/cmd/gohad ]; then $(GO) build $(GOFLAGS) -o $@ ./core/cmd/gohad; else echo "core/cmd/gohad does not exist yet"; fi
+
+$(BIN)/gohactl: $(GO_SOURCES)
+	@mkdir -p $(BIN)
+	@if [ -d core/cmd/gohactl ]; then $(GO) build $(GOFLAGS) -o $@ ./core/cmd/gohactl; else echo "core/cmd/gohactl does not exist yet"; fi
+
+.PHONY: lib
+lib: $(LIB)/libgoha.so ## Build build/lib/libgoha.so (SONAME libgoha.so.1)
+
+$(LIB)/libgoha.so: $(GO_SOURCES) $(HEADERS) $(wildcard capi/*.map)
+	@mkdir -p $(LIB)
+	@if ls capi/*.go >/dev/null 2>&1; then \
+		$(GO) build $(GOFLAGS) -buildmode=c-shared \
+			-ldflags "-extldflags '-Wl,-soname,libgoha.so.1 -Wl,--version-script=$(CURDIR)/capi/libgoha.map'" \
+			-o $@ ./capi && rm -f $(LIB)/libgoha.h && ln -sf libgoha.so $(LIB)/libgoha.so.1; \
+	else echo "capi/ does not exist yet"; fi
+
+.PHONY: test
+test: test-go test-fuzz test-c test-python ## Run every test: Go, short fuzz runs, C, Python
+	@echo "make test: all suites passed"
+
+.PHONY: test-go
+test-go: ## Run the Go unit, transcript, simulation and integration tests
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+.PHONY: test-fuzz
+test-fuzz: ## Run every Go fuzz target for FUZZTIME (default 3s) each
+	@set -e; for pkg in $$($(GO) list ./core/...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
+				{ echo "fuzz target $$f in $$pkg failed"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+		done; \
+	done
+
+.PHONY: test-c
+test-c: build ## Run the C tests in ctests/ against build/lib/libgoha.so and real gohad nodes
+	@if [ -x ctests/run.sh ]; then ctests/run.sh; else echo "ctests/run.sh does not exist yet: no C tests"; fi
+
+.PHONY: test-python
+test-python: build ## Run the pytest suite in python/tests against the built library
+	@if [ -d python/tests ]; then PYTHONPATH=python python3 -m pytest -q python/tests; \
+	else echo "python/tests does not exist yet: no Python tests"; fi
+
+.PHONY: demo
+demo: build ## Run a 3-node cluster on loopback, kill its master, watch failover and rejoin
+	@if [ -x examples/demo.sh ]; then examples/demo.sh; else echo "examples/demo.sh does not exist yet"; exit 1; fi
+
+.PHONY: bench
+bench: build ## Print the benchmarks (Go benchmarks, then every examples/bench/*.sh)
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./core/... 2>&1 | grep -vE '^(ok|PASS|\?)' || true
+	@for b in examples/bench/*.sh; do [ -x "$$b" ] || continue; echo "== $$b"; "$$b" || exit 1; done
+
+.PHONY: conformance
+conformance: build ## Compare votequorum against Debian's real corosync (installs it)
+	@if [ -x ctests/conformance/run.sh ]; then ctests/conformance/run.sh; else echo "conformance suite does not exist yet"; exit 1; fi
+
+.PHONY: verify
+verify: ## gofmt, go vet and go mod tidy check
+	@test -z "$$(gofmt -l core capi)" || { gofmt -l core capi; echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+.PHONY: clean
+clean: ## Remove build/
+	rm -rf $(BUILD)

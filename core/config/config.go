@@ -1,0 +1,156 @@
+package config
+
+import (
+	"time"
+
+	"github.com/goha/goha/core/quorum"
+)
+
+// Defaults applied by Parse to keys that are absent.
+const (
+	DefaultHeartbeat             = 300 * time.Millisecond
+	DefaultFailureTimeout        = 900 * time.Millisecond
+	DefaultLastManStandingWindow = 10 * time.Second // corosync's DEFAULT_LMS_WIN
+	DefaultAutoTieBreakerNode    = "lowest"
+	DefaultTickTimeout           = 2 * time.Second
+	DefaultReplication           = ReplicationSync
+	DefaultVotes                 = 1
+	DefaultEligible              = true
+)
+
+// Replication modes of the [ha] table.
+const (
+	ReplicationSync  = "sync"
+	ReplicationAsync = "async"
+)
+
+// Config is a parsed, defaulted cluster configuration file.
+type Config struct {
+	ClusterName string
+	DomainID    uint32
+	AuthKey     string
+	Timing      Timing
+	Quorum      Quorum
+	HA          HA
+	Nodes       []Node
+}
+
+// Timing is the [timing] table.
+type Timing struct {
+	Heartbeat      time.Duration
+	FailureTimeout time.Duration
+}
+
+// Quorum is the [quorum] table.
+type Quorum struct {
+	// ExpectedVotes 0 means the sum of the nodes' votes.
+	ExpectedVotes uint32
+	TwoNode       bool
+	WaitForAll    bool
+	// WaitForAllSet is true when wait_for_all was written in the file
+	// (two_node switches wait_for_all on unless it was set explicitly).
+	WaitForAllSet         bool
+	LastManStanding       bool
+	LastManStandingWindow time.Duration
+	AutoTieBreaker        bool
+	// AutoTieBreakerNode is "lowest", "highest" or node ids separated by
+	// spaces, as in corosync.
+	AutoTieBreakerNode string
+	AllowDownscale     bool
+}
+
+// HA is the [ha] table.
+type HA struct {
+	// Token is the shared HA secret; it defaults to the cluster authkey.
+	Token       string
+	TickTimeout time.Duration
+	// Replication is ReplicationSync or ReplicationAsync.
+	Replication string
+}
+
+// Node is one [[node]] entry.
+type Node struct {
+	ID       uint32
+	Name     string
+	Addr     string // membership endpoint, UDP host:port
+	HAAddr   string // HA listener, TCP host:port
+	IPC      string // control endpoint, "unix:/path" or "host:port"
+	Votes    uint32
+	Eligible bool
+}
+
+// Load reads, parses and validates the file at path.
+func Load(path string) (*Config, error) {
+	return load(path)
+}
+
+// Parse decodes a TOML document, applies the defaults and validates the
+// result. Errors name the offending key and value.
+func Parse(data []byte) (*Config, error) {
+	return parse(data)
+}
+
+// Validate checks every rule of the configuration contract (see the package
+// doc) and returns all violations joined into one error, or nil.
+func (c *Config) Validate() error {
+	return c.validate()
+}
+
+// NodeByName returns the node with that name.
+func (c *Config) NodeByName(name string) (*Node, bool) {
+	for i := range c.Nodes {
+		if c.Nodes[i].Name == name {
+			return &c.Nodes[i], true
+		}
+	}
+	return nil, false
+}
+
+// NodeByID returns the node with that id.
+func (c *Config) NodeByID(id uint32) (*Node, bool) {
+	for i := range c.Nodes {
+		if c.Nodes[i].ID == id {
+			return &c.Nodes[i], true
+		}
+	}
+	return nil, false
+}
+
+// TotalVotes is the sum of the configured node votes.
+func (c *Config) TotalVotes() uint32 {
+	var t uint32
+	for _, n := range c.Nodes {
+		t += n.Votes
+	}
+	return t
+}
+
+// ATB returns the auto tie-breaker mode and node list in core/quorum's form:
+// ATBNone when auto_tie_breaker is off.
+func (q Quorum) ATB() (quorum.ATBMode, []uint32, error) {
+	if !q.AutoTieBreaker {
+		return quorum.ATBNone, nil, nil
+	}
+	return ParseATBNode(q.AutoTieBreakerNode)
+}
+
+// QuorumSettings returns the [quorum] table and the node votes in the form
+// quorum.Setup takes.
+func (c *Config) QuorumSettings() (quorum.Settings, []quorum.ConfigNode) {
+	mode, list, _ := c.Quorum.ATB()
+	s := quorum.Settings{
+		ExpectedVotes:   c.Quorum.ExpectedVotes,
+		TwoNode:         c.Quorum.TwoNode,
+		WaitForAll:      c.Quorum.WaitForAll,
+		WaitForAllSet:   c.Quorum.WaitForAllSet,
+		LastManStanding: c.Quorum.LastManStanding,
+		AutoTieBreaker:  mode,
+		ATBNodes:        list,
+		AllowDownscale:  c.Quorum.AllowDownscale,
+	}
+	nodes := make([]quorum.ConfigNode, len(c.Nodes))
+	for i, n := range c.Nodes {
+		nodes[i] = quorum.ConfigNode{ID: n.ID, Votes: n.Votes}
+	}
+	return s, nodes
+}

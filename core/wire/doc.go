@@ -1,0 +1,51 @@
+// Package wire defines every byte that goha puts on a socket: the
+// authenticated datagrams that gohad nodes exchange for membership, and the
+// framed control protocol between gohad and its local clients (libgoha,
+// gohactl, the Python package).
+//
+// # Peer datagrams
+//
+// One UDP datagram carries one membership message:
+//
+//	"gh" | version (1 byte) | msgpack Envelope | HMAC-SHA256 (32 bytes)
+//
+// The Envelope (an msgpack array) holds the domain id, the sender's node id,
+// its incarnation, a per-incarnation sequence number and the payload (the
+// msgpack encoding of a membership message, opaque to this package). The MAC
+// covers every byte before it and is keyed with PeerKey(authkey, cluster), so
+// that two clusters sharing an authkey still cannot talk to each other. The
+// MAC is checked, in constant time, before anything is parsed, so a node
+// without the key cannot make a receiver run the msgpack decoder at all.
+// ReplayWindow rejects duplicates and old datagrams per (sender, incarnation)
+// with a 64-entry sliding bitmap, as IPsec does.
+//
+// # Control streams
+//
+// A control connection (unix socket or loopback TCP) carries frames:
+//
+//	length (4 bytes, big endian) | msgpack Msg
+//
+// ReadFrame checks the length against a hard limit before it allocates, so
+// a peer that announces a 4 GiB frame costs nothing. The first frame in each
+// direction is a Hello carrying ProtocolVersion; the server refuses other
+// versions with CodeVersion and closes. After that the client sends Requests
+// (Msg.ID chosen by the client, Msg.Op names the operation, Msg.Body holds
+// the operation's argument struct) and the server answers each with a Reply
+// carrying the same ID, a Code and the result in Body. Replies may arrive in
+// any order relative to Events; Events carry a per-connection sequence number
+// that starts at 1 and grows by exactly one, so a client knows it missed
+// nothing. The server never drops an event silently: a client whose backlog
+// overflows is disconnected instead.
+//
+// New operations and event kinds are added as new Op strings and body
+// structs; unknown ops are answered with CodeUnknownOp, which keeps older
+// daemons and newer clients interoperable within one ProtocolVersion.
+//
+// # Decoding untrusted msgpack
+//
+// msgpack/v5 pre-allocates slices of the length a message claims. Every
+// decoder in this package therefore first runs CheckMsgpack, which walks the
+// encoding and rejects any array, map, string or binary whose claimed length
+// exceeds the bytes that remain, and any nesting deeper than MaxDepth.
+// Decoding a frame of n bytes thus allocates O(n).
+package wire

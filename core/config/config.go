@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"time"
 
 	"github.com/goha/goha/core/quorum"
@@ -116,13 +117,14 @@ func (c *Config) NodeByID(id uint32) (*Node, bool) {
 	return nil, false
 }
 
-// TotalVotes is the sum of the configured node votes.
+// TotalVotes is the sum of the configured node votes (saturating at the
+// uint32 maximum, which Validate rejects long before).
 func (c *Config) TotalVotes() uint32 {
-	var t uint32
+	var t uint64
 	for _, n := range c.Nodes {
-		t += n.Votes
+		t += uint64(n.Votes)
 	}
-	return t
+	return uint32(min(t, math.MaxUint32))
 }
 
 // ATB returns the auto tie-breaker mode and node list in core/quorum's form:

@@ -1,13 +1,115 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/goha/goha/core/quorum"
 )
+
+// Errors returned by Load, Parse and Validate.
+var (
+	// ErrSyntax wraps a file that is not valid TOML or has a value of the
+	// wrong type for its key.
+	ErrSyntax = errors.New("config: syntax error")
+	// ErrInvalid is wrapped by every *ValidationError.
+	ErrInvalid = errors.New("config: invalid configuration")
+)
+
+// ValidationError lists every problem found, each naming the key and value
+// ("node[2].votes: 0: must be at least 1"). It unwraps to ErrInvalid.
+type ValidationError struct {
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return "invalid configuration: " + strings.Join(e.Problems, "; ")
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// problems accumulates validation messages.
+type problems []string
+
+func (p *problems) add(key string, value any, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if value == nil {
+		*p = append(*p, key+": "+msg)
+		return
+	}
+	*p = append(*p, fmt.Sprintf("%s: %s: %s", key, show(value), msg))
+}
+
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: p}
+}
+
+// show formats a value for a message: strings quoted, durations as written.
+func show(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strconv.Quote(x)
+	case time.Duration:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// The raw* types mirror the file. Pointers tell "absent" (take the default)
+// from "written" (validate it); integers are int64 so that negative and
+// oversized values get a message naming the key rather than a decode error.
+type rawConfig struct {
+	ClusterName *string   `toml:"cluster_name"`
+	DomainID    *int64    `toml:"domain_id"`
+	AuthKey     *string   `toml:"authkey"`
+	Timing      rawTiming `toml:"timing"`
+	Quorum      rawQuorum `toml:"quorum"`
+	HA          rawHA     `toml:"ha"`
+	Nodes       []rawNode `toml:"node"`
+}
+
+type rawTiming struct {
+	Heartbeat      *string `toml:"heartbeat"`
+	FailureTimeout *string `toml:"failure_timeout"`
+}
+
+type rawQuorum struct {
+	ExpectedVotes         *int64  `toml:"expected_votes"`
+	TwoNode               *bool   `toml:"two_node"`
+	WaitForAll            *bool   `toml:"wait_for_all"`
+	LastManStanding       *bool   `toml:"last_man_standing"`
+	LastManStandingWindow *string `toml:"last_man_standing_window"`
+	AutoTieBreaker        *bool   `toml:"auto_tie_breaker"`
+	AutoTieBreakerNode    *string `toml:"auto_tie_breaker_node"`
+	AllowDownscale        *bool   `toml:"allow_downscale"`
+}
+
+type rawHA struct {
+	Token       *string `toml:"token"`
+	TickTimeout *string `toml:"tick_timeout"`
+	Replication *string `toml:"replication"`
+}
+
+type rawNode struct {
+	ID       *int64  `toml:"id"`
+	Name     *string `toml:"name"`
+	Addr     *string `toml:"addr"`
+	HAAddr   *string `toml:"ha_addr"`
+	IPC      *string `toml:"ipc"`
+	Votes    *int64  `toml:"votes"`
+	Eligible *bool   `toml:"eligible"`
+}
 
 func load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
@@ -22,25 +124,165 @@ func load(path string) (*Config, error) {
 }
 
 func parse(data []byte) (*Config, error) {
-	return nil, fmt.Errorf("config: not implemented")
+	var raw rawConfig
+	md, err := toml.Decode(string(data), &raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrSyntax, oneLine(err))
+	}
+	var p problems
+	for _, k := range md.Undecoded() {
+		p.add(keyString(k), nil, "unknown key")
+	}
+	c := convert(&raw, &p)
+	if len(p) > 0 {
+		return nil, p.err()
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-func (c *Config) validate() error { return nil }
+// oneLine keeps the first line of a decoder error: BurntSushi's ParseError
+// is one line in Error() and multi-line only in ErrorWithPosition.
+func oneLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// keyString renders a TOML key the way messages name keys: tables of
+// arrays ([[node]]) get their index, which MetaData does not keep, so the
+// bare path is used ("node.color").
+func keyString(k toml.Key) string {
+	return k.String()
+}
+
+// convert applies the defaults and the type conversions; problems found on
+// the way (negative numbers, unparsable durations) are added to p.
+func convert(raw *rawConfig, p *problems) *Config {
+	c := &Config{
+		Timing: Timing{Heartbeat: DefaultHeartbeat, FailureTimeout: DefaultFailureTimeout},
+		Quorum: Quorum{
+			LastManStandingWindow: DefaultLastManStandingWindow,
+			AutoTieBreakerNode:    DefaultAutoTieBreakerNode,
+		},
+		HA: HA{TickTimeout: DefaultTickTimeout, Replication: DefaultReplication},
+	}
+	str(&c.ClusterName, raw.ClusterName)
+	c.DomainID = u32(p, "domain_id", raw.DomainID, 0)
+	str(&c.AuthKey, raw.AuthKey)
+
+	dur(p, "timing.heartbeat", &c.Timing.Heartbeat, raw.Timing.Heartbeat)
+	dur(p, "timing.failure_timeout", &c.Timing.FailureTimeout, raw.Timing.FailureTimeout)
+
+	q := raw.Quorum
+	c.Quorum.ExpectedVotes = u32(p, "quorum.expected_votes", q.ExpectedVotes, 0)
+	boolean(&c.Quorum.TwoNode, q.TwoNode)
+	boolean(&c.Quorum.WaitForAll, q.WaitForAll)
+	c.Quorum.WaitForAllSet = q.WaitForAll != nil
+	boolean(&c.Quorum.LastManStanding, q.LastManStanding)
+	dur(p, "quorum.last_man_standing_window", &c.Quorum.LastManStandingWindow, q.LastManStandingWindow)
+	boolean(&c.Quorum.AutoTieBreaker, q.AutoTieBreaker)
+	str(&c.Quorum.AutoTieBreakerNode, q.AutoTieBreakerNode)
+	if q.AutoTieBreakerNode != nil && !c.Quorum.AutoTieBreaker {
+		// corosync only warns that this is meaningless; an operator who
+		// wrote it almost certainly forgot auto_tie_breaker = true.
+		p.add("quorum.auto_tie_breaker_node", *q.AutoTieBreakerNode, "set but quorum.auto_tie_breaker is false")
+	}
+	boolean(&c.Quorum.AllowDownscale, q.AllowDownscale)
+
+	str(&c.HA.Token, raw.HA.Token)
+	if raw.HA.Token == nil {
+		c.HA.Token = c.AuthKey
+	}
+	dur(p, "ha.tick_timeout", &c.HA.TickTimeout, raw.HA.TickTimeout)
+	str(&c.HA.Replication, raw.HA.Replication)
+
+	for i, rn := range raw.Nodes {
+		key := func(k string) string { return fmt.Sprintf("node[%d].%s", i, k) }
+		n := Node{Votes: DefaultVotes, Eligible: DefaultEligible}
+		if rn.ID == nil {
+			p.add(key("id"), nil, "missing")
+		}
+		n.ID = u32(p, key("id"), rn.ID, 0)
+		for _, f := range []struct {
+			name string
+			dst  *string
+			src  *string
+		}{{"name", &n.Name, rn.Name}, {"addr", &n.Addr, rn.Addr}, {"ha_addr", &n.HAAddr, rn.HAAddr}, {"ipc", &n.IPC, rn.IPC}} {
+			if f.src == nil {
+				p.add(key(f.name), nil, "missing")
+			}
+			str(f.dst, f.src)
+		}
+		n.Votes = u32(p, key("votes"), rn.Votes, DefaultVotes)
+		boolean(&n.Eligible, rn.Eligible)
+		c.Nodes = append(c.Nodes, n)
+	}
+	return c
+}
+
+func str(dst, src *string) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func boolean(dst, src *bool) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+func u32(p *problems, key string, src *int64, def uint32) uint32 {
+	if src == nil {
+		return def
+	}
+	if *src < 0 || *src > math.MaxUint32 {
+		p.add(key, *src, "must be between 0 and %d", uint32(math.MaxUint32))
+		return def
+	}
+	return uint32(*src)
+}
+
+func dur(p *problems, key string, dst *time.Duration, src *string) {
+	if src == nil {
+		return
+	}
+	d, err := time.ParseDuration(*src)
+	if err != nil {
+		p.add(key, *src, "not a duration (write e.g. \"300ms\", \"2s\")")
+		return
+	}
+	*dst = d
+}
 
 // ParseATBNode parses an auto_tie_breaker_node value: "lowest", "highest",
-// or one or more node ids separated by spaces.
+// or one or more node ids separated by spaces (in priority order).
 func ParseATBNode(s string) (quorum.ATBMode, []uint32, error) {
 	switch strings.TrimSpace(s) {
-	case "lowest", "":
+	case "lowest":
 		return quorum.ATBLowest, nil, nil
 	case "highest":
 		return quorum.ATBHighest, nil, nil
 	}
-	var ids []uint32
-	for _, f := range strings.Fields(s) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return quorum.ATBNone, nil, errors.New("must be lowest, highest or node ids separated by spaces")
+	}
+	ids := make([]uint32, 0, len(fields))
+	for _, f := range fields {
 		v, err := strconv.ParseUint(f, 10, 32)
 		if err != nil || v == 0 {
-			return quorum.ATBNone, nil, fmt.Errorf("%q: must be lowest, highest or node ids separated by spaces", s)
+			return quorum.ATBNone, nil, fmt.Errorf("%q is not a node id: must be lowest, highest or node ids separated by spaces", f)
+		}
+		for _, seen := range ids {
+			if seen == uint32(v) {
+				return quorum.ATBNone, nil, fmt.Errorf("node id %d listed twice", v)
+			}
 		}
 		ids = append(ids, uint32(v))
 	}

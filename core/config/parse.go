@@ -130,8 +130,14 @@ func parse(data []byte) (*Config, error) {
 		return nil, fmt.Errorf("%w: %s", ErrSyntax, oneLine(err))
 	}
 	var p problems
+	seen := map[string]bool{}
 	for _, k := range md.Undecoded() {
-		p.add(keyString(k), nil, "unknown key")
+		for _, name := range keyNames(data, k) {
+			if !seen[name] {
+				seen[name] = true
+				p.add(name, nil, "unknown key")
+			}
+		}
 	}
 	c := convert(&raw, &p)
 	if len(p) > 0 {
@@ -153,11 +159,30 @@ func oneLine(err error) string {
 	return s
 }
 
-// keyString renders a TOML key the way messages name keys: tables of
-// arrays ([[node]]) get their index, which MetaData does not keep, so the
-// bare path is used ("node.color").
-func keyString(k toml.Key) string {
-	return k.String()
+// keyNames renders an undecoded key the way messages name keys. MetaData
+// drops the index of a table array element ("node.port"), so for keys
+// inside [[node]] the document is decoded again generically to find which
+// entries carry the key ("node[1].port").
+func keyNames(data []byte, k toml.Key) []string {
+	if len(k) < 2 || k[0] != "node" {
+		return []string{k.String()}
+	}
+	var generic struct {
+		Node []map[string]any `toml:"node"`
+	}
+	if _, err := toml.Decode(string(data), &generic); err != nil {
+		return []string{k.String()}
+	}
+	var names []string
+	for i, n := range generic.Node {
+		if _, ok := n[k[1]]; ok {
+			names = append(names, fmt.Sprintf("node[%d].%s", i, toml.Key(k[1:]).String()))
+		}
+	}
+	if len(names) == 0 {
+		return []string{k.String()}
+	}
+	return names
 }
 
 // convert applies the defaults and the type conversions; problems found on

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash/crc32"
+	"strings"
+)
+
+// Digest is an order-independent checksum of a store's whole content: the XOR
+// of the SHA-256 of every (path, value) entry. It is updated incrementally by
+// each commit, persisted with the transaction id, and compared by HA peers to
+// decide whether a full copy can be skipped and to detect a diverged replica.
+type Digest [32]byte
+
+// String returns the first 8 bytes in hex (enough to tell digests apart in logs).
+func (d Digest) String() string { return hex.EncodeToString(d[:8]) }
+
+func (d *Digest) xor(o Digest) {
+	for i := range d {
+		d[i] ^= o[i]
+	}
+}
+
+func entryHash(path string, enc []byte) Digest {
+	h := sha256.New()
+	var l [2]byte
+	binary.BigEndian.PutUint16(l[:], uint16(len(path)))
+	h.Write(l[:])
+	h.Write([]byte(path))
+	h.Write(enc)
+	var d Digest
+	h.Sum(d[:0])
+	return d
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// OpKind says what an Op does.
+type OpKind uint8
+
+// Operation kinds.
+const (
+	OpSet    OpKind = 1
+	OpDelete OpKind = 2
+)
+
+// Op is one change inside a transaction.
+type Op struct {
+	Kind  OpKind
+	Path  string
+	Value Value // for OpSet
+}
+
+// SetOp and DeleteOp build ops for Batch.
+func SetOp(path string, v Value) Op { return Op{Kind: OpSet, Path: path, Value: v} }
+func DeleteOp(path string) Op       { return Op{Kind: OpDelete, Path: path} }
+
+// Commit is one committed transaction, as replicated: its transaction id,
+// its ops, and the store digest after it.
+type Commit struct {
+	Txid   uint64
+	Ops    []Op
+	Digest Digest
+}
+
+// ValidatePath checks a path: it starts with '/', has no empty component,
+// no trailing '/', no NUL, and is at most MaxPathLen bytes.
+func ValidatePath(p string) error {
+	switch {
+	case len(p) < 2 || p[0] != '/':
+		return fmt.Errorf("%w: %q must start with / and name something", ErrBadPath, p)
+	case len(p) > MaxPathLen:
+		return fmt.Errorf("%w: longer than %d bytes", ErrBadPath, MaxPathLen)
+	case strings.Contains(p, "//") || strings.HasSuffix(p, "/"):
+		return fmt.Errorf("%w: %q has an empty component", ErrBadPath, p)
+	case strings.IndexByte(p, 0) >= 0:
+		return fmt.Errorf("%w: contains NUL", ErrBadPath)
+	}
+	return nil
+}
+
+const commitMagic = 0xC1
+
+// Encode returns the commit's wire form, ending with a CRC-32C of everything
+// before it, so a corrupted commit is detected by DecodeCommit.
+//
+//	magic(1) txid(8) digest(32) nops(4) { kind(1) pathlen(2) path [vallen(4) value] }* crc32c(4)
+func (c *Commit) Encode() []byte {
+	n := 1 + 8 + 32 + 4 + 4
+	for _, op := range c.Ops {
+		n += 3 + len(op.Path) + 4 + 9 + len(op.Value.b)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, commitMagic)
+	b = binary.BigEndian.AppendUint64(b, c.Txid)
+	b = append(b, c.Digest[:]...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(c.Ops)))
+	for _, op := range c.Ops {
+		b = append(b, byte(op.Kind))
+		b = binary.BigEndian.AppendUint16(b, uint16(len(op.Path)))
+		b = append(b, op.Path...)
+		if op.Kind == OpSet {
+			enc := op.Value.Encode()
+			b = binary.BigEndian.AppendUint32(b, uint32(len(enc)))
+			b = append(b, enc...)
+		}
+	}
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// DecodeCommit parses and checks an encoded commit. Any damage (bad CRC,
+// truncation, bad path or value) gives an error wrapping ErrCorrupt.
+func DecodeCommit(b []byte) (Commit, error) {
+	var c Commit
+	corrupt := func(what string) (Commit, error) {
+		return Commit{}, fmt.Errorf("%w: commit: %s", ErrCorrupt, what)
+	}
+	if len(b) < 1+8+32+4+4 || b[0] != commitMagic {
+		return corrupt("bad header")
+	}
+	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return corrupt("checksum mismatch")
+	}
+	p := body[1:]
+	c.Txid = binary.BigEndian.Uint64(p)
+	copy(c.Digest[:], p[8:40])
+	nops := binary.BigEndian.Uint32(p[40:])
+	p = p[44:]
+	if uint64(nops) > uint64(len(p))/3 {
+		return corrupt("op count")
+	}
+	c.Ops = make([]Op, 0, nops)
+	for i := uint32(0); i < nops; i++ {
+		if len(p) < 3 {
+			return corrupt("truncated op")
+		}
+		kind, pl := OpKind(p[0]), int(binary.BigEndian.Uint16(p[1:]))
+		p = p[3:]
+		if len(p) < pl {
+			return corrupt("truncated path")
+		}
+		op := Op{Kind: kind, Path: string(p[:pl])}
+		p = p[pl:]
+		if err := ValidatePath(op.Path); err != nil {
+			return corrupt(err.Error())
+		}
+		switch kind {
+		case OpSet:
+			if len(p) < 4 {
+				return corrupt("truncated value")
+			}
+			vl := binary.BigEndian.Uint32(p)
+			p = p[4:]
+			if uint64(len(p)) < uint64(vl) {
+				return corrupt("truncated value")
+			}
+			v, err := DecodeValue(p[:vl])
+			if err != nil {
+				return corrupt(err.Error())
+			}
+			op.Value = v
+			p = p[vl:]
+		case OpDelete:
+		default:
+			return corrupt("unknown op kind")
+		}
+		c.Ops = append(c.Ops, op)
+	}
+	if len(p) != 0 {
+		return corrupt("trailing bytes")
+	}
+	return c, nil
+}

@@ -1,0 +1,332 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Snapshot stream format (all integers big-endian):
+//
+//	header:  "GOHASNAP" version(4)=1 txid(8) digest(32)
+//	entry:   pathlen(4) path vallen(4) value        -- in strictly increasing path order
+//	trailer: 0xFFFFFFFF count(8) crc32c(4)           -- CRC of every byte before it
+//
+// The receiver recomputes the content digest and checks it against the
+// header, and checks order, count and CRC; any mismatch is ErrCorrupt.
+var snapMagic = []byte("GOHASNAP")
+
+const (
+	snapVersion = 1
+	snapEnd     = 0xFFFFFFFF
+)
+
+// SnapshotInfo describes a snapshot.
+type SnapshotInfo struct {
+	Txid    uint64
+	Digest  Digest
+	Entries uint64
+	Bytes   int64 // stream length
+}
+
+type countingWriter struct {
+	w   io.Writer
+	crc hash.Hash32
+	n   int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.crc.Write(p)
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// WriteSnapshot streams a consistent copy of the store to w from one bbolt
+// read transaction: concurrent commits proceed and are not included.
+func (s *Store) WriteSnapshot(w io.Writer) (SnapshotInfo, error) {
+	var info SnapshotInfo
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return info, ErrClosed
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		a := meta.Get(keyActive)
+		info.Txid = binary.BigEndian.Uint64(meta.Get(keyTxid))
+		copy(info.Digest[:], meta.Get(keyDigest))
+		bw := bufio.NewWriterSize(w, 256<<10)
+		cw := &countingWriter{w: bw, crc: crc32.New(castagnoli)}
+		hdr := append([]byte{}, snapMagic...)
+		hdr = binary.BigEndian.AppendUint32(hdr, snapVersion)
+		hdr = binary.BigEndian.AppendUint64(hdr, info.Txid)
+		hdr = append(hdr, info.Digest[:]...)
+		if _, err := cw.Write(hdr); err != nil {
+			return err
+		}
+		var lb [4]byte
+		err := tx.Bucket(dataBuckets[a[0]]).ForEach(func(k, v []byte) error {
+			binary.BigEndian.PutUint32(lb[:], uint32(len(k)))
+			cw.Write(lb[:])
+			cw.Write(k)
+			binary.BigEndian.PutUint32(lb[:], uint32(len(v)))
+			cw.Write(lb[:])
+			_, err := cw.Write(v)
+			info.Entries++
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		tr := binary.BigEndian.AppendUint32(nil, snapEnd)
+		tr = binary.BigEndian.AppendUint64(tr, info.Entries)
+		cw.Write(tr)
+		tr = binary.BigEndian.AppendUint32(nil, cw.crc.Sum32())
+		if _, err := cw.Write(tr); err != nil {
+			return err
+		}
+		info.Bytes = cw.n
+		return bw.Flush()
+	})
+	return info, err
+}
+
+// Staged is a verified snapshot written into the store's inactive bucket,
+// waiting for Activate. The live data is untouched until then.
+type Staged struct {
+	Info   SnapshotInfo
+	bucket int
+	gen    uint64
+}
+
+type crcReader struct {
+	r   *bufio.Reader
+	crc hash.Hash32
+	n   int64
+}
+
+func (c *crcReader) full(p []byte) error {
+	_, err := io.ReadFull(c.r, p)
+	c.crc.Write(p)
+	c.n += int64(len(p))
+	return err
+}
+
+// stageBatchBytes bounds the size of one bbolt write transaction while
+// staging, so a large snapshot does not hold everything dirty in memory.
+const stageBatchBytes = 8 << 20
+
+// Stage reads a snapshot stream from r, verifying it as it goes, into the
+// inactive data bucket. On any error (I/O, malformed, wrong digest, wrong
+// CRC) the partial copy is discarded and the error wraps ErrCorrupt (or is
+// the I/O error). It may run concurrently with commits to the live data.
+func (s *Store) Stage(r io.Reader) (*Staged, error) {
+	s.stageMu.Lock()
+	defer s.stageMu.Unlock()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	target := 1 - s.active
+	s.mu.Unlock()
+	name := dataBuckets[target]
+	discard := func() {
+		s.db.Update(func(tx *bolt.Tx) error {
+			if tx.Bucket(name) != nil {
+				return tx.DeleteBucket(name)
+			}
+			return nil
+		})
+	}
+	info, err := s.stage(r, name)
+	if err != nil {
+		discard()
+		return nil, err
+	}
+	s.mu.Lock()
+	s.stageGen++
+	st := &Staged{Info: info, bucket: target, gen: s.stageGen}
+	s.mu.Unlock()
+	return st, nil
+}
+
+func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
+	var info SnapshotInfo
+	corrupt := func(what string, a ...any) (SnapshotInfo, error) {
+		return info, fmt.Errorf("%w: snapshot: %s", ErrCorrupt, fmt.Sprintf(what, a...))
+	}
+	cr := &crcReader{r: bufio.NewReaderSize(r, 256<<10), crc: crc32.New(castagnoli)}
+	hdr := make([]byte, len(snapMagic)+4+8+32)
+	if err := cr.full(hdr); err != nil {
+		return corrupt("header: %v", err)
+	}
+	if !bytes.Equal(hdr[:8], snapMagic) || binary.BigEndian.Uint32(hdr[8:]) != snapVersion {
+		return corrupt("bad magic or version")
+	}
+	info.Txid = binary.BigEndian.Uint64(hdr[12:])
+	copy(info.Digest[:], hdr[20:])
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(name) != nil {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		_, err := tx.CreateBucket(name)
+		return err
+	})
+	if err != nil {
+		return info, err
+	}
+	type kv struct{ k, v []byte }
+	var (
+		batch     []kv
+		batchSize int
+		d         Digest
+		last      []byte
+		lb        [4]byte
+	)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(name)
+			b.FillPercent = 1.0 // keys arrive sorted: pack pages full
+			for _, e := range batch {
+				if err := b.Put(e.k, e.v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		batch, batchSize = batch[:0], 0
+		return err
+	}
+	for {
+		if err := cr.full(lb[:]); err != nil {
+			return corrupt("truncated: %v", err)
+		}
+		kl := binary.BigEndian.Uint32(lb[:])
+		if kl == snapEnd {
+			break
+		}
+		if kl == 0 || kl > MaxPathLen {
+			return corrupt("path length %d", kl)
+		}
+		k := make([]byte, kl)
+		if err := cr.full(k); err != nil {
+			return corrupt("truncated: %v", err)
+		}
+		if err := cr.full(lb[:]); err != nil {
+			return corrupt("truncated: %v", err)
+		}
+		vl := binary.BigEndian.Uint32(lb[:])
+		if vl == 0 || vl > MaxValueLen+1 {
+			return corrupt("value length %d", vl)
+		}
+		v := make([]byte, vl)
+		if err := cr.full(v); err != nil {
+			return corrupt("truncated: %v", err)
+		}
+		if err := ValidatePath(string(k)); err != nil {
+			return corrupt("%v", err)
+		}
+		if last != nil && bytes.Compare(k, last) <= 0 {
+			return corrupt("paths out of order at %q", k)
+		}
+		if _, err := DecodeValue(v); err != nil {
+			return corrupt("%s: %v", k, err)
+		}
+		last = k
+		d.xor(entryHash(string(k), v))
+		info.Entries++
+		batch = append(batch, kv{k, v})
+		batchSize += len(k) + len(v)
+		if batchSize >= stageBatchBytes {
+			if err := flush(); err != nil {
+				return info, err
+			}
+		}
+	}
+	var tr [8]byte
+	if err := cr.full(tr[:]); err != nil {
+		return corrupt("truncated trailer: %v", err)
+	}
+	if n := binary.BigEndian.Uint64(tr[:]); n != info.Entries {
+		return corrupt("trailer says %d entries, got %d", n, info.Entries)
+	}
+	want := cr.crc.Sum32()
+	var sum [4]byte
+	if _, err := io.ReadFull(cr.r, sum[:]); err != nil {
+		return corrupt("truncated checksum: %v", err)
+	}
+	cr.n += 4
+	if binary.BigEndian.Uint32(sum[:]) != want {
+		return corrupt("stream checksum mismatch")
+	}
+	if d != info.Digest {
+		return corrupt("content digest %s, header says %s", d, info.Digest)
+	}
+	info.Bytes = cr.n
+	return info, flush()
+}
+
+// Activate atomically (one bbolt transaction) makes a staged snapshot the
+// live data, with its transaction id and digest, and drops the old data.
+func (s *Store) Activate(st *Staged) error {
+	s.stageMu.Lock()
+	defer s.stageMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if st == nil || st.gen != s.stageGen || st.bucket == s.active {
+		return fmt.Errorf("store: activate: staged snapshot is stale")
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(dataBuckets[st.bucket]) == nil {
+			return fmt.Errorf("store: activate: staged data missing")
+		}
+		meta := tx.Bucket(metaBucket)
+		var t [8]byte
+		binary.BigEndian.PutUint64(t[:], st.Info.Txid)
+		if err := meta.Put(keyTxid, t[:]); err != nil {
+			return err
+		}
+		if err := meta.Put(keyDigest, st.Info.Digest[:]); err != nil {
+			return err
+		}
+		if err := meta.Put(keyActive, []byte{byte(st.bucket)}); err != nil {
+			return err
+		}
+		return tx.DeleteBucket(dataBuckets[s.active])
+	})
+	if err != nil {
+		return err
+	}
+	s.active = st.bucket
+	s.txid = st.Info.Txid
+	s.digest = st.Info.Digest
+	s.stageGen++ // a staged snapshot is used once
+	return nil
+}
+
+// RestoreSnapshot stages and activates a snapshot stream: the store then
+// holds exactly the snapshot's content, transaction id and digest.
+func (s *Store) RestoreSnapshot(r io.Reader) (SnapshotInfo, error) {
+	st, err := s.Stage(r)
+	if err != nil {
+		return SnapshotInfo{}, err
+	}
+	return st.Info, s.Activate(st)
+}

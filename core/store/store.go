@@ -1,0 +1,395 @@
+package store
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Bucket names. The store keeps to its own buckets so that it can share a
+// bbolt file with the daemon's other state.
+var (
+	metaBucket  = []byte("goha.cdb.meta")
+	dataBuckets = [2][]byte{[]byte("goha.cdb.data.0"), []byte("goha.cdb.data.1")}
+	keyActive   = []byte("active")
+	keyTxid     = []byte("txid")
+	keyDigest   = []byte("digest")
+)
+
+// Store is the config database. All methods are safe for concurrent use.
+// Writers are serialised; readers (Get, Walk, WriteSnapshot) run in bbolt read
+// transactions and do not block writers.
+type Store struct {
+	db  *bolt.DB
+	own bool // db was opened by OpenFile and is closed by Close
+
+	mu     sync.Mutex // serialises commits and activation; guards the fields below
+	txid   uint64
+	digest Digest
+	active int // index into dataBuckets
+	closed bool
+
+	readOnly atomic.Bool
+
+	stageMu  sync.Mutex // one staging at a time
+	stageGen uint64     // generation of the last successful staging (guarded by mu)
+}
+
+// Options for OpenFile.
+type Options struct {
+	// NoSync skips fsync on commit. Only for simulations and benchmarks
+	// that model a process crash, not a power loss.
+	NoSync bool
+	// InitialMmapSize reserves address space so that growing the file does
+	// not need a remap, which in bbolt waits for open read transactions (a
+	// long snapshot would then block writers). Default 1 GiB.
+	InitialMmapSize int
+}
+
+// OpenFile opens (creating if needed) a bbolt file holding only the store.
+func OpenFile(path string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.InitialMmapSize == 0 {
+		o.InitialMmapSize = 1 << 30
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: 2 * time.Second, NoSync: o.NoSync, InitialMmapSize: o.InitialMmapSize,
+		FreelistType: bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s, err := Open(db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.own = true
+	return s, nil
+}
+
+// Open uses an already open bbolt database (shared with other users, e.g.
+// the daemon's node bucket), creating the store's buckets if missing. It
+// recomputes the content digest and fails with ErrCorrupt if it disagrees with
+// the persisted one, so a damaged file is never silently used. Leftovers of a
+// snapshot staging interrupted by a crash are removed.
+func Open(db *bolt.DB) (*Store, error) {
+	s := &Store{db: db}
+	err := db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(metaBucket)
+		if err != nil {
+			return err
+		}
+		a := meta.Get(keyActive)
+		if a == nil {
+			if _, err := tx.CreateBucketIfNotExists(dataBuckets[0]); err != nil {
+				return err
+			}
+			if err := meta.Put(keyActive, []byte{0}); err != nil {
+				return err
+			}
+			if err := meta.Put(keyTxid, make([]byte, 8)); err != nil {
+				return err
+			}
+			a = []byte{0}
+			if err := meta.Put(keyDigest, make([]byte, 32)); err != nil {
+				return err
+			}
+		}
+		t, d := meta.Get(keyTxid), meta.Get(keyDigest)
+		if len(a) != 1 || a[0] > 1 || len(t) != 8 || len(d) != 32 || tx.Bucket(dataBuckets[a[0]]) == nil {
+			return fmt.Errorf("%w: bad store metadata", ErrCorrupt)
+		}
+		s.active = int(a[0])
+		s.txid = binary.BigEndian.Uint64(t)
+		copy(s.digest[:], d)
+		if tx.Bucket(dataBuckets[1-s.active]) != nil {
+			return tx.DeleteBucket(dataBuckets[1-s.active])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := s.Verify(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the store, and the bbolt file if OpenFile opened it.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.own {
+		return s.db.Close()
+	}
+	return nil
+}
+
+// DB returns the underlying bbolt database.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+// SetReadOnly makes Set, Delete and Batch fail with ErrReadOnly (HA
+// secondary or relay). Apply and snapshot installation still work.
+func (s *Store) SetReadOnly(ro bool) { s.readOnly.Store(ro) }
+
+// ReadOnly reports whether local writes are refused.
+func (s *Store) ReadOnly() bool { return s.readOnly.Load() }
+
+// State returns the last transaction id and the content digest.
+func (s *Store) State() (uint64, Digest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.txid, s.digest
+}
+
+// Txid returns the last committed transaction id (0 for an empty new store).
+func (s *Store) Txid() uint64 { t, _ := s.State(); return t }
+
+// Set stores v at path in a transaction of its own.
+func (s *Store) Set(path string, v Value) (Commit, error) { return s.Batch([]Op{SetOp(path, v)}) }
+
+// Delete removes path in a transaction of its own (ErrNotFound if absent).
+func (s *Store) Delete(path string) (Commit, error) { return s.Batch([]Op{DeleteOp(path)}) }
+
+// Batch applies ops atomically as one transaction with the next transaction
+// id, durably (fsync) unless the file was opened with NoSync. A delete of a
+// missing path fails the whole batch with ErrNotFound. It returns the commit
+// to replicate.
+func (s *Store) Batch(ops []Op) (Commit, error) {
+	if len(ops) == 0 {
+		return Commit{}, fmt.Errorf("%w: empty transaction", ErrBadPath)
+	}
+	for _, op := range ops {
+		if err := ValidatePath(op.Path); err != nil {
+			return Commit{}, err
+		}
+		switch op.Kind {
+		case OpSet:
+			if err := op.Value.Validate(); err != nil {
+				return Commit{}, err
+			}
+		case OpDelete:
+		default:
+			return Commit{}, fmt.Errorf("%w: unknown op kind %d", ErrBadValue, op.Kind)
+		}
+	}
+	if s.readOnly.Load() {
+		return Commit{}, ErrReadOnly
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := Commit{Txid: s.txid + 1, Ops: ops}
+	if err := s.commitLocked(&c, true); err != nil {
+		return Commit{}, err
+	}
+	return c, nil
+}
+
+// Apply applies a commit replicated from the primary. It must be the next
+// transaction (ErrOutOfOrder otherwise) and must produce exactly the digest
+// the primary computed (ErrCorrupt otherwise, with nothing changed). It
+// ignores the read-only flag.
+func (s *Store) Apply(c Commit) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.Txid != s.txid+1 {
+		return fmt.Errorf("%w: have %d, got %d", ErrOutOfOrder, s.txid, c.Txid)
+	}
+	want := c.Digest
+	if err := s.commitLocked(&c, false); err != nil {
+		return err
+	}
+	if c.Digest != want {
+		panic("unreachable: commitLocked checks the digest")
+	}
+	return nil
+}
+
+// ApplyEncoded decodes (checking the CRC) and applies a replicated commit.
+func (s *Store) ApplyEncoded(b []byte) (Commit, error) {
+	c, err := DecodeCommit(b)
+	if err != nil {
+		return Commit{}, err
+	}
+	return c, s.Apply(c)
+}
+
+var errDigestMismatch = errors.New("digest mismatch")
+
+// commitLocked writes c in one bbolt transaction. For a local commit it
+// fills c.Digest; for a replicated one it checks it.
+func (s *Store) commitLocked(c *Commit, local bool) error {
+	if s.closed {
+		return ErrClosed
+	}
+	d := s.digest
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(dataBuckets[s.active])
+		meta := tx.Bucket(metaBucket)
+		if b == nil || meta == nil {
+			return fmt.Errorf("%w: store buckets missing", ErrCorrupt)
+		}
+		for _, op := range c.Ops {
+			key := []byte(op.Path)
+			if old := b.Get(key); old != nil {
+				d.xor(entryHash(op.Path, old))
+			} else if op.Kind == OpDelete {
+				if local {
+					return fmt.Errorf("%w: %s", ErrNotFound, op.Path)
+				}
+				continue // the digest check decides whether this was right
+			}
+			switch op.Kind {
+			case OpSet:
+				enc := op.Value.Encode()
+				if err := b.Put(key, enc); err != nil {
+					return err
+				}
+				d.xor(entryHash(op.Path, enc))
+			case OpDelete:
+				if err := b.Delete(key); err != nil {
+					return err
+				}
+			}
+		}
+		if !local && d != c.Digest {
+			return errDigestMismatch
+		}
+		var t [8]byte
+		binary.BigEndian.PutUint64(t[:], c.Txid)
+		if err := meta.Put(keyTxid, t[:]); err != nil {
+			return err
+		}
+		return meta.Put(keyDigest, d[:])
+	})
+	if errors.Is(err, errDigestMismatch) {
+		return fmt.Errorf("%w: commit %d does not reproduce the primary's digest (replica diverged)", ErrCorrupt, c.Txid)
+	}
+	if err != nil {
+		return err
+	}
+	c.Digest = d
+	s.txid = c.Txid
+	s.digest = d
+	return nil
+}
+
+// Get returns the value at path.
+func (s *Store) Get(path string) (Value, error) {
+	if err := ValidatePath(path); err != nil {
+		return Value{}, err
+	}
+	var v Value
+	err := s.view(func(b *bolt.Bucket) error {
+		raw := b.Get([]byte(path))
+		if raw == nil {
+			return fmt.Errorf("%w: %s", ErrNotFound, path)
+		}
+		var err error
+		v, err = DecodeValue(raw)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+		}
+		return nil
+	})
+	return v, err
+}
+
+// view runs fn on the active data bucket in a read transaction.
+func (s *Store) view(fn func(b *bolt.Bucket) error) error {
+	s.mu.Lock()
+	closed, active := s.closed, s.active
+	s.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		a := tx.Bucket(metaBucket).Get(keyActive) // the bucket may have flipped since
+		if len(a) == 1 && int(a[0]) != active {
+			active = int(a[0])
+		}
+		b := tx.Bucket(dataBuckets[active])
+		if b == nil {
+			return fmt.Errorf("%w: data bucket missing", ErrCorrupt)
+		}
+		return fn(b)
+	})
+}
+
+// Walk calls fn for every entry whose path starts with prefix, in path
+// order, from one consistent read transaction.
+func (s *Store) Walk(prefix string, fn func(path string, v Value) error) error {
+	return s.view(func(b *bolt.Bucket) error {
+		c := b.Cursor()
+		for k, raw := c.Seek([]byte(prefix)); k != nil && string(k[:min(len(k), len(prefix))]) == prefix; k, raw = c.Next() {
+			v, err := DecodeValue(raw)
+			if err != nil {
+				return fmt.Errorf("%w: %s: %v", ErrCorrupt, k, err)
+			}
+			if err := fn(string(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DumpText writes "path type value" lines for every entry, in path order
+// (what `gohactl cdb dump` prints).
+func (s *Store) DumpText(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	err := s.Walk("", func(p string, v Value) error {
+		_, err := fmt.Fprintf(bw, "%s %s %s\n", p, v.Type(), v)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Verify recomputes the digest of the whole content, checks every value
+// decodes, and compares with the persisted digest (ErrCorrupt on mismatch).
+func (s *Store) Verify() error {
+	var d, want Digest
+	var txid uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(metaBucket)
+		a := meta.Get(keyActive)
+		copy(want[:], meta.Get(keyDigest))
+		txid = binary.BigEndian.Uint64(meta.Get(keyTxid))
+		return tx.Bucket(dataBuckets[a[0]]).ForEach(func(k, v []byte) error {
+			if err := ValidatePath(string(k)); err != nil {
+				return fmt.Errorf("%w: %v", ErrCorrupt, err)
+			}
+			if _, err := DecodeValue(v); err != nil {
+				return fmt.Errorf("%w: %s: %v", ErrCorrupt, k, err)
+			}
+			d.xor(entryHash(string(k), v))
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("store: verify: %w", err)
+	}
+	if d != want {
+		return fmt.Errorf("store: verify: %w: content digest %s, recorded %s at txid %d", ErrCorrupt, d, want, txid)
+	}
+	return nil
+}

@@ -1,0 +1,283 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+func openTemp(t testing.TB) *Store {
+	t.Helper()
+	s, err := OpenFile(filepath.Join(t.TempDir(), "goha.db"), &Options{InitialMmapSize: 1 << 24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestValueRoundTrip(t *testing.T) {
+	vals := []Value{
+		String("hello"), Buf([]byte{0, 1, 2}), Binary([]byte("x")),
+		Int8(-128), Int16(-2), Int32(math.MinInt32), Int64(math.MaxInt64),
+		Uint8(255), Uint16(65535), Uint32(7), Uint64(math.MaxUint64),
+		Double(-1.5), Bool(true), Bool(false), IPv4([4]byte{10, 0, 0, 1}),
+		IPv6([16]byte{0x20, 0x01, 15: 1}),
+	}
+	for _, v := range vals {
+		got, err := DecodeValue(v.Encode())
+		if err != nil {
+			t.Fatalf("%v: %v", v, err)
+		}
+		if !got.Equal(v) {
+			t.Fatalf("round trip %v (%s) -> %v", v, v.Type(), got)
+		}
+		back, err := ParseValue(v.Type(), v.String())
+		if err == nil && v.Type() != TypeBuf && v.Type() != TypeBinary && !back.Equal(v) {
+			t.Fatalf("parse %q as %s -> %v", v.String(), v.Type(), back)
+		}
+	}
+	if Int8(-5).Int() != -5 || Int16(-300).Int() != -300 {
+		t.Fatal("sign extension")
+	}
+	for _, bad := range [][]byte{nil, {99}, {byte(TypeInt32), 1}, {byte(TypeBool), 2}, {byte(TypeIPv4), 1, 2}, {byte(TypeString), 'a', 0}} {
+		if _, err := DecodeValue(bad); !errors.Is(err, ErrBadValue) {
+			t.Fatalf("DecodeValue(%v) = %v, want ErrBadValue", bad, err)
+		}
+	}
+	if _, err := ParseValue(TypeUint8, "256"); !errors.Is(err, ErrBadValue) {
+		t.Fatalf("uint8 overflow accepted: %v", err)
+	}
+}
+
+func TestTransactionsAndErrors(t *testing.T) {
+	s := openTemp(t)
+	c, err := s.Set("/a/b", String("x"))
+	if err != nil || c.Txid != 1 {
+		t.Fatalf("set: %v txid %d", err, c.Txid)
+	}
+	c, err = s.Batch([]Op{SetOp("/a/c", Uint16(7)), SetOp("/z", Bool(true)), DeleteOp("/a/b")})
+	if err != nil || c.Txid != 2 {
+		t.Fatalf("batch: %v %d", err, c.Txid)
+	}
+	if _, err := s.Get("/a/b"); !errors.Is(err, ErrNotFound) || Errno(err) != ConfdErrNoExists {
+		t.Fatalf("get deleted: %v", err)
+	}
+	if v, err := s.Get("/a/c"); err != nil || v.Uint() != 7 || v.Type() != TypeUint16 {
+		t.Fatalf("get: %v %v", v, err)
+	}
+	// A failing op aborts the whole batch and does not consume a txid.
+	if _, err := s.Batch([]Op{SetOp("/q", Int8(1)), DeleteOp("/missing")}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("batch with missing delete: %v", err)
+	}
+	if _, err := s.Get("/q"); !errors.Is(err, ErrNotFound) {
+		t.Fatal("aborted batch left data behind")
+	}
+	for _, p := range []string{"", "a", "/", "/a/", "//a", "/a\x00b", "/" + strings.Repeat("x", MaxPathLen)} {
+		if _, err := s.Set(p, Int8(1)); !errors.Is(err, ErrBadPath) || Errno(err) != ConfdErrBadPath {
+			t.Fatalf("path %q: %v", p, err)
+		}
+	}
+	if _, err := s.Set("/s", String("a\x00")); !errors.Is(err, ErrBadValue) || Errno(err) != ConfdErrBadType {
+		t.Fatalf("NUL string: %v", err)
+	}
+	s.SetReadOnly(true)
+	if _, err := s.Set("/a/c", Uint16(8)); !errors.Is(err, ErrReadOnly) || Errno(err) != ConfdErrNotWritable {
+		t.Fatalf("read-only set: %v", err)
+	}
+	s.SetReadOnly(false)
+	if s.Txid() != 2 {
+		t.Fatalf("txid %d after failed writes", s.Txid())
+	}
+	var buf bytes.Buffer
+	if err := s.DumpText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), "/a/c uint16 7\n/z bool true\n"; got != want {
+		t.Fatalf("dump:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestReplicationAndDigest applies a primary's commits on a replica, checks
+// the digests agree, and that a tampered or diverged commit is refused.
+func TestReplicationAndDigest(t *testing.T) {
+	p, r := openTemp(t), openTemp(t)
+	var commits [][]byte
+	for i := 0; i < 20; i++ {
+		ops := []Op{SetOp(fmt.Sprintf("/k/%d", i%7), Int32(int32(i)))}
+		if i%5 == 4 {
+			ops = append(ops, DeleteOp(fmt.Sprintf("/k/%d", (i-1)%7)))
+		}
+		c, err := p.Batch(ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		commits = append(commits, c.Encode())
+	}
+	r.SetReadOnly(true) // replication ignores read-only
+	for i, enc := range commits {
+		if i == 3 {
+			bad := append([]byte{}, enc...)
+			bad[len(bad)/2] ^= 1
+			if _, err := r.ApplyEncoded(bad); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("flipped bit accepted: %v", err)
+			}
+		}
+		if _, err := r.ApplyEncoded(enc); err != nil {
+			t.Fatalf("apply %d: %v", i, err)
+		}
+	}
+	pt, pd := p.State()
+	rt, rd := r.State()
+	if pt != rt || pd != rd {
+		t.Fatalf("replica %d/%s, primary %d/%s", rt, rd, pt, pd)
+	}
+	if _, err := r.ApplyEncoded(commits[0]); !errors.Is(err, ErrOutOfOrder) {
+		t.Fatalf("replayed commit: %v", err)
+	}
+	// Diverge the replica behind HA's back: the next commit is refused.
+	r.SetReadOnly(false)
+	if _, err := r.Set("/k/0", String("local")); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := p.Set("/k/99", Bool(true))
+	c.Txid = r.Txid() + 1
+	if err := r.Apply(c); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("diverged apply: %v", err)
+	}
+	if _, err := r.Get("/k/99"); !errors.Is(err, ErrNotFound) {
+		t.Fatal("refused commit left data behind")
+	}
+}
+
+func TestSnapshotRoundTripAndCorruption(t *testing.T) {
+	p := openTemp(t)
+	for i := 0; i < 300; i++ {
+		if _, err := p.Set(fmt.Sprintf("/n/%03d", i), String(strings.Repeat("v", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var snap bytes.Buffer
+	info, err := p.WriteSnapshot(&snap)
+	if err != nil || info.Entries != 300 || info.Txid != 300 || info.Bytes != int64(snap.Len()) {
+		t.Fatalf("snapshot %+v %v", info, err)
+	}
+	r := openTemp(t)
+	if _, err := r.Set("/old", Int8(1)); err != nil {
+		t.Fatal(err)
+	}
+	// Every kind of damage is detected and leaves the live data alone.
+	damages := map[string][]byte{
+		"truncated": snap.Bytes()[:snap.Len()/2],
+		"empty":     nil,
+	}
+	for _, off := range []int{3, 20, 60, snap.Len() / 2, snap.Len() - 2} {
+		b := append([]byte{}, snap.Bytes()...)
+		b[off] ^= 0x40
+		damages[fmt.Sprintf("flip@%d", off)] = b
+	}
+	for name, b := range damages {
+		if _, err := r.RestoreSnapshot(bytes.NewReader(b)); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if v, err := r.Get("/old"); err != nil || v.Int() != 1 || r.Txid() != 1 {
+			t.Fatalf("%s: live data damaged", name)
+		}
+	}
+	got, err := r.RestoreSnapshot(bytes.NewReader(snap.Bytes()))
+	if err != nil || got.Txid != 300 || got.Digest != info.Digest {
+		t.Fatalf("restore %+v %v", got, err)
+	}
+	if _, err := r.Get("/old"); !errors.Is(err, ErrNotFound) {
+		t.Fatal("old data survived a full copy")
+	}
+	var a, b bytes.Buffer
+	p.WriteSnapshot(&a)
+	r.WriteSnapshot(&b)
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("restored store is not byte-identical")
+	}
+	// A staged snapshot is used once and only if nothing was staged since.
+	st, err := r.Stage(bytes.NewReader(snap.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Activate(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Activate(st); err == nil {
+		t.Fatal("staged snapshot activated twice")
+	}
+	// Commits continue on top of the copy.
+	c, err := p.Set("/n/new", Bool(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Apply(c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSharedDBAndCorruptFile: the store lives beside other buckets, and a
+// value changed behind its back is detected when the file is reopened.
+func TestSharedDBAndCorruptFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "goha.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bolt.Tx) error {
+		b, _ := tx.CreateBucketIfNotExists([]byte("node"))
+		return b.Put([]byte("incarnation"), []byte{7})
+	})
+	s, err := Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Set("/x", String("good")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db.Update(func(tx *bolt.Tx) error { // tamper with the stored value
+		return tx.Bucket(dataBuckets[0]).Put([]byte("/x"), String("evil").Encode())
+	})
+	if _, err := Open(db); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("tampered file opened: %v", err)
+	}
+	db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("node")).Get([]byte("incarnation")); !bytes.Equal(v, []byte{7}) {
+			t.Error("store touched the node bucket")
+		}
+		return nil
+	})
+	db.Close()
+}
+
+func BenchmarkCommitLatency(b *testing.B) {
+	for _, nosync := range []bool{false, true} {
+		b.Run(fmt.Sprintf("fsync=%v", !nosync), func(b *testing.B) {
+			s, err := OpenFile(filepath.Join(b.TempDir(), "goha.db"), &Options{NoSync: nosync, InitialMmapSize: 1 << 26})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			v := Binary(bytes.Repeat([]byte{1}, 100))
+			n := max(b.N, 200) // meaningful at -benchtime 1x
+			b.ResetTimer()
+			for i := 0; i < n; i++ {
+				if _, err := s.Set(fmt.Sprintf("/bench/%d", i%1000), v); err != nil {
+					b.Fatal(err)
+				}
+			}
+			el := b.Elapsed()
+			b.ReportMetric(float64(el.Microseconds())/float64(n), "us/commit")
+			b.ReportMetric(float64(n)/el.Seconds(), "commits/s")
+		})
+	}
+}

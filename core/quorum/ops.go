@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -301,11 +302,6 @@ func ApplySetExpected(in Input, expected uint32) Result {
 	work.Nodes = slices.Clone(in.Nodes)
 	setMemberExpected(work.Nodes, expected)
 	work.EVBarrier = expected
-	if in.Options.AllowDownscale {
-		if self := findNode(work.Nodes, in.Self); self != nil {
-			self.ExpectedVotes = maxU32(self.ExpectedVotes, expected)
-		}
-	}
 	r := Recalculate(work, true, false)
 	r.ExpectedChanged = true
 	return r
@@ -448,11 +444,9 @@ func RegisterQDevice(in Input, name string) Input {
 // it clears all four device flags of the local node, and wipes the
 // cluster-wide name when no other member still has a device registered.
 func QDeviceUnregister(in Input, name string) (Input, error) {
-	self, err := registeredSelf(in, name)
-	if err != nil {
+	if _, err := registeredSelf(in, name); err != nil {
 		return in, err
 	}
-	_ = self
 	out := in
 	out.Nodes = slices.Clone(in.Nodes)
 	s := findNode(out.Nodes, in.Self)
@@ -561,4 +555,69 @@ func registeredSelf(in Input, name string) (*Node, error) {
 		return nil, ErrInvalidParam
 	}
 	return self, nil
+}
+
+// ListEntry is one entry of a QUORUM notification's node list.
+type ListEntry struct {
+	ID    uint32
+	State NodeState
+}
+
+// QuorumNodeList is the node list of a QUORUM notification: every known
+// node (member, dead or leaving) in node id order, followed by an entry
+// with id 0 for the quorum device when the local node has one registered.
+// That entry's state is 0, as corosync never sets it.
+func QuorumNodeList(in Input) []ListEntry {
+	out := make([]ListEntry, 0, len(in.Nodes)+1)
+	for _, n := range in.Nodes {
+		out = append(out, ListEntry{ID: n.ID, State: n.State})
+	}
+	slices.SortFunc(out, func(a, b ListEntry) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	if self := findNode(in.Nodes, in.Self); self != nil && self.Flags&NodeQDeviceRegistered != 0 {
+		out = append(out, ListEntry{ID: QDeviceNodeID, State: 0})
+	}
+	return out
+}
+
+// cs_error_t values of the errors of this package.
+const (
+	csOK            = 1
+	csErrLibrary    = 2
+	csErrInvalid    = 7
+	csErrAccess     = 11
+	csErrNotExist   = 12
+	csErrExist      = 14
+	csErrNameNF     = 17
+	csErrMessageErr = 22
+)
+
+// CSError maps an error of this package to its cs_error_t value: nil to
+// CS_OK (1), the sentinels to the codes in their docs, and anything else to
+// CS_ERR_LIBRARY (2).
+func CSError(err error) uint32 {
+	switch {
+	case err == nil:
+		return csOK
+	case errors.Is(err, ErrInvalidParam):
+		return csErrInvalid
+	case errors.Is(err, ErrNameNotFound):
+		return csErrNameNF
+	case errors.Is(err, ErrNotExist):
+		return csErrNotExist
+	case errors.Is(err, ErrExist):
+		return csErrExist
+	case errors.Is(err, ErrAccess):
+		return csErrAccess
+	case errors.Is(err, ErrRingMismatch):
+		return csErrMessageErr
+	}
+	return csErrLibrary
 }

@@ -1,0 +1,46 @@
+// Command capi is libgoha.so: the C ABI of goha, built with
+// `go build -buildmode=c-shared` (see the Makefile target lib).
+//
+// It is a thin translation layer over core/client and holds no cluster
+// logic. Each exported function
+//
+//  1. validates its C arguments (NULL pointers, lengths, flags) and returns
+//     the API family's documented code for bad input;
+//  2. resolves its handle in a typed handle table (tables.go): handles are
+//     counters that are never reused, so a finalized or forged handle is
+//     reported as CS_ERR_BAD_HANDLE instead of being dereferenced;
+//  3. performs one request through core/client;
+//  4. maps the outcome to the family's status code with one table per
+//     family (errors.go), and records a message for goha_errmsg.
+//
+// Steps 2-4 live in one wrapper per family (vqCall, cmmCall, gohaCall), each
+// of which defers recover so that a Go panic never crosses into C: it
+// becomes CS_ERR_LIBRARY, CMM_ENOTSUP or GOHA_EINTERNAL.
+//
+// # Headers
+//
+// The hand-written headers in include/ are the ABI of record. Every file
+// with //export directives includes them in its cgo preamble, so gcc
+// compiles the generated prototypes next to the hand-written ones and
+// rejects any mismatch. Go cannot spell "const T *"; the preamble therefore
+// defines goha_c* typedefs of the const-qualified types, which make the
+// generated prototypes identical to the declared ones. The cgo-generated
+// header is deleted by the build and never shipped.
+//
+// # Events and callbacks
+//
+// A votequorum handle owns one daemon connection subscribed to the quorum
+// topic, and the CMM registration owns one subscribed to the CMM topic. A
+// pump goroutine moves each event into a per-handle queue (queue.go) that
+// owns an eventfd: the fd is readable exactly while the queue is non-empty
+// (or the connection is gone, so a poll loop wakes up to see the error), and
+// dispatch drains it as it consumes events. Callbacks are C function
+// pointers called through C trampolines (trampolines.c) from inside the
+// dispatch call, i.e. on the caller's thread and never with a lock held, so
+// a callback may call back into the library, finalize included.
+//
+// The trackstart context that corosync's daemon stamps into each
+// notification is reproduced client-side from event sequence numbers: the
+// two snapshot events that follow a subscribe reply carry the call's
+// context, later changes carry the registered context (contexts.go).
+package main

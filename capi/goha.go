@@ -1,0 +1,83 @@
+package main
+
+/*
+#include <stdlib.h>
+#include <string.h>
+#include <goha.h>
+
+typedef const char goha_cchar;
+*/
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// version is the library version; keep it equal to GOHA_VERSION_* in goha.h.
+const (
+	versionMajor = 1
+	versionMinor = 0
+	versionPatch = 0
+)
+
+// versionString is static C storage returned by goha_version (never freed).
+var versionString = C.CString(fmt.Sprintf("%d.%d.%d", versionMajor, versionMinor, versionPatch))
+
+// gohaCall is the wrapper of the goha_* exports: it recovers panics and
+// returns GOHA_EINTERNAL for them.
+func gohaCall(fn string, body func() C.int) (rc C.int) {
+	defer func() {
+		if r := recover(); r != nil {
+			record(&processErr, fn, panicError(r))
+			rc = C.GOHA_EINTERNAL
+		}
+	}()
+	return body()
+}
+
+//export goha_version
+func goha_version(major, minor, patch *C.int) *C.goha_cchar {
+	if major != nil {
+		*major = versionMajor
+	}
+	if minor != nil {
+		*minor = versionMinor
+	}
+	if patch != nil {
+		*patch = versionPatch
+	}
+	return (*C.goha_cchar)(unsafe.Pointer(versionString))
+}
+
+//export goha_errmsg
+func goha_errmsg(handle C.uint64_t, buf *C.char, length C.size_t) C.int {
+	return gohaCall("goha_errmsg", func() C.int {
+		if buf == nil || length == 0 {
+			return C.GOHA_EINVAL
+		}
+		var msg string
+		if handle == C.GOHA_PROCESS_HANDLE {
+			msg = processErr.get()
+		} else if vh, ok := vqHandles.get(uint64(handle)); ok {
+			msg = vh.errs.get()
+		} else {
+			*buf = 0
+			return C.GOHA_EBADF
+		}
+		out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(length))
+		n := copy(out[:len(out)-1], msg)
+		out[n] = 0
+		if n < len(msg) {
+			return C.GOHA_ERANGE
+		}
+		return C.GOHA_OK
+	})
+}
+
+//export goha_handles_open
+func goha_handles_open() C.int {
+	return gohaCall("goha_handles_open", func() C.int {
+		return C.int(vqHandles.len())
+	})
+}

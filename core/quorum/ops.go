@@ -265,6 +265,7 @@ func unchanged(in Input) Result {
 		HighestNodeID:    in.HighestNodeID,
 		EVBarrier:        in.EVBarrier,
 		Options:          in.Options,
+		QDevice:          in.QDevice,
 	}
 	_, r.TotalVotes = calculateQuorum(nodes, in, false, 0)
 	self := findNode(nodes, in.Self)

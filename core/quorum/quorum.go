@@ -15,6 +15,7 @@ func Recalculate(in Input, allowDecrease, byCurrentNodes bool) Result {
 	opts := in.Options
 	res := Result{
 		Options:       opts,
+		QDevice:       in.QDevice,
 		LowestNodeID:  in.LowestNodeID,
 		HighestNodeID: in.HighestNodeID,
 		EVBarrier:     in.EVBarrier,
@@ -65,6 +66,7 @@ func (in Input) Apply(r Result) Input {
 	out.HighestNodeID = r.HighestNodeID
 	out.EVBarrier = r.EVBarrier
 	out.Options = r.Options
+	out.QDevice = r.QDevice
 	return out
 }
 

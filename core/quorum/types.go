@@ -205,6 +205,9 @@ type Result struct {
 	// Options are the options after the call (a node with more than one
 	// vote switches last_man_standing off at runtime).
 	Options Options
+	// QDevice is the cluster-wide device state after the call (setvotes on
+	// node 0 and device node-info messages change its votes).
+	QDevice QDevice
 
 	// ExpectedChanged: send an EXPECTED notification (expected votes were
 	// raised to the total, or set by setexpected). It goes before QUORUM.

@@ -170,8 +170,8 @@ func TestRuleGetInfo(t *testing.T) {
 	in := view(2, 4, ids(1, 3), []uint32{4}, Options{WaitForAll: true})
 	in.QDevice = QDevice{Name: "qd", Votes: 1}
 	in.Nodes[0].Flags = NodeQDeviceRegistered | NodeQDeviceAlive | NodeQDeviceCastVote // node 1
-	in.Nodes[1].Flags = NodeQDeviceRegistered                                         // node 2 = self
-	in.Nodes[3].ExpectedVotes = 9                                                     // dead node
+	in.Nodes[1].Flags = NodeQDeviceRegistered                                          // node 2 = self
+	in.Nodes[3].ExpectedVotes = 9                                                      // dead node
 	in.WaitForAllStatus = false
 	in, _ = settle(in)
 

@@ -1,0 +1,180 @@
+/*
+ * confd_events.h -- libgoha's source-compatible ConfD/NSO event notification
+ * API, limited to the HA notifications (CONFD_NOTIF_HA_INFO).
+ *
+ * Usage: create a stream socket, confd_notifications_connect() it to the
+ * node's control endpoint with a mask, poll(2) it for readability, and call
+ * confd_read_notification() each time it is readable.  A subscriber that
+ * does not read for 15 s is disconnected by gohad, as by ConfD.  With
+ * CONFD_NOTIF_HA_INFO_SYNC in the mask, gohad suspends its HA processing
+ * after each HA event until the subscriber calls
+ * confd_sync_ha_notification().
+ *
+ * The errors common to every function are those listed at the top of
+ * confd_ha.h, with "notification socket" in place of "HA socket".  The
+ * status note there applies here too: until gohad's notification support is
+ * wired, connect/read/sync with valid arguments fail with
+ * CONFD_ERR_NOT_IMPLEMENTED.
+ *
+ * Deliberate differences from ConfD: only the HA notifications exist.  The
+ * other CONFD_NOTIF_* bits are defined so that programs compile, but a mask
+ * with any of them is refused (CONFD_ERR_NOT_IMPLEMENTED), and
+ * confd_notifications_connect2() and the other notification types' structs
+ * are not provided.  struct confd_notification keeps ConfD's size (8464 on
+ * x86_64) so that callers' stack allocations match.
+ */
+#ifndef GOHA_CONFD_EVENTS_H
+#define GOHA_CONFD_EVENTS_H
+
+#include <confd_lib.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A bit mask of notification kinds. */
+typedef int64_t confd_notification_type;
+
+#define CONFD_NOTIF_AUDIT (1LL << 0)
+#define CONFD_NOTIF_DAEMON (1LL << 1)
+#define CONFD_NOTIF_TAKEOVER_SYSLOG (1LL << 2)
+#define CONFD_NOTIF_COMMIT_SIMPLE (1LL << 3)
+#define CONFD_NOTIF_COMMIT_DIFF (1LL << 4)
+#define CONFD_NOTIF_USER_SESSION (1LL << 5)
+#define CONFD_NOTIF_HA_INFO (1LL << 6)           /* supported by goha */
+#define CONFD_NOTIF_SUBAGENT_INFO (1LL << 7)
+#define CONFD_NOTIF_COMMIT_FAILED (1LL << 8)
+#define CONFD_NOTIF_SNMPA (1LL << 9)
+#define CONFD_NOTIF_FORWARD_INFO (1LL << 10)
+#define CONFD_NOTIF_NETCONF (1LL << 11)
+#define CONFD_NOTIF_DEVEL (1LL << 12)
+#define CONFD_NOTIF_HEARTBEAT (1LL << 13)
+#define CONFD_NOTIF_CONFIRMED_COMMIT (1LL << 14)
+#define CONFD_NOTIF_UPGRADE_EVENT (1LL << 15)
+#define CONFD_NOTIF_COMMIT_PROGRESS (1LL << 16)
+#define CONFD_NOTIF_AUDIT_SYNC (1LL << 17)
+#define CONFD_NOTIF_HEALTH_CHECK (1LL << 18)
+#define CONFD_NOTIF_STREAM_EVENT (1LL << 19)
+#define CONFD_NOTIF_HA_INFO_SYNC (1LL << 20)     /* supported by goha */
+#define CONFD_NOTIF_REOPEN_LOGS (1LL << 23)
+#define CONFD_NOTIF_PROGRESS (1LL << 24)
+#define CONFD_NOTIF_JSONRPC (1LL << 26)
+#define CONFD_NOTIF_WEBUI (1LL << 27)
+#define CONFD_NOTIF_COMPACTION (1LL << 30)
+
+/* What happened (struct confd_ha_notification.type); old names alike. */
+enum confd_ha_info_type {
+    CONFD_HA_INFO_NOPRIMARY = 1,             /* we lost our primary: now NONE */
+    CONFD_HA_INFO_SECONDARY_DIED = 2,        /* a secondary went away */
+    CONFD_HA_INFO_SECONDARY_ARRIVED = 3,     /* a secondary connected to us */
+    CONFD_HA_INFO_SECONDARY_INITIALIZED = 4, /* our store is in sync */
+    CONFD_HA_INFO_IS_PRIMARY = 5,            /* we are now primary */
+    CONFD_HA_INFO_IS_NONE = 6,               /* we are now none */
+    CONFD_HA_INFO_BESECONDARY_RESULT = 7,    /* outcome of besecondary(wait 0) */
+    /* old names */
+    CONFD_HA_INFO_NOMASTER = 1,
+    CONFD_HA_INFO_SLAVE_DIED = 2,
+    CONFD_HA_INFO_SLAVE_ARRIVED = 3,
+    CONFD_HA_INFO_SLAVE_INITIALIZED = 4,
+    CONFD_HA_INFO_IS_MASTER = 5,
+    CONFD_HA_INFO_BESLAVE_RESULT = 7
+};
+
+/*
+ * One HA event.  data by type:
+ *   NOPRIMARY             noprimary: why, CONFD_ERR_HA_CLOSED (the primary
+ *                         closed the connection) or CONFD_ERR_HA_NOTICK (no
+ *                         tick for three tick timeouts)
+ *   SECONDARY_DIED        secondary_died: the node (only from the primary)
+ *   SECONDARY_ARRIVED     secondary_arrived: the node (only from the primary)
+ *   SECONDARY_INITIALIZED cdb_initialized_by_copy: 1 if the whole store was
+ *                         copied, 0 if the transaction ids already matched
+ *   IS_PRIMARY, IS_NONE   no data
+ *   BESECONDARY_RESULT    besecondary_result: 0 or a CONFD_ERR_HA_* code
+ * Node ids point into the node's buf[] (see struct confd_ha_node).
+ */
+struct confd_ha_notification {
+    enum confd_ha_info_type type;
+    union {
+        int noprimary;
+        struct confd_ha_node secondary_died;
+        struct confd_ha_node secondary_arrived;
+        int cdb_initialized_by_copy;
+        int besecondary_result;
+        /* old names */
+        int nomaster;
+        struct confd_ha_node slave_died;
+        struct confd_ha_node slave_arrived;
+        int beslave_result;
+    } data;
+};
+
+/* A notification: type is the single CONFD_NOTIF_* bit that says which
+ * member of n is filled (in goha always CONFD_NOTIF_HA_INFO: n.hnot). */
+struct confd_notification {
+    confd_notification_type type;
+    union {
+        struct confd_ha_notification hnot;
+        /* ConfD's other members are not provided; this keeps the size. */
+        int64_t goha_reserved_[8456 / 8];
+    } n;
+};
+
+/*
+ * confd_notifications_connect(sock, srv, srv_sz, mask) -- make sock a
+ * notification socket of the node whose control endpoint is srv, for the
+ * kinds in mask.  sock, srv and srv_sz as for confd_ha_connect().  mask
+ * must contain CONFD_NOTIF_HA_INFO; CONFD_NOTIF_HA_INFO_SYNC may be added.
+ *
+ * Returns:
+ *   CONFD_OK
+ *   CONFD_ERR  CONFD_ERR_PROTOUSAGE  srv NULL or srv_sz wrong (as for
+ *                                    confd_ha_connect), mask 0 or with bits
+ *                                    that are no CONFD_NOTIF_* kind, sock
+ *                                    already connected by this library
+ *              CONFD_ERR_NOT_IMPLEMENTED  mask has a CONFD_NOTIF_* kind goha
+ *                                    does not produce, or lacks HA_INFO
+ *              CONFD_ERR_OS          connect(2) failed (see errno)
+ */
+extern int confd_notifications_connect(int sock, const struct sockaddr *srv,
+                                       int srv_sz,
+                                       confd_notification_type mask);
+
+/*
+ * confd_read_notification(sock, n) -- read the next notification into *n.
+ * Blocks until one arrives unless poll(2) said sock is readable.
+ *
+ * Returns:
+ *   CONFD_OK   *n is filled
+ *   CONFD_EOF  gohad closed the socket
+ *   CONFD_ERR  CONFD_ERR_PROTOUSAGE  n NULL, or sock not a notification socket
+ */
+extern int confd_read_notification(int sock, struct confd_notification *n);
+
+/*
+ * confd_free_notification(n) -- release what confd_read_notification() put
+ * into *n.  HA notifications own no memory, so this only checks its
+ * argument; calling it is still right for portable code.  n may be NULL.
+ * Needs no confd_init().
+ *
+ * Returns: nothing.
+ */
+extern void confd_free_notification(struct confd_notification *n);
+
+/*
+ * confd_sync_ha_notification(sock) -- let gohad go on after an HA event,
+ * on a socket connected with CONFD_NOTIF_HA_INFO_SYNC.  gohad holds all HA
+ * processing until every such subscriber has called this for the event.
+ *
+ * Returns:
+ *   CONFD_OK
+ *   CONFD_ERR  CONFD_ERR_PROTOUSAGE  sock not a notification socket, or one
+ *                                    connected without CONFD_NOTIF_HA_INFO_SYNC
+ */
+extern int confd_sync_ha_notification(int sock);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GOHA_CONFD_EVENTS_H */

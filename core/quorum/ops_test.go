@@ -73,11 +73,16 @@ func TestRuleSetExpectedLowersQuorumAndNotifies(t *testing.T) {
 func TestRuleSetExpectedIgnoresDownscaleFloor(t *testing.T) {
 	// With allow_downscale, calculate_quorum raises an explicit expected
 	// value to the barrier; setexpected switches that off while checking.
-	in := view(1, 4, ids(1, 2), nil, Options{AllowDownscale: true, TwoNode: true})
-	in.EVBarrier = 9
-	in, _ = settle(in) // quorate: two_node forces quorum 1
-	if err := ValidateSetExpected(in, 2); err != nil {
-		t.Fatalf("setexpected(2): %v (barrier 9 must not apply)", err)
+	// The half {1,2} of 4 is quorate by tie-breaker with 2 votes: with the
+	// floor (4) the new quorum would be 3 > 2 and the call would fail.
+	opts := Options{AutoTieBreaker: ATBLowest, AllowDownscale: true}
+	whole, _ := settle(view(1, 4, ids(1, 4), nil, opts))
+	half, r, _ := split(whole, ids(1, 2))
+	if !r.Quorate || half.EVBarrier != 4 {
+		t.Fatalf("setup: %+v", r)
+	}
+	if err := ValidateSetExpected(half, 2); err != nil {
+		t.Fatalf("setexpected(2): %v (the downscale floor must not apply)", err)
 	}
 }
 

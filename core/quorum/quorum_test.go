@@ -226,6 +226,10 @@ func TestRuleWaitForAllClearedByQuoratePeer(t *testing.T) {
 	if r.Quorate || !r.WaitForAllStatus {
 		t.Fatalf("waiting peer released the latch: %+v", r)
 	}
+	r, _ = ReceiveNodeInfo(in2, Node{ID: 5, Votes: 1, ExpectedVotes: 5, Flags: NodeWFAStatus | NodeQuorate})
+	if !r.WaitForAllStatus {
+		t.Fatalf("peer reporting a wait_for_all status released the latch: %+v", r)
+	}
 }
 
 // auto_tie_breaker (2.4, 2.5).
@@ -293,6 +297,16 @@ func TestRuleATBOnlyOnExactHalf(t *testing.T) {
 	_, r, _ := split(whole, ids(1, 1))
 	if r.Quorate {
 		t.Fatal("1 of 4 quorate by tie-breaker")
+	}
+	// 6 nodes: the half {1,2,3} wins the tie, but shrinking further to
+	// {1,2} (only one node left this time) is no longer a half.
+	whole, _ = settle(view(1, 6, ids(1, 6), nil, Options{AutoTieBreaker: ATBLowest}))
+	half, r, _ := split(whole, ids(1, 3))
+	if !r.Quorate {
+		t.Fatal("half with the lowest id not quorate")
+	}
+	if _, r, _ = split(half, ids(1, 2)); r.Quorate {
+		t.Fatal("a third of the cluster quorate by tie-breaker")
 	}
 }
 

@@ -1,0 +1,300 @@
+package ha
+
+import (
+	"fmt"
+	"io"
+)
+
+// ProtocolVersion is the HA protocol version carried in every hello. A peer
+// with another version is refused with CONFD_ERR_HA_BADVSN.
+const ProtocolVersion = 1
+
+// Role is the HA state of a node; the numbers are confd_ha_status_state.
+type Role int
+
+// Roles.
+const (
+	RoleNone      Role = 1 // CONFD_HA_STATE_NONE
+	RoleSecondary Role = 2 // CONFD_HA_STATE_SECONDARY
+	RolePrimary   Role = 3 // CONFD_HA_STATE_PRIMARY
+	RoleRelay     Role = 4 // CONFD_HA_STATE_SECONDARY_RELAY
+)
+
+func (r Role) String() string {
+	switch r {
+	case RoleNone:
+		return "none"
+	case RoleSecondary:
+		return "secondary"
+	case RolePrimary:
+		return "primary"
+	case RoleRelay:
+		return "relay"
+	}
+	return fmt.Sprintf("role(%d)", int(r))
+}
+
+// Mode is the replication mode, config key [ha] replication.
+type Mode int
+
+// Replication modes.
+const (
+	// Sync acknowledges a commit only after every in-sync secondary (and,
+	// through relays, every in-sync sub-secondary) has persisted it.
+	Sync Mode = iota
+	// Async acknowledges a commit as soon as it is committed locally.
+	Async
+)
+
+// ParseMode maps "sync" / "async" (config file) to a Mode.
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "sync", "":
+		return Sync, nil
+	case "async":
+		return Async, nil
+	}
+	return Sync, fmt.Errorf("ha: replication must be \"sync\" or \"async\", not %q", s)
+}
+
+func (m Mode) String() string {
+	if m == Async {
+		return "async"
+	}
+	return "sync"
+}
+
+// Config configures a Node.
+type Config struct {
+	// Name is this node's HA node id (its config name).
+	Name string
+	// Token is the shared secret; it is only ever used as an HMAC key.
+	Token []byte
+	// SchemaID identifies the data model (ConfD's fxs set); peers with a
+	// different one are refused with CONFD_ERR_HA_BADFXS.
+	SchemaID string
+	// Mode is the replication mode.
+	Mode Mode
+	// DeadTicks is how many tick intervals a peer may stay silent before it
+	// is declared dead (3 if 0; negative disables detection, like PT0S).
+	DeadTicks int
+	// Txid and Digest are the local store's state at start.
+	Txid   uint64
+	Digest []byte
+	// Entropy supplies the challenge nonces (crypto/rand in the daemon, a
+	// seeded source in the simulator).
+	Entropy io.Reader
+	// Version overrides ProtocolVersion in our hellos (tests of version
+	// negotiation only; 0 means ProtocolVersion).
+	Version uint32
+	// Logf, if set, receives one line per role transition and per refused peer.
+	Logf func(format string, args ...any)
+}
+
+// MsgType is the kind of a Message.
+type MsgType uint8
+
+// Message types. The first group travels between nodes; the second is
+// stepped by the runtime to report what happened to connections and disk.
+const (
+	MsgHello     MsgType = 1  // S->P: Vsn, From (S), To (expected P), Nonce
+	MsgChallenge MsgType = 2  // P->S: Vsn, From (P), Nonce, MAC (P proves the token)
+	MsgAuth      MsgType = 3  // S->P: MAC (S proves the token), Schema, Txid, Digest
+	MsgReject    MsgType = 4  // either way: Code, Reason; the sender then closes
+	MsgSyncSkip  MsgType = 5  // P->S: same Txid and Digest, no copy needed
+	MsgSnapshot  MsgType = 6  // P->S: a full copy follows (data carried by the runtime)
+	MsgSyncDone  MsgType = 7  // S->P: copy installed at Txid
+	MsgCommit    MsgType = 8  // P->S: Txid, Digest after it, Data (encoded store.Commit)
+	MsgAck       MsgType = 9  // S->P: everything up to Txid is persisted (and, in sync mode on a relay, on its in-sync sub-secondaries)
+	MsgTick      MsgType = 10 // either way, every tick
+
+	MsgConnected   MsgType = 32 // runtime: the dial for Conn succeeded
+	MsgAccepted    MsgType = 33 // runtime: incoming connection Conn from Addr
+	MsgClosed      MsgType = 34 // runtime: Conn failed or closed (Reason)
+	MsgApplyFailed MsgType = 35 // runtime: an Apply failed; Txid/Digest = the store's state now
+)
+
+var msgNames = map[MsgType]string{
+	MsgHello: "hello", MsgChallenge: "challenge", MsgAuth: "auth", MsgReject: "reject",
+	MsgSyncSkip: "sync-skip", MsgSnapshot: "snapshot", MsgSyncDone: "sync-done", MsgCommit: "commit",
+	MsgAck: "ack", MsgTick: "tick", MsgConnected: "connected",
+	MsgAccepted: "accepted", MsgClosed: "closed", MsgApplyFailed: "apply-failed",
+}
+
+func (t MsgType) String() string {
+	if s, ok := msgNames[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("msg(%d)", int(t))
+}
+
+// IsLocal reports whether t is reported by the runtime rather than sent by a peer.
+func (t MsgType) IsLocal() bool { return t >= MsgConnected }
+
+// Message is a protocol message. Conn is the local connection id: the
+// destination on send, the source on receive; it never travels. Seq numbers
+// the messages of one direction of one connection from 1, so that a
+// duplicate is ignored and a gap (loss, reordering) closes the connection.
+type Message struct {
+	Type   MsgType `msgpack:"t"`
+	Conn   uint64  `msgpack:"-"`
+	Seq    uint64  `msgpack:"q,omitempty"`
+	Vsn    uint32  `msgpack:"v,omitempty"`
+	From   string  `msgpack:"f,omitempty"`
+	To     string  `msgpack:"o,omitempty"`
+	Schema string  `msgpack:"s,omitempty"`
+	Nonce  []byte  `msgpack:"n,omitempty"`
+	MAC    []byte  `msgpack:"m,omitempty"`
+	Code   int     `msgpack:"c,omitempty"`
+	Reason string  `msgpack:"r,omitempty"`
+	Txid   uint64  `msgpack:"x,omitempty"`
+	Digest []byte  `msgpack:"d,omitempty"`
+	Data   []byte  `msgpack:"a,omitempty"`
+	Addr   string  `msgpack:"-"` // MsgAccepted: the peer's address
+}
+
+// Dial asks the runtime to open a TCP connection to Addr for Conn, then to
+// step MsgConnected or MsgClosed for it.
+type Dial struct {
+	Conn uint64
+	Name string // the node expected at Addr
+	Addr string
+}
+
+// ApplyKind says what an Apply persists.
+type ApplyKind int
+
+// Apply kinds.
+const (
+	ApplyCommit   ApplyKind = 1 // apply the encoded commit in Data (store.ApplyEncoded)
+	ApplySnapshot ApplyKind = 2 // activate the snapshot staged from connection Conn
+)
+
+// Apply is one thing to persist, in order, before sending Ready.Messages.
+type Apply struct {
+	Kind   ApplyKind
+	Conn   uint64
+	Txid   uint64
+	Digest []byte
+	Data   []byte
+}
+
+// EventType is the HA notification type; numbers are confd_ha_info_type.
+type EventType int
+
+// HA notifications (CONFD_HA_INFO_*).
+const (
+	EventNoPrimary            EventType = 1
+	EventSecondaryDied        EventType = 2
+	EventSecondaryArrived     EventType = 3
+	EventSecondaryInitialized EventType = 4
+	EventIsPrimary            EventType = 5
+	EventIsNone               EventType = 6
+	EventBeSecondaryResult    EventType = 7
+)
+
+var eventNames = map[EventType]string{
+	EventNoPrimary: "NOPRIMARY", EventSecondaryDied: "SECONDARY_DIED", EventSecondaryArrived: "SECONDARY_ARRIVED",
+	EventSecondaryInitialized: "SECONDARY_INITIALIZED", EventIsPrimary: "IS_PRIMARY", EventIsNone: "IS_NONE",
+	EventBeSecondaryResult: "BESECONDARY_RESULT",
+}
+
+func (t EventType) String() string {
+	if s, ok := eventNames[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("event(%d)", int(t))
+}
+
+// NodeInfo names an HA node: its config name and the address it was
+// reached at (host:port).
+type NodeInfo struct {
+	Name string
+	Addr string
+}
+
+// Event is an HA notification with exactly the data of
+// struct confd_ha_notification.
+type Event struct {
+	Type EventType
+	// Code: NOPRIMARY's reason (CodeHAClosed or CodeHANoTick);
+	// BESECONDARY_RESULT's result (0 or a CONFD_ERR_HA_* code).
+	Code int
+	// Node: SECONDARY_DIED and SECONDARY_ARRIVED.
+	Node NodeInfo
+	// ByCopy: SECONDARY_INITIALIZED's cdb_initialized_by_copy.
+	ByCopy bool
+}
+
+func (e Event) String() string {
+	switch e.Type {
+	case EventNoPrimary, EventBeSecondaryResult:
+		return fmt.Sprintf("%s code=%d", e.Type, e.Code)
+	case EventSecondaryDied, EventSecondaryArrived:
+		return fmt.Sprintf("%s %s", e.Type, e.Node.Name)
+	case EventSecondaryInitialized:
+		return fmt.Sprintf("%s by_copy=%v", e.Type, e.ByCopy)
+	}
+	return e.Type.String()
+}
+
+// Result is the outcome of a BeSecondary command (Seq as returned by
+// BeSecondary): Code 0 once the secondary is initialized, else the error code.
+type Result struct {
+	Seq  uint64
+	Code int
+}
+
+// PeerStatus is a detail of Status for tools and tests.
+type PeerStatus struct {
+	NodeInfo
+	InSync bool   // initial sync done, receiving the commit stream
+	Acked  uint64 // highest txid it acknowledged
+}
+
+// Status is what confd_ha_get_status reports, plus details.
+type Status struct {
+	Role Role
+	// Nodes: primary: its secondaries; secondary: [its primary]; relay: its
+	// primary, then its sub-secondaries; none: empty.
+	Nodes []NodeInfo
+	// Peers: the secondaries (or a relay's sub-secondaries) with details.
+	Peers []PeerStatus
+	// Initialized: a secondary or relay has finished its initial sync.
+	Initialized bool
+	Txid        uint64
+}
+
+// Ready is a batch of work for the runtime. Handle the fields in this order:
+//
+//  0. Role: make the store read-only if it is RoleSecondary or RoleRelay,
+//     writable otherwise.
+//  1. Dials: start connecting; report MsgConnected or MsgClosed later.
+//  2. Apply: persist each, in order. If one fails, stop: do not send this
+//     batch's Messages, do the rest, then step MsgApplyFailed with the
+//     store's actual Txid and Digest.
+//  3. Messages: send, in order. Sending a MsgSnapshot means: stream a full
+//     copy of the store, as it is at this moment, in place of the message,
+//     and set its real Txid and Digest.
+//  4. Close: close these connections after flushing their messages.
+//  5. Acked, Aborted, Events, Results: publish.
+type Ready struct {
+	Role     Role
+	Dials    []Dial
+	Apply    []Apply
+	Messages []Message
+	Close    []uint64
+	// Acked: local commits (txids) now acknowledged to clients.
+	Acked []uint64
+	// Aborted: local commits that will never be acknowledged because the
+	// role changed (CONFD_ERR_HA_ABORT); they are committed locally.
+	Aborted []uint64
+	Events  []Event
+	Results []Result
+}
+
+// Empty reports whether the batch holds no work.
+func (rd *Ready) Empty() bool {
+	return len(rd.Dials) == 0 && len(rd.Apply) == 0 && len(rd.Messages) == 0 && len(rd.Close) == 0 &&
+		len(rd.Acked) == 0 && len(rd.Aborted) == 0 && len(rd.Events) == 0 && len(rd.Results) == 0
+}

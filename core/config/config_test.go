@@ -225,6 +225,8 @@ func TestValidationRules(t *testing.T) {
 		{"auto_tie_breaker_node unknown id", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\nauto_tie_breaker_node = \"3 9\"\n"), "node id 9 is not a configured node"},
 		{"auto_tie_breaker_node duplicate id", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\nauto_tie_breaker_node = \"3 1 3\"\n"), "node id 3 listed twice"},
 		{"auto_tie_breaker_node list accepted", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\nauto_tie_breaker_node = \"3 1\"\n"), ""},
+		{"auto_tie_breaker odd votes with weighted votes", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\n", "votes = 1\n", "votes = 2\n", "expected_votes = 3", "expected_votes = 0", "id = 3\n", "id = 3\nvotes = 2\n"), "node[1].votes: 2: auto_tie_breaker with an odd number of votes (5) needs 1 vote per node"},
+		{"auto_tie_breaker even votes may be weighted", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\n", "votes = 1\n", "votes = 2\n", "expected_votes = 3", "expected_votes = 0"), ""},
 		{"auto_tie_breaker odd votes without wait_for_all", edit(t, "wait_for_all = true\n", "auto_tie_breaker = true\n"), "quorum.auto_tie_breaker: true: an odd number of votes (3) needs quorum.wait_for_all = true"},
 
 		// [ha]

@@ -61,10 +61,13 @@
 //     the nodes could never reach quorum; last_man_standing with a node of
 //     more than one vote; auto_tie_breaker_node that is not lowest, highest
 //     or a list of distinct configured node ids, or written while
-//     auto_tie_breaker is off; auto_tie_breaker with two_node; and
-//     auto_tie_breaker with an odd number of votes but without wait_for_all.
+//     auto_tie_breaker is off; auto_tie_breaker with two_node;
+//     auto_tie_breaker with an odd number of votes but without
+//     wait_for_all; and auto_tie_breaker with an odd number of votes and a
+//     node with more than one vote (votequorum's tie-breaker can then make
+//     both sides of a split quorate, see core/quorum's FuzzSplitBrain).
 //
-// The last three are stricter than corosync, which repairs them at start-up
+// The last four are stricter than corosync, which repairs them at start-up
 // with a critical log line (disabling a feature) or only warns: an
 // operator who wrote them meant something else, so goha refuses to start
 // with a message instead. quorum.Setup still reproduces corosync's repairs

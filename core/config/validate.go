@@ -96,6 +96,19 @@ func (c *Config) validateQuorum(p *problems) {
 		// corosync disables two_node here with a critical log line.
 		p.add("quorum.two_node", true, "not compatible with auto_tie_breaker (two_node relies on a fencing race)")
 	}
+	if c.TotalVotes()%2 == 1 {
+		// With an odd total, votequorum's tie-breaker also grants quorum
+		// to the side holding expected/2 votes and relies on "fewer nodes
+		// left than quorum" to rule out the other side, which compares a
+		// node count with votes: with weighted votes both sides of a
+		// split can be quorate (found by core/quorum's FuzzSplitBrain).
+		for i, n := range c.Nodes {
+			if n.Votes != 1 {
+				p.add(fmt.Sprintf("node[%d].votes", i), n.Votes, "auto_tie_breaker with an odd number of votes (%d) needs 1 vote per node: otherwise both sides of a split can be quorate", c.TotalVotes())
+				break
+			}
+		}
+	}
 	if c.TotalVotes()%2 == 1 && !q.WaitForAll {
 		// corosync disables auto_tie_breaker (or refuses to start with
 		// last_man_standing): an isolated half+1 without the tie-breaker

@@ -95,5 +95,11 @@
 //     expected_votes_tracking file is not modelled.
 //   - master_wins is gated by the local node's own master_wins flag (the
 //     flag the local qdevice_master_wins call sets).
+//   - auto_tie_breaker is reproduced as corosync has it, including a flaw
+//     FuzzSplitBrain found: with an odd total of weighted votes, both sides
+//     of a split can be quorate (the smaller side holds expected/2 votes and
+//     the guard compares a count of nodes with votes). core/config refuses
+//     such configurations; with 1 vote per node, or an even total, the
+//     fuzz test shows at most one quorate side.
 //   - The quorum value is a uint32 (corosync keeps it in narrower types).
 package quorum

@@ -137,7 +137,8 @@ func (q Quorum) ATB() (quorum.ATBMode, []uint32, error) {
 }
 
 // QuorumSettings returns the [quorum] table and the node votes in the form
-// quorum.Setup takes.
+// quorum.Setup takes. Call it on a validated Config: an unparsable
+// auto_tie_breaker_node (which Validate rejects) is passed on as ATBNone.
 func (c *Config) QuorumSettings() (quorum.Settings, []quorum.ConfigNode) {
 	mode, list, _ := c.Quorum.ATB()
 	s := quorum.Settings{

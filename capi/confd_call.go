@@ -55,18 +55,32 @@ var errRecorded = errors.New("error already recorded")
 // confd_init succeeded, writes the trace line, runs body and turns its
 // error into CONFD_ERR/CONFD_EOF with confd_errno and confd_lasterr set. A
 // panic in body becomes CONFD_ERR_INTERNAL; it never reaches the C caller.
-func confdCall(fn string, args string, body func() error) (rc C.int) {
+func confdCall(fn string, args string, body func() error) C.int {
+	return C.int(confdGuard(fn, func() int {
+		if C.gh_confd_check_init() == 0 {
+			return C.CONFD_ERR
+		}
+		confdTrace(fn + "(" + args + ")")
+		return int(confdResult(fn, body()))
+	}))
+}
+
+// confdGuard runs body and turns a panic into CONFD_ERR with confd_errno
+// CONFD_ERR_INTERNAL.
+func confdGuard(fn string, body func() int) (rc int) {
 	defer func() {
 		if r := recover(); r != nil {
 			setConfdError(C.CONFD_ERR_INTERNAL, fmt.Sprintf("%s: %v", fn, panicError(r)))
 			rc = C.CONFD_ERR
 		}
 	}()
-	if C.gh_confd_check_init() == 0 {
-		return C.CONFD_ERR
-	}
-	confdTrace(fn + "(" + args + ")")
-	return confdResult(fn, body())
+	return body()
+}
+
+// confdLastError returns the calling thread's confd_errno and
+// confd_lasterr (the caller must hold its OS thread).
+func confdLastError() (int, string) {
+	return int(*C.confd_errno_location()), C.GoString(C.confd_lasterr())
 }
 
 // confdResult maps the outcome of fn to its return code and records the

@@ -170,7 +170,6 @@ void confd_init_vsn_sz(const char *name, FILE *estream,
                        const enum confd_debug_level debug, int vsn,
                        int maxdepth, int maxkeylen)
 {
-    struct sigaction sa;
     size_t namelen;
 
     if (name == NULL)
@@ -206,12 +205,10 @@ void confd_init_vsn_sz(const char *name, FILE *estream,
         return;
     }
 
-    /* As ConfD's library: a write to a socket the daemon closed must give
-     * EPIPE, not kill the process.  A handler the program installed itself
-     * is left alone. */
-    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL &&
-        !(sa.sa_flags & SA_SIGINFO))
-        signal(SIGPIPE, SIG_IGN);
+    /* As ConfD's library does: a write to a socket whose peer is gone must
+     * give EPIPE, not kill the process.  (The Go runtime's own handler
+     * would forward a SIGPIPE raised in C code to the default action.) */
+    signal(SIGPIPE, SIG_IGN);
 
     pthread_mutex_lock(&state_mu);
     memcpy(prog_name, name, namelen);

@@ -92,7 +92,7 @@ static void put_double(struct pp *w, double d)
 {
     char tmp[64];
     locale_t old = (locale_t)0;
-    int p;
+    int p, exp10;
 
     if (isnan(d)) {
         puts_(w, "NaN");
@@ -105,12 +105,16 @@ static void put_double(struct pp *w, double d)
     pthread_once(&c_locale_once, make_c_locale);
     if (c_locale != (locale_t)0)
         old = uselocale(c_locale);
-    /* The shortest %g text that reads back as the same double. */
-    for (p = 1; p <= 17; p++) {
-        snprintf(tmp, sizeof tmp, "%.*g", p, d);
+    /* The fewest significant digits that read back as the same double... */
+    for (p = 1; p <= 17; p++) { /* 17 digits always suffice */
+        snprintf(tmp, sizeof tmp, "%.*e", p - 1, d);
         if (strtod(tmp, NULL) == d)
             break;
     }
+    /* ...printed as %g does, except that integers up to 1e17 are written
+     * out ("100", not "1e+02"). */
+    exp10 = atoi(strchr(tmp, 'e') + 1);
+    snprintf(tmp, sizeof tmp, "%.*g", exp10 >= p && exp10 < 17 ? exp10 + 1 : p, d);
     if (c_locale != (locale_t)0)
         uselocale(old);
     puts_(w, tmp);

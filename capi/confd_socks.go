@@ -41,6 +41,14 @@ func (k sockKind) String() string {
 	return fmt.Sprintf("socket kind %d", int(k))
 }
 
+// article returns the kind with its indefinite article, for messages.
+func (k sockKind) article() string {
+	if k == sockHA {
+		return "an " + k.String()
+	}
+	return "a " + k.String()
+}
+
 // connectFn names the call that makes a socket of each kind, for messages.
 func (k sockKind) connectFn() string {
 	if k == sockNotif {
@@ -113,7 +121,7 @@ func (t *sockTable) checkFree(fd int) (fdIdentity, error) {
 	defer t.mu.Unlock()
 	if s, ok := t.socks[fd]; ok {
 		if s.id == id {
-			return id, confdErrf(C.CONFD_ERR_PROTOUSAGE, "socket %d is already connected as a %v; use a new socket", fd, s.kind)
+			return id, confdErrf(C.CONFD_ERR_PROTOUSAGE, "socket %d is already connected as %s; use a new socket", fd, s.kind.article())
 		}
 		delete(t.socks, fd) // stale: the fd was closed and reused
 	}
@@ -146,10 +154,10 @@ func (t *sockTable) lookup(fd int, kind sockKind) (*confdSock, error) {
 		ok = false
 	}
 	if !ok {
-		return nil, confdErrf(C.CONFD_ERR_PROTOUSAGE, "socket %d is not a %v (%s was not called on it)", fd, kind, kind.connectFn())
+		return nil, confdErrf(C.CONFD_ERR_PROTOUSAGE, "socket %d is not %s (%s was not called on it)", fd, kind.article(), kind.connectFn())
 	}
 	if s.kind != kind {
-		return nil, confdErrf(C.CONFD_ERR_PROTOUSAGE, "socket %d is a %v, not a %v", fd, s.kind, kind)
+		return nil, confdErrf(C.CONFD_ERR_PROTOUSAGE, "socket %d is %s, not %s", fd, s.kind.article(), kind.article())
 	}
 	return s, nil
 }

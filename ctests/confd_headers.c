@@ -1,16 +1,17 @@
+// goha-test: nodes=0
 /*
  * confd_headers.c -- compile-time checks that libgoha's ConfD headers have
  * ConfD's x86_64 ABI: sizes and offsets measured on the original headers
  * (spec/confd-ha.md 1.4-1.6), and the constants' values.  The program also
  * checks at run time that the macros and both old and new names work.
  */
+#include "harness.h"
+
 #include <confd_lib.h>
 #include <confd_ha.h>
 #include <confd_events.h>
 
 #include <stddef.h>
-#include <stdio.h>
-#include <string.h>
 
 #if defined(__x86_64__) && defined(__LP64__)
 /* confd_value_t */
@@ -110,16 +111,12 @@ static int (*const fn_read)(int, struct confd_notification *) = confd_read_notif
 static void (*const fn_free)(struct confd_notification *) = confd_free_notification;
 static int (*const fn_sync)(int) = confd_sync_ha_notification;
 
-static int failures;
-
 static void check(int ok, const char *what)
 {
-    printf("%s: %s\n", ok ? "PASS" : "FAIL", what);
-    if (!ok)
-        failures++;
+    CHECK(ok, "%s", what);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     confd_value_t v;
     unsigned char bytes[3] = {'a', 'b', 'c'};
@@ -132,6 +129,9 @@ int main(void)
         (const void *)fn_read, (const void *)fn_free, (const void *)fn_sync};
     size_t i;
     int all = 1;
+
+    (void)argc;
+    h_init(argv[0]);
 
     for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
         all = all && fns[i] != NULL;
@@ -169,6 +169,5 @@ int main(void)
         check(st.state == CONFD_HA_STATE_PRIMARY && st.num_nodes == 0,
               "struct confd_ha_status next to function confd_ha_status");
     }
-    printf("confd_headers: %s\n", failures ? "FAILED" : "ok");
-    return failures ? 1 : 0;
+    return h_done();
 }

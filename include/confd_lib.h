@@ -192,8 +192,9 @@ enum confd_debug_level {
  * level.  `name` (at most MAX_DAEMON_NAME_LEN bytes; NULL means "libgoha")
  * prefixes every debug line; debug lines go to `estream` when it is not
  * NULL, and to syslog when confd_lib_use_syslog is non-zero, and to
- * confd_user_log_hook when it is set.  Like ConfD's library, this sets
- * SIGPIPE to SIG_IGN so that writes to a closed daemon socket give EPIPE.
+ * confd_user_log_hook when it is set.  Like ConfD's library, a successful
+ * call sets SIGPIPE to SIG_IGN (replacing any handler), so that writes to a
+ * socket whose peer has gone give EPIPE instead of killing the process.
  *
  * confd_init is a macro: the exported function is confd_init_vsn_sz(), which
  * also receives the API version and the hkeypath dimensions the program was
@@ -586,7 +587,8 @@ struct confd_snmp_oid {
  * not need confd_init().  The text of each type:
  *   C_STR, C_BUF        the bytes as they are
  *   C_INT*, C_UINT*     decimal;  C_ENUM_VALUE decimal (no schema)
- *   C_DOUBLE            shortest decimal that reads back exactly (%g style)
+ *   C_DOUBLE            %g style with the fewest digits that read back
+ *                       exactly ("0.1", "100", "1e+20"); "NaN", "INF", "-INF"
  *   C_BOOL              "true" / "false"
  *   C_IPV4, C_IPV6      inet_ntop() text;  C_DQUAD "a.b.c.d"
  *   C_IPV4PREFIX, C_IPV6PREFIX, C_IPV4_AND_PLEN, C_IPV6_AND_PLEN "addr/len"

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# votequorum_getinfo latency, goha versus corosync, same CPU as the daemon.
+#
+# Starts a one-node gohad on loopback (temporary directory), pins it and
+# the benchmark client to one CPU (taskset), and times N (default 200000)
+# votequorum_getinfo calls through libgoha.  When Debian's corosync and
+# libvotequorum-dev are installed (ctests/conformance/run.sh installs them),
+# it does the same against a one-node corosync bound to 127.0.0.1, pinned to
+# the same CPU, and prints both lines together.  Everything started is
+# stopped on exit.
+#
+# usage: examples/bench/votequorum_getinfo.sh [N] [CPU]
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+source ctests/lib/cluster.sh
+
+N=${1:-200000}
+CPU=${2:-0}
+WORK=$(mktemp -d /tmp/goha-bench.XXXXXX)
+COROSYNC_PID=""
+cleanup() {
+	[ -n "$COROSYNC_PID" ] && kill -TERM "$COROSYNC_PID" 2>/dev/null && wait "$COROSYNC_PID" 2>/dev/null
+	[ -d "$WORK/goha" ] && cluster_stop "$WORK/goha"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -e build/lib/libgoha.so ] && [ -x build/bin/gohad ] || make -s build >/dev/null || exit 1
+gcc -O2 -Wall -Iinclude -o "$WORK/bench-goha" examples/bench/votequorum_getinfo.c \
+	-Lbuild/lib -lgoha "-Wl,-rpath,$ROOT/build/lib" || exit 1
+
+echo "votequorum_getinfo latency, $N calls, client and daemon pinned to CPU $CPU"
+
+cluster_start "$WORK/goha" 1 || exit 1
+taskset -acp "$CPU" "$(cluster_pid "$WORK/goha" 1)" >/dev/null
+GOHA_IPC="unix:$WORK/goha/node1.sock" taskset -c "$CPU" "$WORK/bench-goha" goha "$N" || exit 1
+cluster_stop "$WORK/goha"
+
+if command -v corosync >/dev/null && [ -e /usr/include/corosync/votequorum.h ]; then
+	if pgrep -x corosync >/dev/null; then
+		echo "corosync   (skipped: a corosync is already running)"
+		exit 0
+	fi
+	gcc -O2 -Wall -o "$WORK/bench-corosync" examples/bench/votequorum_getinfo.c -lvotequorum || exit 1
+	mkdir -p "$WORK/cs/state" "$WORK/cs/run"
+	cat >"$WORK/cs/corosync.conf" <<CONF
+totem {
+	version: 2
+	cluster_name: goha-bench
+	transport: knet
+	crypto_cipher: none
+	crypto_hash: none
+}
+nodelist {
+	node {
+		ring0_addr: 127.0.0.1
+		nodeid: 1
+		name: n1
+	}
+}
+quorum {
+	provider: corosync_votequorum
+}
+system {
+	state_dir: $WORK/cs/state
+	run_dir: $WORK/cs/run
+}
+logging {
+	to_stderr: yes
+	to_syslog: no
+}
+CONF
+	taskset -c "$CPU" corosync -f -c "$WORK/cs/corosync.conf" >"$WORK/cs/log" 2>&1 &
+	COROSYNC_PID=$!
+	deadline=$((SECONDS + 30))
+	until corosync-quorumtool -s 2>/dev/null | grep -q '^Quorate: *Yes'; do
+		kill -0 "$COROSYNC_PID" 2>/dev/null || { echo "corosync exited"; tail -3 "$WORK/cs/log"; exit 1; }
+		[ $SECONDS -lt $deadline ] || { echo "corosync not quorate in 30s"; exit 1; }
+		sleep 0.05
+	done
+	taskset -acp "$CPU" "$COROSYNC_PID" >/dev/null
+	taskset -c "$CPU" "$WORK/bench-corosync" corosync "$N" || exit 1
+else
+	echo "corosync   (not installed: run ctests/conformance/run.sh once to install it)"
+fi

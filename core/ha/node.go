@@ -440,6 +440,12 @@ func (n *Node) stepLocal(m Message) error {
 		} else if p, ok := n.peers[m.Conn]; ok {
 			n.dropPeer(p, "closed: "+m.Reason)
 		}
+	case MsgAlive: // a long copy in progress is not silence
+		if up := n.up; up != nil && up.conn == m.Conn {
+			up.silent = 0
+		} else if p, ok := n.peers[m.Conn]; ok {
+			p.silent = 0
+		}
 	case MsgApplyFailed:
 		n.txid, n.digest = m.Txid, append([]byte{}, m.Digest...)
 		if n.up != nil {

@@ -112,13 +112,14 @@ const (
 	MsgAccepted    MsgType = 33 // runtime: incoming connection Conn from Addr
 	MsgClosed      MsgType = 34 // runtime: Conn failed or closed (Reason)
 	MsgApplyFailed MsgType = 35 // runtime: an Apply failed; Txid/Digest = the store's state now
+	MsgAlive       MsgType = 36 // runtime: bytes of a long transfer (a full copy) are arriving on Conn
 )
 
 var msgNames = map[MsgType]string{
 	MsgHello: "hello", MsgChallenge: "challenge", MsgAuth: "auth", MsgReject: "reject",
 	MsgSyncSkip: "sync-skip", MsgSnapshot: "snapshot", MsgSyncDone: "sync-done", MsgCommit: "commit",
 	MsgAck: "ack", MsgTick: "tick", MsgConnected: "connected",
-	MsgAccepted: "accepted", MsgClosed: "closed", MsgApplyFailed: "apply-failed",
+	MsgAccepted: "accepted", MsgClosed: "closed", MsgApplyFailed: "apply-failed", MsgAlive: "alive",
 }
 
 func (t MsgType) String() string {

@@ -1,0 +1,281 @@
+package hanet
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/goha/goha/core/ha"
+	"github.com/goha/goha/core/store"
+	"github.com/goha/goha/core/wire"
+)
+
+// Framing: every frame is wire's 4-byte big-endian length plus body, with
+// a hard limit of MaxFrame. A protocol frame's body is 'M' + msgpack
+// ha.Message. A full copy follows its MsgSnapshot frame as 'D' + chunk
+// frames (at most snapChunk bytes of the store.WriteSnapshot stream each)
+// and one 'E' frame.
+const (
+	// MaxFrame bounds one frame; it also bounds one replicated commit.
+	MaxFrame  = 16 << 20
+	snapChunk = 1 << 20
+
+	frameMsg  = 'M'
+	frameData = 'D'
+	frameEnd  = 'E'
+
+	// maxQueued bounds what the runtime buffers for one peer that does
+	// not read; beyond it the connection is dropped (as ConfD drops a
+	// secondary that stops reading).
+	maxQueued = 256 << 20
+)
+
+var errQueueFull = errors.New("send queue overflow: peer not reading")
+
+type outItem struct {
+	frame    []byte
+	snapshot bool // stream a full copy of the store here
+	close    bool
+}
+
+// conn is one HA TCP connection with a writer goroutine draining its queue
+// and a reader goroutine feeding the runtime loop.
+type conn struct {
+	id  uint64
+	nc  net.Conn
+	rt  *Runtime
+	mu  sync.Mutex
+	cnd *sync.Cond
+	q   []outItem
+	qb  int
+	end bool // no more items accepted
+}
+
+func newConn(rt *Runtime, id uint64, nc net.Conn) *conn {
+	c := &conn{id: id, nc: nc, rt: rt}
+	c.cnd = sync.NewCond(&c.mu)
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	rt.wg.Add(2)
+	go c.writer()
+	go c.reader()
+	return c
+}
+
+// enqueue adds an item; it reports false if the connection is closing or
+// its queue overflowed.
+func (c *conn) enqueue(it outItem) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.end {
+		return false
+	}
+	if c.qb+len(it.frame) > maxQueued {
+		c.end = true
+		c.q = append(c.q, outItem{close: true})
+		c.cnd.Signal()
+		return false
+	}
+	if it.close {
+		c.end = true
+	}
+	c.q = append(c.q, it)
+	c.qb += len(it.frame)
+	c.cnd.Signal()
+	return true
+}
+
+// shutdown closes after the queued frames are flushed, but at most grace
+// later, so a peer that stopped reading cannot hold the connection.
+func (c *conn) shutdown(grace time.Duration) {
+	c.enqueue(outItem{close: true})
+	time.AfterFunc(grace, func() { c.nc.Close() })
+}
+
+func (c *conn) writer() {
+	defer c.rt.wg.Done()
+	defer c.nc.Close()
+	bw := bufio.NewWriterSize(c.nc, 256<<10)
+	for {
+		c.mu.Lock()
+		for len(c.q) == 0 {
+			c.mu.Unlock()
+			if bw.Flush() != nil {
+				return
+			}
+			c.mu.Lock()
+			for len(c.q) == 0 {
+				c.cnd.Wait()
+			}
+		}
+		it := c.q[0]
+		c.q[0] = outItem{}
+		c.q = c.q[1:]
+		c.qb -= len(it.frame)
+		c.mu.Unlock()
+		switch {
+		case it.close:
+			bw.Flush()
+			return
+		case it.snapshot:
+			if err := c.writeSnapshot(bw); err != nil {
+				c.rt.logf("hanet: sending full copy on connection %d: %v", c.id, err)
+				return
+			}
+		default:
+			if _, err := bw.Write(it.frame); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// chunkWriter cuts the snapshot stream into 'D' frames.
+type chunkWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (cw *chunkWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), snapChunk)
+		cw.buf = binaryFrameHeader(cw.buf[:0], k+1)
+		cw.buf = append(cw.buf, frameData)
+		if _, err := cw.w.Write(cw.buf); err != nil {
+			return 0, err
+		}
+		if _, err := cw.w.Write(p[:k]); err != nil {
+			return 0, err
+		}
+		p = p[k:]
+	}
+	return n, nil
+}
+
+func binaryFrameHeader(dst []byte, n int) []byte {
+	return append(dst, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+func (c *conn) writeSnapshot(bw *bufio.Writer) error {
+	// The snapshot's own bufio (256 KiB) feeds chunkWriter, which writes
+	// whole chunks into bw.
+	info, err := c.rt.cfg.Store.WriteSnapshot(&chunkWriter{w: bw})
+	if err != nil {
+		return err
+	}
+	_, err = bw.Write(wire.AppendFrame(nil, []byte{frameEnd}))
+	c.rt.logf("hanet: sent full copy: txid %d, %d entries, %d bytes", info.Txid, info.Entries, info.Bytes)
+	return err
+}
+
+// chunkReader reassembles the snapshot stream from 'D' frames up to 'E'.
+type chunkReader struct {
+	r     io.Reader
+	cur   []byte
+	eof   bool
+	alive func() // called at most every aliveEvery while data arrives
+	last  time.Time
+}
+
+const aliveEvery = 50 * time.Millisecond
+
+func (cr *chunkReader) Read(p []byte) (int, error) {
+	for len(cr.cur) == 0 {
+		if cr.eof {
+			return 0, io.EOF
+		}
+		f, err := wire.ReadFrame(cr.r, MaxFrame)
+		if err != nil {
+			return 0, err
+		}
+		switch f[0] {
+		case frameData:
+			cr.cur = f[1:]
+			if now := time.Now(); cr.alive != nil && now.Sub(cr.last) >= aliveEvery {
+				cr.last = now
+				cr.alive()
+			}
+		case frameEnd:
+			cr.eof = true
+		default:
+			return 0, fmt.Errorf("hanet: frame %q inside a full copy", f[0])
+		}
+	}
+	n := copy(p, cr.cur)
+	cr.cur = cr.cur[n:]
+	return n, nil
+}
+
+func (c *conn) reader() {
+	defer c.rt.wg.Done()
+	br := bufio.NewReaderSize(c.nc, 256<<10)
+	reason := "closed"
+	defer func() { c.rt.post(func() { c.rt.connClosed(c, reason) }) }()
+	for {
+		f, err := wire.ReadFrame(br, MaxFrame)
+		if err != nil {
+			reason = err.Error()
+			return
+		}
+		if f[0] != frameMsg {
+			reason = fmt.Sprintf("unexpected frame %q", f[0])
+			return
+		}
+		if err := wire.CheckMsgpack(f[1:]); err != nil {
+			reason = err.Error()
+			return
+		}
+		var m ha.Message
+		if err := msgpack.Unmarshal(f[1:], &m); err != nil {
+			reason = "malformed message: " + err.Error()
+			return
+		}
+		if m.Type.IsLocal() {
+			reason = "peer sent a local message type"
+			return
+		}
+		m.Conn = c.id
+		if m.Type == ha.MsgSnapshot {
+			cr := &chunkReader{r: br, alive: func() {
+				c.rt.post(func() { c.rt.step(ha.Message{Type: ha.MsgAlive, Conn: c.id}) })
+			}}
+			st, err := c.rt.cfg.Store.Stage(cr)
+			if err == nil {
+				_, err = io.Copy(io.Discard, cr) // must end exactly at 'E'
+				if err == nil && cr.eof == false {
+					err = errors.New("full copy not terminated")
+				}
+			}
+			if err != nil { // corrupt or truncated: refused, never installed
+				reason = "full copy refused: " + err.Error()
+				if errors.Is(err, store.ErrCorrupt) {
+					c.rt.logf("hanet: %s", reason)
+				}
+				return
+			}
+			m.Txid, m.Digest = st.Info.Txid, st.Info.Digest[:]
+			c.rt.post(func() { c.rt.staged[c.id] = st; c.rt.step(m) })
+			continue
+		}
+		c.rt.post(func() { c.rt.step(m) })
+	}
+}
+
+func encodeMsg(m ha.Message) ([]byte, error) {
+	b, err := msgpack.Marshal(&m)
+	if err != nil {
+		return nil, err
+	}
+	if len(b)+1 > MaxFrame {
+		return nil, fmt.Errorf("hanet: %v message of %d bytes exceeds the frame limit", m.Type, len(b))
+	}
+	return wire.AppendFrame(nil, append([]byte{frameMsg}, b...)), nil
+}

@@ -1,0 +1,468 @@
+package hanet
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/goha/goha/core/ha"
+	"github.com/goha/goha/core/store"
+)
+
+type tnode struct {
+	name string
+	rt   *Runtime
+	st   *store.Store
+	mu   sync.Mutex
+	evs  []ha.Event
+}
+
+type opt struct {
+	token string
+	tick  time.Duration
+	mode  ha.Mode
+	dir   string
+}
+
+func startNode(t testing.TB, name string, o opt) *tnode {
+	t.Helper()
+	if o.token == "" {
+		o.token = "secret"
+	}
+	if o.tick == 0 {
+		o.tick = 100 * time.Millisecond
+	}
+	if o.dir == "" {
+		o.dir = t.TempDir()
+	}
+	st, err := store.OpenFile(filepath.Join(o.dir, name+".db"), &store.Options{InitialMmapSize: 1 << 28})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := Start(Config{Name: name, ListenAddr: "127.0.0.1:0", Token: o.token, TickTimeout: o.tick,
+		Mode: o.mode, SchemaID: "s1", Store: st, Logf: func(f string, a ...any) { t.Logf(name+": "+f, a...) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &tnode{name: name, rt: rt, st: st}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case e := <-rt.Events():
+				n.mu.Lock()
+				n.evs = append(n.evs, e)
+				n.mu.Unlock()
+			case <-stop:
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { rt.Close(); close(stop); wg.Wait(); st.Close() })
+	return n
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (n *tnode) hasEvent(e ha.Event) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, x := range n.evs {
+		if x.Type == e.Type && x.Code == e.Code && x.ByCopy == e.ByCopy && x.Node.Name == e.Node.Name {
+			return true
+		}
+	}
+	return false
+}
+
+func (n *tnode) waitEvent(t testing.TB, e ha.Event) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("%s: %v", n.name, e), func() bool { return n.hasEvent(e) })
+}
+
+func snapshotBytes(t testing.TB, s *store.Store) []byte {
+	var b bytes.Buffer
+	if _, err := s.WriteSnapshot(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestPrimaryTwoSecondaries(t *testing.T) {
+	p, s1, s2 := startNode(t, "p", opt{}), startNode(t, "s1", opt{}), startNode(t, "s2", opt{})
+	if err := p.rt.BePrimary("p"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.rt.BePrimary("x"); !errors.Is(err, ha.ErrHABadName) {
+		t.Fatalf("beprimary with another name: %v", err)
+	}
+	if err := s1.rt.BeSecondary("s1", "p", p.rt.Addr(), true); err != nil {
+		t.Fatal(err)
+	}
+	s1.waitEvent(t, ha.Event{Type: ha.EventSecondaryInitialized, ByCopy: false})
+	if _, err := p.rt.Set("/a", store.String("before s2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.rt.BeSecondary("s2", "p", p.rt.Addr(), false); err != nil {
+		t.Fatal(err)
+	}
+	s2.waitEvent(t, ha.Event{Type: ha.EventBeSecondaryResult, Code: 0})
+	s2.waitEvent(t, ha.Event{Type: ha.EventSecondaryInitialized, ByCopy: true})
+	p.waitEvent(t, ha.Event{Type: ha.EventSecondaryArrived, Node: ha.NodeInfo{Name: "s2"}})
+	waitFor(t, "both secondaries in sync", func() bool {
+		st := p.rt.Status()
+		return len(st.Peers) == 2 && st.Peers[0].InSync && st.Peers[1].InSync
+	})
+	// Sync mode: once Set returns, every in-sync secondary has the commit.
+	for i := 0; i < 30; i++ {
+		path := fmt.Sprintf("/k/%d", i)
+		if _, err := p.rt.Set(path, store.Uint32(uint32(i))); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []*tnode{s1, s2} {
+			if v, err := s.rt.Get(path); err != nil || v.Uint() != uint64(i) {
+				t.Fatalf("%s: acknowledged %s missing: %v %v", s.name, path, v, err)
+			}
+		}
+	}
+	if _, err := s1.rt.Set("/x", store.Bool(true)); !errors.Is(err, store.ErrReadOnly) || store.Errno(err) != store.ConfdErrNotWritable {
+		t.Fatalf("write on a secondary: %v", err)
+	}
+	if err := p.rt.BeRelay(); !errors.Is(err, ha.ErrBadState) {
+		t.Fatalf("berelay on a primary: %v", err)
+	}
+	if !bytes.Equal(snapshotBytes(t, p.st), snapshotBytes(t, s1.st)) || !bytes.Equal(snapshotBytes(t, p.st), snapshotBytes(t, s2.st)) {
+		t.Fatal("stores differ after acknowledged commits")
+	}
+	st := s2.rt.Status()
+	if st.Role != ha.RoleSecondary || len(st.Nodes) != 1 || st.Nodes[0].Name != "p" {
+		t.Fatalf("secondary status %+v", st)
+	}
+	// secondary_dead drops s2 at once; it sees the connection close.
+	if err := p.rt.SecondaryDead("s2"); err != nil {
+		t.Fatal(err)
+	}
+	p.waitEvent(t, ha.Event{Type: ha.EventSecondaryDied, Node: ha.NodeInfo{Name: "s2"}})
+	s2.waitEvent(t, ha.Event{Type: ha.EventNoPrimary, Code: ha.CodeHAClosed})
+	if _, err := s2.rt.Set("/x", store.Bool(true)); err != nil {
+		t.Fatalf("write in none: %v", err)
+	}
+}
+
+func TestRelayChain(t *testing.T) {
+	p, s1, s2 := startNode(t, "p", opt{}), startNode(t, "s1", opt{}), startNode(t, "s2", opt{})
+	if err := p.rt.BePrimary("p"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.rt.BeRelay(); !errors.Is(err, ha.ErrBadState) {
+		t.Fatalf("berelay in none: %v", err)
+	}
+	if err := s1.rt.BeSecondary("s1", "p", p.rt.Addr(), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.rt.BeRelay(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.rt.BeSecondary("s2", "s1", s1.rt.Addr(), true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "s2 in sync with the relay", func() bool {
+		st := s1.rt.Status()
+		return st.Role == ha.RoleRelay && len(st.Peers) == 1 && st.Peers[0].InSync
+	})
+	for i := 0; i < 20; i++ {
+		path := fmt.Sprintf("/r/%d", i)
+		if _, err := p.rt.Set(path, store.Int64(int64(-i))); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := s2.rt.Get(path); err != nil || v.Int() != int64(-i) {
+			t.Fatalf("sub-secondary lacks acknowledged %s: %v", path, err)
+		}
+	}
+	st := s1.rt.Status()
+	if len(st.Nodes) != 2 || st.Nodes[0].Name != "p" || st.Nodes[1].Name != "s2" {
+		t.Fatalf("relay status %+v", st)
+	}
+	if p.hasEvent(ha.Event{Type: ha.EventSecondaryArrived, Node: ha.NodeInfo{Name: "s2"}}) {
+		t.Fatal("the primary reported the relay's sub-secondary")
+	}
+	// The primary goes away: the relay and its sub-secondary go to none.
+	p.rt.Close()
+	s1.waitEvent(t, ha.Event{Type: ha.EventNoPrimary, Code: ha.CodeHAClosed})
+	s2.waitEvent(t, ha.Event{Type: ha.EventNoPrimary, Code: ha.CodeHAClosed})
+	if !bytes.Equal(snapshotBytes(t, p.st), snapshotBytes(t, s2.st)) {
+		t.Fatal("sub-secondary differs from the primary")
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	p := startNode(t, "p", opt{})
+	bad := startNode(t, "bad", opt{token: "wrong"})
+	s := startNode(t, "s", opt{})
+	if err := p.rt.BePrimary("p"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.rt.BeSecondary("bad", "p", p.rt.Addr(), true); !errors.Is(err, ha.ErrHABadToken) {
+		t.Fatalf("bad token: %v", err)
+	}
+	if err := s.rt.BeSecondary("s", "q", p.rt.Addr(), true); !errors.Is(err, ha.ErrHABadName) {
+		t.Fatalf("wrong primary name: %v", err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := ln.Addr().String()
+	ln.Close()
+	if err := s.rt.BeSecondary("s", "p", dead, true); !errors.Is(err, ha.ErrHAConnect) {
+		t.Fatalf("nobody listening: %v", err)
+	}
+	// A second node on the same HA address cannot bind.
+	q := startNode(t, "q", opt{})
+	q.rt.cfg.ListenAddr = p.rt.Addr()
+	if err := q.rt.BePrimary("q"); !errors.Is(err, ha.ErrHABind) {
+		t.Fatalf("busy HA port: %v", err)
+	}
+	if st := p.rt.Status(); len(st.Nodes) != 0 {
+		t.Fatalf("refused nodes listed: %+v", st)
+	}
+	if err := s.rt.BeSecondary("s", "p", p.rt.Addr(), true); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// proxy forwards TCP between a secondary and its primary and can silently
+// stop forwarding (a partition that leaves the connection open).
+type proxy struct {
+	ln        net.Listener
+	blackhole atomic.Bool
+}
+
+func newProxy(t *testing.T, target string) *proxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln}
+	var conns []net.Conn
+	var mu sync.Mutex
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	go func() {
+		for {
+			a, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b, err := net.Dial("tcp", target)
+			if err != nil {
+				a.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, a, b)
+			mu.Unlock()
+			pipe := func(dst, src net.Conn) {
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := src.Read(buf)
+					if err != nil {
+						if !p.blackhole.Load() { // a partition does not carry FIN either
+							dst.Close()
+						}
+						return
+					}
+					if !p.blackhole.Load() {
+						dst.Write(buf[:n])
+					}
+				}
+			}
+			go pipe(a, b)
+			go pipe(b, a)
+		}
+	}()
+	return p
+}
+
+func TestTickLossAndPrimaryClose(t *testing.T) {
+	o := opt{tick: 40 * time.Millisecond}
+	p, s, s2 := startNode(t, "p", o), startNode(t, "s", o), startNode(t, "s2", o)
+	if err := p.rt.BePrimary("p"); err != nil {
+		t.Fatal(err)
+	}
+	px := newProxy(t, p.rt.Addr())
+	if err := s.rt.BeSecondary("s", "p", px.ln.Addr().String(), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.rt.BeSecondary("s2", "p", p.rt.Addr(), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.rt.Set("/t", store.Bool(true)); err != nil {
+		t.Fatal(err)
+	}
+	px.blackhole.Store(true)
+	start := time.Now()
+	s.waitEvent(t, ha.Event{Type: ha.EventNoPrimary, Code: ha.CodeHANoTick})
+	p.waitEvent(t, ha.Event{Type: ha.EventSecondaryDied, Node: ha.NodeInfo{Name: "s"}})
+	if el := time.Since(start); el < 3*o.tick {
+		t.Fatalf("declared dead after %v, before 3 ticks", el)
+	}
+	if s.rt.Status().Role != ha.RoleNone || s.st.ReadOnly() {
+		t.Fatal("secondary without primary is not none/writable")
+	}
+	if p.hasEvent(ha.Event{Type: ha.EventSecondaryDied, Node: ha.NodeInfo{Name: "s2"}}) {
+		t.Fatal("the healthy secondary was declared dead")
+	}
+	// Writes continue with the remaining secondary, then the primary closes.
+	if _, err := p.rt.Set("/u", store.Bool(true)); err != nil {
+		t.Fatal(err)
+	}
+	p.rt.Close()
+	s2.waitEvent(t, ha.Event{Type: ha.EventNoPrimary, Code: ha.CodeHAClosed})
+}
+
+func TestRestartSkipAndLargeCopy(t *testing.T) {
+	dir := t.TempDir()
+	p := startNode(t, "p", opt{})
+	if err := p.rt.BePrimary("p"); err != nil {
+		t.Fatal(err)
+	}
+	val := bytes.Repeat([]byte("x"), 4096)
+	for i := 0; i < 8; i++ { // 8 MiB in 8 transactions
+		ops := make([]store.Op, 256)
+		for j := range ops {
+			ops[j] = store.SetOp(fmt.Sprintf("/big/%d/%04d", i, j), store.Binary(val))
+		}
+		if _, err := p.rt.Batch(ops); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startNode(t, "s", opt{dir: dir})
+	if err := s.rt.BeSecondary("s", "p", p.rt.Addr(), true); err != nil {
+		t.Fatal(err)
+	}
+	s.waitEvent(t, ha.Event{Type: ha.EventSecondaryInitialized, ByCopy: true})
+	if !bytes.Equal(snapshotBytes(t, p.st), snapshotBytes(t, s.st)) {
+		t.Fatal("copy differs")
+	}
+	// Restart the secondary on the same file: same txid and digest, no copy.
+	s.rt.Close()
+	s.st.Close()
+	p.waitEvent(t, ha.Event{Type: ha.EventSecondaryDied, Node: ha.NodeInfo{Name: "s"}})
+	s = startNode(t, "s", opt{dir: dir})
+	if err := s.rt.BeSecondary("s", "p", p.rt.Addr(), true); err != nil {
+		t.Fatal(err)
+	}
+	s.waitEvent(t, ha.Event{Type: ha.EventSecondaryInitialized, ByCopy: false})
+}
+
+func TestResolvePrimaryAddr(t *testing.T) {
+	m := map[string]string{"a": "10.0.0.1:4570"}
+	if a, _ := ResolvePrimaryAddr(m, "a", "10.9.9.9", "127.0.0.1:4999"); a != "10.0.0.1:4570" {
+		t.Fatal(a)
+	}
+	if a, _ := ResolvePrimaryAddr(m, "b", "10.9.9.9", "127.0.0.1:4999"); a != "10.9.9.9:4999" {
+		t.Fatal(a)
+	}
+	if _, err := ResolvePrimaryAddr(m, "b", "", "127.0.0.1:4999"); err == nil {
+		t.Fatal("resolved without an address")
+	}
+}
+
+// BenchmarkInitialSync measures a full copy of a 100 MiB store over
+// loopback TCP against raw loopback TCP throughput in the same run.
+func BenchmarkInitialSync(b *testing.B) {
+	const total = 100 << 20
+	const valSize = 4096
+	p := startNode(b, "p", opt{})
+	if err := p.rt.BePrimary("p"); err != nil {
+		b.Fatal(err)
+	}
+	val := bytes.Repeat([]byte("v"), valSize)
+	for i := 0; i < total/valSize/1024; i++ {
+		ops := make([]store.Op, 1024)
+		for j := range ops {
+			ops[j] = store.SetOp(fmt.Sprintf("/bulk/%05d/%04d", i, j), store.Binary(val))
+		}
+		if _, err := p.rt.Batch(ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+	raw := rawLoopback(b, total)
+	b.ResetTimer()
+	var el time.Duration
+	for i := 0; i < b.N; i++ {
+		s := startNode(b, fmt.Sprintf("s%d", i), opt{})
+		start := time.Now()
+		if err := s.rt.BeSecondary(s.name, "p", p.rt.Addr(), true); err != nil {
+			b.Fatal(err)
+		}
+		el += time.Since(start)
+		if s.st.Txid() != p.st.Txid() {
+			b.Fatal("copy incomplete")
+		}
+	}
+	syncMBs := float64(total) * float64(b.N) / el.Seconds() / 1e6
+	b.ReportMetric(syncMBs, "sync-MB/s")
+	b.ReportMetric(raw, "raw-tcp-MB/s")
+	b.ReportMetric(100*syncMBs/raw, "%-of-raw")
+	b.Logf("initial sync of %d MiB: %.0f MB/s; raw loopback TCP: %.0f MB/s (%.0f%%)", total>>20, syncMBs, raw, 100*syncMBs/raw)
+}
+
+func rawLoopback(b *testing.B, total int) float64 {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		_, err = io.Copy(io.Discard, c)
+		done <- err
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 256<<10)
+	start := time.Now()
+	for sent := 0; sent < total; sent += len(buf) {
+		if _, err := c.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c.Close()
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	return float64(total) / time.Since(start).Seconds() / 1e6
+}

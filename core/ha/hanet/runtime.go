@@ -1,0 +1,573 @@
+package hanet
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/goha/goha/core/ha"
+	"github.com/goha/goha/core/store"
+)
+
+// Config configures a Runtime.
+type Config struct {
+	// Name is this node's HA node id (its config name).
+	Name string
+	// ListenAddr is the node's ha_addr (host:port); it is listened on while
+	// the node is primary or relay. Port 0 picks a free port (tests).
+	ListenAddr string
+	// Token is the [ha] token.
+	Token string
+	// TickTimeout is [ha] tick_timeout; 0 disables ticks and dead-peer
+	// detection (ConfD's PT0S).
+	TickTimeout time.Duration
+	// Mode is [ha] replication.
+	Mode ha.Mode
+	// SchemaID identifies the data model; peers must agree.
+	SchemaID string
+	// Store is the node's config store; the runtime sets it read-only
+	// while the node is a secondary or relay.
+	Store *store.Store
+	// DialTimeout bounds connecting to a primary (default 5s).
+	DialTimeout time.Duration
+	// EventBuffer is the capacity of the Events channel (default 1024).
+	EventBuffer int
+	// Logf receives log lines (default: none).
+	Logf func(format string, args ...any)
+}
+
+// Runtime drives one core/ha Node over TCP with a real clock. All methods
+// are safe for concurrent use.
+type Runtime struct {
+	cfg    Config
+	node   *ha.Node
+	in     chan func()
+	stop   chan struct{}
+	done   chan struct{}
+	wg     sync.WaitGroup
+	events chan ha.Event
+
+	// Owned by the loop goroutine:
+	conns    map[uint64]*conn
+	staged   map[uint64]*store.Staged
+	ln       net.Listener
+	nextConn uint64
+	ackWait  map[uint64]chan error
+	resWait  map[uint64]chan int
+
+	addrMu sync.Mutex
+	addr   string // bound listen address while listening
+	closed sync.Once
+}
+
+// ErrClosed is returned by calls on a closed Runtime.
+var ErrClosed = errors.New("hanet: runtime closed")
+
+// Start validates cfg and starts the runtime in role none.
+func Start(cfg Config) (*Runtime, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("hanet: Config.Store is nil")
+	}
+	if cfg.ListenAddr == "" {
+		return nil, errors.New("hanet: Config.ListenAddr is empty")
+	}
+	if cfg.DialTimeout == 0 {
+		cfg.DialTimeout = 5 * time.Second
+	}
+	if cfg.EventBuffer == 0 {
+		cfg.EventBuffer = 1024
+	}
+	txid, d := cfg.Store.State()
+	dead := 3
+	if cfg.TickTimeout <= 0 {
+		dead = -1
+	}
+	n, err := ha.New(ha.Config{
+		Name: cfg.Name, Token: []byte(cfg.Token), SchemaID: cfg.SchemaID, Mode: cfg.Mode,
+		DeadTicks: dead, Txid: txid, Digest: d[:], Entropy: rand.Reader, Logf: cfg.Logf,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Store.SetReadOnly(false)
+	r := &Runtime{
+		cfg: cfg, node: n, in: make(chan func(), 1024), stop: make(chan struct{}), done: make(chan struct{}),
+		events: make(chan ha.Event, cfg.EventBuffer), conns: map[uint64]*conn{}, staged: map[uint64]*store.Staged{},
+		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan int{},
+	}
+	go r.loop()
+	return r, nil
+}
+
+func (r *Runtime) logf(format string, args ...any) {
+	if r.cfg.Logf != nil {
+		r.cfg.Logf(format, args...)
+	}
+}
+
+// Events delivers HA notifications in order. If the consumer falls more
+// than EventBuffer behind, further events are dropped with a log line.
+func (r *Runtime) Events() <-chan ha.Event { return r.events }
+
+// Addr returns the address the HA listener is bound to ("" when not listening).
+func (r *Runtime) Addr() string {
+	r.addrMu.Lock()
+	defer r.addrMu.Unlock()
+	return r.addr
+}
+
+// Close stops the runtime: it closes the listener and every connection
+// (peers see the connection close), fails waiting calls with ErrClosed, and
+// returns when all its goroutines have ended. The store stays open.
+func (r *Runtime) Close() error {
+	r.closed.Do(func() {
+		close(r.stop)
+		<-r.done
+		r.wg.Wait()
+	})
+	return nil
+}
+
+// post runs fn on the loop goroutine (dropped once the runtime stopped).
+func (r *Runtime) post(fn func()) {
+	select {
+	case r.in <- fn:
+	case <-r.stop:
+	}
+}
+
+// call runs fn on the loop and waits for it.
+func (r *Runtime) call(fn func()) error {
+	ch := make(chan struct{})
+	select {
+	case r.in <- func() { fn(); close(ch) }:
+	case <-r.stop:
+		return ErrClosed
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-r.done:
+		return ErrClosed
+	}
+}
+
+func (r *Runtime) loop() {
+	defer close(r.done)
+	var tick <-chan time.Time
+	if r.cfg.TickTimeout > 0 {
+		t := time.NewTicker(r.cfg.TickTimeout)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case fn := <-r.in:
+			fn()
+		case <-tick:
+			r.node.Tick()
+		case <-r.stop:
+			r.shutdown()
+			return
+		}
+		r.handleReady()
+	}
+}
+
+func (r *Runtime) shutdown() {
+	r.stopListening()
+	for _, c := range r.conns {
+		c.nc.Close()
+		c.enqueue(outItem{close: true})
+	}
+	for t, ch := range r.ackWait {
+		ch <- ErrClosed
+		delete(r.ackWait, t)
+	}
+	for s, ch := range r.resWait {
+		ch <- -1
+		delete(r.resWait, s)
+	}
+}
+
+func (r *Runtime) step(m ha.Message) {
+	if err := r.node.Step(m); err != nil {
+		r.logf("hanet: %v", err)
+	}
+}
+
+// handleReady carries out the node's Ready batches (see ha.Ready).
+func (r *Runtime) handleReady() {
+	for r.node.HasReady() {
+		rd := r.node.Ready()
+		r.cfg.Store.SetReadOnly(rd.Role == ha.RoleSecondary || rd.Role == ha.RoleRelay)
+		for _, d := range rd.Dials {
+			r.dial(d)
+		}
+		var applyErr error
+		for _, a := range rd.Apply {
+			switch a.Kind {
+			case ha.ApplyCommit:
+				_, applyErr = r.cfg.Store.ApplyEncoded(a.Data)
+			case ha.ApplySnapshot:
+				st := r.staged[a.Conn]
+				delete(r.staged, a.Conn)
+				applyErr = r.cfg.Store.Activate(st)
+			}
+			if applyErr != nil {
+				r.logf("hanet: persisting txid %d from the primary failed: %v", a.Txid, applyErr)
+				break
+			}
+		}
+		if applyErr == nil {
+			for _, m := range rd.Messages {
+				r.send(m)
+			}
+		}
+		for _, id := range rd.Close {
+			if c := r.conns[id]; c != nil {
+				delete(r.conns, id)
+				delete(r.staged, id)
+				c.shutdown(2 * time.Second)
+			}
+		}
+		for _, e := range rd.Events {
+			select {
+			case r.events <- e:
+			default:
+				r.logf("hanet: event consumer too slow, dropped %v", e)
+			}
+		}
+		for _, t := range rd.Acked {
+			if ch := r.ackWait[t]; ch != nil {
+				ch <- nil
+				delete(r.ackWait, t)
+			}
+		}
+		for _, t := range rd.Aborted {
+			if ch := r.ackWait[t]; ch != nil {
+				ch <- ha.Errf(ha.CodeHAAbort, "txid %d committed locally but not confirmed by the secondaries", t)
+				delete(r.ackWait, t)
+			}
+		}
+		for _, res := range rd.Results {
+			if ch := r.resWait[res.Seq]; ch != nil {
+				ch <- res.Code
+				delete(r.resWait, res.Seq)
+			}
+		}
+		if rd.Role != ha.RolePrimary && rd.Role != ha.RoleRelay {
+			r.stopListening()
+		}
+		if applyErr != nil {
+			t, d := r.cfg.Store.State()
+			r.step(ha.Message{Type: ha.MsgApplyFailed, Txid: t, Digest: d[:], Reason: applyErr.Error()})
+		}
+	}
+}
+
+func (r *Runtime) send(m ha.Message) {
+	c := r.conns[m.Conn]
+	if c == nil {
+		return
+	}
+	var it outItem
+	if m.Type == ha.MsgSnapshot {
+		it.snapshot = true
+	}
+	frame, err := encodeMsg(m)
+	if err != nil {
+		r.logf("%v", err)
+		r.dropConn(c, err.Error())
+		return
+	}
+	if !c.enqueue(outItem{frame: frame}) {
+		r.dropConn(c, errQueueFull.Error())
+		return
+	}
+	if it.snapshot && !c.enqueue(it) {
+		r.dropConn(c, errQueueFull.Error())
+	}
+}
+
+// dropConn closes c and tells the node, as if the peer had closed it.
+func (r *Runtime) dropConn(c *conn, reason string) {
+	if r.conns[c.id] == nil {
+		return
+	}
+	delete(r.conns, c.id)
+	delete(r.staged, c.id)
+	c.shutdown(0)
+	r.step(ha.Message{Type: ha.MsgClosed, Conn: c.id, Reason: reason})
+}
+
+// connClosed runs on the loop when a connection's reader ends.
+func (r *Runtime) connClosed(c *conn, reason string) {
+	if r.conns[c.id] != c {
+		return // we closed it ourselves
+	}
+	r.dropConn(c, reason)
+}
+
+func (r *Runtime) dial(d ha.Dial) {
+	timeout := r.cfg.DialTimeout
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		nc, err := net.DialTimeout("tcp", d.Addr, timeout)
+		r.post(func() {
+			if err != nil {
+				r.step(ha.Message{Type: ha.MsgClosed, Conn: d.Conn, Reason: err.Error()})
+				return
+			}
+			select {
+			case <-r.stop:
+				nc.Close()
+				return
+			default:
+			}
+			r.conns[d.Conn] = newConn(r, d.Conn, nc)
+			r.step(ha.Message{Type: ha.MsgConnected, Conn: d.Conn})
+		})
+		if err == nil {
+			select {
+			case <-r.stop:
+				nc.Close() // the posted func may never run
+			default:
+			}
+		}
+	}()
+}
+
+func (r *Runtime) listen() error {
+	if r.ln != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", r.cfg.ListenAddr)
+	if err != nil {
+		return ha.Errf(ha.CodeHABind, "listen on %s: %v", r.cfg.ListenAddr, err)
+	}
+	r.ln = ln
+	r.addrMu.Lock()
+	r.addr = ln.Addr().String()
+	r.addrMu.Unlock()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			r.post(func() {
+				if r.ln != ln {
+					nc.Close()
+					return
+				}
+				r.nextConn++
+				c := newConn(r, r.nextConn, nc)
+				r.conns[c.id] = c
+				r.step(ha.Message{Type: ha.MsgAccepted, Conn: c.id, Addr: nc.RemoteAddr().String()})
+			})
+		}
+	}()
+	return nil
+}
+
+func (r *Runtime) stopListening() {
+	if r.ln != nil {
+		r.ln.Close()
+		r.ln = nil
+		r.addrMu.Lock()
+		r.addr = ""
+		r.addrMu.Unlock()
+	}
+}
+
+func (r *Runtime) checkName(myName string) error {
+	if myName != r.cfg.Name {
+		return ha.Errf(ha.CodeHABadName, "this node is %q, not %q", r.cfg.Name, myName)
+	}
+	return nil
+}
+
+// BePrimary makes the node primary (confd_ha_beprimary). myName must be
+// the node's config name (CONFD_ERR_HA_BADNAME otherwise); a listener that
+// cannot bind gives CONFD_ERR_HA_BIND.
+func (r *Runtime) BePrimary(myName string) error {
+	if err := r.checkName(myName); err != nil {
+		return err
+	}
+	var err error
+	if e := r.call(func() {
+		if err = r.listen(); err == nil {
+			err = r.node.BePrimary()
+		}
+	}); e != nil {
+		return e
+	}
+	return err
+}
+
+// BeRelay makes a secondary serve sub-secondaries (confd_ha_berelay):
+// CONFD_ERR_BADSTATE if not a secondary, CONFD_ERR_HA_BIND if the
+// listener cannot bind.
+func (r *Runtime) BeRelay() error {
+	var err error
+	if e := r.call(func() {
+		if r.node.Role() != ha.RoleSecondary { // relay: no-op; others: BADSTATE
+			err = r.node.BeRelay()
+			return
+		}
+		if err = r.listen(); err == nil {
+			err = r.node.BeRelay()
+		}
+	}); e != nil {
+		return e
+	}
+	return err
+}
+
+// BeNone leaves HA (confd_ha_benone).
+func (r *Runtime) BeNone() error {
+	var err error
+	if e := r.call(func() { err = r.node.BeNone() }); e != nil {
+		return e
+	}
+	return err
+}
+
+// SecondaryDead drops the named secondary (confd_ha_secondary_dead).
+func (r *Runtime) SecondaryDead(name string) error {
+	var err error
+	if e := r.call(func() { err = r.node.SecondaryDead(name) }); e != nil {
+		return e
+	}
+	return err
+}
+
+// BeSecondary makes the node a secondary of primaryName at primaryAddr
+// (host:port; see ResolvePrimaryAddr) (confd_ha_besecondary). With wait it
+// returns when the initial sync is done, or the *ha.Error that stopped it
+// (HA_CONNECT, HA_CLOSED, HA_BADNAME, HA_BADTOKEN, HA_BADFXS, HA_BADVSN);
+// without, it returns at once and the outcome arrives as a
+// BESECONDARY_RESULT event.
+func (r *Runtime) BeSecondary(myName, primaryName, primaryAddr string, wait bool) error {
+	if err := r.checkName(myName); err != nil {
+		return err
+	}
+	var err error
+	var ch chan int
+	if e := r.call(func() {
+		var seq uint64
+		seq, err = r.node.BeSecondary(primaryName, primaryAddr, wait)
+		if err == nil && wait {
+			ch = make(chan int, 1)
+			r.resWait[seq] = ch
+		}
+	}); e != nil {
+		return e
+	}
+	if err != nil || ch == nil {
+		return err
+	}
+	switch code := <-ch; code {
+	case 0:
+		return nil
+	case -1:
+		return ErrClosed
+	default:
+		return ha.Errf(code, "besecondary %s at %s", primaryName, primaryAddr)
+	}
+}
+
+// Status reports the HA state (confd_ha_get_status).
+func (r *Runtime) Status() ha.Status {
+	var st ha.Status
+	if r.call(func() { st = r.node.Status() }) != nil {
+		return ha.Status{Role: ha.RoleNone}
+	}
+	return st
+}
+
+// Get reads a value from the local store (works in every role).
+func (r *Runtime) Get(path string) (store.Value, error) { return r.cfg.Store.Get(path) }
+
+// Walk reads the entries under prefix from one consistent snapshot.
+func (r *Runtime) Walk(prefix string, fn func(string, store.Value) error) error {
+	return r.cfg.Store.Walk(prefix, fn)
+}
+
+// Set writes one value; see Batch.
+func (r *Runtime) Set(path string, v store.Value) (uint64, error) {
+	return r.Batch([]store.Op{store.SetOp(path, v)})
+}
+
+// Delete removes one path; see Batch.
+func (r *Runtime) Delete(path string) (uint64, error) {
+	return r.Batch([]store.Op{store.DeleteOp(path)})
+}
+
+// Batch commits ops as one transaction and returns its txid once it is
+// acknowledged: at once in role none or async mode, after every in-sync
+// secondary persisted it in sync mode. On a secondary or relay it fails
+// with store.ErrReadOnly (confd_errno CONFD_ERR_NOT_WRITABLE, via
+// store.Errno). If the node stops being primary first, the error is
+// CONFD_ERR_HA_ABORT (the commit stays in the local store).
+func (r *Runtime) Batch(ops []store.Op) (uint64, error) {
+	size := 0
+	for _, op := range ops {
+		size += len(op.Path) + len(op.Value.Bytes()) + 16
+	}
+	if size > MaxFrame-1024 {
+		return 0, fmt.Errorf("%w: transaction of %d bytes exceeds the replication limit", store.ErrBadValue, size)
+	}
+	var (
+		txid uint64
+		err  error
+		ch   = make(chan error, 1)
+	)
+	if e := r.call(func() {
+		if r.node.ReadOnly() {
+			err = store.ErrReadOnly
+			return
+		}
+		var c store.Commit
+		if c, err = r.cfg.Store.Batch(ops); err != nil {
+			return
+		}
+		txid = c.Txid
+		r.ackWait[txid] = ch
+		if err = r.node.Propose(c.Txid, c.Digest[:], c.Encode()); err != nil {
+			delete(r.ackWait, txid)
+		}
+	}); e != nil {
+		return 0, e
+	}
+	if err != nil {
+		return txid, err
+	}
+	return txid, <-ch
+}
+
+// ResolvePrimaryAddr implements the contract of confd_ha_besecondary: the
+// primary's HA address is the ha_addr of the config entry named
+// primaryName (haAddrs maps config names to ha_addr); if there is none, it
+// is givenHost with the local node's HA port (from localHAAddr).
+func ResolvePrimaryAddr(haAddrs map[string]string, primaryName, givenHost, localHAAddr string) (string, error) {
+	if a, ok := haAddrs[primaryName]; ok && a != "" {
+		return a, nil
+	}
+	_, port, err := net.SplitHostPort(localHAAddr)
+	if err != nil {
+		return "", fmt.Errorf("hanet: local ha_addr %q: %w", localHAAddr, err)
+	}
+	if _, err := strconv.Atoi(port); err != nil || givenHost == "" {
+		return "", fmt.Errorf("hanet: cannot resolve the HA address of %q", primaryName)
+	}
+	return net.JoinHostPort(givenHost, port), nil
+}

@@ -75,17 +75,20 @@ func connectSock(fd int, srv *C.gh_confd_csockaddr, srvSz C.int) error {
 
 // sockaddrString formats a checked sockaddr for messages.
 func sockaddrString(srv *C.gh_confd_csockaddr, srvSz C.int) string {
-	raw := C.GoBytes(unsafe.Pointer(srv), srvSz)
-	family := int(*(*C.sa_family_t)(unsafe.Pointer(&raw[0])))
+	// Read only what the family defines: srvSz may exceed it.
+	family := int(*(*C.sa_family_t)(unsafe.Pointer(srv)))
 	switch family {
 	case syscall.AF_INET:
-		a := (*syscall.RawSockaddrInet4)(unsafe.Pointer(&raw[0]))
+		var a syscall.RawSockaddrInet4
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&a)), unsafe.Sizeof(a)), C.GoBytes(unsafe.Pointer(srv), C.int(unsafe.Sizeof(a))))
 		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), netPort(&a.Port)).String()
 	case syscall.AF_INET6:
-		a := (*syscall.RawSockaddrInet6)(unsafe.Pointer(&raw[0]))
+		var a syscall.RawSockaddrInet6
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&a)), unsafe.Sizeof(a)), C.GoBytes(unsafe.Pointer(srv), C.int(unsafe.Sizeof(a))))
 		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), netPort(&a.Port)).String()
 	case syscall.AF_UNIX:
-		path := raw[2:]
+		// gh_confd_check_sockaddr bounded srvSz by sizeof(sockaddr_un).
+		path := C.GoBytes(unsafe.Pointer(srv), srvSz)[2:]
 		if len(path) > 0 && path[0] == 0 {
 			return "unix:@" + string(trimNUL(path[1:]))
 		}

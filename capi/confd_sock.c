@@ -41,9 +41,11 @@ int gh_confd_check_sockaddr(const struct sockaddr *srv, int srv_sz)
         gh_confd_set_error(CONFD_ERR_PROTOUSAGE, "server address is NULL");
         return -1;
     }
-    if (srv_sz < (int)sizeof(sa_family_t)) {
-        gh_confd_set_errorf(CONFD_ERR_PROTOUSAGE, "server address size %d is too small",
-                            srv_sz);
+    if (srv_sz < (int)sizeof(sa_family_t) ||
+        srv_sz > (int)sizeof(struct sockaddr_storage)) {
+        gh_confd_set_errorf(CONFD_ERR_PROTOUSAGE,
+                            "server address size %d is not 2..%d", srv_sz,
+                            (int)sizeof(struct sockaddr_storage));
         return -1;
     }
     switch (srv->sa_family) {

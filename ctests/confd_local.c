@@ -534,10 +534,19 @@ static void test_ha_checks(void)
 	memset(longtoken, 'k', 4999);
 	longtoken[4999] = '\0';
 	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, slen, longtoken), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	LASTERR_HAS("longer than 4096");
 	free(longtoken);
 	CHECK_CONFD(confd_ha_connect(fd, NULL, slen, "tok"), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, 4, "tok"), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, -1, "tok"), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, sizeof ss + 1, "tok"), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	{
+		struct sockaddr_un u;
+		memset(&u, 0, sizeof u);
+		u.sun_family = AF_UNIX;
+		CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&u, 2, "tok"), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+		LASTERR_HAS("does not fit family");
+	}
 	{
 		struct sockaddr_storage odd = ss;
 		odd.ss_family = AF_APPLETALK;
@@ -579,7 +588,15 @@ static void test_ha_checks(void)
 	LASTERR_HAS("127.0.0.1:");
 	close(fd);
 
-	/* connect(2) works, the daemon half is missing */
+	/* connect(2) works, the daemon half is missing; a 4096-byte token is
+	 * the longest accepted, and srv_sz may be that of a sockaddr_storage */
+	longtoken = malloc(4097);
+	memset(longtoken, 'k', 4096);
+	longtoken[4096] = '\0';
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, sizeof ss, longtoken), CONFD_ERR, CONFD_ERR_NOT_IMPLEMENTED);
+	free(longtoken);
+	close(fd);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, slen, "tok"), CONFD_ERR, CONFD_ERR_NOT_IMPLEMENTED);
 	LASTERR_HAS("not yet implemented: HA control needs the goha daemon's HA support");

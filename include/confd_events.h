@@ -129,11 +129,12 @@ struct confd_notification {
  * Returns:
  *   CONFD_OK
  *   CONFD_ERR  CONFD_ERR_PROTOUSAGE  srv NULL or srv_sz wrong (as for
- *                                    confd_ha_connect), mask 0 or with bits
- *                                    that are no CONFD_NOTIF_* kind, sock
- *                                    already connected by this library
+ *                                    confd_ha_connect), mask 0, with bits
+ *                                    that are no CONFD_NOTIF_* kind, or with
+ *                                    HA_INFO_SYNC but not HA_INFO; sock not
+ *                                    a stream socket or already connected
  *              CONFD_ERR_NOT_IMPLEMENTED  mask has a CONFD_NOTIF_* kind goha
- *                                    does not produce, or lacks HA_INFO
+ *                                    does not produce
  *              CONFD_ERR_OS          connect(2) failed (see errno)
  */
 extern int confd_notifications_connect(int sock, const struct sockaddr *srv,

@@ -93,7 +93,8 @@ struct confd_ha_status {
  * Returns:
  *   CONFD_OK
  *   CONFD_ERR  CONFD_ERR_PROTOUSAGE  srv or token NULL, srv_sz too small for
- *                                    srv's family or family unsupported,
+ *                                    srv's family or larger than a
+ *                                    sockaddr_storage, family unsupported,
  *                                    sock not a stream socket, sock already
  *                                    an HA or notification socket, token too
  *                                    long

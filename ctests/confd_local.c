@@ -476,6 +476,55 @@ static void test_init_and_debug(void)
 	free(text);
 }
 
+/* Errors recorded by the Go half of the library land in the calling
+ * thread's confd_errno/confd_lasterr too, under concurrency. */
+struct go_thread {
+	int mode; /* 0: bad fd (CONFD_ERR_OS), 1: NULL id (PROTOUSAGE) */
+	int wrong;
+};
+
+static void *go_errno_thread(void *arg)
+{
+	struct go_thread *g = arg;
+	confd_value_t id = strval("n1");
+	int i, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	pthread_barrier_wait(&barrier);
+	for (i = 0; i < 300; i++) {
+		if (g->mode == 0) {
+			if (confd_ha_beprimary(-1, &id) != CONFD_ERR || confd_errno != CONFD_ERR_OS ||
+			    strstr(confd_lasterr(), "socket -1") == NULL)
+				g->wrong++;
+		} else {
+			if (confd_ha_beprimary(fd, NULL) != CONFD_ERR || confd_errno != CONFD_ERR_PROTOUSAGE ||
+			    strstr(confd_lasterr(), "mynodeid is NULL") == NULL)
+				g->wrong++;
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+static void test_go_errno_threads(void)
+{
+	pthread_t t[4];
+	struct go_thread g[4];
+	int i, wrong = 0;
+
+	pthread_barrier_init(&barrier, NULL, 4);
+	for (i = 0; i < 4; i++) {
+		g[i].mode = i % 2;
+		g[i].wrong = 0;
+		pthread_create(&t[i], NULL, go_errno_thread, &g[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		wrong += g[i].wrong;
+	}
+	pthread_barrier_destroy(&barrier);
+	CHECK_EQ(wrong, 0, "calls whose errno/lasterr was not their own thread's (4 threads x 300)");
+}
+
 /* ------------------------------------------------------------------ */
 /* local checks of the HA calls */
 
@@ -736,6 +785,7 @@ int main(int argc, char **argv)
 	test_strerror();
 	test_pp_value();
 	test_init_and_debug();
+	test_go_errno_threads();
 	test_ha_checks();
 	test_notification_checks();
 	return h_done();

@@ -40,6 +40,11 @@
  *     them.
  *   - Only the value helpers listed below exist (no confd_val_eq,
  *     confd_free_value, confd_value_dup*).
+ *   - HA node ids must be node names (C_BUF or C_STR, 1..127 bytes, no NUL),
+ *     where ConfD accepts any value type: they are the `name`s of the cluster
+ *     config, and must fit struct confd_ha_node.buf when handed back.
+ *   - confd_init() also refuses API versions older than
+ *     CONFD_LIB_MIN_API_VSN and hkeypath dimensions above 255.
  */
 #ifndef GOHA_CONFD_LIB_H
 #define GOHA_CONFD_LIB_H

@@ -186,6 +186,8 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 	if err != nil {
 		return info, err
 	}
+	// Parsing and verifying (here) overlaps with writing to bbolt (in a
+	// second goroutine), so the network, the CPU and the disk work at once.
 	type kv struct{ k, v []byte }
 	var (
 		batch     []kv
@@ -193,23 +195,44 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 		d         Digest
 		last      []byte
 		lb        [4]byte
+		writes    = make(chan []kv, 2)
+		writeErr  = make(chan error, 1)
 	)
-	flush := func() error {
-		if len(batch) == 0 {
+	go func() {
+		var err error
+		for b := range writes {
+			if err != nil {
+				continue // drain
+			}
+			err = s.db.Update(func(tx *bolt.Tx) error {
+				bk := tx.Bucket(name)
+				bk.FillPercent = 1.0 // keys arrive sorted: pack pages full
+				for _, e := range b {
+					if err := bk.Put(e.k, e.v); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		writeErr <- err
+	}()
+	finished := false
+	finish := func() error { // waits for the writer; idempotent
+		if finished {
 			return nil
 		}
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(name)
-			b.FillPercent = 1.0 // keys arrive sorted: pack pages full
-			for _, e := range batch {
-				if err := b.Put(e.k, e.v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		batch, batchSize = batch[:0], 0
-		return err
+		finished = true
+		close(writes)
+		return <-writeErr
+	}
+	defer finish()
+	flush := func() error {
+		if len(batch) > 0 {
+			writes <- batch
+			batch, batchSize = nil, 0
+		}
+		return nil
 	}
 	for {
 		if err := cr.full(lb[:]); err != nil {
@@ -277,7 +300,8 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 		return corrupt("content digest %s, header says %s", d, info.Digest)
 	}
 	info.Bytes = cr.n
-	return info, flush()
+	flush()
+	return info, finish()
 }
 
 // Activate atomically (one bbolt transaction) makes a staged snapshot the

@@ -1,11 +1,113 @@
 package membership
 
-import "github.com/goha/goha/core/quorum"
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/goha/goha/core/quorum"
+)
+
+// peer is what the local node knows about one other configured node.
+type peer struct {
+	cfg NodeConfig
+	idx int
+	// inc is the peer's newest known incarnation (0: never heard);
+	// leftInc the incarnation that announced a clean departure.
+	inc, leftInc uint32
+	// lastHeard is the tick of the last message of incarnation inc (0:
+	// never); mutualSince the tick since when it has been heard and hearing
+	// us without a break.
+	lastHeard, mutualSince uint64
+	hears, view            bitset
+	ring                   RingID
+	flags                  uint32
+	info                   quorum.Node
+	// peerNow is the latest Now it sent (echoed back to it); support is the
+	// newest of our own ticks it echoed while supporting our ring.
+	peerNow, support uint64
+	staleReplied     uint64
+	// lastReq is the newest request id applied from this incarnation.
+	lastReq uint64
+}
+
+// view is an installed view.
+type view struct {
+	ring         RingID
+	members      []NodeID // sorted
+	incs         []uint32
+	master, vice NodeID
+	fenceUntil   uint64
+	installedAt  uint64
+}
+
+// published is what the local APIs were last told.
+type published struct {
+	members      []NodeID
+	incs         []uint32
+	master, vice NodeID
+}
+
+// proposal is the representative's pending proposal.
+type proposal struct {
+	msg    Message // the MsgPropose, To unset
+	acks   map[NodeID]Message
+	sentAt uint64
+}
 
 // Node is the membership state machine of one cluster node. It is not safe
 // for concurrent use: the daemon calls it from one goroutine.
 type Node struct {
-	cfg Config
+	cfg   Config
+	ids   []NodeID // sorted configured ids
+	index map[NodeID]int
+	self  int // index of cfg.Self
+	peers []*peer
+
+	now uint64
+	ps  PersistentState
+	// persistDirty: ps changed since the last Ready.
+	persistDirty bool
+	msgs         []Message
+	events       []Event
+
+	heartbeat, failure, delay uint64
+	lease, fence, settle      uint64
+	startupUntil, nextHB      uint64
+
+	// Agreement state.
+	maxSeq    uint64
+	acked     RingID  // newest ring accepted (proposed by us or acknowledged)
+	ackedMsg  Message // the proposal of acked
+	prevAcked RingID  // the ring accepted before acked
+	ackedAt   uint64  // tick of the acceptance of acked
+	demoted   bool    // acked a proposal naming another master
+	installed bool
+	cur       view
+	prop      *proposal
+	// lastAck is the acknowledgement we sent for acked; lastCommit the
+	// commit we sent as representative of the installed view.
+	lastAck, lastCommit Message
+	// desired is the member list computed at the last tick (ids sorted)
+	// with its incarnations, and its representative.
+	desired     []NodeID
+	desiredIncs []uint32
+	releasing   NodeID // the master asked the representative to hand over
+	// releaseAsked: we (master) asked for a switchover in this view.
+	releaseAsked bool
+
+	// Quorum state (votequorum's, through package quorum).
+	qin          quorum.Input
+	lmsDeadline  uint64
+	qdevDeadline uint64
+
+	pub     published
+	removed bool
+	reqID   uint64
+	// resend are requests repeated on the next heartbeats (loss
+	// tolerance); resendLeft counts the remaining repetitions.
+	resend     []Message
+	resendLeft int
 }
 
 // New returns the state machine of cfg.Self, restored from the persistent
@@ -13,82 +115,476 @@ type Node struct {
 // disk). It bumps the incarnation; the first Ready carries the new
 // PersistentState, which must be written before anything is sent.
 func New(cfg Config, restored PersistentState) (*Node, error) {
-	return &Node{cfg: cfg}, nil
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, index: make(map[NodeID]int)}
+	for _, nc := range cfg.Nodes {
+		n.ids = append(n.ids, nc.ID)
+	}
+	slices.Sort(n.ids)
+	for i, id := range n.ids {
+		n.index[id] = i
+	}
+	n.peers = make([]*peer, len(n.ids))
+	for _, nc := range cfg.Nodes {
+		i := n.index[nc.ID]
+		n.peers[i] = &peer{cfg: nc, idx: i}
+	}
+	n.self = n.index[cfg.Self]
+	n.heartbeat = uint64(cfg.HeartbeatTicks)
+	n.failure = uint64(cfg.FailureTicks)
+	n.delay = uint64(cfg.MaxDelayTicks)
+	n.lease = n.failure
+	n.fence = FenceTicks(cfg)
+	n.settle = 3*n.heartbeat + 4*n.delay + 2
+	n.startupUntil = n.failure
+
+	n.ps = restored
+	if n.ps.Incarnation == 0 {
+		n.ps.Qualified, n.ps.Synchronized = true, true
+	}
+	n.ps.Incarnation++
+	n.persistDirty = true
+	n.maxSeq = n.ps.RingSeq
+	n.acked = RingID{Rep: ^NodeID(0), Seq: n.ps.RingSeq}
+	if n.ps.RingSeq == 0 {
+		n.acked = RingID{}
+	}
+
+	settings := cfg.Quorum
+	nodes := make([]quorum.ConfigNode, 0, len(cfg.Nodes))
+	for _, nc := range cfg.Nodes {
+		nodes = append(nodes, quorum.ConfigNode{ID: uint32(nc.ID), Votes: nc.Votes})
+	}
+	in, _, err := quorum.Setup(settings, nodes, uint32(cfg.Self))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	n.qin = in
+	return n, nil
+}
+
+// FenceTicks is the fence wait W of a newly elected master (see the package
+// doc): W = ceil(L(1+ρ)/(1-ρ)) + 2 with L = FailureTicks (the lease) and
+// ρ = MaxDriftPPM/1e6, so that W-1 ticks of the fastest allowed clock
+// outlast L ticks of the slowest: every other master's lease has run out,
+// in true time, before the new master acts.
+func FenceTicks(cfg Config) uint64 {
+	c := cfg.withDefaults()
+	rho := float64(c.MaxDriftPPM) / 1e6
+	w := float64(c.FailureTicks) * (1 + rho) / (1 - rho)
+	return uint64(math.Ceil(w)) + 2
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxDelayTicks <= 0 {
+		c.MaxDelayTicks = 1
+	}
+	if c.MaxDriftPPM <= 0 {
+		c.MaxDriftPPM = 1000
+	}
+	if c.LMSWindowTicks <= 0 {
+		c.LMSWindowTicks = 10 * c.FailureTicks
+	}
+	if c.QDeviceTimeoutTicks <= 0 {
+		c.QDeviceTimeoutTicks = 10 * c.FailureTicks
+	}
+	return c
+}
+
+func (c *Config) validate() error {
+	*c = c.withDefaults()
+	switch {
+	case len(c.Nodes) == 0 || len(c.Nodes) > MaxNodes:
+		return fmt.Errorf("%w: %d nodes (1 to %d)", ErrConfig, len(c.Nodes), MaxNodes)
+	case c.HeartbeatTicks < 1:
+		return fmt.Errorf("%w: HeartbeatTicks must be at least 1", ErrConfig)
+	case c.FailureTicks <= 2*c.HeartbeatTicks+2*c.MaxDelayTicks:
+		return fmt.Errorf("%w: FailureTicks (%d) must exceed 2*HeartbeatTicks+2*MaxDelayTicks (%d)",
+			ErrConfig, c.FailureTicks, 2*c.HeartbeatTicks+2*c.MaxDelayTicks)
+	case c.MaxDriftPPM >= 100000:
+		return fmt.Errorf("%w: MaxDriftPPM must be below 100000 (10%%)", ErrConfig)
+	}
+	seen := make(map[NodeID]bool)
+	self := false
+	for _, nc := range c.Nodes {
+		if nc.ID == 0 || seen[nc.ID] {
+			return fmt.Errorf("%w: node id %d is zero or repeated", ErrConfig, nc.ID)
+		}
+		seen[nc.ID] = true
+		self = self || nc.ID == c.Self
+	}
+	if !self {
+		return fmt.Errorf("%w: self %d is not a configured node", ErrConfig, c.Self)
+	}
+	return nil
 }
 
 // Tick advances the node's clock by one tick. After a stall the daemon must
 // call Tick once for every tick period that elapsed before it calls Step
 // again, so that leases expire on time.
-func (n *Node) Tick() {}
+func (n *Node) Tick() {
+	n.now++
+	if n.removed {
+		if n.now >= n.nextHB {
+			n.nextHB = n.now + n.heartbeat
+			n.broadcastLeave()
+		}
+		return
+	}
+	for _, p := range n.peers {
+		if p.idx != n.self && !n.heard(p) {
+			p.mutualSince = 0
+		}
+	}
+	if n.lmsDeadline != 0 && n.now >= n.lmsDeadline {
+		n.lmsDeadline = 0
+		if r, ok := quorum.LastManStandingExpired(n.qin); ok {
+			n.applyQuorum(r, false)
+		}
+	}
+	if n.qdevDeadline != 0 && n.now >= n.qdevDeadline {
+		n.qdevDeadline = 0
+		n.qin = quorum.QDeviceTimeout(n.qin)
+		n.applyQuorum(quorum.Calculate(n.qin), false)
+	}
+	if n.now >= n.nextHB {
+		n.nextHB = n.now + n.heartbeat
+		n.sendHeartbeats()
+	}
+	n.computeDesired()
+	n.drive()
+	n.publish()
+}
+
+// heard reports whether p (not self) was heard within FailureTicks.
+func (n *Node) heard(p *peer) bool {
+	return p.inc != 0 && p.leftInc != p.inc && p.lastHeard != 0 && n.now-p.lastHeard < n.failure
+}
+
+// mutual reports whether p is heard and hears us.
+func (n *Node) mutual(p *peer) bool {
+	return n.heard(p) && p.hears.has(n.self)
+}
+
+func (n *Node) hearsSet() bitset {
+	b := newBitset(len(n.ids))
+	b.set(n.self)
+	for _, p := range n.peers {
+		if p.idx != n.self && n.heard(p) {
+			b.set(p.idx)
+		}
+	}
+	return b
+}
+
+func (n *Node) viewSet() bitset {
+	b := newBitset(len(n.ids))
+	members := n.cur.members
+	if n.acked != n.cur.ring && !n.acked.IsZero() && n.ackedMsg.Type == MsgPropose {
+		members = n.ackedMsg.Members
+	}
+	if !n.installed && n.ackedMsg.Type != MsgPropose {
+		members = nil
+	}
+	for _, id := range members {
+		b.set(n.index[id])
+	}
+	return b
+}
+
+// myInfo is the local node's votequorum node info.
+func (n *Node) myInfo() quorum.Node {
+	for _, x := range n.qin.Nodes {
+		if x.ID == uint32(n.cfg.Self) {
+			return x
+		}
+	}
+	return quorum.Node{ID: uint32(n.cfg.Self)}
+}
+
+// myFlags are the local node's Flag* bits.
+func (n *Node) myFlags() uint32 {
+	var f uint32
+	if n.ps.Qualified {
+		f |= FlagQualified
+	}
+	if n.ps.Synchronized {
+		f |= FlagSynchronized
+	}
+	if n.ps.WasMaster {
+		f |= FlagWasMaster
+	}
+	if n.pub.master == n.cfg.Self {
+		f |= FlagMaster
+	}
+	if n.pub.vice == n.cfg.Self {
+		f |= FlagVice
+	}
+	if n.acked != n.cur.ring || !n.installed {
+		f |= FlagPending
+	}
+	return f
+}
+
+func (n *Node) base(t MessageType, to NodeID) Message {
+	return Message{Type: t, From: n.cfg.Self, To: to, Incarnation: n.ps.Incarnation}
+}
+
+func (n *Node) send(m Message) { n.msgs = append(n.msgs, m) }
+
+func (n *Node) sendHeartbeats() {
+	hears, vs := n.hearsSet(), n.viewSet()
+	info, flags := n.myInfo(), n.myFlags()
+	for _, p := range n.peers {
+		if p.idx == n.self {
+			continue
+		}
+		m := n.base(MsgHeartbeat, p.cfg.ID)
+		m.Ring = n.acked
+		m.Now, m.Echo = n.now, p.peerNow
+		m.Hears, m.View = hears, vs
+		m.Votes, m.Expected, m.QFlags, m.Flags = info.Votes, info.ExpectedVotes, uint32(info.Flags), flags
+		if flags&FlagPending != 0 {
+			m.Prev = n.prevAcked
+		}
+		n.send(m)
+	}
+	if n.resendLeft > 0 {
+		n.resendLeft--
+		n.msgs = append(n.msgs, n.resend...)
+	}
+	if n.releaseAsked && n.installed && n.pub.master == n.cfg.Self {
+		n.sendRelease()
+	}
+}
+
+func (n *Node) broadcastLeave() {
+	info := n.myInfo()
+	for _, p := range n.peers {
+		if p.idx == n.self {
+			continue
+		}
+		m := n.base(MsgLeave, p.cfg.ID)
+		m.Votes, m.Expected, m.QFlags = info.Votes, info.ExpectedVotes, uint32(info.Flags)
+		n.send(m)
+	}
+}
 
 // Step feeds one message from the network. Stale, foreign or malformed
 // messages are ignored and reported with ErrStale, ErrForeign or
 // ErrMalformed (wrapped); Step never panics on bad input.
-func (n *Node) Step(m Message) error { return nil }
+func (n *Node) Step(m Message) error {
+	if err := n.check(m); err != nil {
+		return err
+	}
+	p := n.peers[n.index[m.From]]
+	switch {
+	case m.Incarnation < p.inc:
+		if m.Type != MsgStale && m.Type != MsgLeave && (p.staleReplied == 0 || n.now-p.staleReplied >= n.heartbeat) {
+			p.staleReplied = n.now
+			r := n.base(MsgStale, m.From)
+			r.Arg = p.inc
+			n.send(r)
+		}
+		return fmt.Errorf("%w: %s from %d incarnation %d, known %d", ErrStale, m.Type, m.From, m.Incarnation, p.inc)
+	case m.Incarnation > p.inc:
+		// A restarted node: a new member, whatever its old incarnation did.
+		*p = peer{cfg: p.cfg, idx: p.idx, inc: m.Incarnation}
+	}
+	if n.removed {
+		return nil
+	}
+	if m.Type == MsgLeave {
+		if p.leftInc != p.inc {
+			p.leftInc = p.inc
+			p.mutualSince = 0
+			if n.isMember(m.From) {
+				r, _ := quorum.ReceiveNodeInfo(n.qin, quorum.Node{ID: uint32(m.From), Votes: m.Votes,
+					ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags) | quorum.NodeLeaving})
+				n.applyQuorum(r, false)
+			}
+		}
+		return nil
+	}
+	if p.leftInc == p.inc {
+		return fmt.Errorf("%w: %s from %d after it left", ErrStale, m.Type, m.From)
+	}
+	if p.lastHeard == 0 || !n.heard(p) {
+		p.mutualSince = 0
+	}
+	p.lastHeard = n.now
+	if m.Ring.Seq > n.maxSeq {
+		n.maxSeq = m.Ring.Seq
+	}
+	var err error
+	switch m.Type {
+	case MsgHeartbeat:
+		n.onHeartbeat(p, m)
+	case MsgPropose:
+		err = n.onPropose(m)
+	case MsgAck:
+		err = n.onAck(m)
+	case MsgCommit:
+		err = n.onCommit(m)
+	case MsgStale:
+		if m.Arg >= n.ps.Incarnation {
+			n.ps.Incarnation = m.Arg + 1
+			n.persistDirty = true
+		}
+	case MsgRequest:
+		err = n.onRequest(p, m)
+	}
+	n.publish()
+	return err
+}
+
+// check validates the fields of m that Step relies on.
+func (n *Node) check(m Message) error {
+	if m.To != n.cfg.Self {
+		return fmt.Errorf("%w: message for %d", ErrForeign, m.To)
+	}
+	i, ok := n.index[m.From]
+	if !ok || i == n.self {
+		return fmt.Errorf("%w: sender %d", ErrForeign, m.From)
+	}
+	if m.Type < MsgHeartbeat || m.Type > MsgLeave {
+		return fmt.Errorf("%w: type %d", ErrMalformed, m.Type)
+	}
+	if m.Incarnation == 0 {
+		return fmt.Errorf("%w: zero incarnation", ErrMalformed)
+	}
+	words := (len(n.ids) + 63) / 64
+	if len(m.Hears) > words || len(m.View) > words {
+		return fmt.Errorf("%w: node set too large", ErrMalformed)
+	}
+	if m.Type == MsgPropose || m.Type == MsgCommit {
+		k := len(m.Members)
+		if k == 0 || k > len(n.ids) || len(m.Incarnations) != k {
+			return fmt.Errorf("%w: member list", ErrMalformed)
+		}
+		if m.Type == MsgCommit && (len(m.MemberVotes) != k || len(m.MemberExp) != k ||
+			len(m.MemberQFlags) != k || len(m.MemberFlags) != k) {
+			return fmt.Errorf("%w: member infos", ErrMalformed)
+		}
+		for j, id := range m.Members {
+			if _, ok := n.index[id]; !ok || (j > 0 && m.Members[j-1] >= id) || m.Incarnations[j] == 0 {
+				return fmt.Errorf("%w: member %d", ErrMalformed, id)
+			}
+		}
+		if m.Ring.Rep != m.From || m.Ring.Seq == 0 || m.Members[0] != m.From {
+			return fmt.Errorf("%w: ring %s from %d", ErrMalformed, m.Ring, m.From)
+		}
+		if (m.Master != 0 && !slices.Contains(m.Members, m.Master)) ||
+			(m.Vice != 0 && (!slices.Contains(m.Members, m.Vice) || m.Vice == m.Master)) {
+			return fmt.Errorf("%w: roles", ErrMalformed)
+		}
+	}
+	return nil
+}
+
+func (n *Node) onHeartbeat(p *peer, m Message) {
+	p.hears, p.view, p.ring, p.flags = bitset(m.Hears), bitset(m.View), m.Ring, m.Flags
+	p.peerNow = m.Now
+	if p.hears.has(n.self) {
+		if p.mutualSince == 0 {
+			p.mutualSince = n.now
+		}
+	} else {
+		p.mutualSince = 0
+	}
+	// Lease support: the peer is in our installed ring, or it moved from our
+	// installed ring straight to the ring we accepted next (see "Invariant
+	// 5" in the package doc).
+	inRing := n.installed && m.Ring == n.cur.ring
+	nextRing := n.installed && m.Ring == n.acked && m.Flags&FlagPending != 0 && m.Prev == n.cur.ring && n.prevAcked == n.cur.ring
+	if p.hears.has(n.self) && m.Echo > p.support && m.Echo <= n.now && (inRing || nextRing) {
+		p.support = m.Echo
+	}
+	info := quorum.Node{ID: uint32(m.From), State: quorum.StateMember, Votes: m.Votes,
+		ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}
+	changed := info.Votes != p.info.Votes || info.ExpectedVotes != p.info.ExpectedVotes || info.Flags != p.info.Flags
+	p.info = info
+	if changed && n.installed && n.isMember(m.From) && m.Ring == n.cur.ring {
+		r, lmsStopped := quorum.ReceiveNodeInfo(n.qin, info)
+		if lmsStopped {
+			n.lmsDeadline = 0
+		}
+		n.applyQuorum(r, false)
+	}
+	// A member of our view that reports an older ring than the view has
+	// lost its state (a restart without its disk that reused its
+	// incarnation): tell it to take a new incarnation. Heartbeats sent
+	// before it accepted the view arrive within MaxDelayTicks of its
+	// acceptance, so later ones cannot be mistaken for it.
+	if n.installed && m.Ring.Less(n.cur.ring) && n.now >= n.cur.installedAt+n.delay+2 &&
+		(p.staleReplied == 0 || n.now-p.staleReplied >= n.heartbeat) {
+		if k, ok := slices.BinarySearch(n.cur.members, m.From); ok && n.cur.incs[k] == p.inc {
+			p.staleReplied = n.now
+			r := n.base(MsgStale, m.From)
+			r.Arg = p.inc
+			n.send(r)
+		}
+	}
+	// A member that missed our commit gets it again.
+	if n.installed && m.Flags&FlagPending != 0 && m.Ring == n.cur.ring && n.cur.ring.Rep == n.cfg.Self && n.lastCommit.Type == MsgCommit {
+		c := n.lastCommit
+		c.To = m.From
+		n.send(c)
+	}
+}
+
+func (n *Node) isMember(id NodeID) bool {
+	_, ok := slices.BinarySearch(n.cur.members, id)
+	return n.installed && ok
+}
+
+// IsMaster reports whether the local node acts as CMM master now: its view
+// is quorate, the fence wait is over and its lease is valid. Invariant 5 is
+// stated on this value.
+func (n *Node) IsMaster() bool { return n.pub.master == n.cfg.Self }
+
+// Ring returns the installed ring id (zero before the first view).
+func (n *Node) Ring() RingID {
+	if !n.installed {
+		return RingID{}
+	}
+	return n.cur.ring
+}
+
+// Quorate reports whether the local node is quorate.
+func (n *Node) Quorate() bool { return n.qin.Quorate && !n.removed }
 
 // HasReady reports whether Ready would return anything.
-func (n *Node) HasReady() bool { return false }
+func (n *Node) HasReady() bool {
+	return n.persistDirty || len(n.msgs) > 0 || len(n.events) > 0
+}
 
 // Ready returns the pending output. Handle it as the Ready doc says, then
 // call Advance.
-func (n *Node) Ready() Ready { return Ready{} }
+func (n *Node) Ready() Ready {
+	var rd Ready
+	if n.persistDirty {
+		ps := n.ps
+		rd.Persist = &ps
+	}
+	rd.Messages = n.msgs
+	rd.Events = n.events
+	return rd
+}
 
 // Advance acknowledges that rd (the last Ready) was handled.
-func (n *Node) Advance(rd Ready) {}
-
-// Status returns a snapshot of the local node.
-func (n *Node) Status() Status { return Status{} }
-
-// GetInfo answers votequorum_getinfo(id); id 0 is the local node.
-func (n *Node) GetInfo(id uint32) (quorum.Info, error) { return quorum.Info{}, nil }
-
-// SetExpected is votequorum_setexpected: validated locally, then applied by
-// every member of the view.
-func (n *Node) SetExpected(expected uint32) error { return nil }
-
-// SetVotes is votequorum_setvotes(node, votes); node 0 is the quorum device.
-func (n *Node) SetVotes(node NodeID, votes uint32) error { return nil }
-
-// QDeviceRegister is votequorum_qdevice_register on the local node.
-func (n *Node) QDeviceRegister(name string) error { return nil }
-
-// QDeviceUnregister is votequorum_qdevice_unregister on the local node.
-func (n *Node) QDeviceUnregister(name string) error { return nil }
-
-// QDeviceUpdate is votequorum_qdevice_update (rename).
-func (n *Node) QDeviceUpdate(oldName, newName string) error { return nil }
-
-// QDevicePoll is votequorum_qdevice_poll: the device is alive and casts
-// castVote until QDeviceTimeoutTicks pass without another poll. ring must
-// be the current ring id (else quorum.ErrRingMismatch).
-func (n *Node) QDevicePoll(name string, castVote bool, ring RingID) error { return nil }
-
-// QDeviceMasterWins is votequorum_qdevice_master_wins.
-func (n *Node) QDeviceMasterWins(name string, allow bool) error { return nil }
-
-// ReleaseMastership is cmm_mastership_release: a planned switchover to the
-// vice-master (or the best other candidate). The local node stays master
-// until the new master is agreed. ErrNotMaster when not master,
-// ErrNoCandidate when nobody can take over.
-func (n *Node) ReleaseMastership() error { return nil }
-
-// RemoveSelf is cmm_membership_remove: the local node leaves the cluster
-// (peers drop it at once) and stays out until it restarts. On the master it
-// fails with ErrNoCandidate when nobody can take over.
-func (n *Node) RemoveSelf() error { return nil }
-
-// SetQualification is cmm_member_setqualif (master only): qualify or
-// disqualify an eligible node. It returns before the change is applied.
-func (n *Node) SetQualification(node NodeID, qualified bool) error { return nil }
-
-// SeizeQualification is cmm_member_seizequalif: qualify the local
-// eligible node when no master is elected.
-func (n *Node) SeizeQualification() error { return nil }
-
-// SetSynchronized sets the local node's synchronisation flag (CRFS:
-// CMM_SYNCHRO_READY / CMM_SYNCHRO_NEEDED).
-func (n *Node) SetSynchronized(synced bool) error { return nil }
-
-// Leave announces a clean shutdown: peers drop the node at once instead of
-// after FailureTicks. Send the resulting Ready before exiting.
-func (n *Node) Leave() {}
+func (n *Node) Advance(rd Ready) {
+	if rd.Persist != nil && *rd.Persist == n.ps {
+		n.persistDirty = false
+	}
+	n.msgs = n.msgs[len(rd.Messages):]
+	n.events = n.events[len(rd.Events):]
+	if len(n.msgs) == 0 {
+		n.msgs = nil
+	}
+	if len(n.events) == 0 {
+		n.events = nil
+	}
+}

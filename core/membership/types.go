@@ -194,7 +194,8 @@ type Message struct {
 	QFlags   uint32 `msgpack:"q,omitempty"`
 	// Flags are the sender's state bits (Flag* constants).
 	Flags uint32 `msgpack:"g,omitempty"`
-	// Prev (ack) is the ring the sender accepted before this one.
+	// Prev (ack, and heartbeat with FlagPending) is the ring the sender
+	// accepted before Ring.
 	Prev RingID `msgpack:"p,omitempty"`
 	// Members (propose, commit) with their incarnations, and in a commit
 	// their node infos and flags, index-aligned with Members.

@@ -1,0 +1,361 @@
+package membership
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/goha/goha/core/quorum"
+)
+
+// Status returns a snapshot of the local node.
+func (n *Node) Status() Status {
+	s := Status{
+		Self: n.cfg.Self, Incarnation: n.ps.Incarnation, Tick: n.now,
+		Master: n.pub.master, Vice: n.pub.vice, IsMaster: n.pub.master == n.cfg.Self,
+		Removed: n.removed,
+	}
+	if n.installed && !n.removed {
+		s.Ring = n.cur.ring
+		s.Members = slices.Clone(n.cur.members)
+	}
+	s.Quorum, _ = quorum.GetInfo(n.qin, 0)
+	self := n.myInfo()
+	s.QDevice = QDeviceStatus{
+		Name: n.qin.QDevice.Name, Votes: n.qin.QDevice.Votes,
+		Registered: self.Flags&quorum.NodeQDeviceRegistered != 0,
+		Alive:      self.Flags&quorum.NodeQDeviceAlive != 0,
+		CastVote:   self.Flags&quorum.NodeQDeviceCastVote != 0,
+		MasterWins: self.Flags&quorum.NodeQDeviceMasterWins != 0,
+	}
+	for i, id := range n.ids {
+		p := n.peers[i]
+		ms := MemberStatus{ID: id, Name: p.cfg.Name, Eligible: p.cfg.Eligible}
+		var flags uint32
+		if i == n.self {
+			ms.Heard, ms.Incarnation, flags = true, n.ps.Incarnation, n.myFlags()
+		} else {
+			ms.Heard, ms.Incarnation, flags = n.heard(p), p.inc, p.flags
+		}
+		k, in := slices.BinarySearch(s.Members, id)
+		ms.Member = in && (i == n.self || n.cur.incs[k] == p.inc || p.inc == 0)
+		if info, err := quorum.GetInfo(n.qin, uint32(id)); err == nil {
+			ms.Votes, ms.Expected, ms.State = info.Votes, info.ExpectedVotes, info.State
+		} else {
+			ms.Votes = p.cfg.Votes
+		}
+		if p.cfg.Eligible {
+			ms.SFlag |= SFlagEligible
+		}
+		if !in {
+			ms.SFlag |= SFlagOutOfCluster
+		} else {
+			if n.pub.master == id {
+				ms.SFlag |= SFlagMaster
+			}
+			if n.pub.vice == id {
+				ms.SFlag |= SFlagViceMaster
+			}
+			if p.cfg.Eligible && flags&FlagQualified == 0 {
+				ms.SFlag |= SFlagDisqualified
+			}
+			if p.cfg.Eligible && flags&FlagSynchronized == 0 {
+				ms.SFlag |= SFlagSynchroNeeded
+			}
+		}
+		s.Nodes = append(s.Nodes, ms)
+	}
+	return s
+}
+
+// GetInfo answers votequorum_getinfo(id); id 0 is the local node.
+func (n *Node) GetInfo(id uint32) (quorum.Info, error) { return quorum.GetInfo(n.qin, id) }
+
+// request queues an administrative request to the nodes in to, repeated on
+// the next two heartbeats in case the network loses it.
+func (n *Node) request(op RequestOp, target NodeID, arg uint32, to []NodeID) {
+	n.reqID++
+	n.resend = n.resend[:0]
+	for _, id := range to {
+		if id == n.cfg.Self {
+			continue
+		}
+		m := n.base(MsgRequest, id)
+		m.Ring = n.cur.ring
+		m.Op, m.Target, m.Arg, m.ReqID = op, target, arg, n.reqID
+		n.send(m)
+		n.resend = append(n.resend, m)
+	}
+	n.resendLeft = 2
+}
+
+func (n *Node) onRequest(p *peer, m Message) error {
+	if m.ReqID <= p.lastReq {
+		return nil // duplicate
+	}
+	if !n.installed || m.Ring != n.cur.ring || !n.isMember(m.From) {
+		return fmt.Errorf("%w: request for ring %s", ErrStale, m.Ring)
+	}
+	p.lastReq = m.ReqID
+	switch m.Op {
+	case OpSetExpected:
+		if quorum.ValidateSetExpected(n.qin, m.Arg) == nil || !n.qin.Quorate {
+			n.applyQuorum(quorum.ApplySetExpected(n.qin, m.Arg), false)
+		}
+	case OpSetVotes:
+		n.applyQuorum(quorum.ApplySetVotes(n.qin, uint32(m.Target), m.Arg), false)
+	case OpRelease:
+		if n.cur.ring.Rep == n.cfg.Self && m.From == n.cur.master {
+			n.releasing = m.From
+		}
+	case OpSetQualif:
+		if m.Target == n.cfg.Self && m.From == n.cur.master {
+			n.setQualified(m.Arg == 1)
+		}
+	default:
+		return fmt.Errorf("%w: request op %d", ErrMalformed, m.Op)
+	}
+	return nil
+}
+
+func (n *Node) setQualified(q bool) {
+	if n.ps.Qualified != q {
+		n.ps.Qualified = q
+		n.persistDirty = true
+	}
+}
+
+// SetExpected is votequorum_setexpected: validated locally, then applied by
+// every member of the view.
+func (n *Node) SetExpected(expected uint32) error {
+	if n.removed {
+		return ErrRemoved
+	}
+	if err := quorum.ValidateSetExpected(n.qin, expected); err != nil {
+		return err
+	}
+	n.applyQuorum(quorum.ApplySetExpected(n.qin, expected), false)
+	n.request(OpSetExpected, 0, expected, n.cur.members)
+	n.publish()
+	return nil
+}
+
+// SetVotes is votequorum_setvotes(node, votes); node 0 is the quorum device.
+func (n *Node) SetVotes(node NodeID, votes uint32) error {
+	if n.removed {
+		return ErrRemoved
+	}
+	if err := quorum.ValidateSetVotes(n.qin, uint32(node), votes); err != nil {
+		return err
+	}
+	n.applyQuorum(quorum.ApplySetVotes(n.qin, uint32(node), votes), false)
+	n.request(OpSetVotes, node, votes, n.cur.members)
+	n.publish()
+	return nil
+}
+
+// recalc recomputes quorum after a local quorum device change.
+func (n *Node) recalc() {
+	n.applyQuorum(quorum.Calculate(n.qin), false)
+	n.publish()
+}
+
+// QDeviceRegister is votequorum_qdevice_register on the local node.
+func (n *Node) QDeviceRegister(name string) error {
+	already, err := quorum.QDeviceRegister(n.qin, name)
+	if err != nil || already {
+		return err
+	}
+	n.qin = quorum.RegisterQDevice(n.qin, name)
+	n.recalc()
+	return nil
+}
+
+// QDeviceUnregister is votequorum_qdevice_unregister on the local node.
+func (n *Node) QDeviceUnregister(name string) error {
+	in, err := quorum.QDeviceUnregister(n.qin, name)
+	if err != nil {
+		return err
+	}
+	n.qin = in
+	n.qdevDeadline = 0
+	n.recalc()
+	return nil
+}
+
+// QDeviceUpdate is votequorum_qdevice_update (rename).
+func (n *Node) QDeviceUpdate(oldName, newName string) error {
+	in, err := quorum.QDeviceUpdate(n.qin, oldName, newName)
+	if err != nil {
+		return err
+	}
+	n.qin = in
+	return nil
+}
+
+// QDevicePoll is votequorum_qdevice_poll: the device is alive and casts
+// castVote until QDeviceTimeoutTicks pass without another poll. ring must
+// be the current ring id (else quorum.ErrRingMismatch).
+func (n *Node) QDevicePoll(name string, castVote bool, ring RingID) error {
+	in, err := quorum.QDevicePoll(n.qin, name, castVote, n.installed && ring == n.cur.ring)
+	if err != nil {
+		return err
+	}
+	n.qin = in
+	n.qdevDeadline = n.now + uint64(n.cfg.QDeviceTimeoutTicks)
+	n.recalc()
+	return nil
+}
+
+// QDeviceMasterWins is votequorum_qdevice_master_wins.
+func (n *Node) QDeviceMasterWins(name string, allow bool) error {
+	in, err := quorum.QDeviceMasterWins(n.qin, name, allow)
+	if err != nil {
+		return err
+	}
+	n.qin = in
+	n.recalc()
+	return nil
+}
+
+// candidates returns the view members as the election sees them.
+func (n *Node) takeoverPossible() bool {
+	n.releasing = n.cfg.Self
+	m, _ := n.electRoles(n.cur.members)
+	n.releasing = 0
+	return m != 0 && m != n.cfg.Self
+}
+
+// ReleaseMastership is cmm_mastership_release: a planned switchover to the
+// vice-master (or the best other candidate). The local node stays master
+// until the new master is agreed. ErrNotMaster when not master,
+// ErrNoCandidate when nobody can take over.
+func (n *Node) ReleaseMastership() error {
+	if n.removed {
+		return ErrRemoved
+	}
+	if n.pub.master != n.cfg.Self {
+		return ErrNotMaster
+	}
+	if !n.takeoverPossible() {
+		return ErrNoCandidate
+	}
+	n.releaseAsked = true
+	n.sendRelease()
+	return nil
+}
+
+func (n *Node) sendRelease() {
+	if n.cur.ring.Rep == n.cfg.Self {
+		n.releasing = n.cfg.Self
+		return
+	}
+	n.reqID++
+	m := n.base(MsgRequest, n.cur.ring.Rep)
+	m.Ring, m.Op, m.ReqID = n.cur.ring, OpRelease, n.reqID
+	n.send(m)
+}
+
+// RemoveSelf is cmm_membership_remove: the local node leaves the cluster
+// (peers drop it at once) and stays out until it restarts. On the master it
+// fails with ErrNoCandidate when nobody can take over.
+func (n *Node) RemoveSelf() error {
+	if n.removed {
+		return ErrRemoved
+	}
+	if n.pub.master == n.cfg.Self && !n.takeoverPossible() {
+		return ErrNoCandidate
+	}
+	n.leave()
+	return nil
+}
+
+// Leave announces a clean shutdown: peers drop the node at once instead of
+// after FailureTicks. Send the resulting Ready before exiting.
+func (n *Node) Leave() {
+	if !n.removed {
+		n.leave()
+	}
+}
+
+func (n *Node) leave() {
+	n.removed = true
+	n.prop = nil
+	if n.qin.Options.AllowDownscale {
+		in := n.qin
+		in.Nodes = slices.Clone(in.Nodes)
+		for i := range in.Nodes {
+			if in.Nodes[i].ID == uint32(n.cfg.Self) {
+				in.Nodes[i].Flags |= quorum.NodeLeaving
+			}
+		}
+		n.qin = in
+	}
+	n.broadcastLeave()
+	n.nextHB = n.now + n.heartbeat
+	in, _ := quorum.SyncInit(n.qin, []uint32{uint32(n.cfg.Self)})
+	n.qin = in
+	n.applyQuorum(quorum.Calculate(in), false)
+	n.publish()
+}
+
+// SetQualification is cmm_member_setqualif (master only): qualify or
+// disqualify an eligible node. It returns before the change is applied. A
+// node out of the cluster is accepted and left unchanged (its eligibility
+// is unknown, as in CMM).
+func (n *Node) SetQualification(node NodeID, qualified bool) error {
+	if n.removed {
+		return ErrRemoved
+	}
+	if n.pub.master != n.cfg.Self {
+		return ErrNotMaster
+	}
+	i, ok := n.index[node]
+	if !ok {
+		return ErrUnknownNode
+	}
+	if !n.isMember(node) {
+		return nil
+	}
+	if !n.peers[i].cfg.Eligible {
+		return ErrNotEligible
+	}
+	if node == n.cfg.Self {
+		n.setQualified(qualified)
+		return nil
+	}
+	var arg uint32
+	if qualified {
+		arg = 1
+	}
+	n.request(OpSetQualif, node, arg, []NodeID{node})
+	return nil
+}
+
+// SeizeQualification is cmm_member_seizequalif: qualify the local
+// eligible node when no master is elected.
+func (n *Node) SeizeQualification() error {
+	if n.removed {
+		return ErrRemoved
+	}
+	if !n.peers[n.self].cfg.Eligible {
+		return ErrNotEligible
+	}
+	if n.pub.master != 0 {
+		return ErrMasterExists
+	}
+	n.setQualified(true)
+	return nil
+}
+
+// SetSynchronized sets the local node's synchronisation flag (CRFS:
+// CMM_SYNCHRO_READY / CMM_SYNCHRO_NEEDED).
+func (n *Node) SetSynchronized(synced bool) error {
+	if n.removed {
+		return ErrRemoved
+	}
+	if n.ps.Synchronized != synced {
+		n.ps.Synchronized = synced
+		n.persistDirty = true
+	}
+	return nil
+}

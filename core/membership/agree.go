@@ -1,0 +1,457 @@
+package membership
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/goha/goha/core/quorum"
+)
+
+// computeDesired works out the view the local node wants: the clique of
+// mutually hearing nodes it belongs to (see "Choosing the members" in the
+// package doc). It stores the result in n.desired / n.desiredIncs.
+func (n *Node) computeDesired() {
+	taken := newBitset(len(n.ids))
+	settled := func(p *peer) bool {
+		return n.mutual(p) && p.mutualSince != 0 && n.now-p.mutualSince >= n.settle
+	}
+	take := func(v bitset) {
+		for j := range n.ids {
+			if v.has(j) && j != n.self {
+				taken.set(j)
+			}
+		}
+	}
+	// (b) Our view is stale when members we hear well installed a newer
+	// ring without us: they belong elsewhere now. (Views merely proposed
+	// do not count: they may still change.)
+	if n.installed {
+		for _, id := range n.cur.members {
+			p := n.peers[n.index[id]]
+			if p.idx != n.self && settled(p) && p.flags&FlagPending == 0 && n.acked.Less(p.ring) && !p.view.has(n.self) {
+				take(p.view)
+			}
+		}
+	}
+	for range len(n.ids) {
+		clique := n.clique(taken)
+		rep := n.peers[clique[0]]
+		// (a) The representative of the group we want has heard us long
+		// enough and still leaves us out: its group is taken.
+		if rep.idx != n.self && settled(rep) && rep.flags&FlagPending == 0 && !rep.view.has(n.self) && rep.view.count() > 0 {
+			take(rep.view)
+			taken.set(rep.idx)
+			continue
+		}
+		n.desired = n.desired[:0]
+		n.desiredIncs = n.desiredIncs[:0]
+		for _, i := range clique {
+			n.desired = append(n.desired, n.ids[i])
+			if i == n.self {
+				n.desiredIncs = append(n.desiredIncs, n.ps.Incarnation)
+			} else {
+				n.desiredIncs = append(n.desiredIncs, n.peers[i].inc)
+			}
+		}
+		return
+	}
+}
+
+// clique returns, sorted, the clique of the mutual-hearing graph that the
+// local node belongs to, among its mutual neighbours not in taken: order
+// the candidates by degree (descending) then id, build cliques greedily,
+// and repeat on the rest until one holds the local node.
+func (n *Node) clique(taken bitset) []int {
+	cand := make([]int, 0, len(n.peers))
+	for i, p := range n.peers {
+		if i == n.self || (n.mutual(p) && !taken.has(i)) {
+			cand = append(cand, i)
+		}
+	}
+	edge := func(a, b int) bool {
+		if a == n.self || b == n.self {
+			return true // the other one is a mutual neighbour
+		}
+		return n.peers[a].hears.has(b) && n.peers[b].hears.has(a)
+	}
+	deg := make([]int, len(n.peers))
+	for {
+		for _, a := range cand {
+			deg[a] = 0
+			for _, b := range cand {
+				if a != b && edge(a, b) {
+					deg[a]++
+				}
+			}
+		}
+		order := slices.Clone(cand)
+		slices.SortFunc(order, func(a, b int) int {
+			if deg[a] != deg[b] {
+				return deg[b] - deg[a]
+			}
+			return a - b
+		})
+		var clique []int
+		for _, c := range order {
+			ok := true
+			for _, k := range clique {
+				if !edge(c, k) {
+					ok = false
+					break
+				}
+			}
+			if ok {
+				clique = append(clique, c)
+			}
+		}
+		if slices.Contains(clique, n.self) {
+			slices.Sort(clique)
+			return clique
+		}
+		cand = slices.DeleteFunc(cand, func(i int) bool { return slices.Contains(clique, i) })
+	}
+}
+
+// drive makes the representative propose or re-propose its desired view.
+func (n *Node) drive() {
+	if len(n.desired) == 0 || n.desired[0] != n.cfg.Self {
+		n.prop = nil
+		return
+	}
+	if n.now < n.startupUntil && len(n.desired) < len(n.ids) && !n.installed {
+		return // let the cluster assemble before the first view
+	}
+	if n.acked.Rep != n.cfg.Self && !n.acked.IsZero() && (!n.installed || n.acked != n.cur.ring) &&
+		n.now-n.ackedAt < n.heartbeat+4*n.delay+2 {
+		return // give the view we accepted time to be committed
+	}
+	master, vice := n.electRoles(n.desired)
+	same := func(members []NodeID, incs []uint32, ma, vi NodeID) bool {
+		return slices.Equal(members, n.desired) && slices.Equal(incs, n.desiredIncs) && ma == master && vi == vice
+	}
+	if n.installed && same(n.cur.members, n.cur.incs, n.cur.master, n.cur.vice) && n.acked == n.cur.ring {
+		n.prop = nil
+		return
+	}
+	if n.prop != nil && same(n.prop.msg.Members, n.prop.msg.Incarnations, n.prop.msg.Master, n.prop.msg.Vice) &&
+		n.acked == n.prop.msg.Ring && !n.outbid(n.prop.msg) {
+		if n.now-n.prop.sentAt >= n.heartbeat {
+			n.prop.sentAt = n.now
+			for _, id := range n.prop.msg.Members {
+				if _, ok := n.prop.acks[id]; !ok {
+					m := n.prop.msg
+					m.To = id
+					n.send(m)
+				}
+			}
+		}
+		return
+	}
+	seq := max(n.maxSeq, n.ps.RingSeq, n.acked.Seq) + 1
+	n.maxSeq = seq
+	n.ps.RingSeq = seq
+	n.persistDirty = true
+	m := n.base(MsgPropose, 0)
+	m.Ring = RingID{Rep: n.cfg.Self, Seq: seq}
+	m.Members = slices.Clone(n.desired)
+	m.Incarnations = slices.Clone(n.desiredIncs)
+	m.Master, m.Vice = master, vice
+	n.prop = &proposal{msg: m, acks: make(map[NodeID]Message), sentAt: n.now}
+	n.prop.acks[n.cfg.Self] = n.accept(m)
+	for _, id := range m.Members[1:] {
+		x := m
+		x.To = id
+		n.send(x)
+	}
+	n.maybeCommit()
+}
+
+// outbid reports whether a member of proposal m already accepted a newer
+// ring, so that it would refuse m: propose again with a higher seq.
+func (n *Node) outbid(m Message) bool {
+	for _, id := range m.Members {
+		if r := n.peers[n.index[id]].ring; id != n.cfg.Self && r != m.Ring && r.Seq >= m.Ring.Seq {
+			return true
+		}
+	}
+	return false
+}
+
+// accept records the acceptance of proposal m by the local node and
+// returns its acknowledgement (To set to the representative).
+func (n *Node) accept(m Message) Message {
+	claiming := n.pub.master == n.cfg.Self
+	ack := n.base(MsgAck, m.From)
+	ack.Ring, ack.Prev = m.Ring, n.acked
+	info := n.myInfo()
+	ack.Votes, ack.Expected, ack.QFlags = info.Votes, info.ExpectedVotes, uint32(info.Flags)
+	ack.Flags = n.myFlags()
+	if claiming {
+		ack.Flags |= FlagMaster
+	}
+	n.prevAcked, n.acked, n.ackedMsg = n.acked, m.Ring, m
+	n.ackedAt = n.now
+	if m.Ring.Seq > n.ps.RingSeq {
+		n.ps.RingSeq = m.Ring.Seq
+		n.persistDirty = true
+	}
+	if m.Master != n.cfg.Self {
+		// Accepting a view with another master: stop acting as master now,
+		// before the new master can install it (two-phase handover).
+		n.demoted = true
+	}
+	return ack
+}
+
+func (n *Node) onPropose(m Message) error {
+	j, ok := slices.BinarySearch(m.Members, n.cfg.Self)
+	if !ok || m.Incarnations[j] != n.ps.Incarnation {
+		return fmt.Errorf("%w: proposal %s does not name this incarnation", ErrStale, m.Ring)
+	}
+	if m.Ring == n.acked {
+		if n.lastAck.Ring == m.Ring && n.lastAck.To == m.From {
+			n.send(n.lastAck) // a retransmission: answer again
+		}
+		return nil
+	}
+	if m.Ring.Seq <= n.acked.Seq {
+		return fmt.Errorf("%w: proposal %s, already accepted %s", ErrStale, m.Ring, n.acked)
+	}
+	// The proposal is the representative's accepted view from now on, newer
+	// than what its last heartbeat said.
+	rp := n.peers[n.index[m.From]]
+	if rp.ring.Less(m.Ring) {
+		rp.ring = m.Ring
+		rp.view = newBitset(len(n.ids))
+		for _, id := range m.Members {
+			rp.view.set(n.index[id])
+		}
+		n.computeDesired()
+	}
+	if !slices.Equal(m.Members, n.desired) || !slices.Equal(m.Incarnations, n.desiredIncs) {
+		return nil // not the group we see; the representative retries
+	}
+	n.prop = nil
+	ack := n.accept(m)
+	n.lastAck = ack
+	n.send(ack)
+	return nil
+}
+
+func (n *Node) onAck(m Message) error {
+	if n.prop == nil || m.Ring != n.prop.msg.Ring || m.Ring != n.acked {
+		return fmt.Errorf("%w: ack for %s", ErrStale, m.Ring)
+	}
+	if _, ok := slices.BinarySearch(n.prop.msg.Members, m.From); !ok {
+		return fmt.Errorf("%w: ack from non-member %d", ErrMalformed, m.From)
+	}
+	j, _ := slices.BinarySearch(n.prop.msg.Members, m.From)
+	if n.prop.msg.Incarnations[j] != m.Incarnation {
+		return fmt.Errorf("%w: ack from incarnation %d", ErrStale, m.Incarnation)
+	}
+	n.prop.acks[m.From] = m
+	n.maybeCommit()
+	return nil
+}
+
+// maybeCommit commits the pending proposal once every member accepted it.
+func (n *Node) maybeCommit() {
+	p := n.prop
+	if p == nil || len(p.acks) < len(p.msg.Members) {
+		return
+	}
+	c := p.msg
+	c.Type = MsgCommit
+	k := len(c.Members)
+	c.MemberVotes, c.MemberExp = make([]uint32, k), make([]uint32, k)
+	c.MemberQFlags, c.MemberFlags = make([]uint32, k), make([]uint32, k)
+	// The new master may act at once only if every member comes straight
+	// from our installed view and its master (still claiming when it
+	// accepted) is a member: it stopped acting when it accepted, or it
+	// simply goes on.
+	noFence := n.installed && n.cur.master != 0
+	oldMasterClaims := false
+	for i, id := range c.Members {
+		a := p.acks[id]
+		c.MemberVotes[i], c.MemberExp[i], c.MemberQFlags[i], c.MemberFlags[i] = a.Votes, a.Expected, a.QFlags, a.Flags
+		if a.Prev != n.cur.ring {
+			noFence = false
+		}
+		if id == n.cur.master && a.Flags&FlagMaster != 0 {
+			oldMasterClaims = true
+		}
+	}
+	c.NoFence = noFence && oldMasterClaims
+	n.prop = nil
+	n.lastCommit = c
+	for _, id := range c.Members[1:] {
+		x := c
+		x.To = id
+		n.send(x)
+	}
+	n.install(c)
+}
+
+func (n *Node) onCommit(m Message) error {
+	if m.Ring != n.acked {
+		return fmt.Errorf("%w: commit %s, accepted %s", ErrStale, m.Ring, n.acked)
+	}
+	if n.installed && n.cur.ring == m.Ring {
+		return nil // duplicate
+	}
+	if !slices.Equal(m.Members, n.ackedMsg.Members) || !slices.Equal(m.Incarnations, n.ackedMsg.Incarnations) {
+		return fmt.Errorf("%w: commit %s differs from its proposal", ErrMalformed, m.Ring)
+	}
+	n.install(m)
+	return nil
+}
+
+// install makes the committed view c current.
+func (n *Node) install(c Message) {
+	n.installed = true
+	n.cur = view{ring: c.Ring, members: slices.Clone(c.Members), incs: slices.Clone(c.Incarnations),
+		master: c.Master, vice: c.Vice, fenceUntil: n.now, installedAt: n.now}
+	if !c.NoFence {
+		n.cur.fenceUntil = n.now + n.fence
+		for _, p := range n.peers {
+			p.support = 0
+		}
+	}
+	n.demoted = false
+	n.releasing = 0
+	n.releaseAsked = false
+	n.resendLeft = 0
+
+	ids := make([]uint32, len(c.Members))
+	for i, id := range c.Members {
+		ids[i] = uint32(id)
+	}
+	in, armLMS := quorum.SyncInit(n.qin, ids)
+	before := n.myInfo().ExpectedVotes
+	expChanged := false
+	for i, id := range c.Members {
+		info := quorum.Node{ID: uint32(id), State: quorum.StateMember, Votes: c.MemberVotes[i],
+			ExpectedVotes: c.MemberExp[i], Flags: quorum.NodeFlags(c.MemberQFlags[i])}
+		if id == n.cfg.Self {
+			continue
+		}
+		p := n.peers[n.index[id]]
+		p.info, p.flags = info, c.MemberFlags[i]
+		r, lmsStopped := quorum.ReceiveNodeInfo(in, info)
+		if lmsStopped {
+			n.lmsDeadline = 0
+			armLMS = false
+		}
+		expChanged = expChanged || r.ExpectedChanged
+		in = in.Apply(r)
+	}
+	r := quorum.Calculate(in)
+	if armLMS {
+		n.lmsDeadline = n.now + uint64(n.cfg.LMSWindowTicks)
+	}
+	n.qin = in
+	ev := Event{Kind: EventViewInstalled, Ring: c.Ring, Members: slices.Clone(c.Members), Incarnations: slices.Clone(c.Incarnations)}
+	n.events = append(n.events, ev)
+	r.ExpectedChanged = r.ExpectedChanged || expChanged || r.ExpectedVotes != before
+	n.applyQuorum(r, true)
+	n.publish()
+}
+
+// electRoles chooses the CMM master and vice-master of a view with the
+// given members (see "CMM roles" in the package doc).
+func (n *Node) electRoles(members []NodeID) (master, vice NodeID) {
+	cands := make([]Candidate, 0, len(members))
+	var prevMaster, prevVice NodeID
+	if n.installed {
+		if slices.Contains(members, n.cur.master) {
+			prevMaster = n.cur.master
+		}
+		if slices.Contains(members, n.cur.vice) {
+			prevVice = n.cur.vice
+		}
+	}
+	for _, id := range members {
+		c := Candidate{ID: id, Eligible: n.peers[n.index[id]].cfg.Eligible}
+		var f uint32
+		if id == n.cfg.Self {
+			f = n.myFlags()
+		} else {
+			f = n.peers[n.index[id]].flags
+		}
+		c.Qualified = f&FlagQualified != 0
+		c.Synchronized = f&FlagSynchronized != 0
+		c.WasMaster = f&FlagWasMaster != 0
+		// In a merge, the acting master or vice-master of another group.
+		if prevMaster == 0 && f&FlagMaster != 0 {
+			prevMaster = id
+		}
+		if prevVice == 0 && f&FlagVice != 0 && id != prevMaster {
+			prevVice = id
+		}
+		cands = append(cands, c)
+	}
+	return ElectRoles(cands, prevMaster, prevVice, n.releasing)
+}
+
+// Candidate is one view member as the CMM election sees it.
+type Candidate struct {
+	ID                                NodeID
+	Eligible, Qualified, Synchronized bool
+	WasMaster                         bool
+}
+
+// ElectRoles is the CMM election rule (DESIGN.md "CMM roles", cmm.md 3.2 and
+// 3.6), a pure function of the members (sorted by id), the previous master
+// and vice-master, and a master that asked to hand over (0: none):
+//
+//  1. keep the previous master while it is an eligible, qualified member
+//     (unless it is handing over);
+//  2. else promote the previous vice-master if it is eligible, qualified and
+//     synchronised;
+//  3. else the lowest-id member that is eligible, qualified and either
+//     synchronised or was master last (a desynchronised node holds the only
+//     good copy only if it was master); a releasing master is skipped;
+//  4. if nobody qualifies, a releasing master keeps the role.
+//
+// The vice-master is the previous vice-master if still eligible and
+// qualified, else the previous master (a switchover makes the old master
+// vice), else the lowest-id eligible, qualified member, never the master.
+func ElectRoles(members []Candidate, prevMaster, prevVice, releasing NodeID) (master, vice NodeID) {
+	find := func(id NodeID) (Candidate, bool) {
+		for _, c := range members {
+			if c.ID == id && id != 0 {
+				return c, true
+			}
+		}
+		return Candidate{}, false
+	}
+	ok := func(c Candidate) bool { return c.Eligible && c.Qualified }
+	if c, in := find(prevMaster); in && ok(c) && prevMaster != releasing {
+		master = prevMaster
+	} else if c, in := find(prevVice); in && ok(c) && c.Synchronized && prevVice != releasing {
+		master = prevVice
+	} else {
+		for _, c := range members {
+			if ok(c) && (c.Synchronized || c.WasMaster) && c.ID != releasing {
+				master = c.ID
+				break
+			}
+		}
+		if master == 0 && releasing != 0 {
+			if c, in := find(releasing); in && ok(c) {
+				master = releasing
+			}
+		}
+	}
+	for _, id := range []NodeID{prevVice, prevMaster} {
+		if c, in := find(id); in && ok(c) && id != master {
+			return master, id
+		}
+	}
+	for _, c := range members {
+		if ok(c) && c.ID != master {
+			return master, c.ID
+		}
+	}
+	return master, 0
+}

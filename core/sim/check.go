@@ -1,0 +1,188 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/goha/goha/core/membership"
+	"github.com/goha/goha/core/quorum"
+)
+
+// ringRecord is what the checker knows about one ring id.
+type ringRecord struct {
+	members []membership.NodeID
+	incs    []uint32
+	// repWipes is the representative's disk-loss count when the ring was
+	// first installed: a node that lost its disk may reuse its own ring ids
+	// (it cannot remember them), which the checker does not count as a
+	// violation of invariant 1.
+	repWipes   int
+	proposedAt Time
+}
+
+// Checker checks DESIGN.md's invariants 1, 2, 4, 5 and 6 after every step
+// of every node (invariant 3 is checked by RunScenario).
+type Checker struct {
+	c     *Cluster
+	err   error
+	rings map[membership.RingID]*ringRecord
+	// proposed: first time a ring was proposed (from its MsgPropose).
+	proposed map[membership.RingID]Time
+	// crashedAt[node][incarnation] is when that incarnation crashed; the
+	// key includes the node's disk-loss count, as a node that lost its disk
+	// counts incarnations from 1 again.
+	crashedAt map[membership.NodeID]map[uint64]Time
+	lastSeq   map[membership.NodeID]uint64
+	inc       map[membership.NodeID]uint32
+	views     int
+	// Masters counts the times a node started acting as master.
+	masters   int
+	wasMaster map[membership.NodeID]bool
+}
+
+func newChecker(c *Cluster) *Checker {
+	return &Checker{c: c, rings: map[membership.RingID]*ringRecord{}, proposed: map[membership.RingID]Time{},
+		crashedAt: map[membership.NodeID]map[uint64]Time{}, lastSeq: map[membership.NodeID]uint64{},
+		inc: map[membership.NodeID]uint32{}, wasMaster: map[membership.NodeID]bool{}}
+}
+
+// ViolationError describes an invariant violation.
+type ViolationError struct {
+	Invariant int
+	Msg       string
+	Opts      Options
+	Trace     string
+}
+
+func (e *ViolationError) Error() string {
+	return fmt.Sprintf("invariant %d violated: %s\noptions: %s\nreplay: go test ./core/sim -run TestSweep -seed %d -nodes %d -v\ntrace (most recent last):\n%s",
+		e.Invariant, e.Msg, e.Opts, e.Opts.Seed, e.Opts.Nodes, e.Trace)
+}
+
+func (k *Checker) fail(inv int, msg string) error {
+	if k.err == nil {
+		k.c.Tracef("VIOLATION of invariant %d: %s", inv, msg)
+		k.err = &ViolationError{Invariant: inv, Msg: msg, Opts: k.c.Opts, Trace: k.c.Trace()}
+	}
+	return k.err
+}
+
+func (k *Checker) started(sn *simNode) {
+	if sn.wipes > 0 && sn.disk.Incarnation == 0 {
+		delete(k.lastSeq, sn.id) // a new identity as far as invariant 4 goes
+	}
+	k.wasMaster[sn.id] = false
+}
+
+func (k *Checker) crashed(sn *simNode) {
+	st := sn.node.Status()
+	m := k.crashedAt[sn.id]
+	if m == nil {
+		m = map[uint64]Time{}
+		k.crashedAt[sn.id] = m
+	}
+	m[uint64(sn.wipes)<<32|uint64(st.Incarnation)] = k.c.Now
+	if k.wasMaster[sn.id] {
+		k.c.Tracef("n%d stops acting as master (crash)", sn.id)
+	}
+	k.wasMaster[sn.id] = false
+}
+
+func (k *Checker) sent(sn *simNode, m membership.Message) {
+	if m.Type == membership.MsgPropose {
+		if _, ok := k.proposed[m.Ring]; !ok {
+			k.proposed[m.Ring] = k.c.Now
+		}
+	}
+}
+
+func (k *Checker) event(sn *simNode, e membership.Event) {
+	switch e.Kind {
+	case membership.EventViewInstalled:
+		k.views++
+		k.c.Tracef("n%d installs %s %v", sn.id, e.Ring, e.Members)
+		k.checkView(sn, e)
+	case membership.EventCMM:
+		k.c.Tracef("n%d cmm %s(%d)", sn.id, e.Change, e.Node)
+	case membership.EventQuorum:
+		k.c.Tracef("n%d quorate=%t", sn.id, e.Quorate)
+	}
+}
+
+func (k *Checker) checkView(sn *simNode, e membership.Event) {
+	// Invariant 4: ring sequence numbers only increase on every node.
+	if last, ok := k.lastSeq[sn.id]; ok && e.Ring.Seq <= last {
+		k.fail(4, fmt.Sprintf("n%d installed ring %s after seq %x", sn.id, e.Ring, last))
+		return
+	}
+	k.lastSeq[sn.id] = e.Ring.Seq
+	// Invariant 1: one member list per ring id.
+	rep := k.c.nodes[e.Ring.Rep-1]
+	rec, ok := k.rings[e.Ring]
+	if !ok || rec.repWipes != rep.wipes {
+		proposedAt, seen := k.proposed[e.Ring]
+		if !seen {
+			proposedAt = k.c.Now
+		}
+		k.rings[e.Ring] = &ringRecord{members: slices.Clone(e.Members), incs: slices.Clone(e.Incarnations),
+			repWipes: rep.wipes, proposedAt: proposedAt}
+		rec = k.rings[e.Ring]
+	} else if !slices.Equal(rec.members, e.Members) || !slices.Equal(rec.incs, e.Incarnations) {
+		k.fail(1, fmt.Sprintf("ring %s installed by n%d with members %v/%v, earlier %v/%v",
+			e.Ring, sn.id, e.Members, e.Incarnations, rec.members, rec.incs))
+		return
+	}
+	// Invariant 2: no member had crashed (in that incarnation) before the
+	// view was proposed.
+	for i, id := range e.Members {
+		key := uint64(k.c.nodes[id-1].wipes)<<32 | uint64(e.Incarnations[i])
+		if at, ok := k.crashedAt[id][key]; ok && at < rec.proposedAt {
+			k.fail(2, fmt.Sprintf("ring %s (proposed at %d) contains n%d incarnation %d, crashed at %d",
+				e.Ring, rec.proposedAt, id, e.Incarnations[i], at))
+			return
+		}
+	}
+	// Invariant 6: with plain votequorum options, quorate exactly when the
+	// members hold a strict majority of the configured votes.
+	if k.plainQuorum() {
+		n := sn.node
+		want := len(e.Members) >= k.c.Opts.Nodes/2+1
+		if n.Quorate() != want {
+			k.fail(6, fmt.Sprintf("n%d quorate=%t with %d of %d votes", sn.id, n.Quorate(), len(e.Members), k.c.Opts.Nodes))
+		}
+	}
+}
+
+func (k *Checker) plainQuorum() bool {
+	q := k.c.Opts.Quorum
+	return !q.TwoNode && !q.WaitForAll && !q.LastManStanding && q.AutoTieBreaker == quorum.ATBNone &&
+		!q.AllowDownscale && !q.QDevice && q.ExpectedVotes == 0
+}
+
+// after checks invariant 5 after a step of sn: at most one node acts as
+// master while quorate. two_node clusters are exempt: there votequorum keeps
+// both halves of a split quorate by design and relies on fencing.
+func (k *Checker) after(sn *simNode) {
+	if sn.node != nil {
+		is := sn.node.IsMaster()
+		if is != k.wasMaster[sn.id] {
+			k.c.Tracef("n%d acts as master: %t", sn.id, is)
+			if is {
+				k.masters++
+			}
+			k.wasMaster[sn.id] = is
+		}
+	}
+	if k.c.Opts.Quorum.TwoNode || k.err != nil {
+		return
+	}
+	var masters []membership.NodeID
+	for _, o := range k.c.nodes {
+		if o.node != nil && o.node.IsMaster() && o.node.Quorate() {
+			masters = append(masters, o.id)
+		}
+	}
+	if len(masters) > 1 {
+		k.fail(5, fmt.Sprintf("nodes %v all act as quorate master", masters))
+	}
+}

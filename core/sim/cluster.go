@@ -1,0 +1,452 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+
+	"github.com/goha/goha/core/membership"
+	"github.com/goha/goha/core/quorum"
+)
+
+// Options configure one simulated run. Probabilities are per node per tick
+// (faults) or per packet (Packet).
+type Options struct {
+	Seed  uint64
+	Nodes int
+
+	HeartbeatTicks, FailureTicks, MaxDelayTicks int
+	// MaxDriftPPM bounds each node's clock rate error; the nodes are told
+	// the same bound.
+	MaxDriftPPM int
+	Quorum      quorum.Settings
+	// Ineligible makes every node with an id that is a multiple of it
+	// master-ineligible (0: all eligible).
+	Ineligible int
+
+	// FaultTicks of random faults, then QuietTicks without any.
+	FaultTicks, QuietTicks int
+	// Packet are the packet faults during the fault period. In the quiet
+	// period packets are neither lost nor duplicated, and delays stay
+	// within QuietDelay.
+	Packet     PacketOptions
+	QuietDelay Time
+
+	// Node faults, per tick of true time, for the whole cluster.
+	CrashProb, RestartProb, WipeProb float64
+	PauseProb, ResumeProb            float64
+	PartitionProb, OneWayProb        float64
+	HealProb                         float64
+}
+
+// DefaultOptions returns the options of the default sweep for n nodes.
+func DefaultOptions(seed uint64, n int) Options {
+	return Options{
+		Seed: seed, Nodes: n,
+		HeartbeatTicks: 2, FailureTicks: 8, MaxDelayTicks: 1,
+		MaxDriftPPM: 20000,
+		FaultTicks:  200, QuietTicks: 120,
+		Packet:     PacketOptions{LossProb: 0.05, DupProb: 0.02, MinDelay: 50, MaxDelay: 1000},
+		QuietDelay: 500,
+		CrashProb:  0.02, RestartProb: 0.05, WipeProb: 0.2,
+		PauseProb: 0.01, ResumeProb: 0.1,
+		PartitionProb: 0.015, OneWayProb: 0.015, HealProb: 0.03,
+	}
+}
+
+func (o Options) String() string {
+	return fmt.Sprintf("seed=%d nodes=%d hb=%d fail=%d drift=%dppm faults=%d quiet=%d packet=%+v crash=%.3f restart=%.3f wipe=%.2f pause=%.3f partition=%.3f oneway=%.3f heal=%.3f quorum=%+v",
+		o.Seed, o.Nodes, o.HeartbeatTicks, o.FailureTicks, o.MaxDriftPPM, o.FaultTicks, o.QuietTicks,
+		o.Packet, o.CrashProb, o.RestartProb, o.WipeProb, o.PauseProb, o.PartitionProb, o.OneWayProb, o.HealProb, o.Quorum)
+}
+
+// simNode is one simulated node process.
+type simNode struct {
+	id     membership.NodeID
+	node   *membership.Node // nil while crashed
+	clock  Clock
+	disk   membership.PersistentState
+	wipes  int // disk losses so far
+	paused bool
+	// held are the messages a paused node produced; inbox the packets it
+	// has not processed.
+	held  []membership.Message
+	inbox []Packet[membership.Message]
+}
+
+// Cluster is a simulated cluster of membership nodes.
+type Cluster struct {
+	Opts  Options
+	rng   *rand.Rand
+	Net   *Network[membership.Message]
+	Now   Time
+	nodes []*simNode
+	cfg   membership.Config
+	check *Checker
+	trace []string
+	// Faulty is true during the fault period.
+	Faulty bool
+	// Watch, when set, runs after every tick of RunScenario (debugging).
+	Watch func()
+	// OnEvent, when set, sees every event of every node.
+	OnEvent func(id membership.NodeID, e membership.Event)
+}
+
+// NewCluster builds a cluster of opts.Nodes nodes, ids 1..n, all started.
+func NewCluster(opts Options) (*Cluster, error) {
+	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
+	c := &Cluster{Opts: opts, rng: rng}
+	c.Net = NewNetwork[membership.Message](rng, PacketOptions{MinDelay: 50, MaxDelay: opts.QuietDelay})
+	for i := 1; i <= opts.Nodes; i++ {
+		eligible := opts.Ineligible == 0 || i%opts.Ineligible != 0
+		c.cfg.Nodes = append(c.cfg.Nodes, membership.NodeConfig{ID: membership.NodeID(i), Name: fmt.Sprintf("n%d", i), Votes: 1, Eligible: eligible})
+	}
+	c.cfg.HeartbeatTicks, c.cfg.FailureTicks, c.cfg.MaxDelayTicks = opts.HeartbeatTicks, opts.FailureTicks, opts.MaxDelayTicks
+	c.cfg.MaxDriftPPM = opts.MaxDriftPPM
+	c.cfg.Quorum = opts.Quorum
+	c.check = newChecker(c)
+	for i := 1; i <= opts.Nodes; i++ {
+		sn := &simNode{id: membership.NodeID(i), clock: NewClock(rng, opts.MaxDriftPPM, 0)}
+		c.nodes = append(c.nodes, sn)
+		if err := c.start(sn); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Config returns the membership config of node id.
+func (c *Cluster) Config(id membership.NodeID) membership.Config {
+	cfg := c.cfg
+	cfg.Nodes = slices.Clone(c.cfg.Nodes)
+	cfg.Self = id
+	return cfg
+}
+
+func (c *Cluster) start(sn *simNode) error {
+	n, err := membership.New(c.Config(sn.id), sn.disk)
+	if err != nil {
+		return err
+	}
+	sn.node = n
+	sn.paused = false
+	sn.held, sn.inbox = nil, nil
+	c.check.started(sn)
+	c.drain(sn)
+	return nil
+}
+
+// Node returns the state machine of id (nil while crashed).
+func (c *Cluster) Node(id membership.NodeID) *membership.Node { return c.nodes[id-1].node }
+
+// Tracef records a line in the replay trace.
+func (c *Cluster) Tracef(format string, args ...any) {
+	line := fmt.Sprintf("t=%d.%03d ", c.Now/TickUnits, c.Now%TickUnits) + fmt.Sprintf(format, args...)
+	c.trace = append(c.trace, line)
+	if len(c.trace) > 4000 {
+		c.trace = slices.Delete(c.trace, 0, 1000)
+	}
+}
+
+// Trace returns the recorded trace (the most recent lines).
+func (c *Cluster) Trace() string { return strings.Join(c.trace, "\n") }
+
+// drain handles a node's Ready: persist, send, publish events.
+func (c *Cluster) drain(sn *simNode) {
+	for sn.node != nil && sn.node.HasReady() {
+		rd := sn.node.Ready()
+		if rd.Persist != nil {
+			sn.disk = *rd.Persist
+		}
+		if sn.paused {
+			sn.held = append(sn.held, rd.Messages...)
+		} else {
+			for _, m := range rd.Messages {
+				c.check.sent(sn, m)
+				c.Net.Send(c.Now, uint32(m.From), uint32(m.To), m)
+			}
+		}
+		for _, e := range rd.Events {
+			c.check.event(sn, e)
+			if c.OnEvent != nil {
+				c.OnEvent(sn.id, e)
+			}
+		}
+		sn.node.Advance(rd)
+	}
+}
+
+// Crash stops node id (its disk survives unless wipe).
+func (c *Cluster) Crash(id membership.NodeID, wipe bool) {
+	sn := c.nodes[id-1]
+	if sn.node == nil {
+		return
+	}
+	c.check.crashed(sn)
+	sn.node = nil
+	sn.held, sn.inbox = nil, nil
+	if wipe {
+		sn.disk = membership.PersistentState{}
+		sn.wipes++
+	}
+	c.Tracef("crash n%d wipe=%t", id, wipe)
+}
+
+// Restart starts a crashed node from its disk.
+func (c *Cluster) Restart(id membership.NodeID) error {
+	sn := c.nodes[id-1]
+	if sn.node != nil {
+		return nil
+	}
+	sn.clock = NewClock(c.rng, c.Opts.MaxDriftPPM, c.Now)
+	if err := c.start(sn); err != nil {
+		return err
+	}
+	c.Tracef("restart n%d incarnation=%d", id, sn.disk.Incarnation)
+	return nil
+}
+
+// Pause freezes a node's message processing (its clock keeps running, as a
+// daemon's does; it catches up on its timers before anything else).
+func (c *Cluster) Pause(id membership.NodeID) {
+	sn := c.nodes[id-1]
+	if sn.node != nil && !sn.paused {
+		sn.paused = true
+		c.Tracef("pause n%d", id)
+	}
+}
+
+// Resume lets a paused node process its backlog.
+func (c *Cluster) Resume(id membership.NodeID) {
+	sn := c.nodes[id-1]
+	if sn.node == nil || !sn.paused {
+		return
+	}
+	sn.paused = false
+	c.Tracef("resume n%d", id)
+	for _, m := range sn.held {
+		c.check.sent(sn, m)
+		c.Net.Send(c.Now, uint32(m.From), uint32(m.To), m)
+	}
+	sn.held = nil
+	inbox := sn.inbox
+	sn.inbox = nil
+	for _, p := range inbox {
+		c.deliver(sn, p)
+	}
+}
+
+func (c *Cluster) deliver(sn *simNode, p Packet[membership.Message]) {
+	if sn.node == nil {
+		return
+	}
+	if sn.paused {
+		sn.inbox = append(sn.inbox, p)
+		return
+	}
+	_ = sn.node.Step(p.Msg)
+	c.drain(sn)
+	c.check.after(sn)
+}
+
+// Run advances true time to until, firing node ticks and deliveries in time
+// order (ties: deliveries first, then ticks in node order).
+func (c *Cluster) Run(until Time) error {
+	for {
+		next := until + 1
+		if at, ok := c.Net.Next(); ok && at < next {
+			next = at
+		}
+		for _, sn := range c.nodes {
+			if sn.node != nil && sn.clock.NextAt < next {
+				next = sn.clock.NextAt
+			}
+		}
+		if next > until {
+			c.Now = until
+			return c.check.err
+		}
+		c.Now = next
+		for {
+			p, ok := c.Net.Pop(c.Now)
+			if !ok {
+				break
+			}
+			c.deliver(c.nodes[p.To-1], p)
+			if c.check.err != nil {
+				return c.check.err
+			}
+		}
+		for _, sn := range c.nodes {
+			if sn.node != nil && sn.clock.NextAt == c.Now {
+				sn.clock.NextAt += sn.clock.Period
+				sn.node.Tick()
+				c.drain(sn)
+				c.check.after(sn)
+			}
+		}
+		if c.check.err != nil {
+			return c.check.err
+		}
+	}
+}
+
+// RunTicks runs for t nominal ticks.
+func (c *Cluster) RunTicks(t int) error { return c.Run(c.Now + Time(t)*TickUnits) }
+
+// ids returns the ids of the nodes matching f.
+func (c *Cluster) ids(f func(*simNode) bool) []membership.NodeID {
+	var out []membership.NodeID
+	for _, sn := range c.nodes {
+		if f(sn) {
+			out = append(out, sn.id)
+		}
+	}
+	return out
+}
+
+// Alive returns the ids of running nodes.
+func (c *Cluster) Alive() []membership.NodeID {
+	return c.ids(func(sn *simNode) bool { return sn.node != nil })
+}
+
+// injectFaults draws the node and link faults of one tick.
+func (c *Cluster) injectFaults() error {
+	o := c.Opts
+	r := c.rng
+	pick := func(ids []membership.NodeID) membership.NodeID { return ids[r.IntN(len(ids))] }
+	if alive := c.Alive(); len(alive) > 0 && r.Float64() < o.CrashProb {
+		c.Crash(pick(alive), r.Float64() < o.WipeProb)
+	}
+	if down := c.ids(func(sn *simNode) bool { return sn.node == nil }); len(down) > 0 && r.Float64() < o.RestartProb {
+		if err := c.Restart(pick(down)); err != nil {
+			return err
+		}
+	}
+	if run := c.ids(func(sn *simNode) bool { return sn.node != nil && !sn.paused }); len(run) > 0 && r.Float64() < o.PauseProb {
+		c.Pause(pick(run))
+	}
+	if ps := c.ids(func(sn *simNode) bool { return sn.paused }); len(ps) > 0 && r.Float64() < o.ResumeProb {
+		c.Resume(pick(ps))
+	}
+	if c.Opts.Nodes > 1 && r.Float64() < o.PartitionProb {
+		k := 2 + r.IntN(2)
+		groups := make([][]uint32, k)
+		for _, sn := range c.nodes {
+			g := r.IntN(k)
+			groups[g] = append(groups[g], uint32(sn.id))
+		}
+		c.Net.Partition(groups)
+		c.Tracef("partition %v", groups)
+	}
+	if c.Opts.Nodes > 1 && r.Float64() < o.OneWayProb {
+		a := uint32(1 + r.IntN(o.Nodes))
+		b := uint32(1 + r.IntN(o.Nodes))
+		if a != b {
+			c.Net.Cut(a, b)
+			c.Tracef("cut n%d->n%d", a, b)
+		}
+	}
+	if r.Float64() < o.HealProb {
+		c.Net.HealAll()
+		c.Tracef("heal")
+	}
+	return nil
+}
+
+// Result summarises a run.
+type Result struct {
+	// LivenessTicks is how long after the last fault every running node
+	// had installed one common view of all running nodes.
+	LivenessTicks int
+	Views         int
+}
+
+// RunScenario runs the fault period, then heals everything, restarts the
+// crashed nodes, and checks that a common view forms within the bound.
+func (c *Cluster) RunScenario() (Result, error) {
+	c.Faulty = true
+	c.Net.Opts = c.Opts.Packet
+	for range c.Opts.FaultTicks {
+		if err := c.injectFaults(); err != nil {
+			return Result{}, err
+		}
+		if err := c.RunTicks(1); err != nil {
+			return Result{}, err
+		}
+		if c.Watch != nil {
+			c.Watch()
+		}
+	}
+	c.Faulty = false
+	c.Net.Opts = PacketOptions{MinDelay: 50, MaxDelay: c.Opts.QuietDelay}
+	c.Net.HealAll()
+	for _, sn := range c.nodes {
+		c.Resume(sn.id)
+		if err := c.Restart(sn.id); err != nil {
+			return Result{}, err
+		}
+	}
+	c.Tracef("quiet: healed, resumed, restarted")
+	quietStart := c.Now
+	bound := LivenessBound(c.cfg)
+	for t := 0; t <= c.Opts.QuietTicks; t++ {
+		if c.converged() {
+			return Result{LivenessTicks: int((c.Now - quietStart) / TickUnits), Views: c.check.views}, nil
+		}
+		if t > bound {
+			return Result{}, c.check.fail(3, fmt.Sprintf("liveness: no common view %d ticks after the faults stopped (bound %d): %s", t, bound, c.viewsSummary()))
+		}
+		if err := c.RunTicks(1); err != nil {
+			return Result{}, err
+		}
+		if c.Watch != nil {
+			c.Watch()
+		}
+	}
+	return Result{}, c.check.fail(3, "liveness: quiet period too short")
+}
+
+// converged reports whether every running node installed the same view,
+// made of exactly the running nodes.
+func (c *Cluster) converged() bool {
+	alive := c.Alive()
+	var ring membership.RingID
+	for i, id := range alive {
+		n := c.nodes[id-1].node
+		st := n.Ring()
+		if st.IsZero() || (i > 0 && st != ring) {
+			return false
+		}
+		ring = st
+	}
+	if len(alive) == 0 {
+		return true
+	}
+	members := c.check.rings[ring].members
+	return slices.Equal(members, alive)
+}
+
+func (c *Cluster) viewsSummary() string {
+	var b strings.Builder
+	for _, sn := range c.nodes {
+		if sn.node == nil {
+			fmt.Fprintf(&b, "n%d:down ", sn.id)
+			continue
+		}
+		st := sn.node.Status()
+		fmt.Fprintf(&b, "n%d:%s%v ", sn.id, st.Ring, st.Members)
+	}
+	return b.String()
+}
+
+// LivenessBound is the bound of invariant 3 in nominal ticks (see the
+// membership package doc): F + 4H + 6D + 4, scaled for drift, plus the
+// settle time a node that was left out waits.
+func LivenessBound(cfg membership.Config) int {
+	f, h, d := cfg.FailureTicks, cfg.HeartbeatTicks, max(cfg.MaxDelayTicks, 1)
+	b := f + 4*h + 6*d + 4 + (3*h + 4*d + 2)
+	drift := float64(max(cfg.MaxDriftPPM, 0)) / 1e6
+	return int(float64(b)*(1+drift)/(1-drift)) + 1
+}

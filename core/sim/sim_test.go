@@ -1,0 +1,107 @@
+package sim
+
+import (
+	"flag"
+	"github.com/goha/goha/core/membership"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	flagSeeds = flag.Int("seeds", envInt("GOHA_SIM_SEEDS", 2000), "number of seeds in TestSweep")
+	flagNodes = flag.Int("nodes", envInt("GOHA_SIM_NODES", 0), "cluster size (0: sizes 1 to 16 in turn)")
+	flagSeed  = flag.Int64("seed", -1, "replay one seed (with -nodes) and print its trace")
+	flagFirst = flag.Int("first", envInt("GOHA_SIM_FIRST", 1), "first seed of the sweep")
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func sizeFor(seed int) int {
+	if *flagNodes > 0 {
+		return *flagNodes
+	}
+	return 1 + seed%16
+}
+
+// TestSweep runs random fault scenarios and checks every invariant after
+// every step, then liveness in the quiet period.
+func TestSweep(t *testing.T) {
+	if *flagSeed >= 0 {
+		n := sizeFor(int(*flagSeed))
+		c, err := NewCluster(DefaultOptions(uint64(*flagSeed), n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.RunScenario()
+		t.Logf("trace:\n%s", c.Trace())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("seed %d nodes %d: common view %d ticks after the faults, %d view installs", *flagSeed, n, res.LivenessTicks, res.Views)
+		return
+	}
+	seeds := *flagSeeds
+	if testing.Short() && seeds > 200 {
+		seeds = 200
+	}
+	start := time.Now()
+	workers := 2
+	var (
+		mu     sync.Mutex
+		failed int
+		worst  int
+		views  int
+		wg     sync.WaitGroup
+		next   = *flagFirst
+		last   = *flagFirst + seeds
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next >= last || failed > 0 {
+					mu.Unlock()
+					return
+				}
+				seed := next
+				next++
+				mu.Unlock()
+				n := sizeFor(seed)
+				c, err := NewCluster(DefaultOptions(uint64(seed), n))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res, err := c.RunScenario()
+				mu.Lock()
+				if err != nil {
+					failed++
+					t.Errorf("seed %d nodes %d: %v", seed, n, err)
+				} else {
+					worst = max(worst, res.LivenessTicks)
+					views += res.Views
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d seeds in %v: worst liveness %d ticks (bound %d), %d view installs",
+		seeds, time.Since(start).Round(time.Millisecond), worst, LivenessBound(DefaultOptionsConfig()), views)
+}
+
+// DefaultOptionsConfig is the membership config of the default sweep.
+func DefaultOptionsConfig() membership.Config {
+	c, _ := NewCluster(DefaultOptions(0, 1))
+	return c.cfg
+}

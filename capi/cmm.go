@@ -377,9 +377,7 @@ func cmm_config_reload() C.cmm_error_t {
 func cmm_member_setqualif(nodeid C.cmm_nodeid_t, qualif C.cmm_qualif_t) C.cmm_error_t {
 	return cmmCall("cmm_member_setqualif", func() error {
 		switch qualif {
-		case C.CMM_QUALIFIED_MEMBER, C.CMM_DISQUALIFIED_MEMBER:
-		case C.CMM_SYNCHRO_READY, C.CMM_SYNCHRO_NEEDED:
-			return cmmErrf(C.CMM_EINVAL, "the SYNCHRO levels are set by the replication service, not by applications")
+		case C.CMM_QUALIFIED_MEMBER, C.CMM_DISQUALIFIED_MEMBER, C.CMM_SYNCHRO_READY, C.CMM_SYNCHRO_NEEDED:
 		default:
 			return cmmErrf(C.CMM_EINVAL, "qualification %d is not a cmm_qualif_t", int(qualif))
 		}

@@ -318,21 +318,25 @@ cmm_error_t cmm_mastership_release(void);
  * Returns:
  *   CMM_OK
  *   CMM_ECANCELED   the local node is the master and nobody can take over
- *   CMM_ENOCLUSTER  the local node is already out of the cluster
+ *   CMM_EPERM       the local node was already removed
  */
 cmm_error_t cmm_membership_remove(void);
 
 /*
  * cmm_member_setqualif - set an eligible node's qualification (master only)
  *
- * new_qualif is CMM_QUALIFIED_MEMBER or CMM_DISQUALIFIED_MEMBER.  Persisted.
- * Disqualifying the master causes a failover.
+ * new_qualif is CMM_QUALIFIED_MEMBER or CMM_DISQUALIFIED_MEMBER (persisted;
+ * disqualifying the master causes a failover).  CMM_SYNCHRO_READY and
+ * CMM_SYNCHRO_NEEDED set the synchronisation flag; they are meant for the
+ * replication service and only for the local node (nodeid = own id or 0).
+ * The call returns once the daemon accepted the change; the notifications
+ * follow.
  *
  * Returns:
  *   CMM_OK
  *   CMM_EPERM       the local node is not the master
- *   CMM_EINVAL      new_qualif is not one of the two values, or the node is
- *                   in the cluster and not eligible
+ *   CMM_EINVAL      new_qualif is not a cmm_qualif_t, the node is in the
+ *                   cluster and not eligible, or a SYNCHRO level for another node
  *   CMM_ESRCH       nodeid is not configured
  */
 cmm_error_t cmm_member_setqualif(cmm_nodeid_t const nodeid, cmm_qualif_t const new_qualif);
@@ -349,10 +353,15 @@ cmm_error_t cmm_member_seizequalif(void);
 /*
  * cmm_config_reload - make gohad re-read the cluster config (master only)
  *
+ * The file is read and validated.  gohad cannot yet apply node-table,
+ * timing or quorum changes at run time: those need a restart of every
+ * node and are refused with CMM_ENOTSUP (the old config stays in force).
+ *
  * Returns:
- *   CMM_OK
- *   CMM_EPERM   the local node is not the master
- *   CMM_EINVAL  the config file is not valid (the old one stays in force)
+ *   CMM_OK       the file is valid and unchanged
+ *   CMM_EPERM    the local node is not the master
+ *   CMM_EINVAL   the config file is not valid (the old one stays in force)
+ *   CMM_ENOTSUP  the file changes what only a restart can change
  */
 cmm_error_t cmm_config_reload(void);
 

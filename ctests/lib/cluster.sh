@@ -108,6 +108,7 @@ cluster_start_node() {
 	"$GOHAD" --config "$dir/cluster.toml" --node "n$i" --data "$dir/node$i" \
 		>>"$dir/node$i.log" 2>&1 &
 	echo $! >"$dir/node$i.pid"
+	disown $! 2>/dev/null # its death is expected; no job-control notices
 	local deadline=$((SECONDS + CLUSTER_WAIT_S))
 	until "$GOHACTL" --ipc "unix:$dir/node$i.sock" --timeout 1s status >/dev/null 2>&1; do
 		if ! cluster_alive "$(cat "$dir/node$i.pid")"; then

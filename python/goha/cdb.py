@@ -1,0 +1,78 @@
+"""goha.cdb: the replicated config store, over libgoha's goha_cdb_* functions.
+
+The store maps string paths to typed values.  Connect a stream socket to a
+node's control endpoint with :func:`connect` (address arguments as for
+goha.ha.connect), then :func:`set`, :func:`get` and :func:`delete`.  On a
+secondary the store is read-only (set/delete raise goha.error.Error).
+
+The C functions are declared in goha/_cdefs.py (CDB_CDEF) as DESIGN.md
+states them; a libgoha built without them makes every call here raise
+goha.error.Error with ERR_NOT_IMPLEMENTED.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _sock
+from ._ffi import ffi, has_symbol, lib
+from .error import Error, confd_check, strerror
+from .value import Value
+
+__all__ = ["connect", "get", "set", "delete", "available"]
+
+_GET_BUF = 1 << 20
+
+
+def available() -> bool:
+    """Whether the loaded libgoha has the goha_cdb_* functions."""
+    return all(has_symbol(n) for n in ("goha_cdb_connect", "goha_cdb_set",
+                                       "goha_cdb_get", "goha_cdb_delete"))
+
+
+def _need(fn: str) -> None:
+    if not has_symbol(fn):
+        code = int(lib.CONFD_ERR_NOT_IMPLEMENTED)
+        raise Error(code, strerror(code), f"{fn}: not in the loaded libgoha")
+
+
+def _path(fn: str, path: Any) -> bytes:
+    if not isinstance(path, str):
+        raise TypeError(f"{fn}() path must be str, not {type(path).__name__}")
+    return path.encode()
+
+
+def connect(sock: Any, ip: str | None = None, port: int | None = None,
+            path: str | None = None) -> None:
+    """Connect `sock` to a node's control endpoint for config store access."""
+    _need("goha_cdb_connect")
+    fd = _sock.fd_of(sock)
+    addr, size, _keep = _sock.sockaddr("connect", sock, ip, port, path)
+    confd_check(lib.goha_cdb_connect(fd, addr, size))
+
+
+def set(sock: Any, path: str, value: Any) -> None:  # noqa: A001 - ConfD's name
+    """Store `value` (a goha.Value, or a Python value Value() can type) at `path`."""
+    _need("goha_cdb_set")
+    fd = _sock.fd_of(sock)
+    p = _path("set", path)
+    v = value if isinstance(value, Value) else Value(value)
+    cv, _keep = v._to_c()
+    confd_check(lib.goha_cdb_set(fd, p, cv))
+
+
+def get(sock: Any, path: str) -> str:
+    """The value at `path`, as text (ERR_NOEXISTS if there is none)."""
+    _need("goha_cdb_get")
+    fd = _sock.fd_of(sock)
+    p = _path("get", path)
+    buf = ffi.new("char[]", _GET_BUF)
+    confd_check(lib.goha_cdb_get(fd, p, buf, _GET_BUF))
+    return str(ffi.string(buf).decode("utf-8", "replace"))
+
+
+def delete(sock: Any, path: str) -> None:
+    """Remove the value at `path`."""
+    _need("goha_cdb_delete")
+    fd = _sock.fd_of(sock)
+    confd_check(lib.goha_cdb_delete(fd, _path("delete", path)))

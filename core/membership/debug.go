@@ -21,4 +21,3 @@ func (n *Node) Debug() string {
 	}
 	return b.String()
 }
-

@@ -38,6 +38,10 @@ type Options struct {
 	PauseProb, ResumeProb            float64
 	PartitionProb, OneWayProb        float64
 	HealProb                         float64
+	// AdminProb: per tick, one CMM administrative call on a random node
+	// (release the mastership, (dis)qualify a node, seize qualification,
+	// change the synchronisation flag).
+	AdminProb float64
 }
 
 // DefaultOptions returns the options of the default sweep for n nodes.
@@ -52,7 +56,26 @@ func DefaultOptions(seed uint64, n int) Options {
 		CrashProb:  0.02, RestartProb: 0.05, WipeProb: 0.2,
 		PauseProb: 0.01, ResumeProb: 0.1,
 		PartitionProb: 0.015, OneWayProb: 0.015, HealProb: 0.03,
+		AdminProb: 0.05,
 	}
+}
+
+// VariedOptions returns DefaultOptions with quorum options, eligibility
+// and admin traffic varied by seed, so that a sweep covers wait_for_all,
+// auto_tie_breaker and ineligible nodes too.
+func VariedOptions(seed uint64, n int) Options {
+	o := DefaultOptions(seed, n)
+	switch seed % 10 {
+	case 7:
+		o.Quorum.WaitForAll, o.Quorum.WaitForAllSet = true, true
+	case 8:
+		if n%2 == 0 {
+			o.Quorum.AutoTieBreaker = quorum.ATBLowest
+		}
+	case 9:
+		o.Ineligible = 3
+	}
+	return o
 }
 
 func (o Options) String() string {
@@ -348,11 +371,51 @@ func (c *Cluster) injectFaults() error {
 			c.Tracef("cut n%d->n%d", a, b)
 		}
 	}
+	if r.Float64() < o.AdminProb {
+		c.adminOp()
+	}
 	if r.Float64() < o.HealProb {
 		c.Net.HealAll()
 		c.Tracef("heal")
 	}
 	return nil
+}
+
+// adminOp makes one random CMM administrative call.
+func (c *Cluster) adminOp() {
+	r := c.rng
+	alive := c.Alive()
+	if len(alive) == 0 {
+		return
+	}
+	id := alive[r.IntN(len(alive))]
+	// Most calls are master-only: usually make them on the master.
+	for _, a := range alive {
+		if c.nodes[a-1].node.IsMaster() && r.IntN(4) > 0 {
+			id = a
+		}
+	}
+	n := c.nodes[id-1].node
+	var err error
+	var what string
+	switch r.IntN(5) {
+	case 0:
+		what, err = "release-mastership", n.ReleaseMastership()
+	case 1:
+		target := membership.NodeID(1 + r.IntN(c.Opts.Nodes))
+		q := r.IntN(3) > 0
+		what, err = fmt.Sprintf("set-qualif n%d %t", target, q), n.SetQualification(target, q)
+	case 2:
+		what, err = "seize-qualif", n.SeizeQualification()
+	case 3:
+		s := r.IntN(3) > 0
+		what, err = fmt.Sprintf("set-synchronized %t", s), n.SetSynchronized(s)
+	case 4:
+		what, err = "release-mastership", n.ReleaseMastership()
+	}
+	c.Tracef("n%d %s: %v", id, what, err)
+	c.drain(c.nodes[id-1])
+	c.check.after(c.nodes[id-1])
 }
 
 // Result summarises a run.

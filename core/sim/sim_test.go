@@ -36,7 +36,7 @@ func sizeFor(seed int) int {
 func TestSweep(t *testing.T) {
 	if *flagSeed >= 0 {
 		n := sizeFor(int(*flagSeed))
-		c, err := NewCluster(DefaultOptions(uint64(*flagSeed), n))
+		c, err := NewCluster(VariedOptions(uint64(*flagSeed), n))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func TestSweep(t *testing.T) {
 				next++
 				mu.Unlock()
 				n := sizeFor(seed)
-				c, err := NewCluster(DefaultOptions(uint64(seed), n))
+				c, err := NewCluster(VariedOptions(uint64(seed), n))
 				if err != nil {
 					t.Error(err)
 					return

@@ -70,9 +70,12 @@
 // already contains and treats any other gap as an error.
 //
 // Replication: in Sync mode the primary acknowledges a commit (Ready.Acked)
-// only when every secondary that was in sync when it was proposed, or came
-// into sync before it was acknowledged, has acknowledged it, or was
-// dropped. A relay forwards each commit to its sub-secondaries and, in Sync
+// only when every secondary that was in sync when it was proposed, or
+// finished its copy before it was acknowledged, has acknowledged it, or was
+// dropped. A secondary whose copy (at txid T) is installed is reported in
+// sync (Status) only once it has acknowledged everything up to the txid the
+// primary had at that moment, so every node reported in sync holds every
+// acknowledged commit. A relay forwards each commit to its sub-secondaries and, in Sync
 // mode, acknowledges it upstream only when its in-sync sub-secondaries
 // have; so an acknowledged commit is durable on every in-sync node of the
 // tree (invariant 7). In Async mode commits are acknowledged at once.

@@ -52,7 +52,8 @@ const (
 	peerHello   peerState = iota // accepted, waiting for hello
 	peerAuth                     // challenge sent, waiting for auth
 	peerSyncing                  // copy sent or being sent
-	peerInSync
+	peerCatchingUp               // copy installed; acking the commits that followed it
+	peerInSync                   // has acknowledged everything up to catchUpTo
 )
 
 // peer is a secondary (or a relay's sub-secondary) connected to us.
@@ -64,6 +65,7 @@ type peer struct {
 	nonce      []byte // ours
 	theirNonce []byte
 	acked      uint64
+	catchUpTo  uint64 // our txid when its copy was installed
 	arrived    bool
 }
 
@@ -317,7 +319,7 @@ func (n *Node) forward(m Message) map[uint64]bool {
 		if p.state >= peerSyncing {
 			n.send(&p.link, m)
 		}
-		if p.state == peerInSync {
+		if p.state >= peerCatchingUp {
 			waiting[p.conn] = true
 		}
 	}
@@ -630,16 +632,25 @@ func (n *Node) stepPeer(p *peer, m Message) error {
 		n.logf("secondary %q at %s arrived", p.name, p.addr)
 		n.syncPeer(p, m.Txid, m.Digest)
 	case m.Type == MsgSyncDone && p.state == peerSyncing:
-		p.state = peerInSync
 		p.acked = max(p.acked, m.Txid)
-		// It must now confirm every pending commit its copy did not include.
+		// It must now confirm every pending commit its copy did not include,
+		// and counts as in sync only once it has acknowledged everything we
+		// had when it finished: until then an acknowledged commit may still
+		// be on its way to it.
 		for i := range n.pend {
 			if n.pend[i].txid > m.Txid {
 				n.pend[i].waiting[p.conn] = true
 			}
 		}
+		p.state, p.catchUpTo = peerCatchingUp, n.txid
+		if p.acked >= p.catchUpTo {
+			p.state = peerInSync
+		}
 	case m.Type == MsgAck && p.state >= peerSyncing:
 		p.acked = max(p.acked, m.Txid)
+		if p.state == peerCatchingUp && p.acked >= p.catchUpTo {
+			p.state = peerInSync
+		}
 		for i := range n.pend {
 			if n.pend[i].txid <= m.Txid {
 				delete(n.pend[i].waiting, p.conn)

@@ -249,7 +249,7 @@ type Result struct {
 // PeerStatus is a detail of Status for tools and tests.
 type PeerStatus struct {
 	NodeInfo
-	InSync bool   // initial sync done, receiving the commit stream
+	InSync bool   // initial sync done and caught up: holds every acknowledged commit
 	Acked  uint64 // highest txid it acknowledged
 }
 

@@ -41,8 +41,12 @@ type HAOptions struct {
 	TickEvery int     // steps per HA tick
 	Mode      ha.Mode // replication mode (invariant 7 is about Sync)
 
-	WriteProb               float64
-	LossProb, DupProb       float64
+	WriteProb         float64
+	LossProb, DupProb float64
+	// ReorderProb: a packet ignores its connection's FIFO order and may
+	// overtake earlier ones (TCP never does this; the protocol must turn it
+	// into a closed connection, not into wrong data).
+	ReorderProb             float64
 	MinDelay, MaxDelay      int // packet delay in steps; random delays reorder
 	CrashProb, RestartProb  float64
 	PartitionProb, HealProb float64
@@ -55,7 +59,7 @@ type HAOptions struct {
 func DefaultHAOptions(seed uint64, dir string) HAOptions {
 	return HAOptions{
 		Seed: seed, Nodes: 5, Steps: 3000, TickEvery: 10, Mode: ha.Sync,
-		WriteProb: 0.3, LossProb: 0.002, DupProb: 0.01, MinDelay: 1, MaxDelay: 6,
+		WriteProb: 0.3, LossProb: 0.001, DupProb: 0.005, ReorderProb: 0.002, MinDelay: 1, MaxDelay: 6,
 		CrashProb: 0.003, RestartProb: 0.02, PartitionProb: 0.002, HealProb: 0.01,
 		Dir: dir,
 	}
@@ -93,6 +97,7 @@ type HASim struct {
 	step  int
 	seq   uint64
 	queue []haFlight
+	fifo  map[[3]string]int // last delivery step per (from, to, connection)
 	cut   map[[2]string]bool
 	trace []string
 
@@ -111,6 +116,9 @@ type HASim struct {
 // HAStats summarises a run.
 type HAStats struct {
 	Writes, Acked, Crashes, Partitions, Failovers, Copies, Skips int
+	// AckedReplicated counts acknowledgements with at least one in-sync
+	// secondary; Required sums the in-sync nodes checked per acknowledgement.
+	AckedReplicated, Required int
 }
 
 // NewHASim sets up the cluster: n0 primary, n1..n{N-2} secondaries of n0,
@@ -122,7 +130,7 @@ func NewHASim(o HAOptions) (*HASim, error) {
 	var key [32]byte
 	binary.LittleEndian.PutUint64(key[:], o.Seed)
 	s := &HASim{
-		o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x4841)), cut: map[[2]string]bool{},
+		o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x4841)), cut: map[[2]string]bool{}, fifo: map[[3]string]int{},
 		lastSync: map[string]bool{}, cooldown: map[string]int{}, proposed: map[string]map[uint64]string{},
 		ackSeen: map[string]int{}, toVerify: map[string][]string{},
 	}
@@ -177,8 +185,15 @@ func (s *HASim) pump() {
 		}
 		for i := 0; i < copies; i++ {
 			s.seq++
-			d := s.o.MinDelay + s.rng.IntN(s.o.MaxDelay-s.o.MinDelay+1)
-			s.queue = append(s.queue, haFlight{at: s.step + d, seq: s.seq, p: p})
+			at := s.step + s.o.MinDelay + s.rng.IntN(s.o.MaxDelay-s.o.MinDelay+1)
+			key := [3]string{p.From, p.To, fmt.Sprint(p.Conn)}
+			if s.rng.Float64() >= s.o.ReorderProb {
+				at = max(at, s.fifo[key]) // same step: seq keeps send order
+				s.fifo[key] = at
+			} else {
+				s.tracef("net: %s may overtake", p)
+			}
+			s.queue = append(s.queue, haFlight{at: at, seq: s.seq, p: p})
 		}
 	}
 }
@@ -371,6 +386,10 @@ func (s *HASim) collectAcks() {
 			s.acked = append(s.acked, haAck{txid: txid, marker: marker, by: n})
 			s.Stats.Acked++
 			s.requireMarker(n, marker, "ack on the primary")
+			if secs := s.inSync(n); len(secs) > 0 {
+				s.Stats.AckedReplicated++
+				s.Stats.Required += len(secs)
+			}
 			if s.o.Mode == ha.Sync {
 				for _, sec := range s.inSync(n) {
 					s.requireMarker(sec, marker, fmt.Sprintf("ack of txid %d by %s", txid, n))

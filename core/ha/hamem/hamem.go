@@ -87,6 +87,9 @@ type Cluster struct {
 	OnApply func(m *Member, a ha.Apply)
 	// Drop, if set, decides at send time whether a message is lost.
 	Drop func(from, to string, msg ha.Message) bool
+	// Reachable, if set, decides whether a dial from one node to another
+	// gets through; a dial that does not just hangs (no answer at all).
+	Reachable func(from, to string) bool
 
 	peer     map[endpoint]endpoint
 	nextConn uint64
@@ -251,6 +254,18 @@ func (c *Cluster) Deliver(i int) {
 	c.deliver(p)
 }
 
+// TakePackets removes and returns every packet in flight, for a caller
+// that runs its own network (delays, loss) and hands them back one by one
+// with DeliverPacket.
+func (c *Cluster) TakePackets() []*Packet {
+	ps := c.Packets
+	c.Packets = nil
+	return ps
+}
+
+// DeliverPacket delivers p (taken with TakePackets) now.
+func (c *Cluster) DeliverPacket(p *Packet) { c.deliver(p) }
+
 // Duplicate delivers a copy of the i-th packet, leaving it in flight.
 func (c *Cluster) Duplicate(i int) {
 	cp := *c.Packets[i]
@@ -402,6 +417,10 @@ func (c *Cluster) dial(m *Member, d ha.Dial) {
 		if o := c.Members[name]; o.Addr == d.Addr {
 			target = o
 		}
+	}
+	if target != nil && c.Reachable != nil && !c.Reachable(m.Name, target.Name) {
+		c.trace("%s: dial to %s hangs (unreachable)", m.Name, target.Name)
+		return
 	}
 	if target == nil || !target.Up() || target == m ||
 		(target.HA.Role() != ha.RolePrimary && target.HA.Role() != ha.RoleRelay) {

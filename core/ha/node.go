@@ -49,11 +49,11 @@ type upstream struct {
 type peerState int
 
 const (
-	peerHello   peerState = iota // accepted, waiting for hello
-	peerAuth                     // challenge sent, waiting for auth
-	peerSyncing                  // copy sent or being sent
-	peerCatchingUp               // copy installed; acking the commits that followed it
-	peerInSync                   // has acknowledged everything up to catchUpTo
+	peerHello      peerState = iota // accepted, waiting for hello
+	peerAuth                        // challenge sent, waiting for auth
+	peerSyncing                     // copy sent or being sent
+	peerCatchingUp                  // copy installed; acking the commits that followed it
+	peerInSync                      // has acknowledged everything up to catchUpTo
 )
 
 // peer is a secondary (or a relay's sub-secondary) connected to us.

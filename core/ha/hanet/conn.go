@@ -245,7 +245,10 @@ func (c *conn) reader() {
 		m.Conn = c.id
 		if m.Type == ha.MsgSnapshot {
 			cr := &chunkReader{r: br, alive: func() {
-				c.rt.post(func() { c.rt.step(ha.Message{Type: ha.MsgAlive, Conn: c.id}) })
+				select { // never block the copy on a busy loop
+				case c.rt.in <- func() { c.rt.step(ha.Message{Type: ha.MsgAlive, Conn: c.id}) }:
+				default:
+				}
 			}}
 			st, err := c.rt.cfg.Store.Stage(cr)
 			if err == nil {

@@ -34,8 +34,6 @@ type Config struct {
 	Store *store.Store
 	// DialTimeout bounds connecting to a primary (default 5s).
 	DialTimeout time.Duration
-	// EventBuffer is the capacity of the Events channel (default 1024).
-	EventBuffer int
 	// Logf receives log lines (default: none).
 	Logf func(format string, args ...any)
 }
@@ -50,6 +48,9 @@ type Runtime struct {
 	done   chan struct{}
 	wg     sync.WaitGroup
 	events chan ha.Event
+	evMu   sync.Mutex
+	evQ    []ha.Event
+	evCond *sync.Cond
 
 	// Owned by the loop goroutine:
 	conns    map[uint64]*conn
@@ -78,9 +79,6 @@ func Start(cfg Config) (*Runtime, error) {
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 5 * time.Second
 	}
-	if cfg.EventBuffer == 0 {
-		cfg.EventBuffer = 1024
-	}
 	txid, d := cfg.Store.State()
 	dead := 3
 	if cfg.TickTimeout <= 0 {
@@ -96,11 +94,39 @@ func Start(cfg Config) (*Runtime, error) {
 	cfg.Store.SetReadOnly(false)
 	r := &Runtime{
 		cfg: cfg, node: n, in: make(chan func(), 1024), stop: make(chan struct{}), done: make(chan struct{}),
-		events: make(chan ha.Event, cfg.EventBuffer), conns: map[uint64]*conn{}, staged: map[uint64]*store.Staged{},
+		events: make(chan ha.Event), conns: map[uint64]*conn{}, staged: map[uint64]*store.Staged{},
 		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan int{},
 	}
+	r.evCond = sync.NewCond(&r.evMu)
 	go r.loop()
+	go r.forwardEvents()
 	return r, nil
+}
+
+// forwardEvents hands queued events to the Events channel in order; the
+// queue is unbounded so the loop never waits for the consumer and no event
+// is ever dropped.
+func (r *Runtime) forwardEvents() {
+	for {
+		r.evMu.Lock()
+		for len(r.evQ) == 0 {
+			select {
+			case <-r.done:
+				r.evMu.Unlock()
+				return
+			default:
+			}
+			r.evCond.Wait()
+		}
+		e := r.evQ[0]
+		r.evQ = r.evQ[1:]
+		r.evMu.Unlock()
+		select {
+		case r.events <- e:
+		case <-r.done:
+			return
+		}
+	}
 }
 
 func (r *Runtime) logf(format string, args ...any) {
@@ -109,8 +135,8 @@ func (r *Runtime) logf(format string, args ...any) {
 	}
 }
 
-// Events delivers HA notifications in order. If the consumer falls more
-// than EventBuffer behind, further events are dropped with a log line.
+// Events delivers every HA notification, in order. Events are queued
+// without bound until read, so the consumer should keep reading.
 func (r *Runtime) Events() <-chan ha.Event { return r.events }
 
 // Addr returns the address the HA listener is bound to ("" when not listening).
@@ -157,7 +183,12 @@ func (r *Runtime) call(fn func()) error {
 }
 
 func (r *Runtime) loop() {
-	defer close(r.done)
+	defer func() {
+		close(r.done)
+		r.evMu.Lock()
+		r.evCond.Broadcast()
+		r.evMu.Unlock()
+	}()
 	var tick <-chan time.Time
 	if r.cfg.TickTimeout > 0 {
 		t := time.NewTicker(r.cfg.TickTimeout)
@@ -235,12 +266,11 @@ func (r *Runtime) handleReady() {
 				c.shutdown(2 * time.Second)
 			}
 		}
-		for _, e := range rd.Events {
-			select {
-			case r.events <- e:
-			default:
-				r.logf("hanet: event consumer too slow, dropped %v", e)
-			}
+		if len(rd.Events) > 0 {
+			r.evMu.Lock()
+			r.evQ = append(r.evQ, rd.Events...)
+			r.evCond.Signal()
+			r.evMu.Unlock()
 		}
 		for _, t := range rd.Acked {
 			if ch := r.ackWait[t]; ch != nil {

@@ -27,10 +27,23 @@
 // generated prototypes identical to the declared ones. The cgo-generated
 // header is deleted by the build and never shipped.
 //
+// # Connections
+//
+// A votequorum handle owns two daemon connections. Requests (getinfo,
+// setexpected, ...) go over a syncConn (syncconn.go): blocking system calls
+// on the caller's thread, because a cgo callback's goroutine is locked to
+// the C thread and every wait on a Go channel there costs two extra thread
+// switches to hand the P back (measured: getinfo p50 39 us through
+// client.Client, 24 us through syncConn, on one CPU shared with gohad).
+// Subscriptions and events use a core/client Client, whose read loop feeds
+// the handle's queue. The CMM API has one process-wide client.Client for
+// requests (with the cmm_connect timeout) and one for the notification
+// registration.
+//
 // # Events and callbacks
 //
-// A votequorum handle owns one daemon connection subscribed to the quorum
-// topic, and the CMM registration owns one subscribed to the CMM topic. A
+// A votequorum handle's event connection is subscribed to the quorum topic,
+// and the CMM registration's to the CMM topic. A
 // pump goroutine moves each event into a per-handle queue (queue.go) that
 // owns an eventfd: the fd is readable exactly while the queue is non-empty
 // (or the connection is gone, so a poll loop wakes up to see the error), and

@@ -29,7 +29,8 @@ const maxVQHandles = 4096
 // vqHandle is one votequorum_handle_t.
 type vqHandle struct {
 	id   uint64
-	conn *client.Client
+	req  *syncConn      // requests (see syncconn.go)
+	conn *client.Client // subscriptions and events
 	q    *queue[vqEvent]
 	cbs  C.votequorum_callbacks_t
 	errs errSlot
@@ -177,17 +178,24 @@ func newVQHandle(callbacks *C.votequorum_callbacks_t) (*vqHandle, error) {
 	if err != nil {
 		return nil, csErrf(C.CS_ERR_NO_RESOURCES, "eventfd: %v", err)
 	}
+	req, err := dialSync(client.DefaultAddr())
+	if err != nil {
+		q.close()
+		return nil, fmt.Errorf("connect to %s: %w", client.DefaultAddr(), err)
+	}
 	c, err := dial(0)
 	if err != nil {
+		req.close()
 		q.close()
 		return nil, err
 	}
-	vh := &vqHandle{conn: c, q: q}
+	vh := &vqHandle{req: req, conn: c, q: q}
 	if callbacks != nil {
 		vh.cbs = *callbacks
 	}
 	id, ok := vqHandles.add(vh)
 	if !ok {
+		req.close()
 		c.Close()
 		q.close()
 		return nil, csErrf(C.CS_ERR_NO_MEMORY, "more than %d handles open", maxVQHandles)
@@ -234,6 +242,7 @@ func votequorum_finalize(handle C.votequorum_handle_t) (rc C.cs_error_t) {
 	vh.mu.Lock()
 	vh.closed = true
 	vh.mu.Unlock()
+	vh.req.close()
 	vh.conn.Close()
 	vh.q.close()
 	return C.CS_OK
@@ -356,8 +365,8 @@ func votequorum_getinfo(handle C.votequorum_handle_t, nodeid C.uint, info *C.str
 		if info == nil {
 			return csErrf(C.CS_ERR_INVALID_PARAM, "info is NULL")
 		}
-		in, err := vh.conn.QuorumInfo(uint32(nodeid))
-		if err != nil {
+		var in wire.VQInfo
+		if err := vh.req.call(wire.OpVQGetInfo, &wire.NodeArg{Node: uint32(nodeid)}, &in); err != nil {
 			return fmt.Errorf("node %d: %w", uint32(nodeid), err)
 		}
 		var out C.struct_votequorum_info
@@ -385,14 +394,14 @@ func votequorum_getinfo(handle C.votequorum_handle_t, nodeid C.uint, info *C.str
 //export votequorum_setexpected
 func votequorum_setexpected(handle C.votequorum_handle_t, expectedVotes C.uint) C.cs_error_t {
 	return vqCall("votequorum_setexpected", handle, func(vh *vqHandle) error {
-		return vh.conn.SetExpected(uint32(expectedVotes))
+		return vh.req.call(wire.OpVQSetExpected, &wire.SetExpectedArg{Expected: uint32(expectedVotes)}, nil)
 	})
 }
 
 //export votequorum_setvotes
 func votequorum_setvotes(handle C.votequorum_handle_t, nodeid C.uint, votes C.uint) C.cs_error_t {
 	return vqCall("votequorum_setvotes", handle, func(vh *vqHandle) error {
-		if err := vh.conn.SetVotes(uint32(nodeid), uint32(votes)); err != nil {
+		if err := vh.req.call(wire.OpVQSetVotes, &wire.SetVotesArg{Node: uint32(nodeid), Votes: uint32(votes)}, nil); err != nil {
 			return fmt.Errorf("node %d votes %d: %w", uint32(nodeid), uint32(votes), err)
 		}
 		return nil
@@ -512,7 +521,7 @@ func votequorum_qdevice_register(handle C.votequorum_handle_t, name *C.goha_ccha
 		if err != nil {
 			return err
 		}
-		return vh.conn.Call(wire.OpQDeviceRegister, &wire.QDeviceArg{Name: n}, nil)
+		return vh.req.call(wire.OpQDeviceRegister, &wire.QDeviceArg{Name: n}, nil)
 	})
 }
 
@@ -523,7 +532,7 @@ func votequorum_qdevice_unregister(handle C.votequorum_handle_t, name *C.goha_cc
 		if err != nil {
 			return err
 		}
-		return vh.conn.Call(wire.OpQDeviceUnreg, &wire.QDeviceArg{Name: n}, nil)
+		return vh.req.call(wire.OpQDeviceUnreg, &wire.QDeviceArg{Name: n}, nil)
 	})
 }
 
@@ -538,7 +547,7 @@ func votequorum_qdevice_update(handle C.votequorum_handle_t, oldname, newname *C
 		if err != nil {
 			return err
 		}
-		return vh.conn.Call(wire.OpQDeviceUpdate, &wire.QDeviceUpdateArg{Old: o, New: n}, nil)
+		return vh.req.call(wire.OpQDeviceUpdate, &wire.QDeviceUpdateArg{Old: o, New: n}, nil)
 	})
 }
 
@@ -549,7 +558,7 @@ func votequorum_qdevice_poll(handle C.votequorum_handle_t, name *C.goha_cchar, c
 		if err != nil {
 			return err
 		}
-		return vh.conn.Call(wire.OpQDevicePoll, &wire.QDevicePollArg{
+		return vh.req.call(wire.OpQDevicePoll, &wire.QDevicePollArg{
 			Name: n, CastVote: castVote != 0,
 			Ring: wire.RingID{Rep: uint32(ringID.nodeid), Seq: uint64(ringID.seq)},
 		}, nil)
@@ -563,6 +572,6 @@ func votequorum_qdevice_master_wins(handle C.votequorum_handle_t, name *C.goha_c
 		if err != nil {
 			return err
 		}
-		return vh.conn.Call(wire.OpQDeviceMasterWin, &wire.QDeviceMasterWinsArg{Name: n, Allow: allow != 0}, nil)
+		return vh.req.call(wire.OpQDeviceMasterWin, &wire.QDeviceMasterWinsArg{Name: n, Allow: allow != 0}, nil)
 	})
 }

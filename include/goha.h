@@ -39,7 +39,11 @@
  *      thread, as in corosync and NHAS.  A callback may call any libgoha
  *      function, including votequorum_finalize() on its own handle.
  *   6. Every call may be made from any thread.  A handle may be used from
- *      several threads at once; calls on one handle are serialised.
+ *      several threads at once: requests on one handle take turns, and a
+ *      dispatch waiting in one thread does not hold up requests in another.
+ *      A votequorum request blocks the calling thread in the kernel until
+ *      the daemon answers (no timeout, as corosync); cmm_* requests are
+ *      bounded by the cmm_connect() timeout.
  *   7. No Go panic crosses into C: each entry point recovers and returns the
  *      API family's internal error (CS_ERR_LIBRARY, CMM_ENOTSUP,
  *      GOHA_EINTERNAL), and goha_errmsg() tells what happened.

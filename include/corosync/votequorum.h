@@ -21,23 +21,35 @@
  *                       handle stays valid until finalized but every later
  *                       call gives CS_ERR_LIBRARY, as with corosync
  *
- * Deliberate differences from corosync 3.1.7 (the conformance suite,
- * `make conformance`, diffs one probe against both implementations):
+ * Conformance: `make conformance` runs one probe (ctests/conformance/
+ * vqprobe.c: initialize, getinfo of the local and of an unknown node,
+ * trackstart with each flag, setexpected and setvotes with good and bad
+ * values, every qdevice call, dispatch with each flag, finalize from a
+ * callback, use after finalize) against Debian's corosync 3.1.7 and against
+ * a one-node gohad, and diffs the transcripts: they are identical (79 calls,
+ * 12 callbacks; ring id sequence numbers masked).  Deliberate differences,
+ * none of which the probe can observe from a conforming program:
  *
- *  1. votequorum_getinfo() of an unknown node leaves *info untouched; corosync
- *     copies an uninitialised reply into it.  Callers cannot rely on either.
- *  2. setexpected/setvotes are applied synchronously: when CS_OK is returned
- *     the new state is visible to getinfo and the EXPECTED/QUORUM callbacks
- *     are already queued.  corosync replies first and applies a moment later;
- *     code written for corosync tolerates both.
- *  3. setvotes(nodeid 0) changes the quorum device's votes exactly as in
- *     corosync (it is not an alias of the local node); see votequorum_setvotes.
- *  4. A quorum device's votes come from the cluster config (0 when none is
- *     configured), as in corosync; gohad has no qdevice daemon of its own,
- *     the votequorum_qdevice_* calls are the whole interface.
- *  5. Ring ids are gohad's (node id of the representative, view sequence);
- *     their values differ from corosync's but keep the same meaning: a new
- *     ring id per installed membership, the one to pass to qdevice_poll.
+ *  1. Bad input that crashes or is ignored by corosync is refused here with
+ *     CS_ERR_INVALID_PARAM: NULL handle/info/fd/context pointers, NULL
+ *     qdevice names, and trackstart flags with bits other than the three
+ *     CS_TRACK_* (corosync ignores unknown bits).
+ *  2. votequorum_getinfo() of an unknown node leaves *info untouched;
+ *     corosync copies an uninitialised reply into it.
+ *  3. setexpected, setvotes and the qdevice calls are applied by the local
+ *     gohad before it replies, so a getinfo() right after CS_OK shows the new
+ *     state; corosync replies first and applies after a totem round trip
+ *     (the probe waits for both).  In both, the EXPECTED/QUORUM callbacks
+ *     arrive on the handle's fd shortly after the call returns.
+ *  4. Ring ids are gohad's (representative node id, view sequence number):
+ *     the values differ from corosync's, the meaning does not (a new ring id
+ *     for every installed membership; the one qdevice_poll needs).
+ *  5. gohad has no quorum.device configuration: a registered device has 0
+ *     votes unless setvotes(0, n) gives it some, as corosync without
+ *     quorum.device.  The poll timeout is VOTEQUORUM_QDEVICE_DEFAULT_TIMEOUT.
+ *  6. Each handle holds two daemon connections (requests, and events); the
+ *     fd of votequorum_fd_get is an eventfd, not a socket.  Its readiness
+ *     follows the same rule as corosync's fd.
  */
 #ifndef COROSYNC_VOTEQUORUM_H_DEFINED
 #define COROSYNC_VOTEQUORUM_H_DEFINED
@@ -264,11 +276,11 @@ cs_error_t votequorum_setvotes (
  * is a one-shot snapshot.  Every notification carries context.
  *
  * Returns:
- *   CS_OK
+ *   CS_OK                 (also for flags 0: nothing to do)
  *   CS_ERR_EXIST          already tracking (the snapshot is still queued and
  *                         the first context is kept)
  *   CS_ERR_INVALID_PARAM  flags contains bits other than the three CS_TRACK_*
- *                         (corosync ignores them; see the conformance notes)
+ *                         (corosync ignores them; difference 1 above)
  */
 cs_error_t votequorum_trackstart (
 	votequorum_handle_t handle,

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goha/goha/core/client"
+	"github.com/goha/goha/core/wire"
+)
+
+// syncConn is the request half of a votequorum handle: a control connection
+// that never subscribes, used with blocking system calls on the calling
+// thread. It exists for latency. A cgo callback runs on a goroutine locked
+// to the C thread; when such a goroutine waits on a Go channel (as
+// client.Client's callers wait for the reply its read loop receives), every
+// round trip costs two extra thread switches to hand the P back to the
+// locked thread. Here the C thread sleeps in read(2) outside the scheduler
+// and the kernel wakes it directly: one switch, like corosync's libqb.
+// Framing, messages and errors are core/wire's and core/client's, so the
+// status mapping is the same as for client.Client.
+type syncConn struct {
+	mu     sync.Mutex
+	fd     int // blocking socket; -1 once closed (only close closes it)
+	nextID uint64
+	err    error // terminal error, set once
+	rbuf   []byte
+}
+
+// dialSync connects to the daemon at addr and exchanges hellos. Only unix
+// sockets and TCP are supported, as in client.SplitAddr.
+func dialSync(addr string) (*syncConn, error) {
+	network, address, err := client.SplitAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	var fd int
+	var sa unix.Sockaddr
+	switch network {
+	case "unix":
+		fd, err = unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		sa = &unix.SockaddrUnix{Name: address}
+	default:
+		var ip [4]byte
+		var port int
+		ip, port, err = parseTCP4(address)
+		if err == nil {
+			fd, err = unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			sa = &unix.SockaddrInet4{Addr: ip, Port: port}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", client.ErrDaemonGone, err)
+	}
+	if err := connect(fd, sa); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%w: connect %s: %v", client.ErrDaemonGone, addr, err)
+	}
+	if network == "tcp" {
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	}
+	// The hello must not hang forever on a daemon that accepts and stalls.
+	tv := unix.NsecToTimeval(dialTimeout.Nanoseconds())
+	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	c := &syncConn{fd: fd}
+	body, err := wire.EncodeBody(&wire.Hello{Proto: wire.ProtocolVersion, Software: software()})
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	m, err := c.roundTrip(&wire.Msg{Type: wire.TypeHello, Body: body}, wire.TypeHello)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	if m.Code != wire.CodeOK {
+		c.close()
+		return nil, &client.Error{Op: "hello", Code: m.Code, Msg: m.Err}
+	}
+	var hello wire.Hello
+	if err := wire.DecodeBody(m.Body, &hello); err != nil || hello.Proto != wire.ProtocolVersion {
+		c.close()
+		return nil, &client.Error{Op: "hello", Code: wire.CodeVersion, Msg: "daemon speaks another protocol version"}
+	}
+	tv = unix.Timeval{} // requests wait as long as the daemon takes, as corosync's do
+	_ = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	return c, nil
+}
+
+// connect retries on EINTR (a signal handler of the host program).
+func connect(fd int, sa unix.Sockaddr) error {
+	for {
+		if err := unix.Connect(fd, sa); err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+func software() string {
+	if len(os.Args) > 0 && os.Args[0] != "" {
+		return os.Args[0] + " (libgoha)"
+	}
+	return "libgoha"
+}
+
+func parseTCP4(hostport string) (ip [4]byte, port int, err error) {
+	var a, b, c, d int
+	if _, err = fmt.Sscanf(hostport, "%d.%d.%d.%d:%d", &a, &b, &c, &d, &port); err != nil {
+		return ip, 0, fmt.Errorf("ipc address %q: want an IPv4 host:port", hostport)
+	}
+	return [4]byte{byte(a), byte(b), byte(c), byte(d)}, port, nil
+}
+
+// call performs one request; arg and res as in client.Client.Call.
+func (c *syncConn) call(op string, arg, res any) error {
+	body, err := wire.EncodeBody(arg)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.nextID++
+	id := c.nextID
+	c.mu.Unlock()
+	m, err := c.roundTrip(&wire.Msg{Type: wire.TypeReq, ID: id, Op: op, Body: body}, wire.TypeReply)
+	if err != nil {
+		return err
+	}
+	if m.ID != id {
+		return c.fail(fmt.Errorf("%w: reply %d to request %d", client.ErrProtocol, m.ID, id))
+	}
+	if m.Code != wire.CodeOK {
+		return &client.Error{Op: op, Code: m.Code, Msg: m.Err}
+	}
+	if res != nil {
+		if err := wire.DecodeBody(m.Body, res); err != nil {
+			return fmt.Errorf("%w: reply to %s: %v", client.ErrProtocol, op, err)
+		}
+	}
+	return nil
+}
+
+// roundTrip writes one frame and reads the next, holding the lock so that
+// concurrent callers on one handle take turns.
+func (c *syncConn) roundTrip(m *wire.Msg, want wire.MsgType) (*wire.Msg, error) {
+	b, err := wire.EncodeMsg(m)
+	if err != nil {
+		return nil, &client.Error{Op: m.Op, Code: wire.CodeBadRequest, Msg: err.Error()}
+	}
+	frame := wire.AppendFrame(make([]byte, 0, 4+len(b)), b)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return nil, c.err
+	}
+	for len(frame) > 0 {
+		// MSG_NOSIGNAL: a dead daemon must give EPIPE, not kill the
+		// process with SIGPIPE (this may be a C thread).
+		n, err := unix.SendmsgN(c.fd, frame, nil, nil, unix.MSG_NOSIGNAL)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, c.failLocked(fmt.Errorf("%w: %v", client.ErrDaemonGone, err))
+		}
+		frame = frame[n:]
+	}
+	var hdr [4]byte
+	if err := c.readFull(hdr[:]); err != nil {
+		return nil, err
+	}
+	n := binary.BigEndian.Uint32(hdr[:])
+	if n == 0 || n > wire.MaxFrame {
+		return nil, c.failLocked(fmt.Errorf("%w: frame of %d bytes", client.ErrProtocol, n))
+	}
+	if cap(c.rbuf) < int(n) {
+		c.rbuf = make([]byte, n)
+	}
+	body := c.rbuf[:n]
+	if err := c.readFull(body); err != nil {
+		return nil, err
+	}
+	r, err := wire.DecodeMsg(body)
+	if err != nil {
+		return nil, c.failLocked(fmt.Errorf("%w: %v", client.ErrProtocol, err))
+	}
+	if r.Type != want {
+		return nil, c.failLocked(fmt.Errorf("%w: unexpected message type %d", client.ErrProtocol, r.Type))
+	}
+	// r.Body aliases rbuf: copy it, the next call reuses the buffer.
+	r.Body = append([]byte(nil), r.Body...)
+	return r, nil
+}
+
+// readFull reads len(p) bytes. mu held.
+func (c *syncConn) readFull(p []byte) error {
+	for got := 0; got < len(p); {
+		n, err := unix.Read(c.fd, p[got:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EAGAIN || err == unix.EWOULDBLOCK {
+			return c.failLocked(fmt.Errorf("%w: no hello from the daemon", client.ErrTimeout))
+		}
+		if err != nil {
+			return c.failLocked(fmt.Errorf("%w: %v", client.ErrDaemonGone, err))
+		}
+		if n == 0 {
+			return c.failLocked(fmt.Errorf("%w: connection closed by the daemon", client.ErrDaemonGone))
+		}
+		got += n
+	}
+	return nil
+}
+
+func (c *syncConn) fail(err error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failLocked(err)
+}
+
+// failLocked records the terminal error (the first wins) and shuts the
+// socket down; every later call returns the error. The descriptor itself is
+// released only by close, so its number cannot be reused while another
+// thread may still use it. mu held.
+func (c *syncConn) failLocked(err error) error {
+	if c.err == nil {
+		c.err = err
+		_ = unix.Shutdown(c.fd, unix.SHUT_RDWR)
+	}
+	return c.err
+}
+
+// close ends the connection (once, from finalize); a call blocked in
+// another thread returns client.ErrClosed, and so do later calls.
+func (c *syncConn) close() {
+	// Wake a reader blocked in read(2) first: it holds mu.
+	_ = unix.Shutdown(c.fd, unix.SHUT_RDWR)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil || !errors.Is(c.err, client.ErrClosed) {
+		c.err = client.ErrClosed
+	}
+	if c.fd >= 0 {
+		unix.Close(c.fd)
+		c.fd = -1
+	}
+}

@@ -187,6 +187,17 @@ func (n *Node) setRole(r Role) {
 
 // ---- commands (the HA control API) ----
 
+// SetToken replaces the shared token for handshakes from now on (a new HA
+// control connection brings a new token, as confd_ha_connect does);
+// connections already authenticated stay up.
+func (n *Node) SetToken(token []byte) error {
+	if len(token) == 0 {
+		return errors.New("ha: empty token")
+	}
+	n.cfg.Token = append([]byte{}, token...)
+	return nil
+}
+
 // BePrimary makes the node primary (confd_ha_beprimary). The runtime must
 // already listen on the HA address (CONFD_ERR_HA_BIND otherwise). A relay
 // keeps its sub-secondaries, which become its secondaries.

@@ -197,6 +197,14 @@ func (v Value) AppendEncoding(dst []byte) []byte {
 	return append(dst, v.b...)
 }
 
+// Size returns the length of v's encoding without building it.
+func (v Value) Size() int {
+	if w := intWidth(v.typ); w > 0 {
+		return 1 + w
+	}
+	return 1 + len(v.b)
+}
+
 // Encode returns the canonical encoding of v.
 func (v Value) Encode() []byte { return v.AppendEncoding(nil) }
 

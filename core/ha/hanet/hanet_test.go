@@ -2,6 +2,7 @@ package hanet
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -247,6 +248,13 @@ func TestRefusals(t *testing.T) {
 	if err := s.rt.BeSecondary("s", "p", p.rt.Addr(), true); err != nil {
 		t.Fatal(err)
 	}
+	// A new control connection brings the right token.
+	if err := bad.rt.SetToken("secret"); err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.rt.BeSecondary("bad", "p", p.rt.Addr(), true); err != nil {
+		t.Fatalf("after SetToken: %v", err)
+	}
 }
 
 // proxy forwards TCP between a secondary and its primary and can silently
@@ -343,6 +351,31 @@ func TestTickLossAndPrimaryClose(t *testing.T) {
 	}
 	p.rt.Close()
 	s2.waitEvent(t, ha.Event{Type: ha.EventNoPrimary, Code: ha.CodeHAClosed})
+}
+
+// TestBatchContext: with dead-peer detection off (tick_timeout 0) a hung
+// secondary holds sync acknowledgements; the caller's deadline bounds the wait.
+func TestBatchContext(t *testing.T) {
+	o := opt{tick: -1}
+	p, s := startNode(t, "p", o), startNode(t, "s", o)
+	if err := p.rt.BePrimary("p"); err != nil {
+		t.Fatal(err)
+	}
+	px := newProxy(t, p.rt.Addr())
+	if err := s.rt.BeSecondary("s", "p", px.ln.Addr().String(), true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "s in sync", func() bool { st := p.rt.Status(); return len(st.Peers) == 1 && st.Peers[0].InSync })
+	px.blackhole.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	txid, err := p.rt.BatchContext(ctx, []store.Op{store.SetOp("/h", store.Bool(true))})
+	if !errors.Is(err, context.DeadlineExceeded) || txid == 0 {
+		t.Fatalf("hung secondary: txid %d, %v", txid, err)
+	}
+	if v, err := p.rt.Get("/h"); err != nil || !v.Bool() {
+		t.Fatal("the commit is not in the primary's store")
+	}
 }
 
 func TestRestartSkipAndLargeCopy(t *testing.T) {

@@ -1,6 +1,7 @@
 package hanet
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -462,6 +463,16 @@ func (r *Runtime) BeRelay() error {
 	return err
 }
 
+// SetToken replaces the token for future handshakes (a new HA control
+// connection with its token replaces the previous one).
+func (r *Runtime) SetToken(token string) error {
+	var err error
+	if e := r.call(func() { err = r.node.SetToken([]byte(token)) }); e != nil {
+		return e
+	}
+	return err
+}
+
 // BeNone leaves HA (confd_ha_benone).
 func (r *Runtime) BeNone() error {
 	var err error
@@ -549,9 +560,16 @@ func (r *Runtime) Delete(path string) (uint64, error) {
 // store.Errno). If the node stops being primary first, the error is
 // CONFD_ERR_HA_ABORT (the commit stays in the local store).
 func (r *Runtime) Batch(ops []store.Op) (uint64, error) {
+	return r.BatchContext(context.Background(), ops)
+}
+
+// BatchContext is Batch with a bound on the wait for the acknowledgement:
+// if ctx ends first it returns ctx.Err() together with the txid; the commit
+// is then in the local store and may still be acknowledged or aborted.
+func (r *Runtime) BatchContext(ctx context.Context, ops []store.Op) (uint64, error) {
 	size := 0
 	for _, op := range ops {
-		size += len(op.Path) + len(op.Value.Bytes()) + 16
+		size += len(op.Path) + op.Value.Size() + 16
 	}
 	if size > MaxFrame-1024 {
 		return 0, fmt.Errorf("%w: transaction of %d bytes exceeds the replication limit", store.ErrBadValue, size)
@@ -581,7 +599,12 @@ func (r *Runtime) Batch(ops []store.Op) (uint64, error) {
 	if err != nil {
 		return txid, err
 	}
-	return txid, <-ch
+	select {
+	case err := <-ch:
+		return txid, err
+	case <-ctx.Done():
+		return txid, ctx.Err()
+	}
 }
 
 // ResolvePrimaryAddr implements the contract of confd_ha_besecondary: the

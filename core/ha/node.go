@@ -135,6 +135,13 @@ func (n *Node) Txid() uint64 { return n.txid }
 // ReadOnly reports whether local writes must be refused.
 func (n *Node) ReadOnly() bool { return n.role == RoleSecondary || n.role == RoleRelay }
 
+// ExpectsSnapshot reports whether conn is our primary's connection and a
+// full copy may arrive on it now. A runtime checks this before it stages a
+// copy, so nobody else can make it write a copy to disk.
+func (n *Node) ExpectsSnapshot(conn uint64) bool {
+	return n.up != nil && n.up.conn == conn && n.up.state == upSyncing
+}
+
 // HasReady reports whether Ready has work.
 func (n *Node) HasReady() bool { return !n.rd.Empty() }
 

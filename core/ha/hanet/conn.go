@@ -244,6 +244,18 @@ func (c *conn) reader() {
 		}
 		m.Conn = c.id
 		if m.Type == ha.MsgSnapshot {
+			// Only our primary, during the initial sync, may send a copy.
+			expected := make(chan bool, 1)
+			c.rt.post(func() { expected <- c.rt.node.ExpectsSnapshot(c.id) })
+			select {
+			case ok := <-expected:
+				if !ok {
+					reason = "unexpected full copy"
+					return
+				}
+			case <-c.rt.stop:
+				return
+			}
 			cr := &chunkReader{r: br, alive: func() {
 				select { // never block the copy on a busy loop
 				case c.rt.in <- func() { c.rt.step(ha.Message{Type: ha.MsgAlive, Conn: c.id}) }:

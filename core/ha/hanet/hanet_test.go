@@ -16,6 +16,7 @@ import (
 
 	"github.com/goha/goha/core/ha"
 	"github.com/goha/goha/core/store"
+	"github.com/goha/goha/core/wire"
 )
 
 type tnode struct {
@@ -522,4 +523,48 @@ func rawLoopback(b *testing.B, total int) float64 {
 		b.Fatal(err)
 	}
 	return float64(total) / time.Since(start).Seconds() / 1e6
+}
+
+// TestBadInputFromNetwork: an oversized frame, a malformed message, or a
+// full copy pushed at a primary each get that connection closed; the
+// primary keeps serving real secondaries.
+func TestBadInputFromNetwork(t *testing.T) {
+	p, s := startNode(t, "p", opt{}), startNode(t, "s", opt{})
+	if err := p.rt.BePrimary("p"); err != nil {
+		t.Fatal(err)
+	}
+	snapMsg, _ := encodeMsg(ha.Message{Type: ha.MsgSnapshot, Seq: 1, Txid: 99})
+	inputs := map[string][]byte{
+		"oversized frame": {0xff, 0xff, 0xff, 0xff, 'M'},
+		"malformed":       wire.AppendFrame(nil, []byte{'M', 0xdc, 0xff, 0xff}),
+		"unknown frame":   wire.AppendFrame(nil, []byte{'Z', 1}),
+		"local type":      mustEncode(t, ha.Message{Type: ha.MsgClosed, Seq: 1}),
+		"pushed copy":     append(snapMsg, wire.AppendFrame(nil, append([]byte{'D'}, bytes.Repeat([]byte{7}, 1000)...))...),
+	}
+	for name, in := range inputs {
+		c, err := net.Dial("tcp", p.rt.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Write(in)
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.Copy(io.Discard, c); err != nil {
+			t.Fatalf("%s: connection not closed by the primary: %v", name, err)
+		}
+		c.Close()
+	}
+	if err := s.rt.BeSecondary("s", "p", p.rt.Addr(), true); err != nil {
+		t.Fatal(err)
+	}
+	if p.st.Txid() != 0 {
+		t.Fatal("pushed data reached the primary's store")
+	}
+}
+
+func mustEncode(t *testing.T, m ha.Message) []byte {
+	b, err := encodeMsg(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

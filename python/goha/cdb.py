@@ -45,27 +45,27 @@ def _path(fn: str, path: Any) -> bytes:
 def connect(sock: Any, ip: str | None = None, port: int | None = None,
             path: str | None = None) -> None:
     """Connect `sock` to a node's control endpoint for config store access."""
-    _need("goha_cdb_connect")
     fd = _sock.fd_of(sock)
     addr, size, _keep = _sock.sockaddr("connect", sock, ip, port, path)
+    _need("goha_cdb_connect")
     confd_check(lib.goha_cdb_connect(fd, addr, size))
 
 
 def set(sock: Any, path: str, value: Any) -> None:  # noqa: A001 - ConfD's name
     """Store `value` (a goha.Value, or a Python value Value() can type) at `path`."""
-    _need("goha_cdb_set")
     fd = _sock.fd_of(sock)
     p = _path("set", path)
     v = value if isinstance(value, Value) else Value(value)
     cv, _keep = v._to_c()
+    _need("goha_cdb_set")
     confd_check(lib.goha_cdb_set(fd, p, cv))
 
 
 def get(sock: Any, path: str) -> str:
     """The value at `path`, as text (ERR_NOEXISTS if there is none)."""
-    _need("goha_cdb_get")
     fd = _sock.fd_of(sock)
     p = _path("get", path)
+    _need("goha_cdb_get")
     buf = ffi.new("char[]", _GET_BUF)
     confd_check(lib.goha_cdb_get(fd, p, buf, _GET_BUF))
     return str(ffi.string(buf).decode("utf-8", "replace"))
@@ -73,6 +73,7 @@ def get(sock: Any, path: str) -> str:
 
 def delete(sock: Any, path: str) -> None:
     """Remove the value at `path`."""
-    _need("goha_cdb_delete")
     fd = _sock.fd_of(sock)
-    confd_check(lib.goha_cdb_delete(fd, _path("delete", path)))
+    p = _path("delete", path)
+    _need("goha_cdb_delete")
+    confd_check(lib.goha_cdb_delete(fd, p))

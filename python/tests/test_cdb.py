@@ -1,0 +1,87 @@
+"""goha.cdb: the config store through goha_cdb_*."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+import goha
+from goha import cdb, error, ha
+from goha.value import Value
+from helpers import HA_TOKEN, Cluster, needs_cdb, needs_daemon_ha, wait_until
+
+
+def test_argument_checks() -> None:
+    with socket.socket(socket.AF_UNIX) as s:
+        with pytest.raises(TypeError, match="path must be str"):
+            cdb.get(s, b"/a")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="path must be str"):
+            cdb.set(s, 1, "x")  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            cdb.set(s, "/a", object())
+        with pytest.raises(TypeError, match="path must be str"):
+            cdb.delete(s, None)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="^path argument must be provided for an AF_UNIX socket$"):
+            cdb.connect(s)
+    with pytest.raises(TypeError, match="sock argument must be a socket"):
+        cdb.get("not a socket", "/a")
+
+
+def test_missing_functions_are_reported_not_crashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A libgoha built before goha_cdb_* existed (simulated).
+    monkeypatch.setattr(cdb, "has_symbol", lambda name: False)
+    assert not cdb.available()
+    with socket.socket(socket.AF_UNIX) as s, pytest.raises(error.Error) as ei:
+        cdb.get(s, "/a")
+    assert ei.value.confd_errno == error.ERR_NOT_IMPLEMENTED
+    assert "goha_cdb_get" in ei.value.confd_lasterr
+
+
+def cdb_sock(c: Cluster, i: int) -> socket.socket:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    cdb.connect(s, path=c.sock(i))
+    return s
+
+
+@needs_cdb
+@pytest.mark.parametrize("value,text", [
+    ("hello", "hello"), (Value("hi", goha.C_STR), "hi"), (42, "42"), (True, "true"),
+    (Value(7, goha.C_UINT16), "7"), (2.5, "2.5"), (Value("10.0.0.1", goha.C_IPV4), "10.0.0.1"),
+])
+def test_set_get_delete(cluster: Cluster, value: Any, text: str) -> None:
+    with cdb_sock(cluster, 1) as s:
+        cdb.set(s, "/test/key", value)
+        assert cdb.get(s, "/test/key") == text
+        cdb.delete(s, "/test/key")
+        with pytest.raises(error.Error) as ei:
+            cdb.get(s, "/test/key")
+        assert ei.value.confd_errno == error.ERR_NOEXISTS
+
+
+@needs_cdb
+def test_bad_paths(cluster: Cluster) -> None:
+    with cdb_sock(cluster, 1) as s:
+        for p in ("", "no-slash", "/a\0b", "/" + "x" * 5000):
+            with pytest.raises((error.Error, ValueError)):
+                cdb.set(s, p, "v")
+
+
+@needs_cdb
+@needs_daemon_ha
+def test_replicated_and_read_only_on_secondary(cluster: Cluster) -> None:
+    h1, h2 = socket.socket(socket.AF_UNIX), socket.socket(socket.AF_UNIX)
+    try:
+        ha.connect(h1, HA_TOKEN, pstr=cluster.sock(1))
+        ha.connect(h2, HA_TOKEN, pstr=cluster.sock(2))
+        ha.beprimary(h1, "n1")
+        ha.besecondary(h2, "n2", "n1", "127.0.0.1", 1)
+        with cdb_sock(cluster, 1) as c1, cdb_sock(cluster, 2) as c2:
+            cdb.set(c1, "/repl/a", "1")
+            wait_until(lambda: cdb.get(c2, "/repl/a") == "1", 10, "replication to n2")
+            with pytest.raises(error.Error):
+                cdb.set(c2, "/repl/b", "2")
+    finally:
+        h1.close()
+        h2.close()

@@ -20,9 +20,13 @@ var errGone = client.ErrDaemonGone
 // process may change it between initializations) and sets the per-request
 // timeout (0: none, as corosync's libraries wait forever).
 func dial(timeout time.Duration) (*client.Client, error) {
-	c, err := client.Dial(client.DefaultAddr(), dialTimeout)
+	return dialAddr(ipcAddr(), timeout)
+}
+
+func dialAddr(addr string, timeout time.Duration) (*client.Client, error) {
+	c, err := client.Dial(addr, dialTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", client.DefaultAddr(), err)
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
 	c.SetTimeout(timeout)
 	return c, nil

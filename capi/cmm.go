@@ -120,6 +120,7 @@ func cmmCall(fn string, body func() error) (rc C.cmm_error_t) {
 	err := func() error {
 		cmmState.mu.Lock()
 		defer cmmState.mu.Unlock()
+		maybePanic(fn)
 		return body()
 	}()
 	record(&processErr, fn, err)
@@ -511,6 +512,7 @@ func cmm_notify_dispatch() (rc C.cmm_error_t) {
 			rc = C.CMM_ENOTSUP
 		}
 	}()
+	maybePanic(fn)
 	cmmState.mu.Lock()
 	r := cmmState.reg
 	cmmState.mu.Unlock()

@@ -33,6 +33,7 @@ func gohaCall(fn string, body func() C.int) (rc C.int) {
 			rc = C.GOHA_EINTERNAL
 		}
 	}()
+	maybePanic(fn)
 	return body()
 }
 

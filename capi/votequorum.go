@@ -131,6 +131,7 @@ func vqCall(fn string, h C.votequorum_handle_t, body func(*vqHandle) error) (rc 
 		return C.CS_ERR_BAD_HANDLE
 	}
 	slot = &vh.errs
+	maybePanic(fn)
 	err := body(vh)
 	record(slot, fn, err)
 	return errorToCS(err)
@@ -160,6 +161,7 @@ func votequorum_initialize(handle *C.votequorum_handle_t, callbacks *C.votequoru
 			rc = C.CS_ERR_LIBRARY
 		}
 	}()
+	maybePanic(fn)
 	if handle == nil {
 		record(&processErr, fn, errors.New("handle is NULL"))
 		return C.CS_ERR_INVALID_PARAM
@@ -178,12 +180,13 @@ func newVQHandle(callbacks *C.votequorum_callbacks_t) (*vqHandle, error) {
 	if err != nil {
 		return nil, csErrf(C.CS_ERR_NO_RESOURCES, "eventfd: %v", err)
 	}
-	req, err := dialSync(client.DefaultAddr())
+	addr := ipcAddr()
+	req, err := dialSync(addr)
 	if err != nil {
 		q.close()
-		return nil, fmt.Errorf("connect to %s: %w", client.DefaultAddr(), err)
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
-	c, err := dial(0)
+	c, err := dialAddr(addr, 0)
 	if err != nil {
 		req.close()
 		q.close()
@@ -234,6 +237,7 @@ func votequorum_finalize(handle C.votequorum_handle_t) (rc C.cs_error_t) {
 			rc = C.CS_ERR_LIBRARY
 		}
 	}()
+	maybePanic(fn)
 	vh, ok := vqHandles.remove(uint64(handle))
 	if !ok {
 		record(&processErr, fn, fmt.Errorf("bad handle %#x", uint64(handle)))

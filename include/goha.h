@@ -46,7 +46,12 @@
  *      bounded by the cmm_connect() timeout.
  *   7. No Go panic crosses into C: each entry point recovers and returns the
  *      API family's internal error (CS_ERR_LIBRARY, CMM_ENOTSUP,
- *      GOHA_EINTERNAL), and goha_errmsg() tells what happened.
+ *      GOHA_EINTERNAL), and goha_errmsg() tells what happened.  (Tests can
+ *      provoke this: GOHA_INJECT_PANIC=name,name... in the environment at
+ *      the first call makes those exports panic; ctests/panic_recovery.c.)
+ *   8. GOHA_IPC is read from the C environment when a connection is made
+ *      (votequorum_initialize, the first cmm_* call after a disconnect), so
+ *      setenv() in the program before that point is honoured.
  */
 #ifndef GOHA_GOHA_H_DEFINED
 #define GOHA_GOHA_H_DEFINED

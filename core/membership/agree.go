@@ -125,6 +125,13 @@ func (n *Node) drive() {
 		n.now-n.ackedAt < n.heartbeat+4*n.delay+2 {
 		return // give the view we accepted time to be committed
 	}
+	// A node we just started to hear will hear us within a heartbeat: wait
+	// for it rather than install a view without it and another with it.
+	for _, p := range n.peers {
+		if p.idx != n.self && n.heard(p) && !n.mutual(p) && n.now-p.firstHeard <= n.heartbeat+2*n.delay+1 {
+			return
+		}
+	}
 	master, vice := n.electRoles(n.desired)
 	same := func(members []NodeID, incs []uint32, ma, vi NodeID) bool {
 		return slices.Equal(members, n.desired) && slices.Equal(incs, n.desiredIncs) && ma == master && vi == vice
@@ -265,23 +272,24 @@ func (n *Node) maybeCommit() {
 	k := len(c.Members)
 	c.MemberVotes, c.MemberExp = make([]uint32, k), make([]uint32, k)
 	c.MemberQFlags, c.MemberFlags = make([]uint32, k), make([]uint32, k)
-	// The new master may act at once only if every member comes straight
-	// from our installed view and its master (still claiming when it
-	// accepted) is a member: it stopped acting when it accepted, or it
-	// simply goes on.
-	noFence := n.installed && n.cur.master != 0
-	oldMasterClaims := false
+	// The new master may act at once (no fence wait) when it is the member
+	// that acted as master when it accepted (it simply goes on), or when
+	// every member comes straight from our installed view and that view's
+	// master, acting when it accepted, hands over: it stopped acting when it
+	// accepted a view naming another master.
+	allFromCur := n.installed
+	var claimer NodeID
 	for i, id := range c.Members {
 		a := p.acks[id]
 		c.MemberVotes[i], c.MemberExp[i], c.MemberQFlags[i], c.MemberFlags[i] = a.Votes, a.Expected, a.QFlags, a.Flags
 		if a.Prev != n.cur.ring {
-			noFence = false
+			allFromCur = false
 		}
-		if id == n.cur.master && a.Flags&FlagMaster != 0 {
-			oldMasterClaims = true
+		if a.Flags&FlagMaster != 0 && claimer == 0 {
+			claimer = id
 		}
 	}
-	c.NoFence = noFence && oldMasterClaims
+	c.NoFence = claimer != 0 && (c.Master == claimer || (allFromCur && claimer == n.cur.master))
 	n.prop = nil
 	n.lastCommit = c
 	for _, id := range c.Members[1:] {
@@ -308,6 +316,12 @@ func (n *Node) onCommit(m Message) error {
 
 // install makes the committed view c current.
 func (n *Node) install(c Message) {
+	// A master that goes on must have acted without a break up to now;
+	// otherwise it starts anew and waits like any new master.
+	wasActing := n.pub.master == n.cfg.Self
+	if c.NoFence && c.Master == n.cfg.Self && n.cur.master == n.cfg.Self && !wasActing {
+		c.NoFence = false
+	}
 	n.installed = true
 	n.cur = view{ring: c.Ring, members: slices.Clone(c.Members), incs: slices.Clone(c.Incarnations),
 		master: c.Master, vice: c.Vice, fenceUntil: n.now, installedAt: n.now}
@@ -361,14 +375,14 @@ func (n *Node) install(c Message) {
 // given members (see "CMM roles" in the package doc).
 func (n *Node) electRoles(members []NodeID) (master, vice NodeID) {
 	cands := make([]Candidate, 0, len(members))
+	// The roles to keep are the ones actually held: our published roles,
+	// else (a merge) what the members say they are.
 	var prevMaster, prevVice NodeID
-	if n.installed {
-		if slices.Contains(members, n.cur.master) {
-			prevMaster = n.cur.master
-		}
-		if slices.Contains(members, n.cur.vice) {
-			prevVice = n.cur.vice
-		}
+	if slices.Contains(members, n.pub.master) {
+		prevMaster = n.pub.master
+	}
+	if slices.Contains(members, n.pub.vice) {
+		prevVice = n.pub.vice
 	}
 	for _, id := range members {
 		c := Candidate{ID: id, Eligible: n.peers[n.index[id]].cfg.Eligible}

@@ -23,9 +23,6 @@ func (n *Node) publish() {
 				next.master = m
 			}
 			next.vice = n.cur.vice
-			if next.vice == n.cfg.Self && n.demoted && n.ackedMsg.Vice != n.cfg.Self {
-				next.vice = 0
-			}
 		}
 	}
 	n.diff(n.pub, next)
@@ -41,7 +38,8 @@ func (n *Node) publish() {
 }
 
 // leaseValid reports whether the local master holds its lease: the members
-// that echoed one of our ticks within the last FailureTicks while
+// that echoed one of our ticks within the last L = FailureTicks +
+// HeartbeatTicks while
 // supporting our ring (plus ourselves) would be quorate on their own.
 func (n *Node) leaseValid() bool {
 	support := []uint32{uint32(n.cfg.Self)}

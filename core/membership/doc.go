@@ -1,8 +1,224 @@
 // Package membership is goha's cluster membership state machine: failure
 // detection from heartbeats, agreed views with ring ids, incarnations,
-// votequorum quorum (through package quorum) and CMM master/vice-master
-// roles. It is a pure value in the style of etcd-io/raft's RawNode: Tick,
-// Step and Ready/Advance, no goroutines, clocks, sockets or randomness.
+// votequorum quorum (arithmetic from package quorum) and the CMM
+// master/vice-master roles. It is a pure value in the style of etcd-io/raft's
+// RawNode: Tick, Step and Ready/Advance, with no goroutines, clocks, sockets
+// or randomness of its own. core/sim runs it under a virtual clock and
+// network with faults and checks the invariants below after every step.
 //
-// (The full protocol description follows with the implementation.)
+// # The daemon loop
+//
+// The daemon (core/node) owns one Node and a tick timer:
+//
+//  1. At start, read the PersistentState from disk (the zero value if there
+//     is none) and call New. The first Ready carries a bumped incarnation.
+//  2. On every tick of the timer call Tick. After a stall (the process was
+//     stopped, the machine suspended) call Tick once per elapsed tick period
+//     before anything else, so that leases and timeouts expire in time.
+//  3. On every datagram that authenticates and decodes, call Step. Its error
+//     is informational (stale, foreign or malformed input is ignored); log it
+//     at debug level.
+//  4. On an administrative request (votequorum setexpected, setvotes,
+//     qdevice_*; cmm setqualif, seizequalif, mastership_release,
+//     membership_remove; shutdown) call the matching method and return its
+//     error to the client (sentinel errors map to CS_ERR_* / CMM_E*).
+//  5. While HasReady: take rd := Ready(); if rd.Persist != nil write it
+//     durably (fsync); then send rd.Messages (UDP, best effort); then
+//     deliver rd.Events to local clients in order; then Advance(rd).
+//  6. Answer queries from Status and GetInfo at any time.
+//  7. On SIGTERM call Leave, do step 5 once more, and exit.
+//
+// # Messages
+//
+// Every node sends a MsgHeartbeat to every other configured node each
+// HeartbeatTicks. It carries the sender's incarnation, the ring it last
+// accepted (Ring, with FlagPending while that ring is only acknowledged, and
+// then Prev, the ring accepted before it), the set of nodes it hears and the
+// members of its view (bitmaps over the sorted node list: 8 bytes for up to
+// 64 nodes), its votequorum node info (votes, expected votes, flags), its
+// CMM flags (qualified, synchronised, was-master, master, vice), its tick
+// counter Now and Echo, the last Now it received from the destination.
+// A heartbeat of a 16-node cluster is about 40 bytes of msgpack.
+//
+// Views are agreed with three more messages: MsgPropose (representative to
+// each proposed member: ring, members with incarnations, CMM roles), MsgAck
+// (member to representative: its node info, flags, and Prev) and MsgCommit
+// (representative to members: the view with every member's node info and
+// the NoFence flag). MsgStale tells an old incarnation of a node that it
+// has been superseded (a node that lost its disk takes a new incarnation
+// from it); MsgRequest carries administrative requests; MsgLeave announces
+// a clean departure and replaces the heartbeats of a node that left.
+//
+// # Failure detection
+//
+// A node is heard when a message of its newest known incarnation arrived
+// within the last FailureTicks and it did not announce its departure. A
+// message from an older incarnation is ignored (and answered with
+// MsgStale); a message from a newer incarnation replaces everything known
+// about the node: a restarted node is a new member, so the next view shows
+// it leaving and joining, even when it restarted faster than FailureTicks.
+// Peers drop a node that sent MsgLeave at once.
+//
+// # Choosing the members (who hears whom)
+//
+// Each node keeps the last hears-set of every node it hears, which gives it
+// rows of the cluster's "who hears whom" matrix (xHA's statefile idea, over
+// the network). Two nodes are connected when each hears the other. A view
+// must be a clique of that graph: every member hears every other member, so
+// any member's failure is seen by all. A node computes the group it wants as
+// follows:
+//
+//  1. Candidates are itself and the nodes it hears that hear it.
+//  2. Order the candidates by their number of connections among the
+//     candidates (descending), then by id; add each in turn to the clique
+//     if it is connected to everyone already in it. If the clique leaves
+//     the local node out, remove the clique's nodes and repeat.
+//  3. Its representative is the lowest id of the clique. If that
+//     representative has heard us for the settle time (3H+4D+2 ticks) and
+//     its installed view still leaves us out, that view's members are taken
+//     (they belong to another group): remove them and recompute. Likewise,
+//     when members of our own view installed a newer view without us.
+//
+// So with a one-way fault (A hears B, B does not hear A) exactly one of A
+// and B stays with the others: the one with fewer connections is excluded;
+// on a tie, the one with the higher node id. The excluded node sees the
+// representative's view leave it out, forms a view with whoever remains
+// (possibly alone), and nothing flaps: the views stay put for as long as the
+// fault lasts. Nodes that have less information (they miss rows of nodes
+// they do not hear) may want a different group; they refuse proposals
+// that differ from what they want, and are then left out in the same way.
+//
+// # Agreeing on views
+//
+// A node whose wanted group has itself as representative and differs from
+// its installed view (members, incarnations or roles) proposes it with ring
+// (self, seq), seq = 1 + the highest sequence number it has seen anywhere
+// (persisted before the proposal is sent). A member acknowledges a proposal
+// if it names its current incarnation, its seq is higher than anything the
+// member has accepted (persisted before the ack is sent), and the member
+// wants exactly that group. The representative retransmits to silent
+// members every HeartbeatTicks, and proposes again with a higher seq when a
+// member reports a ring at least as new (it accepted something else). When
+// every member acknowledged, it sends MsgCommit and installs; members
+// install on the commit of the ring they accepted last. A member whose
+// heartbeats show it still waits for the commit gets it again. At startup a
+// node waits FailureTicks (or until it hears every configured node) before
+// its first proposal, so a cluster starting together forms one view.
+//
+// # Quorum
+//
+// Quorum is votequorum's, computed by package quorum on each node from the
+// node infos carried by the commit (sync_init, node info of each member,
+// recalculation) and, between views, from heartbeats whose node info changed
+// (as votequorum's node-info messages). last_man_standing runs its window in
+// ticks (LMSWindowTicks); setexpected and setvotes are validated locally and
+// sent to every member of the view (repeated on the next two heartbeats);
+// each member applies them on receipt. Qdevice calls act on the local node;
+// a registered device whose polls stop loses its vote after
+// QDeviceTimeoutTicks. Events: EXPECTED before QUORUM; QUORUM at every view
+// installation and whenever the quorate state flips.
+//
+// # CMM roles
+//
+// The representative chooses the master and vice-master of each proposed
+// view with ElectRoles (keep the master while it is a qualified member; else
+// the vice-master if qualified and synchronised; else the lowest-id eligible,
+// qualified node that is synchronised or was master last; the vice-master is
+// the previous vice-master, else the previous master, else the lowest-id
+// eligible, qualified node). A change of qualification or synchronisation
+// (carried by heartbeats) or a release request makes the representative
+// propose the same members with new roles, under a new ring id: every role
+// change is an agreed view change. A view without quorum publishes no roles.
+//
+// cmm_mastership_release is a two-phase handover: the master asks the
+// representative, which proposes the same members with the vice-master as
+// master (phase 1: every member, the old master included, accepts); the old
+// master stops acting as master the moment it accepts a view naming another
+// master, and the new master acts once the view is committed (phase 2). So
+// there is no instant with two masters, and if the proposal fails the old
+// master simply stays master.
+//
+// CMM notifications are the difference between successive published states
+// (members with incarnations, master, vice), emitted in the order of
+// cmm.md 3.3/3.4: MASTER_DEMOTED(A) [MEMBER_LEFT(A)], VICEMASTER_DEMOTED(B)
+// [MEMBER_LEFT(B)], other MEMBER_LEFTs, MEMBER_JOINEDs, MASTER_ELECTED,
+// VICEMASTER_ELECTED. A promoted vice-master gets VICEMASTER_DEMOTED before
+// MASTER_ELECTED (cmm.md's proposal for libgoha). The first view of a node
+// reports every member joined. SFlag bits per node are in Status.
+//
+// # Invariant 5: leases and fencing
+//
+// A node acts as master (Status.IsMaster) only while all of these hold: its
+// installed view names it master and is quorate; it has not accepted a
+// proposal naming another master; the view's fence wait is over; and its
+// lease is valid. The lease: a member supports the master when its heartbeat
+// reports the master's installed ring (or the ring the master accepted next,
+// reached straight from it: Prev) and hears the master; such a heartbeat
+// carries Echo e, a tick of the master's own clock that it had received,
+// so the support was sent after the master's tick e. The lease is valid at
+// tick t while the members that supported with t - e < L (L = LeaseTicks =
+// FailureTicks + HeartbeatTicks), with the master, would be quorate on their
+// own (the same quorum arithmetic, restricted to them).
+//
+// A newly installed view whose master is new waits W = FenceTicks =
+// ceil(L(1+ρ)/(1-ρ)) + 2 ticks before anyone publishes its roles (ρ =
+// MaxDriftPPM/10⁶). It skips the wait (Commit.NoFence) only when every
+// member accepted it straight from the representative's installed view and
+// that view's master, still acting when it accepted, is a member: it either
+// goes on or handed over when it accepted.
+//
+// Why at most one quorate master: let X act as master at true time T and Y
+// be elected in a view V_Y installed later with a fence wait. X's lease at
+// T rests on supporters S, with S plus X quorate; V_Y is quorate; two quorate
+// sets of the same expected votes intersect, so some w in S is in V_Y. w sent
+// its support for X before it accepted V_Y (a node's accepted rings only
+// grow and it reports the newest), and the support echoed X's tick e, so
+// X's tick e came before w's acceptance, which came before V_Y's
+// installation at I. X stops acting when its clock reaches e + L, at most
+// L/(1-ρ) after e in true time, hence before I + L/(1-ρ). Y acts no earlier
+// than W ticks of its clock after I, i.e. after I + (W-1)/(1+ρ) in true time
+// (one tick for the phase of its clock), and (W-1)/(1+ρ) > L/(1-ρ). The
+// NoFence cases need no wait: every member came straight from the view in
+// which the old master acted, and the old master stopped (handover) or is
+// the new master. Message delay does not enter the bound: the echo dates
+// the support by the master's own clock. A paused process keeps its clock
+// (the daemon catches up on ticks first, step 2), so a pause cannot extend a
+// lease. The argument needs quorate sets to intersect, which
+// votequorum's two_node (and setexpected below half, and the quorum device's
+// master_wins) deliberately give up: two_node relies on fencing, and the
+// simulator exempts it.
+//
+// # The invariants (DESIGN.md), and why they hold
+//
+//  1. Agreement: only node R proposes rings (R, s); it persists s before
+//     sending and never reuses it, and a commit carries the proposal's
+//     members, so every node installing (R, s) installs the same list. (A node
+//     that loses its disk may reuse its own ring ids if nobody tells it the
+//     newer ones first: persist RingSeq.)
+//  2. Integrity: a view is installed only after every proposed member, in
+//     the proposed incarnation, acknowledged it after it was proposed; a
+//     crashed incarnation cannot acknowledge, and a restarted one refuses a
+//     proposal naming its old incarnation.
+//  3. Liveness: once faults stop, every running node installs one common
+//     view within B = F + 8H + 12D + 7 ticks, scaled by (1+ρ)/(1-ρ) for
+//     drift (F = FailureTicks, H = HeartbeatTicks, D = MaxDelayTicks): F for
+//     silent nodes to be suspected; H + D for every node to be heard and
+//     H + D more for the hears-sets to spread; H + 2D + 1 for a node that
+//     just started to hear us; up to H + 4D + 2 for a pending acceptance to
+//     be committed or abandoned; 3D + H for the proposal, its acks, the
+//     commit and one outbidding round; and the settle time 3H + 4D + 2 of a
+//     node left out by a stale view. The bound does not depend on N.
+//     core/sim checks it after every fault scenario.
+//  4. Ring sequence numbers only increase: a node accepts only a seq above
+//     everything it accepted before, persisted as RingSeq before its ack;
+//     installing needs acceptance, so installed seqs increase strictly on
+//     every node, across restarts with the disk.
+//  5. Split-brain safety: see above.
+//  6. Quorum arithmetic: package quorum reproduces votequorum (its table
+//     tests); this package feeds it the agreed members and node infos.
+//
+// The wire size: a heartbeat carries two bitmaps of ceil(N/64) words and a
+// few small integers; proposals and commits carry the member list. Every
+// node sends N-1 heartbeats per HeartbeatTicks and nothing else in steady
+// state.
 package membership

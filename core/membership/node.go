@@ -19,10 +19,12 @@ type peer struct {
 	// never); mutualSince the tick since when it has been heard and hearing
 	// us without a break.
 	lastHeard, mutualSince uint64
-	hears, view            bitset
-	ring                   RingID
-	flags                  uint32
-	info                   quorum.Node
+	// firstHeard is the tick of the first message of incarnation inc.
+	firstHeard  uint64
+	hears, view bitset
+	ring        RingID
+	flags       uint32
+	info        quorum.Node
 	// peerNow is the latest Now it sent (echoed back to it); support is the
 	// newest of our own ticks it echoed while supporting our ring.
 	peerNow, support uint64
@@ -135,7 +137,7 @@ func New(cfg Config, restored PersistentState) (*Node, error) {
 	n.heartbeat = uint64(cfg.HeartbeatTicks)
 	n.failure = uint64(cfg.FailureTicks)
 	n.delay = uint64(cfg.MaxDelayTicks)
-	n.lease = n.failure
+	n.lease = LeaseTicks(cfg)
 	n.fence = FenceTicks(cfg)
 	n.settle = 3*n.heartbeat + 4*n.delay + 2
 	n.startupUntil = n.failure
@@ -165,15 +167,22 @@ func New(cfg Config, restored PersistentState) (*Node, error) {
 	return n, nil
 }
 
+// LeaseTicks is the mastership lease L = FailureTicks + HeartbeatTicks: a
+// master acts only while members that supported it within the last L ticks
+// (with itself) are quorate. One heartbeat more than the failure timeout,
+// so that a transition or a lost heartbeat does not interrupt a healthy
+// master.
+func LeaseTicks(cfg Config) uint64 { return uint64(cfg.FailureTicks + cfg.HeartbeatTicks) }
+
 // FenceTicks is the fence wait W of a newly elected master (see the package
-// doc): W = ceil(L(1+ρ)/(1-ρ)) + 2 with L = FailureTicks (the lease) and
-// ρ = MaxDriftPPM/1e6, so that W-1 ticks of the fastest allowed clock
-// outlast L ticks of the slowest: every other master's lease has run out,
-// in true time, before the new master acts.
+// doc): W = ceil(L(1+ρ)/(1-ρ)) + 2 with L = LeaseTicks and ρ =
+// MaxDriftPPM/1e6, so that W-1 ticks of the fastest allowed clock outlast L
+// ticks of the slowest: every other master's lease has run out, in true
+// time, before the new master acts.
 func FenceTicks(cfg Config) uint64 {
 	c := cfg.withDefaults()
 	rho := float64(c.MaxDriftPPM) / 1e6
-	w := float64(c.FailureTicks) * (1 + rho) / (1 - rho)
+	w := float64(LeaseTicks(c)) * (1 + rho) / (1 - rho)
 	return uint64(math.Ceil(w)) + 2
 }
 
@@ -413,6 +422,7 @@ func (n *Node) Step(m Message) error {
 	}
 	if p.lastHeard == 0 || !n.heard(p) {
 		p.mutualSince = 0
+		p.firstHeard = n.now
 	}
 	p.lastHeard = n.now
 	if m.Ring.Seq > n.maxSeq {

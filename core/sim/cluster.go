@@ -22,8 +22,14 @@ type Options struct {
 	MaxDriftPPM int
 	Quorum      quorum.Settings
 	// Ineligible makes every node with an id that is a multiple of it
-	// master-ineligible (0: all eligible).
-	Ineligible int
+	// master-ineligible (0: all eligible); IneligibleIDs lists more.
+	Ineligible    int
+	IneligibleIDs []int
+	// LMSWindowTicks is last_man_standing_window (0: the default).
+	LMSWindowTicks int
+	// Down lists nodes that are not started by NewCluster (start them with
+	// Restart).
+	Down []int
 
 	// FaultTicks of random faults, then QuietTicks without any.
 	FaultTicks, QuietTicks int
@@ -122,16 +128,20 @@ func NewCluster(opts Options) (*Cluster, error) {
 	c := &Cluster{Opts: opts, rng: rng}
 	c.Net = NewNetwork[membership.Message](rng, PacketOptions{MinDelay: 50, MaxDelay: opts.QuietDelay})
 	for i := 1; i <= opts.Nodes; i++ {
-		eligible := opts.Ineligible == 0 || i%opts.Ineligible != 0
+		eligible := (opts.Ineligible == 0 || i%opts.Ineligible != 0) && !slices.Contains(opts.IneligibleIDs, i)
 		c.cfg.Nodes = append(c.cfg.Nodes, membership.NodeConfig{ID: membership.NodeID(i), Name: fmt.Sprintf("n%d", i), Votes: 1, Eligible: eligible})
 	}
 	c.cfg.HeartbeatTicks, c.cfg.FailureTicks, c.cfg.MaxDelayTicks = opts.HeartbeatTicks, opts.FailureTicks, opts.MaxDelayTicks
 	c.cfg.MaxDriftPPM = opts.MaxDriftPPM
 	c.cfg.Quorum = opts.Quorum
+	c.cfg.LMSWindowTicks = opts.LMSWindowTicks
 	c.check = newChecker(c)
 	for i := 1; i <= opts.Nodes; i++ {
 		sn := &simNode{id: membership.NodeID(i), clock: NewClock(rng, opts.MaxDriftPPM, 0)}
 		c.nodes = append(c.nodes, sn)
+		if slices.Contains(opts.Down, i) {
+			continue
+		}
 		if err := c.start(sn); err != nil {
 			return nil, err
 		}
@@ -505,11 +515,12 @@ func (c *Cluster) viewsSummary() string {
 }
 
 // LivenessBound is the bound of invariant 3 in nominal ticks (see the
-// membership package doc): F + 4H + 6D + 4, scaled for drift, plus the
-// settle time a node that was left out waits.
+// membership package doc): F + 4H + 6D + 4, plus the settle time a node that
+// was left out waits (3H + 4D + 2) and the wait for a node that just started
+// to hear us (H + 2D + 1), scaled for drift.
 func LivenessBound(cfg membership.Config) int {
 	f, h, d := cfg.FailureTicks, cfg.HeartbeatTicks, max(cfg.MaxDelayTicks, 1)
-	b := f + 4*h + 6*d + 4 + (3*h + 4*d + 2)
+	b := f + 4*h + 6*d + 4 + (3*h + 4*d + 2) + (h + 2*d + 1)
 	drift := float64(max(cfg.MaxDriftPPM, 0)) / 1e6
 	return int(float64(b)*(1+drift)/(1-drift)) + 1
 }

@@ -638,6 +638,11 @@ func (n *Node) stepPeer(p *peer, m Message) error {
 			n.logf("secondary %q at %s connected with different schema %q (ours %q)", p.name, p.addr, m.Schema, n.cfg.SchemaID)
 			return n.refusePeer(p, CodeHABadFXS, fmt.Sprintf("schema %q differs from the primary's %q", m.Schema, n.cfg.SchemaID))
 		}
+		if n.role == RoleRelay && (n.up == nil || !n.up.initialized) {
+			// A relay serves copies of what it has; until its own initial
+			// sync is done that would be stale data.
+			return n.refusePeer(p, CodeHAClosed, "relay not initialized yet")
+		}
 		for _, o := range n.sortedPeers() { // a reconnecting secondary replaces its old connection
 			if o != p && o.name == p.name && o.state >= peerSyncing {
 				n.dropPeer(o, "replaced by a new connection")

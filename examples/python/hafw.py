@@ -187,7 +187,7 @@ class HAFramework:
         except error.Error:
             self._drop(p)
             return False
-        return state == ha.STATE_PRIMARY
+        return bool(state == ha.STATE_PRIMARY)
 
     def failover(self) -> None:
         """Promote the first live secondary and re-point the others."""

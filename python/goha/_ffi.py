@@ -109,7 +109,7 @@ def errmsg(handle: int = 0) -> str:
     """goha_errmsg() of handle (0: the process-wide message)."""
     buf = ffi.new("char[]", 1024)
     lib.goha_errmsg(handle, buf, len(buf))
-    return ffi.string(buf).decode("utf-8", "replace")
+    return str(ffi.string(buf).decode("utf-8", "replace"))
 
 
 def has_symbol(name: str) -> bool:

@@ -87,7 +87,8 @@ def nodeid(name: str, value: Any, into: Any = None) -> tuple[Any, list[Any]]:
         value = Value(value, lib.C_BUF)
     elif not isinstance(value, Value):
         raise TypeError(f"{name} argument must be a goha.Value or a string")
-    return value._to_c(into)
+    cv, keep = value._to_c(into)
+    return cv, keep
 
 
 def node_text(nodeid_cv: Any) -> str:
@@ -102,5 +103,5 @@ def node_address(node: Any) -> str:
     if node.af == socket.AF_INET6:
         return socket.inet_ntop(socket.AF_INET6, bytes(ffi.buffer(ffi.addressof(node.addr.ip6), 16)))
     if node.addr.str != ffi.NULL:
-        return ffi.string(node.addr.str).decode("utf-8", "replace")
+        return str(ffi.string(node.addr.str).decode("utf-8", "replace"))
     return ""

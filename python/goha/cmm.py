@@ -261,8 +261,7 @@ _current: Optional["Notifications"] = None
 _current_lock = threading.Lock()
 
 
-@ffi.callback("void(const cmm_cmc_notification_t *, void *)")
-def _cmm_tramp(note: Any, _client_data: Any) -> None:
+def _cmm_fn(note: Any, _client_data: Any) -> None:
     n = _current
     if n is None:
         return
@@ -274,6 +273,9 @@ def _cmm_tramp(note: Any, _client_data: Any) -> None:
             n._callback(ch)
     except BaseException as e:  # noqa: BLE001 - parked, re-raised by dispatch
         n._pending.add(e)
+
+
+_cmm_tramp: Any = ffi.callback("void(const cmm_cmc_notification_t *, void *)", _cmm_fn)
 
 
 class Notifications(Managed):

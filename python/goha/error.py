@@ -88,7 +88,7 @@ class CmmError(GohaError):
 def _text(p: object) -> str:
     if p == ffi.NULL:
         return ""
-    return ffi.string(p).decode("utf-8", "replace")  # type: ignore[arg-type]
+    return str(ffi.string(p).decode("utf-8", "replace"))
 
 
 def strerror(code: int) -> str:

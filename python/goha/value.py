@@ -53,6 +53,8 @@ class Value:
     """A typed value (see the module docstring)."""
 
     __slots__ = ("_type", "_v")
+    _type: int
+    _v: Any
 
     def __init__(self, init: Any, type: int | None = None) -> None:  # noqa: A002
         if isinstance(init, Value):
@@ -70,7 +72,7 @@ class Value:
     # -- accessors -------------------------------------------------------
     def confd_type(self) -> int:
         """The C_* type number."""
-        return self._type
+        return int(self._type)
 
     def confd_type_str(self) -> str:
         """The C_* type name, e.g. "C_BUF"."""
@@ -80,10 +82,11 @@ class Value:
         """The value as a Python object (C_BUF/C_STR: str if valid UTF-8)."""
         if self._type in (lib.C_BUF, lib.C_STR):
             try:
-                return self._v.decode("utf-8")  # type: ignore[union-attr]
+                return str(self._v.decode("utf-8"))
             except UnicodeDecodeError:
-                return self._v  # type: ignore[no-any-return]
-        return self._v  # type: ignore[no-any-return]
+                return bytes(self._v)
+        v: PyVal = self._v
+        return v
 
     def __str__(self) -> str:
         cv, _keep = self._to_c()
@@ -92,7 +95,7 @@ class Value:
             return repr(self._v)
         buf = ffi.new("char[]", n + 1)
         lib.confd_pp_value(buf, n + 1, cv)
-        return ffi.string(buf).decode("utf-8", "replace")
+        return str(ffi.string(buf).decode("utf-8", "replace"))
 
     def __repr__(self) -> str:
         return f"<goha.Value type={self.confd_type_str()}({self._type}) value={str(self)!r}>"
@@ -100,7 +103,7 @@ class Value:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Value):
             return NotImplemented
-        return self._type == other._type and self._v == other._v
+        return bool(self._type == other._type and self._v == other._v)
 
     def __hash__(self) -> int:
         return hash((self._type, self._v))

@@ -157,25 +157,29 @@ def _deliver(handle: int, make: Callable[[], Event], which: str) -> None:
         conn._pending.add(e)
 
 
-@ffi.callback("void(votequorum_handle_t, uint64_t, uint32_t, uint32_t, votequorum_node_t[])")
-def _quorum_tramp(handle: int, context: int, quorate: int, n: int, nodes: Any) -> None:
+def _quorum_fn(handle: int, context: int, quorate: int, n: int, nodes: Any) -> None:
     _deliver(handle, lambda: QuorumEvent(
         int(context), bool(quorate),
         tuple(NodeState(int(nodes[i].nodeid), int(nodes[i].state)) for i in range(n))),
         "_on_quorum")
 
 
-@ffi.callback("void(votequorum_handle_t, uint64_t, votequorum_ring_id_t, uint32_t, uint32_t[])")
-def _nodelist_tramp(handle: int, context: int, ring: Any, n: int, nodes: Any) -> None:
+def _nodelist_fn(handle: int, context: int, ring: Any, n: int, nodes: Any) -> None:
     rid = RingId(int(ring.nodeid), int(ring.seq))
     _deliver(handle, lambda: NodelistEvent(
         int(context), rid, tuple(int(nodes[i]) for i in range(n))), "_on_nodelist")
 
 
-@ffi.callback("void(votequorum_handle_t, uint64_t, uint32_t)")
-def _expected_tramp(handle: int, context: int, expected: int) -> None:
+def _expected_fn(handle: int, context: int, expected: int) -> None:
     _deliver(handle, lambda: ExpectedEvent(int(context), int(expected)), "_on_expected")
 
+
+# The C trampolines live as long as the module (cffi keeps them alive here).
+_quorum_tramp: Any = ffi.callback(
+    "void(votequorum_handle_t, uint64_t, uint32_t, uint32_t, votequorum_node_t[])", _quorum_fn)
+_nodelist_tramp: Any = ffi.callback(
+    "void(votequorum_handle_t, uint64_t, votequorum_ring_id_t, uint32_t, uint32_t[])", _nodelist_fn)
+_expected_tramp: Any = ffi.callback("void(votequorum_handle_t, uint64_t, uint32_t)", _expected_fn)
 
 _callbacks = ffi.new("votequorum_callbacks_t *")
 _callbacks.votequorum_quorum_notify_fn = _quorum_tramp

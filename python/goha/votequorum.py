@@ -1,8 +1,8 @@
 """goha.votequorum: corosync votequorum over libgoha, the Pythonic way.
 
 :class:`Connection` wraps one ``votequorum_handle_t`` of the local gohad
-(named by ``$GOHA_IPC``, read when libgoha is loaded -- set it before
-importing goha).  It is a context manager; ``close()`` finalizes the handle.
+(named by ``$GOHA_IPC`` in the environment the process started with; see
+the goha package docstring).  It is a context manager; ``close()`` finalizes the handle.
 
 Notifications: pass callables (``quorum=``, ``nodelist=``, ``expected=``),
 each taking one event object, call :meth:`Connection.trackstart`, and run
@@ -325,6 +325,8 @@ class Connection(Managed):
         self._pending.reraise()
         if rc == lib.CS_ERR_TRY_AGAIN and flags == CS_DISPATCH_ONE_NONBLOCKING:
             return False
+        if rc == lib.CS_ERR_BAD_HANDLE and not self._open:
+            return True  # a callback closed the connection
         cs_check("votequorum_dispatch", rc, h)
         return True
 

@@ -133,6 +133,21 @@ def test_callback_exception_is_reraised_by_dispatch(cluster: Cluster) -> None:
         sel.close()
 
 
+def test_callback_may_close_its_connection(cluster: Cluster) -> None:
+    got: list[Any] = []
+
+    def close_me(ev: Any) -> None:
+        got.append(ev)
+        c.close()
+
+    c = vq.Connection(nodelist=close_me)
+    c.trackstart(vq.CS_TRACK_CURRENT)
+    wait_until(lambda: c.dispatch(vq.CS_DISPATCH_ALL) and got, 10, "the NODELIST callback")
+    assert c.closed and len(got) == 1
+    with pytest.raises(CsError):
+        c.getinfo()
+
+
 def test_dispatch_blocking_returns_on_close(cluster: Cluster) -> None:
     c = vq.Connection()
     got: list[Any] = []

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goha/goha/core/config"
 	"github.com/goha/goha/core/ha"
 	"github.com/goha/goha/core/store"
 	"github.com/goha/goha/core/wire"
@@ -569,4 +570,43 @@ func mustEncode(t *testing.T, m ha.Message) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestFromConfig(t *testing.T) {
+	c, err := config.Parse([]byte(`
+cluster_name = "t"
+authkey = "0123456789abcdef0123456789abcdef"
+[ha]
+token = "tok"
+tick_timeout = "3s"
+replication = "async"
+[[node]]
+id = 1
+name = "a"
+addr = "127.0.0.1:5405"
+ha_addr = "127.0.0.1:4570"
+ipc = "unix:/tmp/a.sock"
+[[node]]
+id = 2
+name = "b"
+addr = "127.0.0.1:5406"
+ha_addr = "127.0.0.1:4571"
+ipc = "unix:/tmp/b.sock"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc, err := FromConfig(c, "b", nil, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hc.ListenAddr != "127.0.0.1:4571" || hc.Token != "tok" || hc.TickTimeout != 3*time.Second || hc.Mode != ha.Async {
+		t.Fatalf("%+v", hc)
+	}
+	if _, err := FromConfig(c, "zz", nil, "s"); err == nil {
+		t.Fatal("unknown node accepted")
+	}
+	if a, _ := ResolvePrimaryAddr(HAAddrs(c), "a", "10.1.1.1", hc.ListenAddr); a != "127.0.0.1:4570" {
+		t.Fatal(a)
+	}
 }

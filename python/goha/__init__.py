@@ -16,9 +16,8 @@ libgoha.so is found through ``$GOHA_LIBRARY``, then this package's folder,
 then ``build/lib/`` of the source checkout, then the system loader (see
 goha._ffi).  It contains a Go runtime: one copy per process, no
 ``fork()`` without ``exec()`` once imported.  Calls without an address
-(votequorum, cmm) go to the gohad named by ``$GOHA_IPC`` in the environment
-the process was started with (the Go runtime does not see variables that
-``os.environ`` adds later).
+(votequorum, cmm) go to the gohad named by ``$GOHA_IPC``, read at each
+connect.
 """
 
 from __future__ import annotations

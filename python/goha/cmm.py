@@ -3,8 +3,7 @@
 CMM state is per process in C (one daemon connection, one notification
 callback), so this module is a set of functions plus one
 :class:`Notifications` object at a time.  The daemon is the local gohad
-named by ``$GOHA_IPC`` (in the environment the process started with; see
-the goha package docstring).
+named by ``$GOHA_IPC`` (read when the connection is opened).
 
 Members are :class:`Member` dataclasses (``is_master``, ``is_qualified``...
 computed from ``sflag`` exactly as the C predicates do).  Errors raise

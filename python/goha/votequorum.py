@@ -1,8 +1,7 @@
 """goha.votequorum: corosync votequorum over libgoha, the Pythonic way.
 
 :class:`Connection` wraps one ``votequorum_handle_t`` of the local gohad
-(named by ``$GOHA_IPC`` in the environment the process started with; see
-the goha package docstring).  It is a context manager; ``close()`` finalizes the handle.
+(named by ``$GOHA_IPC``, read when the Connection is created).  It is a context manager; ``close()`` finalizes the handle.
 
 Notifications: pass callables (``quorum=``, ``nodelist=``, ``expected=``),
 each taking one event object, call :meth:`Connection.trackstart`, and run

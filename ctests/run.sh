@@ -10,6 +10,13 @@
 # default, or MEMCHECK=asan; MEMCHECK=none skips the pass).  Everything
 # started is stopped on exit, also on failure or interruption.
 #
+# Valgrind and the Go runtime: libgoha.so contains a Go runtime whose stack
+# copying, preemption and GC confuse memcheck, so lib/go-runtime.supp
+# suppresses errors whose innermost frame is inside libgoha.so (errors in the
+# C programs and in the libc calls they make are still reported), and
+# GODEBUG=asyncpreemptoff=1 keeps the runtime from preempting with signals.
+# --error-exitcode makes any remaining error fail the program.
+#
 # Usage: ctests/run.sh [PATTERN]   (PATTERN: only programs whose name matches)
 # Closing line: "N passed, N failed"; the exit status is non-zero on failure.
 
@@ -20,6 +27,10 @@ source ctests/lib/cluster.sh
 
 PATTERN=${1:-}
 MEMCHECK=${MEMCHECK:-valgrind}
+if [ "$MEMCHECK" = valgrind ] && ! command -v valgrind >/dev/null; then
+	echo "ctests: valgrind not installed; memory pass with -fsanitize=address instead"
+	MEMCHECK=asan
+fi
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 CC=${CC:-gcc}
 

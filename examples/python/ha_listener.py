@@ -2,12 +2,13 @@
 """Print the HA notifications of one goha node, handling every HA_INFO type
 (goha.events, the NSO ``_ncs.events`` interface).
 
-Run it against a node of the demo cluster (``make demo``, or the nodes of
-examples/cluster.toml started by hand)::
+Run it against a node of the demo cluster (the three nodes of
+examples/cluster.toml, started as examples/python/hafw.py's docstring shows)::
 
     PYTHONPATH=python python3 examples/python/ha_listener.py --ipc unix:/tmp/goha-demo/n1.sock
 
-and give HA orders (examples/python/hafw.py does).  ``--sync`` subscribes
+and give HA orders (run examples/python/hafw.py in another terminal, then
+stop a gohad).  ``--sync`` subscribes
 with NOTIF_HA_INFO_SYNC and acknowledges each event with
 sync_ha_notification (gohad waits for that before going on); ``--count N``
 stops after N notifications.  It stops when gohad closes the socket.

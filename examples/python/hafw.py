@@ -15,9 +15,13 @@ What it does -- the job ConfD/NSO leave to an "HAFW":
    live secondary with ``beprimary`` and re-points the other secondaries to
    it; when a dead node's gohad is back, it makes it a secondary again.
 
-Run it against the demo cluster (three gohad nodes of examples/cluster.toml;
-``make demo`` starts them, or start them by hand as that file says)::
+Run it against the demo cluster, the three nodes of examples/cluster.toml
+(from the top of the checkout, after ``make build``)::
 
+    mkdir -p /tmp/goha-demo
+    for n in n1 n2 n3; do
+        build/bin/gohad --config examples/cluster.toml --node $n --data /tmp/goha-demo/$n.data &
+    done
     PYTHONPATH=python python3 examples/python/hafw.py --config examples/cluster.toml
 
 then stop the primary's gohad (e.g. ``kill`` the n1 process) and watch the
@@ -93,7 +97,7 @@ class HAFramework:
         self.failovers = 0
 
     # -- connections ---------------------------------------------------------
-    def _connect(self, n: Node) -> bool:
+    def _connect(self, n: Node, quiet: bool = False) -> bool:
         """(Re)connect n's HA and notification sockets; False if gohad is down."""
         self._drop(n)
         s: Optional[socket.socket] = None
@@ -103,7 +107,9 @@ class HAFramework:
             ha.connect(s, self.token, ip=addr.get("ip"), port=addr.get("port"), pstr=addr.get("path"))
             ns, naddr = open_socket(n.ipc)
             events.notifications_connect(ns, events.NOTIF_HA_INFO, **naddr)
-        except (error.Error, OSError):
+        except (error.Error, OSError) as e:
+            if not quiet:
+                self.out(f"hafw: {n.name}: cannot connect to {n.ipc}: {e}")
             for sock in (s, ns):
                 if sock is not None:
                     sock.close()
@@ -170,7 +176,8 @@ class HAFramework:
             if n.alive and self._promote(n):
                 break
         if self.primary is None:
-            raise RuntimeError("no node could be made primary")
+            raise RuntimeError("no node could be made primary (is gohad running on "
+                               + ", ".join(n.ipc for n in self.nodes.values()) + "?)")
         for name in self.order:
             n = self.nodes[name]
             if n.alive and name != self.primary:
@@ -211,7 +218,7 @@ class HAFramework:
         """Bring nodes whose gohad is back in as secondaries."""
         for name in self.order:
             n = self.nodes[name]
-            if not n.alive and self._connect(n):
+            if not n.alive and self._connect(n, quiet=True):
                 self.out(f"hafw: {name} is back")
                 if self.primary is None:
                     self._promote(n)
@@ -261,6 +268,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         fw.run(args.duration)
     except KeyboardInterrupt:
         pass
+    except RuntimeError as e:
+        print(f"hafw: {e}", file=sys.stderr)
+        return 1
     finally:
         fw.close()
     return 0

@@ -33,6 +33,9 @@ EOF: int = lib.CONFD_EOF
 LIB_VSN: int = lib.CONFD_LIB_VSN
 LIB_API_VSN: int = lib.CONFD_LIB_API_VSN
 LIB_PROTO_VSN: int = lib.CONFD_LIB_PROTO_VSN
+#: gohad's default control socket (what GOHA_IPC defaults to), like _ncs.PATH.
+PATH: str = "/var/run/goha/gohad.sock"
+DEFAULT_IPC: str = "unix:" + PATH
 
 C_NOEXISTS: int = lib.C_NOEXISTS
 C_STR: int = lib.C_STR

@@ -16,8 +16,8 @@ type NodeID uint32
 // proposed it, the lowest id of the view) and a sequence number that grows
 // cluster-wide. Rings are ordered by Seq, then Rep.
 type RingID struct {
-	Rep NodeID `msgpack:"r"`
-	Seq uint64 `msgpack:"s"`
+	Rep NodeID
+	Seq uint64
 }
 
 // String prints the ring id the way corosync does (CS_PRI_RING_ID).
@@ -168,55 +168,58 @@ const (
 )
 
 // Message is one membership message. Fields not used by a type are left
-// zero (and are omitted on the wire). Node sets are bitmaps over the sorted
+// zero. Message implements msgpack's CustomEncoder/CustomDecoder (see
+// codec.go): msgpack.Marshal(&m) gives a compact array, in field order,
+// without trailing zero fields; a heartbeat of a cluster of up to 64 nodes
+// takes about 40 bytes. Node sets are bitmaps over the sorted
 // configured node list: bit i of word i/64 is the i-th lowest node id.
 type Message struct {
-	Type        MessageType `msgpack:"t"`
-	From        NodeID      `msgpack:"f"`
-	To          NodeID      `msgpack:"o"`
-	Incarnation uint32      `msgpack:"i"`
+	Type        MessageType
+	From        NodeID
+	To          NodeID
+	Incarnation uint32
 	// Ring: heartbeat: the ring the sender last accepted (installed or
 	// acknowledged); propose/ack/commit: the ring concerned.
-	Ring RingID `msgpack:"r"`
+	Ring RingID
 	// Now is the sender's tick counter (heartbeat); Echo is the latest Now
 	// the sender received from the receiver. Echo proves to the receiver
 	// that this message was sent after its own tick Echo: the mastership
 	// lease is built on it.
-	Now  uint64 `msgpack:"n,omitempty"`
-	Echo uint64 `msgpack:"e,omitempty"`
+	Now  uint64
+	Echo uint64
 	// Hears is the set of nodes the sender hears (heartbeat); View the
 	// members of its ring (heartbeat).
-	Hears []uint64 `msgpack:"h,omitempty"`
-	View  []uint64 `msgpack:"w,omitempty"`
+	Hears []uint64
+	View  []uint64
 	// The sender's votequorum node info (heartbeat, ack).
-	Votes    uint32 `msgpack:"v,omitempty"`
-	Expected uint32 `msgpack:"x,omitempty"`
-	QFlags   uint32 `msgpack:"q,omitempty"`
+	Votes    uint32
+	Expected uint32
+	QFlags   uint32
 	// Flags are the sender's state bits (Flag* constants).
-	Flags uint32 `msgpack:"g,omitempty"`
+	Flags uint32
 	// Prev (ack, and heartbeat with FlagPending) is the ring the sender
 	// accepted before Ring.
-	Prev RingID `msgpack:"p,omitempty"`
+	Prev RingID
 	// Members (propose, commit) with their incarnations, and in a commit
 	// their node infos and flags, index-aligned with Members.
-	Members      []NodeID `msgpack:"m,omitempty"`
-	Incarnations []uint32 `msgpack:"c,omitempty"`
-	MemberVotes  []uint32 `msgpack:"mv,omitempty"`
-	MemberExp    []uint32 `msgpack:"mx,omitempty"`
-	MemberQFlags []uint32 `msgpack:"mq,omitempty"`
-	MemberFlags  []uint32 `msgpack:"mg,omitempty"`
+	Members      []NodeID
+	Incarnations []uint32
+	MemberVotes  []uint32
+	MemberExp    []uint32
+	MemberQFlags []uint32
+	MemberFlags  []uint32
 	// Master and Vice are the CMM roles of the proposed view (0: none).
-	Master NodeID `msgpack:"ma,omitempty"`
-	Vice   NodeID `msgpack:"vi,omitempty"`
+	Master NodeID
+	Vice   NodeID
 	// NoFence (commit): the new master may act at once (a planned handover
 	// or the same master); otherwise it waits the fence time first.
-	NoFence bool `msgpack:"nf,omitempty"`
+	NoFence bool
 	// Request (MsgRequest): operation, target node and argument; Arg is also
 	// the known incarnation in MsgStale. ReqID deduplicates requests.
-	Op     RequestOp `msgpack:"op,omitempty"`
-	Target NodeID    `msgpack:"tg,omitempty"`
-	Arg    uint32    `msgpack:"a,omitempty"`
-	ReqID  uint64    `msgpack:"id,omitempty"`
+	Op     RequestOp
+	Target NodeID
+	Arg    uint32
+	ReqID  uint64
 }
 
 // Message flag bits (Message.Flags, MemberFlags).

@@ -1,0 +1,250 @@
+package membership
+
+import (
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+func testConfig(self NodeID, n int) Config {
+	cfg := Config{Self: self, HeartbeatTicks: 2, FailureTicks: 8}
+	for i := 1; i <= n; i++ {
+		cfg.Nodes = append(cfg.Nodes, NodeConfig{ID: NodeID(i), Votes: 1, Eligible: true})
+	}
+	return cfg
+}
+
+func TestElectRoles(t *testing.T) {
+	q := func(id NodeID) Candidate {
+		return Candidate{ID: id, Eligible: true, Qualified: true, Synchronized: true}
+	}
+	disq := func(c Candidate) Candidate { c.Qualified = false; return c }
+	desync := func(c Candidate) Candidate { c.Synchronized = false; return c }
+	was := func(c Candidate) Candidate { c.WasMaster = true; return c }
+	inel := func(c Candidate) Candidate { c.Eligible = false; return c }
+	for _, tc := range []struct {
+		name                string
+		members             []Candidate
+		prevM, prevV, rel   NodeID
+		wantMaster, wantVic NodeID
+	}{
+		{"first view: lowest eligible, next lowest vice", []Candidate{q(1), q(2), q(3)}, 0, 0, 0, 1, 2},
+		{"keep the master and the vice", []Candidate{q(1), q(2), q(3)}, 3, 2, 0, 3, 2},
+		{"master gone: vice promoted, lowest other is vice", []Candidate{q(2), q(3), q(4)}, 1, 3, 0, 3, 2},
+		{"master disqualified: vice promoted", []Candidate{disq(q(1)), q(2), q(3)}, 1, 2, 0, 2, 3},
+		{"vice desynchronised is not promoted", []Candidate{q(2), desync(q(3)), q(4)}, 1, 3, 0, 2, 3},
+		{"desynchronised master keeps the role", []Candidate{desync(q(1)), q(2)}, 1, 2, 0, 1, 2},
+		{"desynchronised node that was master may be elected", []Candidate{desync(was(q(1))), desync(q(2))}, 0, 0, 0, 1, 2},
+		{"desynchronised nodes only: no master", []Candidate{desync(q(1)), desync(q(2))}, 0, 0, 0, 0, 1},
+		{"switchover: vice takes over, old master becomes vice", []Candidate{q(1), q(2), q(3)}, 1, 2, 1, 2, 1},
+		{"switchover without another candidate: master stays", []Candidate{q(1), inel(q(2))}, 1, 0, 1, 1, 0},
+		{"ineligible nodes never hold a role", []Candidate{inel(q(1)), q(2), inel(q(3))}, 0, 0, 0, 2, 0},
+		{"nobody eligible", []Candidate{inel(q(1)), inel(q(2))}, 0, 0, 0, 0, 0},
+		{"disqualified vice is replaced", []Candidate{q(1), disq(q(2)), q(3)}, 1, 2, 0, 1, 3},
+	} {
+		m, v := ElectRoles(tc.members, tc.prevM, tc.prevV, tc.rel)
+		if m != tc.wantMaster || v != tc.wantVic {
+			t.Errorf("%s: got master %d vice %d, want %d %d", tc.name, m, v, tc.wantMaster, tc.wantVic)
+		}
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mod  func(*Config)
+	}{
+		{"no nodes", func(c *Config) { c.Nodes = nil }},
+		{"self missing", func(c *Config) { c.Self = 9 }},
+		{"duplicate id", func(c *Config) { c.Nodes[1].ID = 1 }},
+		{"zero id", func(c *Config) { c.Nodes[0].ID = 0 }},
+		{"zero heartbeat", func(c *Config) { c.HeartbeatTicks = 0 }},
+		{"failure too short", func(c *Config) { c.FailureTicks = 5 }},
+		{"drift too large", func(c *Config) { c.MaxDriftPPM = 200000 }},
+	} {
+		cfg := testConfig(1, 3)
+		tc.mod(&cfg)
+		if _, err := New(cfg, PersistentState{}); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: New returned %v, want ErrConfig", tc.name, err)
+		}
+	}
+}
+
+func TestNewBumpsIncarnationAndPersistsFirst(t *testing.T) {
+	n, err := New(testConfig(1, 3), PersistentState{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := n.Ready()
+	if rd.Persist == nil || rd.Persist.Incarnation != 1 || !rd.Persist.Qualified || !rd.Persist.Synchronized {
+		t.Fatalf("first Ready of a fresh node: Persist %+v", rd.Persist)
+	}
+	n.Advance(rd)
+	if n.HasReady() {
+		t.Fatal("HasReady after Advance with nothing new")
+	}
+	n2, _ := New(testConfig(1, 3), PersistentState{Incarnation: 7, RingSeq: 40, Qualified: false, Synchronized: true})
+	rd = n2.Ready()
+	if rd.Persist.Incarnation != 8 || rd.Persist.Qualified || rd.Persist.RingSeq != 40 {
+		t.Fatalf("restored node: Persist %+v", rd.Persist)
+	}
+}
+
+func TestStepRejectsBadInput(t *testing.T) {
+	n, _ := New(testConfig(1, 3), PersistentState{})
+	hb := Message{Type: MsgHeartbeat, From: 2, To: 1, Incarnation: 1}
+	for _, tc := range []struct {
+		name string
+		m    Message
+		want error
+	}{
+		{"unknown sender", func() Message { m := hb; m.From = 9; return m }(), ErrForeign},
+		{"from self", func() Message { m := hb; m.From = 1; return m }(), ErrForeign},
+		{"for another node", func() Message { m := hb; m.To = 3; return m }(), ErrForeign},
+		{"zero incarnation", func() Message { m := hb; m.Incarnation = 0; return m }(), ErrMalformed},
+		{"unknown type", func() Message { m := hb; m.Type = 99; return m }(), ErrMalformed},
+		{"oversized bitmap", func() Message { m := hb; m.Hears = make([]uint64, 3); return m }(), ErrMalformed},
+		{"proposal without members", Message{Type: MsgPropose, From: 2, To: 1, Incarnation: 1, Ring: RingID{Rep: 2, Seq: 1}}, ErrMalformed},
+		{"proposal with unsorted members", Message{Type: MsgPropose, From: 2, To: 1, Incarnation: 1, Ring: RingID{Rep: 2, Seq: 1},
+			Members: []NodeID{2, 1}, Incarnations: []uint32{1, 1}}, ErrMalformed},
+		{"proposal by a non-representative", Message{Type: MsgPropose, From: 2, To: 1, Incarnation: 1, Ring: RingID{Rep: 3, Seq: 1},
+			Members: []NodeID{1, 2}, Incarnations: []uint32{1, 1}}, ErrMalformed},
+		{"commit without infos", Message{Type: MsgCommit, From: 1, To: 1, Incarnation: 1}, ErrForeign},
+	} {
+		if err := n.Step(tc.m); !errors.Is(err, tc.want) {
+			t.Errorf("%s: Step returned %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	// A newer incarnation supersedes; the old one is then stale and told so.
+	if err := n.Step(Message{Type: MsgHeartbeat, From: 2, To: 1, Incarnation: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Step(hb); !errors.Is(err, ErrStale) {
+		t.Fatalf("old incarnation: %v", err)
+	}
+	rd := n.Ready()
+	if i := slices.IndexFunc(rd.Messages, func(m Message) bool { return m.Type == MsgStale }); i < 0 || rd.Messages[i].Arg != 5 || rd.Messages[i].To != 2 {
+		t.Fatalf("no MsgStale telling the known incarnation: %+v", rd.Messages)
+	}
+}
+
+func randomMessage(r *rand.Rand) Message {
+	list := func() []uint32 {
+		if r.IntN(2) == 0 {
+			return nil
+		}
+		out := make([]uint32, 1+r.IntN(4))
+		for i := range out {
+			out[i] = r.Uint32()
+		}
+		return out
+	}
+	m := Message{Type: MessageType(r.IntN(8)), From: NodeID(r.Uint32()), To: NodeID(r.IntN(70)), Incarnation: r.Uint32(),
+		Ring: RingID{Rep: NodeID(r.IntN(5)), Seq: r.Uint64()}, Now: r.Uint64() >> r.IntN(64), Echo: uint64(r.IntN(1000)),
+		Votes: uint32(r.IntN(3)), Expected: r.Uint32(), QFlags: uint32(r.IntN(256)), Flags: uint32(r.IntN(64)),
+		Incarnations: list(), MemberVotes: list(), MemberExp: list(), MemberQFlags: list(), MemberFlags: list(),
+		Master: NodeID(r.IntN(4)), Vice: NodeID(r.IntN(4)), NoFence: r.IntN(2) == 0, Op: RequestOp(r.IntN(5)),
+		Target: NodeID(r.IntN(4)), Arg: r.Uint32(), ReqID: uint64(r.IntN(3))}
+	if r.IntN(2) == 0 {
+		m.Hears, m.View = []uint64{r.Uint64()}, []uint64{r.Uint64(), 0}
+		m.Prev = RingID{Rep: 3, Seq: 9}
+		m.Members = []NodeID{1, NodeID(r.Uint32())}
+	}
+	return m
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 2000 {
+		m := randomMessage(r)
+		b, err := msgpack.Marshal(&m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Message
+		if err := msgpack.Unmarshal(b, &got); err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if !reflect.DeepEqual(got, m) {
+			t.Fatalf("case %d: round trip\n got %+v\nwant %+v", i, got, m)
+		}
+	}
+	hb := Message{Type: MsgHeartbeat, From: 12, To: 64, Incarnation: 3, Ring: RingID{Rep: 1, Seq: 300},
+		Now: 1 << 30, Echo: 1<<30 - 4, Hears: []uint64{^uint64(0)}, View: []uint64{^uint64(0)}, Votes: 1, Expected: 64,
+		QFlags: 1, Flags: 0x1b}
+	b, _ := msgpack.Marshal(&hb)
+	if len(b) > 48 {
+		t.Errorf("a 64-node heartbeat takes %d bytes, want at most 48", len(b))
+	}
+}
+
+// FuzzMessageDecode: any input decodes to a message or an error, never a
+// panic, and what decodes re-encodes to the same message.
+func FuzzMessageDecode(f *testing.F) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20 {
+		m := randomMessage(r)
+		b, _ := msgpack.Marshal(&m)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m Message
+		if err := msgpack.Unmarshal(b, &m); err != nil {
+			return
+		}
+		b2, err := msgpack.Marshal(&m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m2 Message
+		if err := msgpack.Unmarshal(b2, &m2); err != nil || !reflect.DeepEqual(m, m2) {
+			t.Fatalf("re-encoding changed the message: %v\n%+v\n%+v", err, m, m2)
+		}
+	})
+}
+
+// FuzzStep feeds decoded messages to a node: Step must never panic.
+func FuzzStep(f *testing.F) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20 {
+		m := randomMessage(r)
+		m.To, m.From = 1, NodeID(1+r.IntN(4))
+		b, _ := msgpack.Marshal(&m)
+		f.Add(b, uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, b []byte, ticks uint8) {
+		n, err := New(testConfig(1, 4), PersistentState{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range ticks % 32 {
+			n.Tick()
+		}
+		for len(b) > 0 {
+			var m Message
+			dec := msgpack.NewDecoder(&sliceReader{b: &b})
+			if err := dec.Decode(&m); err != nil {
+				return
+			}
+			_ = n.Step(m)
+			n.Tick()
+			n.Advance(n.Ready())
+			_ = n.Status()
+		}
+	})
+}
+
+type sliceReader struct{ b *[]byte }
+
+func (s *sliceReader) Read(p []byte) (int, error) {
+	if len(*s.b) == 0 {
+		return 0, errors.New("eof")
+	}
+	k := copy(p[:1], *s.b)
+	*s.b = (*s.b)[k:]
+	return k, nil
+}

@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"hash/crc32"
+	"io"
 	"strings"
 )
 
@@ -25,14 +27,30 @@ func (d *Digest) xor(o Digest) {
 }
 
 func entryHash(path string, enc []byte) Digest {
-	h := sha256.New()
+	var h entryHasher
+	return h.sum(path, enc)
+}
+
+// entryHasher computes entry hashes reusing one SHA-256 state (hot in
+// snapshot staging and Verify).
+type entryHasher struct {
+	h   hash.Hash
+	buf [sha256.Size]byte
+}
+
+func (e *entryHasher) sum(path string, enc []byte) Digest {
+	if e.h == nil {
+		e.h = sha256.New()
+	} else {
+		e.h.Reset()
+	}
 	var l [2]byte
 	binary.BigEndian.PutUint16(l[:], uint16(len(path)))
-	h.Write(l[:])
-	h.Write([]byte(path))
-	h.Write(enc)
+	e.h.Write(l[:])
+	io.WriteString(e.h, path)
+	e.h.Write(enc)
 	var d Digest
-	h.Sum(d[:0])
+	e.h.Sum(d[:0])
 	return d
 }
 

@@ -70,6 +70,9 @@ func FuzzDecodeValue(f *testing.F) {
 	f.Add(String("abc").Encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, err := DecodeValue(b)
+		if (err == nil) != (CheckEncoding(b) == nil) {
+			t.Fatalf("DecodeValue says %v, CheckEncoding says %v", err, CheckEncoding(b))
+		}
 		if err != nil {
 			return
 		}

@@ -124,6 +124,9 @@ func (c *crcReader) full(p []byte) error {
 // staging, so a large snapshot does not hold everything dirty in memory.
 const stageBatchBytes = 8 << 20
 
+// slabSize is the allocation unit for staged keys and values.
+const slabSize = 1 << 20
+
 // Stage reads a snapshot stream from r, verifying it as it goes, into the
 // inactive data bucket. On any error (I/O, malformed, wrong digest, wrong
 // CRC) the partial copy is discarded and the error wraps ErrCorrupt (or is
@@ -196,6 +199,8 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 		last      []byte
 		lb        [4]byte
 		writes    = make(chan []kv, 2)
+		slab      []byte
+		hasher    entryHasher
 		writeErr  = make(chan error, 1)
 	)
 	go func() {
@@ -245,18 +250,27 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 		if kl == 0 || kl > MaxPathLen {
 			return corrupt("path length %d", kl)
 		}
-		k := make([]byte, kl)
-		if err := cr.full(k); err != nil {
+		// Key and value (and the next length) come from one slab per
+		// batch: they must stay valid until the batch is written.
+		need := int(kl) + 4
+		if len(slab) < need {
+			slab = make([]byte, max(need, slabSize))
+		}
+		kv4 := slab[:need:need]
+		slab = slab[need:]
+		if err := cr.full(kv4); err != nil {
 			return corrupt("truncated: %v", err)
 		}
-		if err := cr.full(lb[:]); err != nil {
-			return corrupt("truncated: %v", err)
-		}
-		vl := binary.BigEndian.Uint32(lb[:])
+		k := kv4[:kl]
+		vl := binary.BigEndian.Uint32(kv4[kl:])
 		if vl == 0 || vl > MaxValueLen+1 {
 			return corrupt("value length %d", vl)
 		}
-		v := make([]byte, vl)
+		if len(slab) < int(vl) {
+			slab = make([]byte, max(int(vl), slabSize))
+		}
+		v := slab[:vl:vl]
+		slab = slab[vl:]
 		if err := cr.full(v); err != nil {
 			return corrupt("truncated: %v", err)
 		}
@@ -266,11 +280,11 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 		if last != nil && bytes.Compare(k, last) <= 0 {
 			return corrupt("paths out of order at %q", k)
 		}
-		if _, err := DecodeValue(v); err != nil {
+		if err := CheckEncoding(v); err != nil {
 			return corrupt("%s: %v", k, err)
 		}
 		last = k
-		d.xor(entryHash(string(k), v))
+		d.xor(hasher.sum(string(k), v))
 		info.Entries++
 		batch = append(batch, kv{k, v})
 		batchSize += len(k) + len(v)

@@ -369,6 +369,7 @@ func (s *Store) DumpText(w io.Writer) error {
 func (s *Store) Verify() error {
 	var d, want Digest
 	var txid uint64
+	var h entryHasher
 	err := s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(metaBucket)
 		a := meta.Get(keyActive)
@@ -378,10 +379,10 @@ func (s *Store) Verify() error {
 			if err := ValidatePath(string(k)); err != nil {
 				return fmt.Errorf("%w: %v", ErrCorrupt, err)
 			}
-			if _, err := DecodeValue(v); err != nil {
+			if err := CheckEncoding(v); err != nil {
 				return fmt.Errorf("%w: %s: %v", ErrCorrupt, k, err)
 			}
-			d.xor(entryHash(string(k), v))
+			d.xor(h.sum(string(k), v))
 			return nil
 		})
 	})

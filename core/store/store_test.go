@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -280,4 +281,47 @@ func BenchmarkCommitLatency(b *testing.B) {
 			b.ReportMetric(float64(n)/el.Seconds(), "commits/s")
 		})
 	}
+}
+
+// BenchmarkSnapshot measures streaming a 32 MiB store out and restoring it
+// into another (both without fsync, to see the CPU cost of the pipeline).
+func BenchmarkSnapshot(b *testing.B) {
+	src, err := OpenFile(filepath.Join(b.TempDir(), "s.db"), &Options{NoSync: true, InitialMmapSize: 1 << 27})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	val := Binary(bytes.Repeat([]byte("v"), 1000))
+	for i := 0; i < 32; i++ {
+		ops := make([]Op, 1024)
+		for j := range ops {
+			ops[j] = SetOp(fmt.Sprintf("/bulk/%05d/%04d", i, j), val)
+		}
+		if _, err := src.Batch(ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	var out, in time.Duration
+	for i := 0; i < b.N; i++ {
+		buf.Reset()
+		start := time.Now()
+		if _, err := src.WriteSnapshot(&buf); err != nil {
+			b.Fatal(err)
+		}
+		out += time.Since(start)
+		dst, err := OpenFile(filepath.Join(b.TempDir(), fmt.Sprintf("d%d.db", i)), &Options{NoSync: true, InitialMmapSize: 1 << 27})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		if _, err := dst.RestoreSnapshot(bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+		in += time.Since(start)
+		dst.Close()
+	}
+	mb := float64(buf.Len()) * float64(b.N) / 1e6
+	b.ReportMetric(mb/out.Seconds(), "write-MB/s")
+	b.ReportMetric(mb/in.Seconds(), "restore-MB/s")
 }

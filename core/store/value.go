@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -207,6 +208,30 @@ func (v Value) Size() int {
 
 // Encode returns the canonical encoding of v.
 func (v Value) Encode() []byte { return v.AppendEncoding(nil) }
+
+// CheckEncoding validates an encoding without decoding (allocating) it.
+func CheckEncoding(b []byte) error {
+	if len(b) == 0 {
+		return fmt.Errorf("%w: empty encoding", ErrBadValue)
+	}
+	t := Type(b[0])
+	switch {
+	case !t.Valid():
+		return fmt.Errorf("%w: unsupported type %d", ErrBadValue, b[0])
+	case intWidth(t) > 0:
+		if len(b)-1 != intWidth(t) || t == TypeBool && b[1] > 1 {
+			return fmt.Errorf("%w: bad %s encoding", ErrBadValue, t)
+		}
+		return nil
+	case t == TypeIPv4 && len(b) != 5, t == TypeIPv6 && len(b) != 17:
+		return fmt.Errorf("%w: bad %s length", ErrBadValue, t)
+	case t == TypeString && bytes.IndexByte(b[1:], 0) >= 0:
+		return fmt.Errorf("%w: string contains NUL", ErrBadValue)
+	case len(b)-1 > MaxValueLen:
+		return fmt.Errorf("%w: value longer than %d bytes", ErrBadValue, MaxValueLen)
+	}
+	return nil
+}
 
 // DecodeValue parses an encoding produced by Encode. It rejects anything
 // malformed with ErrBadValue.

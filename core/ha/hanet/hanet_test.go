@@ -434,13 +434,13 @@ func TestResolvePrimaryAddr(t *testing.T) {
 // loopback TCP against raw loopback TCP throughput in the same run.
 func BenchmarkInitialSync(b *testing.B) {
 	const total = 100 << 20
-	const valSize = 4096
+	const valSize = 1000 // several entries per bbolt page, like real config
 	p := startNode(b, "p", opt{})
 	if err := p.rt.BePrimary("p"); err != nil {
 		b.Fatal(err)
 	}
 	val := bytes.Repeat([]byte("v"), valSize)
-	for i := 0; i < total/valSize/1024; i++ {
+	for i := 0; i <= total/valSize/1024; i++ {
 		ops := make([]store.Op, 1024)
 		for j := range ops {
 			ops[j] = store.SetOp(fmt.Sprintf("/bulk/%05d/%04d", i, j), store.Binary(val))

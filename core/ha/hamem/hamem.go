@@ -72,6 +72,9 @@ type Member struct {
 	Logs    []string
 }
 
+// maxLogs bounds Member.Logs in long simulations.
+const maxLogs = 4096
+
 // Up reports whether the member is running.
 func (m *Member) Up() bool { return m.HA != nil }
 
@@ -130,7 +133,12 @@ func (c *Cluster) start(m *Member) error {
 	cfg := m.Cfg
 	txid, d := s.State()
 	cfg.Txid, cfg.Digest, cfg.Entropy = txid, d[:], c.entropy
-	cfg.Logf = func(format string, args ...any) { m.Logs = append(m.Logs, fmt.Sprintf(format, args...)) }
+	cfg.Logf = func(format string, args ...any) {
+		if len(m.Logs) >= maxLogs {
+			m.Logs = m.Logs[len(m.Logs)-maxLogs/2:]
+		}
+		m.Logs = append(m.Logs, fmt.Sprintf(format, args...))
+	}
 	n, err := ha.New(cfg)
 	if err != nil {
 		s.Close()

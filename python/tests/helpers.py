@@ -82,7 +82,10 @@ class Cluster:
         return str(self.dir / f"node{i}.sock")
 
     def ipc(self, i: int) -> str:
-        return "unix:" + self.sock(i)
+        """Node i's control endpoint: the config's ipc (unix:.../nodeI.sock
+        unless overridden with node.I.ipc)."""
+        over = self.extra.get(f"node.{i}.ipc")
+        return over.strip('"') if over else "unix:" + self.sock(i)
 
     def name(self, i: int) -> str:
         return f"n{i}"
@@ -103,7 +106,7 @@ class Cluster:
             nodes.append({"id": str(i), "name": f'"n{i}"',
                           "addr": f'"127.0.0.1:{ports[2 * (i - 1)]}"',
                           "ha_addr": f'"127.0.0.1:{self.ha_ports[i]}"',
-                          "ipc": f'"{self.ipc(i)}"'})
+                          "ipc": f'"unix:{self.sock(i)}"'})
         for k, v in self.extra.items():
             parts = k.split(".")
             if parts[0] == "node":

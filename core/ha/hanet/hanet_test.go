@@ -610,3 +610,27 @@ ipc = "unix:/tmp/b.sock"
 		t.Fatal(a)
 	}
 }
+
+// TestBeSecondaryTimesOut: a primary that accepts but never answers makes a
+// waiting besecondary fail with CONFD_ERR_HA_CLOSED after the dead-peer
+// interval (ConfD: "the wait for the primary's sync reply timed out").
+func TestBeSecondaryTimesOut(t *testing.T) {
+	o := opt{tick: 50 * time.Millisecond}
+	p, s := startNode(t, "p", o), startNode(t, "s", o)
+	if err := p.rt.BePrimary("p"); err != nil {
+		t.Fatal(err)
+	}
+	px := newProxy(t, p.rt.Addr())
+	px.blackhole.Store(true)
+	start := time.Now()
+	err := s.rt.BeSecondary("s", "p", px.ln.Addr().String(), true)
+	if !errors.Is(err, ha.ErrHAClosed) {
+		t.Fatalf("silent primary: %v", err)
+	}
+	if el := time.Since(start); el < 3*o.tick {
+		t.Fatalf("gave up after %v", el)
+	}
+	if st := s.rt.Status(); st.Role != ha.RoleNone {
+		t.Fatalf("role after a failed besecondary: %v", st.Role)
+	}
+}

@@ -362,7 +362,7 @@ func (s *HASim) requireMarker(n, marker, when string) {
 		return
 	}
 	if _, err := m.Store.Get(marker); err != nil {
-		s.fail("%s: acknowledged commit %s missing on %s (%s): %v", when, marker, n, when, err)
+		s.fail("%s: acknowledged commit %s missing on %s: %v", when, marker, n, err)
 	}
 }
 

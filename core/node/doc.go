@@ -1,0 +1,87 @@
+// Package node is the gohad runtime: it drives the pure membership state
+// machine (package membership) with a real clock, UDP sockets, a bbolt
+// file and the control server. It decides nothing itself; all membership,
+// quorum and CMM decisions are made in package membership.
+//
+// # The loop
+//
+// One goroutine (Node.loop) owns the state machine. Other goroutines only
+// read sockets and hand the loop what they read:
+//
+//  1. Wait for the next input: the ticker, an authenticated peer datagram,
+//     a control request, or shutdown.
+//  2. Ticker: call Tick once for every tick period that elapsed since the
+//     last one (after a stall such as SIGSTOP, all of them), so timeouts
+//     and the master lease expire in real time.
+//  3. Datagram: the reader goroutine has already checked its HMAC (key
+//     derived from authkey and cluster name), domain id, sender id and the
+//     replay window of (sender, incarnation); the loop decodes the
+//     membership.Message (sender must match the envelope) and calls Step.
+//  4. Control request: answer it from the state machine (queries) or call
+//     its admin operation (setexpected, setvotes, qdevice, mastership
+//     release, remove, qualification); queue the reply on the client.
+//  5. Flush every Ready, in the order its contract demands: write Persist
+//     to bbolt (fsync) before anything else; send Messages, each in its
+//     own authenticated datagram with the next sequence number of this
+//     incarnation; publish Events to the subscribed clients in order;
+//     Advance.
+//  6. If the view, its roles or quorum changed, publish an EvView.
+//  7. On shutdown: Leave, flush (peers drop the node at once), close the
+//     control server, the socket and the database.
+//
+// # Time
+//
+// The tick is heartbeat/10, at least MinTick (5ms). Durations from the
+// config become tick counts: heartbeat and failure_timeout, the
+// last_man_standing window, and votequorum's 10 s quorum-device timeout.
+//
+// # Persistence
+//
+// StateFile (goha.db in the data directory) is a bbolt database; bucket
+// BucketNode key "membership" holds membership.PersistentState as msgpack
+// (incarnation, ring sequence, qualification, synchronisation flag). The
+// *bbolt.DB is exposed by Node.DB so the config store can add its buckets
+// to the same file. A second gohad on the same directory fails at start.
+//
+// # Control server
+//
+// The ipc endpoint is a unix socket (mode 0660, a stale file replaced) or
+// a loopback TCP address. Each client has a reader goroutine, which hands
+// requests to the loop, and a writer goroutine, which drains a bounded
+// queue (MaxBacklogFrames, MaxBacklogBytes). The loop only ever appends to
+// that queue, so a slow or stopped client cannot block the daemon or other
+// clients; a client over the limit, or one whose writes time out
+// (ControlIOTimeout), is disconnected: it sees a closed connection, never
+// a gap in its event sequence. A malformed or oversized frame drops that
+// connection with one (rate-limited) log line.
+//
+// # Operations and their codes
+//
+//	op                      codes besides CodeOK
+//	vq.getinfo              NotExist (unknown node)
+//	vq.setexpected          Invalid
+//	vq.setvotes             NameNotFound (unknown node), Invalid
+//	vq.qdevice.register     Invalid (name), Exist (other name), Access, TryAgain
+//	vq.qdevice.unregister   Invalid (name), NotExist (none registered)
+//	vq.qdevice.update       Invalid, NotExist
+//	vq.qdevice.poll         Invalid, NotExist, RingMismatch, Access
+//	vq.qdevice.masterwins   Invalid, NotExist, Access
+//	cmm.member              NotExist (not configured), NotMember (out), NoCluster
+//	cmm.members             NoCluster (unless all)
+//	cmm.master              NoCluster (no master)
+//	cmm.vicemaster          NoCluster, NotExist (no vice-master)
+//	cmm.release             Perm (not master), Canceled (no candidate)
+//	cmm.remove              Canceled (master without successor), Perm (already removed)
+//	cmm.setqualif           Perm (not master), Invalid (not eligible, bad level), NotExist
+//	cmm.seizequalif         Perm (a master exists, not eligible)
+//	config.reload           Perm (not master), Invalid (bad file), NotSupported (changed node table)
+//	any                     UnknownOp, BadRequest (undecodable arguments)
+//
+// # Events
+//
+// Membership events map one to one: EventViewInstalled -> EvNodeList,
+// EventExpectedVotes -> EvExpected, EventQuorum -> EvQuorum (TopicQuorum),
+// EventCMM -> EvCMM (TopicCMM). EvView (TopicView) is derived from Status
+// after each flush. A subscription's snapshot of TopicQuorum is EvNodeList
+// then EvQuorum, as votequorum_trackstart delivers them.
+package node

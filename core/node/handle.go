@@ -1,0 +1,377 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/goha/goha/core/config"
+	"github.com/goha/goha/core/membership"
+	"github.com/goha/goha/core/quorum"
+	"github.com/goha/goha/core/wire"
+)
+
+// opError is an operation's failure with its protocol code.
+type opError struct {
+	code wire.Code
+	msg  string
+}
+
+func (e *opError) Error() string { return e.msg }
+
+func fail(code wire.Code, format string, args ...any) error {
+	return &opError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// codeOf maps the state machines' errors to protocol codes.
+func codeOf(err error) wire.Code {
+	var oe *opError
+	switch {
+	case errors.As(err, &oe):
+		return oe.code
+	case errors.Is(err, quorum.ErrInvalidParam):
+		return wire.CodeInvalid
+	case errors.Is(err, quorum.ErrNameNotFound):
+		return wire.CodeNameNotFound
+	case errors.Is(err, quorum.ErrNotExist):
+		return wire.CodeNotExist
+	case errors.Is(err, quorum.ErrExist):
+		return wire.CodeExist
+	case errors.Is(err, quorum.ErrAccess):
+		return wire.CodeAccess
+	case errors.Is(err, quorum.ErrRingMismatch):
+		return wire.CodeRingMismatch
+	case errors.Is(err, membership.ErrNotMaster), errors.Is(err, membership.ErrMasterExists),
+		errors.Is(err, membership.ErrRemoved):
+		return wire.CodePerm
+	case errors.Is(err, membership.ErrNotEligible):
+		return wire.CodeInvalid
+	case errors.Is(err, membership.ErrNoCandidate):
+		return wire.CodeCanceled
+	case errors.Is(err, membership.ErrUnknownNode):
+		return wire.CodeNotExist
+	case errors.Is(err, membership.ErrNoCluster):
+		return wire.CodeNoCluster
+	}
+	return wire.CodeInternal
+}
+
+// handle answers one control request on the loop goroutine.
+func (n *Node) handle(r request) {
+	m := r.msg
+	res, err := n.dispatch(r.conn, m)
+	if err != nil {
+		code := codeOf(err)
+		if code == wire.CodeInternal {
+			n.log.Warn("control request failed", "op", m.Op, "err", err)
+		}
+		r.conn.reply(m.ID, code, err.Error(), nil)
+		return
+	}
+	var body []byte
+	if res != nil {
+		if body, err = wire.EncodeBody(res); err != nil {
+			r.conn.reply(m.ID, wire.CodeInternal, err.Error(), nil)
+			return
+		}
+	}
+	r.conn.reply(m.ID, wire.CodeOK, "", body)
+	if m.Op == wire.OpSubscribe {
+		var a wire.Subscribe
+		wire.DecodeBody(m.Body, &a) // already validated by dispatch
+		n.snapshot(r.conn, a.Snapshot)
+	}
+}
+
+func decodeArg(m *wire.Msg, v any) error {
+	if err := wire.DecodeBody(m.Body, v); err != nil {
+		return fail(wire.CodeBadRequest, "%s: bad arguments: %v", m.Op, err)
+	}
+	return nil
+}
+
+func (n *Node) dispatch(c *ctlConn, m *wire.Msg) (any, error) {
+	switch m.Op {
+	case wire.OpPing:
+		return nil, nil
+	case wire.OpStatus:
+		return n.status(), nil
+	case wire.OpSubscribe:
+		var a wire.Subscribe
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		if a.Topics&^wire.TopicAll != 0 || a.Snapshot&^wire.TopicAll != 0 {
+			return nil, fail(wire.CodeInvalid, "subscribe: unknown topic bits")
+		}
+		c.topics.Store(a.Topics)
+		return &wire.SubscribeResult{Topics: a.Topics, Seq: c.lastSeq()}, nil
+
+	case wire.OpVQGetInfo:
+		var a wire.NodeArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		info, err := n.mem.GetInfo(a.Node)
+		if err != nil {
+			return nil, err
+		}
+		return vqInfo(info), nil
+	case wire.OpVQSetExpected:
+		var a wire.SetExpectedArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		return nil, n.mem.SetExpected(a.Expected)
+	case wire.OpVQSetVotes:
+		var a wire.SetVotesArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		return nil, n.mem.SetVotes(membership.NodeID(a.Node), a.Votes)
+	case wire.OpQDeviceRegister, wire.OpQDeviceUnreg:
+		var a wire.QDeviceArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		if err := quorum.ValidateQDeviceName(a.Name); err != nil {
+			return nil, err
+		}
+		if m.Op == wire.OpQDeviceRegister {
+			return nil, n.mem.QDeviceRegister(a.Name)
+		}
+		return nil, n.mem.QDeviceUnregister(a.Name)
+	case wire.OpQDeviceUpdate:
+		var a wire.QDeviceUpdateArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		for _, name := range []string{a.Old, a.New} {
+			if err := quorum.ValidateQDeviceName(name); err != nil {
+				return nil, err
+			}
+		}
+		return nil, n.mem.QDeviceUpdate(a.Old, a.New)
+	case wire.OpQDevicePoll:
+		var a wire.QDevicePollArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		if err := quorum.ValidateQDeviceName(a.Name); err != nil {
+			return nil, err
+		}
+		ring := membership.RingID{Rep: membership.NodeID(a.Ring.Rep), Seq: a.Ring.Seq}
+		return nil, n.mem.QDevicePoll(a.Name, a.CastVote, ring)
+	case wire.OpQDeviceMasterWin:
+		var a wire.QDeviceMasterWinsArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		if err := quorum.ValidateQDeviceName(a.Name); err != nil {
+			return nil, err
+		}
+		return nil, n.mem.QDeviceMasterWins(a.Name, a.Allow)
+
+	case wire.OpCMMNodeID:
+		return &wire.NodeArg{Node: n.self.ID}, nil
+	case wire.OpCMMMember:
+		var a wire.MemberArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		return n.cmmMember(a.Node, a.Potential)
+	case wire.OpCMMMembers:
+		var a wire.MembersArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		return n.cmmMembers(a.All)
+	case wire.OpCMMMaster:
+		st := n.mem.Status()
+		if st.Master == 0 {
+			return nil, fail(wire.CodeNoCluster, "no master is elected")
+		}
+		return n.cmmMember(uint32(st.Master), true)
+	case wire.OpCMMViceMaster:
+		st := n.mem.Status()
+		if !n.inCluster(&st) {
+			return nil, fail(wire.CodeNoCluster, "this node is not in a cluster")
+		}
+		if st.Vice == 0 {
+			return nil, fail(wire.CodeNotExist, "no vice-master is elected")
+		}
+		return n.cmmMember(uint32(st.Vice), true)
+	case wire.OpCMMRelease:
+		return nil, n.mem.ReleaseMastership()
+	case wire.OpCMMRemove:
+		return nil, n.mem.RemoveSelf()
+	case wire.OpCMMSetQualif:
+		var a wire.SetQualifArg
+		if err := decodeArg(m, &a); err != nil {
+			return nil, err
+		}
+		return nil, n.setQualif(a)
+	case wire.OpCMMSeizeQualif:
+		err := n.mem.SeizeQualification()
+		if errors.Is(err, membership.ErrNotEligible) {
+			return nil, fail(wire.CodePerm, "%v", err)
+		}
+		return nil, err
+	case wire.OpConfigReload:
+		return nil, n.reload()
+	}
+	return nil, fail(wire.CodeUnknownOp, "unknown operation %q", m.Op)
+}
+
+func (n *Node) setQualif(a wire.SetQualifArg) error {
+	switch a.Qualif {
+	case wire.QualifQualified, wire.QualifDisqualified:
+		err := n.mem.SetQualification(membership.NodeID(a.Node), a.Qualif == wire.QualifQualified)
+		if errors.Is(err, membership.ErrUnknownNode) {
+			return fail(wire.CodeNotExist, "%v", err)
+		}
+		return err
+	case wire.QualifSynchroReady, wire.QualifSynchroNeed:
+		// The synchronisation flag belongs to the node whose disks it
+		// describes (CRFS runs there).
+		if a.Node != n.self.ID && a.Node != 0 {
+			return fail(wire.CodeInvalid, "the synchronisation level can only be set on the node itself")
+		}
+		return n.mem.SetSynchronized(a.Qualif == wire.QualifSynchroReady)
+	}
+	return fail(wire.CodeInvalid, "unknown qualification level %d", a.Qualif)
+}
+
+// reload re-reads the config file (cmm_config_reload, master only). The
+// node table and quorum options cannot change at run time yet: a changed
+// file is validated and then refused with CodeNotSupported.
+func (n *Node) reload() error {
+	st := n.mem.Status()
+	if !st.IsMaster {
+		return fail(wire.CodePerm, "config reload must be called on the master")
+	}
+	cfg, err := config.Load(n.opts.ConfigPath)
+	if err != nil {
+		return fail(wire.CodeInvalid, "%v", err)
+	}
+	self, ok := cfg.NodeByID(n.self.ID)
+	if !ok {
+		return fail(wire.CodeInvalid, "reloaded config has no node %d", n.self.ID)
+	}
+	if !reflect.DeepEqual(MembershipConfig(cfg, self.ID, n.tick), n.mcfg) {
+		return fail(wire.CodeNotSupported, "changes to the node table, timing or quorum options need a restart of every node")
+	}
+	return nil
+}
+
+func vqInfo(i quorum.Info) *wire.VQInfo {
+	return &wire.VQInfo{NodeID: i.NodeID, NodeState: uint32(i.State), NodeVotes: i.Votes, NodeExpected: i.ExpectedVotes,
+		HighestExpected: i.HighestExpected, TotalVotes: i.TotalVotes, Quorum: i.Quorum, Flags: i.Flags,
+		QDeviceVotes: i.QDeviceVotes, QDeviceName: i.QDeviceName}
+}
+
+// inCluster: the local node is in an installed, quorate view.
+func (n *Node) inCluster(st *membership.Status) bool {
+	return !st.Removed && !st.Ring.IsZero() && st.Quorum.Flags&wire.VQQuorate != 0
+}
+
+func (n *Node) memberEntry(ms *membership.MemberStatus) wire.CMMMember {
+	addr := ""
+	if c, ok := n.cfg.NodeByID(uint32(ms.ID)); ok {
+		addr = c.Addr
+	}
+	return wire.CMMMember{NodeID: uint32(ms.ID), Name: ms.Name, Addr: addr, DomainID: n.cfg.DomainID,
+		SFlag: ms.SFlag, Incarnation: ms.Incarnation, SoftwareLoad: Software}
+}
+
+func (n *Node) cmmMember(id uint32, potential bool) (*wire.CMMMember, error) {
+	st := n.mem.Status()
+	for i := range st.Nodes {
+		ms := &st.Nodes[i]
+		if uint32(ms.ID) != id {
+			continue
+		}
+		if !potential {
+			if !n.inCluster(&st) {
+				return nil, fail(wire.CodeNoCluster, "this node is not in a cluster")
+			}
+			if ms.SFlag&wire.CMMOutOfCluster != 0 {
+				return nil, fail(wire.CodeNotMember, "node %d is out of the cluster", id)
+			}
+		}
+		e := n.memberEntry(ms)
+		return &e, nil
+	}
+	return nil, fail(wire.CodeNotExist, "node %d is not in the cluster config", id)
+}
+
+func (n *Node) cmmMembers(all bool) (*wire.CMMMembers, error) {
+	st := n.mem.Status()
+	if !all && !n.inCluster(&st) {
+		return nil, fail(wire.CodeNoCluster, "this node is not in a cluster")
+	}
+	out := &wire.CMMMembers{Members: []wire.CMMMember{}}
+	for i := range st.Nodes {
+		ms := &st.Nodes[i]
+		if !all && ms.SFlag&wire.CMMOutOfCluster != 0 {
+			continue
+		}
+		out.Members = append(out.Members, n.memberEntry(ms))
+	}
+	return out, nil
+}
+
+func (n *Node) status() *wire.Status {
+	st := n.mem.Status()
+	q := st.Quorum
+	ws := &wire.Status{
+		NodeID: n.self.ID, NodeName: n.self.Name, Cluster: n.cfg.ClusterName, DomainID: n.cfg.DomainID,
+		Incarnation: uint64(st.Incarnation), Ring: ringOf(st.Ring), Master: uint32(st.Master), ViceMaster: uint32(st.Vice),
+		Members: ids(st.Members), Removed: st.Removed, Software: Software,
+		UptimeMilli: time.Since(n.start).Milliseconds(), Counters: n.cnt.wire(),
+		Quorum: wire.QuorumStatus{Quorate: q.Flags&wire.VQQuorate != 0, Quorum: q.Quorum, TotalVotes: q.TotalVotes,
+			ExpectedVotes: q.ExpectedVotes, HighestExpected: q.HighestExpected, Flags: q.Flags,
+			QDeviceName: q.QDeviceName, QDeviceVotes: q.QDeviceVotes},
+	}
+	if !n.viewSince.IsZero() {
+		ws.ViewAgeMs = time.Since(n.viewSince).Milliseconds()
+	}
+	for i := range st.Nodes {
+		ms := &st.Nodes[i]
+		addr := ""
+		if c, ok := n.cfg.NodeByID(uint32(ms.ID)); ok {
+			addr = c.Addr
+		}
+		ws.Nodes = append(ws.Nodes, wire.NodeStatus{ID: uint32(ms.ID), Name: ms.Name, Addr: addr, Votes: ms.Votes,
+			Expected: ms.Expected, State: uint32(ms.State), Eligible: ms.Eligible, Incarnation: uint64(ms.Incarnation), SFlag: ms.SFlag})
+	}
+	return ws
+}
+
+// snapshot queues the current state of the topics in mask, ahead of any
+// later change (the loop is the only producer of events).
+func (n *Node) snapshot(c *ctlConn, mask uint32) {
+	st := n.mem.Status()
+	if mask&wire.TopicQuorum != 0 {
+		nl, _ := wire.EncodeBody(&wire.NodeListEvent{Ring: ringOf(st.Ring), Nodes: ids(st.Members)})
+		c.event(wire.EvNodeList, nl)
+		qe := &wire.QuorumEvent{Quorate: st.Quorum.Flags&wire.VQQuorate != 0}
+		for _, ms := range st.Nodes {
+			if ms.State != 0 {
+				qe.Nodes = append(qe.Nodes, wire.NodeState{ID: uint32(ms.ID), State: uint32(ms.State)})
+			}
+		}
+		if st.QDevice.Registered {
+			qe.Nodes = append(qe.Nodes, wire.NodeState{ID: 0, State: 0})
+		}
+		qb, _ := wire.EncodeBody(qe)
+		c.event(wire.EvQuorum, qb)
+	}
+	if mask&wire.TopicView != 0 {
+		v := n.currentView(&st)
+		v.UnixNano = time.Now().UnixNano()
+		vb, _ := wire.EncodeBody(&v)
+		c.event(wire.EvView, vb)
+	}
+}

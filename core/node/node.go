@@ -1,0 +1,389 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"reflect"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"go.etcd.io/bbolt"
+
+	"github.com/goha/goha/core/config"
+	"github.com/goha/goha/core/membership"
+	"github.com/goha/goha/core/wire"
+)
+
+// Tick bounds: the tick is a tenth of the heartbeat, at least MinTick.
+const (
+	MinTick = 5 * time.Millisecond
+	// QDeviceTimeout is votequorum's default quorum-device poll timeout.
+	QDeviceTimeout = 10 * time.Second
+	// MaxCatchUpTicks caps the ticks replayed after a stall in one go.
+	MaxCatchUpTicks = 1 << 20
+	// persistKey is the bbolt key of membership.PersistentState.
+	persistKey = "membership"
+)
+
+// Software is reported in hellos and status.
+const Software = "gohad 0.1"
+
+// Options say which node to run and where.
+type Options struct {
+	ConfigPath string       // cluster config file (TOML)
+	NodeName   string       // the [[node]] name to run as
+	DataDir    string       // holds StateFile; created if missing
+	Logger     *slog.Logger // nil: slog.Default()
+}
+
+// Node is a running gohad: one membership state machine driven by a real
+// clock, a UDP socket, a bbolt file and a control server.
+type Node struct {
+	opts  Options
+	cfg   *config.Config
+	self  *config.Node
+	log   *slog.Logger
+	tick  time.Duration
+	mcfg  membership.Config
+	start time.Time
+
+	db  *bbolt.DB
+	mem *membership.Node
+	tr  *transport
+	ctl *ctlServer
+	cnt counters
+
+	inbound chan inbound
+	done    chan struct{}
+
+	lastView  wire.ViewEvent
+	viewSince time.Time
+	bad       *rateLog
+}
+
+// TickFor returns the tick period for a heartbeat interval.
+func TickFor(heartbeat time.Duration) time.Duration {
+	return max(heartbeat/10, MinTick)
+}
+
+func ticksOf(d, tick time.Duration) int {
+	return max(1, int((d+tick-1)/tick))
+}
+
+// MembershipConfig converts the cluster config for node self into the
+// state machine's tick-based config.
+func MembershipConfig(cfg *config.Config, self uint32, tick time.Duration) membership.Config {
+	qs, _ := cfg.QuorumSettings()
+	mc := membership.Config{
+		Self:                membership.NodeID(self),
+		HeartbeatTicks:      ticksOf(cfg.Timing.Heartbeat, tick),
+		FailureTicks:        int(cfg.Timing.FailureTimeout / tick),
+		MaxDelayTicks:       ticksOf(max(tick, 10*time.Millisecond), tick),
+		Quorum:              qs,
+		LMSWindowTicks:      ticksOf(cfg.Quorum.LastManStandingWindow, tick),
+		QDeviceTimeoutTicks: ticksOf(QDeviceTimeout, tick),
+	}
+	for _, n := range cfg.Nodes {
+		mc.Nodes = append(mc.Nodes, membership.NodeConfig{ID: membership.NodeID(n.ID), Name: n.Name, Votes: n.Votes, Eligible: n.Eligible})
+	}
+	return mc
+}
+
+// Start loads the config, opens the data directory, binds the membership
+// port and the control endpoint, and restores the membership state. Any
+// failure is returned as one readable error and nothing is left open.
+func Start(opts Options) (_ *Node, err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg, err := config.Load(opts.ConfigPath)
+	if err != nil {
+		return nil, err
+	}
+	self, ok := cfg.NodeByName(opts.NodeName)
+	if !ok {
+		return nil, fmt.Errorf("config %s: no [[node]] named %q", opts.ConfigPath, opts.NodeName)
+	}
+	tick := TickFor(cfg.Timing.Heartbeat)
+	n := &Node{
+		opts: opts, cfg: cfg, self: self, tick: tick, start: time.Now(),
+		log:     log.With("node", self.Name),
+		inbound: make(chan inbound, 1024),
+		done:    make(chan struct{}),
+	}
+	n.bad = newRateLog(n.log, 5*time.Second)
+	n.mcfg = MembershipConfig(cfg, self.ID, tick)
+
+	var closers []func()
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				closers[i]()
+			}
+		}
+	}()
+
+	if n.db, err = OpenState(opts.DataDir); err != nil {
+		return nil, err
+	}
+	closers = append(closers, func() { n.db.Close() })
+
+	var restored membership.PersistentState
+	if b, err := loadKey(n.db, persistKey); err != nil {
+		return nil, fmt.Errorf("%w %s: read state: %v", ErrDataDir, opts.DataDir, err)
+	} else if b != nil {
+		if err := wire.CheckMsgpack(b); err != nil {
+			return nil, fmt.Errorf("%w %s: corrupt node state: %v", ErrDataDir, opts.DataDir, err)
+		}
+		if err := msgpack.Unmarshal(b, &restored); err != nil {
+			return nil, fmt.Errorf("%w %s: corrupt node state: %v", ErrDataDir, opts.DataDir, err)
+		}
+	}
+	if n.mem, err = membership.New(n.mcfg, restored); err != nil {
+		return nil, fmt.Errorf("config %s: %w", opts.ConfigPath, err)
+	}
+
+	udp, err := listenUDP(self.Addr)
+	if err != nil {
+		return nil, err
+	}
+	closers = append(closers, func() { udp.Close() })
+	peers := map[uint32]*net.UDPAddr{}
+	for _, p := range cfg.Nodes {
+		ua, err := net.ResolveUDPAddr("udp", p.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("config: node %s addr %s: %w", p.Name, p.Addr, err)
+		}
+		peers[p.ID] = ua
+	}
+	n.tr = &transport{
+		conn: udp, key: wire.PeerKey([]byte(cfg.AuthKey), cfg.ClusterName), domain: cfg.DomainID,
+		self: self.ID, peers: peers, cnt: &n.cnt, bad: n.bad, log: n.log,
+		windows: map[uint32]*wire.ReplayWindow{},
+	}
+
+	ln, unixPath, err := listenControl(self.IPC)
+	if err != nil {
+		return nil, err
+	}
+	hello := wire.Hello{Software: Software, NodeID: self.ID, NodeName: self.Name, Cluster: cfg.ClusterName}
+	n.ctl = newCtlServer(ln, unixPath, hello, n.log, &n.cnt.clientsDropped)
+
+	// The first Ready carries the bumped incarnation: persist it before
+	// anything is sent (the transport stamps datagrams with it).
+	if err := n.flush(); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+// DB returns the node's bbolt handle, shared with other subsystems.
+func (n *Node) DB() *bbolt.DB { return n.db }
+
+// Tick returns the tick period in use.
+func (n *Node) Tick() time.Duration { return n.tick }
+
+// Run serves until ctx is cancelled, then leaves the cluster cleanly
+// (peers drop this node at once), closes everything and returns nil. It
+// returns an error only when the node cannot go on (its state cannot be
+// persisted).
+func (n *Node) Run(ctx context.Context) error {
+	st := n.mem.Status()
+	n.log.Info("gohad started", "id", n.self.ID, "incarnation", st.Incarnation, "membership", n.self.Addr,
+		"ipc", n.self.IPC, "data", n.opts.DataDir, "tick", n.tick, "heartbeat_ticks", n.mcfg.HeartbeatTicks,
+		"failure_ticks", n.mcfg.FailureTicks)
+	go n.tr.readLoop(n.inbound, n.done)
+	go n.ctl.serve()
+	err := n.loop(ctx)
+	n.shutdown(err == nil)
+	return err
+}
+
+func (n *Node) loop(ctx context.Context) error {
+	ticker := time.NewTicker(n.tick)
+	defer ticker.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-ticker.C:
+			// Replay every tick period that elapsed, so leases and
+			// timeouts expire on time even after a stall (SIGSTOP, load).
+			k := int(now.Sub(last) / n.tick)
+			k = min(k, MaxCatchUpTicks)
+			for range k {
+				n.mem.Tick()
+			}
+			last = last.Add(time.Duration(k) * n.tick)
+		case in := <-n.inbound:
+			n.step(in)
+		case r := <-n.ctl.reqs:
+			n.handle(r)
+		}
+		if err := n.flush(); err != nil {
+			return err
+		}
+	}
+}
+
+// decodeMessage decodes a membership message from an authenticated
+// envelope's payload.
+func decodeMessage(payload []byte) (membership.Message, error) {
+	var m membership.Message
+	if err := wire.CheckMsgpack(payload); err != nil {
+		return m, err
+	}
+	if err := msgpack.Unmarshal(payload, &m); err != nil {
+		return m, fmt.Errorf("%w: %v", wire.ErrMalformed, err)
+	}
+	return m, nil
+}
+
+func (n *Node) step(in inbound) {
+	m, err := decodeMessage(in.env.Payload)
+	if err == nil && uint32(m.From) != in.from {
+		err = fmt.Errorf("%w: message from %d in a datagram of node %d", wire.ErrMalformed, m.From, in.from)
+	}
+	if err != nil {
+		n.cnt.rejMalformed.Add(1)
+		n.bad.Log("dropped malformed membership message", "node", in.from, "err", err)
+		return
+	}
+	if err := n.mem.Step(m); err != nil {
+		if errors.Is(err, membership.ErrMalformed) || errors.Is(err, membership.ErrForeign) {
+			n.cnt.rejMalformed.Add(1)
+			n.bad.Log("membership rejected a message", "node", in.from, "type", m.Type, "err", err)
+		}
+		// ErrStale is routine (old incarnations, old rings): not logged.
+	}
+}
+
+// flush handles every pending Ready in the order its contract demands:
+// persist, send, publish, advance.
+func (n *Node) flush() error {
+	for n.mem.HasReady() {
+		rd := n.mem.Ready()
+		if rd.Persist != nil {
+			b, err := msgpack.Marshal(rd.Persist)
+			if err == nil {
+				err = saveKey(n.db, persistKey, b)
+			}
+			if err != nil {
+				return fmt.Errorf("persist node state: %w", err)
+			}
+			n.tr.inc = uint64(rd.Persist.Incarnation)
+		}
+		for i := range rd.Messages {
+			m := &rd.Messages[i]
+			b, err := msgpack.Marshal(m)
+			if err != nil {
+				n.bad.Log("cannot encode membership message", "err", err)
+				continue
+			}
+			if err := n.tr.send(uint32(m.To), b); err != nil {
+				n.bad.Log("membership send failed", "to", m.To, "err", err)
+			}
+		}
+		for _, ev := range rd.Events {
+			n.publishEvent(ev)
+		}
+		n.mem.Advance(rd)
+	}
+	n.publishView()
+	return nil
+}
+
+func ringOf(r membership.RingID) wire.RingID { return wire.RingID{Rep: uint32(r.Rep), Seq: r.Seq} }
+
+func ids(ms []membership.NodeID) []uint32 {
+	out := make([]uint32, len(ms))
+	for i, m := range ms {
+		out[i] = uint32(m)
+	}
+	return out
+}
+
+func (n *Node) publishEvent(ev membership.Event) {
+	var kind string
+	var body any
+	switch ev.Kind {
+	case membership.EventViewInstalled:
+		kind, body = wire.EvNodeList, &wire.NodeListEvent{Ring: ringOf(ev.Ring), Nodes: ids(ev.Members)}
+		n.log.Info("view installed", "ring", ev.Ring.String(), "members", ids(ev.Members))
+	case membership.EventExpectedVotes:
+		kind, body = wire.EvExpected, &wire.ExpectedEvent{Expected: ev.Expected}
+		n.log.Info("expected votes", "expected", ev.Expected)
+	case membership.EventQuorum:
+		qe := &wire.QuorumEvent{Quorate: ev.Quorate}
+		for _, q := range ev.QuorumNodes {
+			qe.Nodes = append(qe.Nodes, wire.NodeState{ID: uint32(q.ID), State: uint32(q.State)})
+		}
+		kind, body = wire.EvQuorum, qe
+		n.log.Info("quorum", "quorate", ev.Quorate)
+	case membership.EventCMM:
+		kind, body = wire.EvCMM, &wire.CMMEvent{Change: uint32(ev.Change), Node: uint32(ev.Node)}
+		n.log.Info("cmm", "change", ev.Change.String(), "node", ev.Node)
+	default:
+		return
+	}
+	topic := wire.TopicQuorum
+	if kind == wire.EvCMM {
+		topic = wire.TopicCMM
+	}
+	b, err := wire.EncodeBody(body)
+	if err != nil {
+		n.log.Error("cannot encode event", "kind", kind, "err", err)
+		return
+	}
+	n.ctl.publish(topic, kind, b)
+}
+
+func (n *Node) currentView(st *membership.Status) wire.ViewEvent {
+	return wire.ViewEvent{Ring: ringOf(st.Ring), Members: ids(st.Members), Quorate: st.Quorum.Flags&wire.VQQuorate != 0,
+		Master: uint32(st.Master), ViceMaster: uint32(st.Vice)}
+}
+
+// publishView sends EvView when the view or its roles changed.
+func (n *Node) publishView() {
+	st := n.mem.Status()
+	v := n.currentView(&st)
+	old := n.lastView
+	old.UnixNano = 0
+	if reflect.DeepEqual(old, v) {
+		return
+	}
+	if old.Ring != v.Ring {
+		n.viewSince = time.Now()
+	}
+	if old.Master != v.Master || old.ViceMaster != v.ViceMaster {
+		n.log.Info("roles", "ring", st.Ring.String(), "master", v.Master, "vicemaster", v.ViceMaster, "quorate", v.Quorate)
+	}
+	v.UnixNano = time.Now().UnixNano()
+	n.lastView = v
+	if b, err := wire.EncodeBody(&v); err == nil {
+		n.ctl.publish(wire.TopicView, wire.EvView, b)
+	}
+}
+
+// shutdown leaves the cluster (if clean), then closes sockets and the DB.
+func (n *Node) shutdown(clean bool) {
+	if clean {
+		n.mem.Leave()
+		if err := n.flush(); err != nil {
+			n.log.Error("flush at shutdown", "err", err)
+		}
+	}
+	close(n.done)
+	n.ctl.close()
+	n.tr.conn.Close()
+	if err := n.db.Close(); err != nil {
+		n.log.Error("close state", "err", err)
+	}
+	n.log.Info("gohad stopped")
+}

@@ -1,0 +1,68 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// StateFile is the node's bbolt file inside the data directory. It holds
+// bucket "node" (membership state that must survive a restart); other
+// packages add their own buckets to the same *bbolt.DB (Node.DB).
+const StateFile = "goha.db"
+
+// BucketNode is the bbolt bucket of the node's persistent state.
+const BucketNode = "node"
+
+// ErrDataDir is returned when the data directory cannot be used.
+var ErrDataDir = errors.New("unusable data directory")
+
+// OpenState creates dir if needed and opens dir/StateFile, failing fast
+// (not blocking) when another process holds the file.
+func OpenState(dir string) (*bbolt.DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w %s: %v", ErrDataDir, dir, err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%w %s: not a directory", ErrDataDir, dir)
+	}
+	path := filepath.Join(dir, StateFile)
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 500 * time.Millisecond})
+	if err != nil {
+		if errors.Is(err, bbolt.ErrTimeout) {
+			return nil, fmt.Errorf("%w %s: %s is locked by another gohad", ErrDataDir, dir, StateFile)
+		}
+		return nil, fmt.Errorf("%w %s: %v", ErrDataDir, dir, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists([]byte(BucketNode))
+		return err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w %s: %v", ErrDataDir, dir, err)
+	}
+	return db, nil
+}
+
+func loadKey(db *bbolt.DB, key string) ([]byte, error) {
+	var out []byte
+	err := db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket([]byte(BucketNode)).Get([]byte(key)); v != nil {
+			out = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func saveKey(db *bbolt.DB, key string, val []byte) error {
+	return db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(BucketNode)).Put([]byte(key), val)
+	})
+}

@@ -46,9 +46,13 @@ type HAOptions struct {
 	// ReorderProb: a packet ignores its connection's FIFO order and may
 	// overtake earlier ones (TCP never does this; the protocol must turn it
 	// into a closed connection, not into wrong data).
-	ReorderProb             float64
-	MinDelay, MaxDelay      int // packet delay in steps; random delays reorder
-	CrashProb, RestartProb  float64
+	ReorderProb            float64
+	MinDelay, MaxDelay     int // packet delay in steps; random delays reorder
+	CrashProb, RestartProb float64
+	// PauseProb: a node stops (a long GC pause, SIGSTOP) for 1..MaxPause
+	// steps: it neither ticks nor reads, then resumes where it was.
+	PauseProb               float64
+	MaxPause                int
 	PartitionProb, HealProb float64
 	// Dir holds the stores (one bbolt file per node).
 	Dir string
@@ -61,6 +65,7 @@ func DefaultHAOptions(seed uint64, dir string) HAOptions {
 		Seed: seed, Nodes: 5, Steps: 3000, TickEvery: 10, Mode: ha.Sync,
 		WriteProb: 0.3, LossProb: 0.001, DupProb: 0.005, ReorderProb: 0.002, MinDelay: 1, MaxDelay: 6,
 		CrashProb: 0.003, RestartProb: 0.02, PartitionProb: 0.002, HealProb: 0.01,
+		PauseProb: 0.002, MaxPause: 60,
 		Dir: dir,
 	}
 }
@@ -99,6 +104,7 @@ type HASim struct {
 	queue []haFlight
 	fifo  map[[3]string]int // last delivery step per (from, to, connection)
 	cut   map[[2]string]bool
+	pause map[string]int // node -> step it resumes at
 	trace []string
 
 	primary   string          // the HA framework's current primary
@@ -115,7 +121,7 @@ type HASim struct {
 
 // HAStats summarises a run.
 type HAStats struct {
-	Writes, Acked, Crashes, Partitions, Failovers, Copies, Skips int
+	Writes, Acked, Crashes, Partitions, Pauses, Failovers, Copies, Skips int
 	// AckedReplicated counts acknowledgements with at least one in-sync
 	// secondary; Required sums the in-sync nodes checked per acknowledgement.
 	AckedReplicated, Required int
@@ -130,7 +136,7 @@ func NewHASim(o HAOptions) (*HASim, error) {
 	var key [32]byte
 	binary.LittleEndian.PutUint64(key[:], o.Seed)
 	s := &HASim{
-		o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x4841)), cut: map[[2]string]bool{}, fifo: map[[3]string]int{},
+		o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x4841)), cut: map[[2]string]bool{}, fifo: map[[3]string]int{}, pause: map[string]int{},
 		lastSync: map[string]bool{}, cooldown: map[string]int{}, proposed: map[string]map[uint64]string{},
 		ackSeen: map[string]int{}, toVerify: map[string][]string{},
 	}
@@ -205,13 +211,21 @@ func (s *HASim) deliverDue() {
 		}
 		return s.queue[i].seq < s.queue[j].seq
 	})
+	var held []haFlight // for paused receivers: delivered when they resume
 	for len(s.queue) > 0 && s.queue[0].at <= s.step && s.violation == nil {
 		f := s.queue[0]
 		s.queue = s.queue[1:]
+		if s.paused(f.p.To) {
+			held = append(held, f)
+			continue
+		}
 		s.cl.DeliverPacket(f.p)
 		s.afterAction()
 	}
+	s.queue = append(held, s.queue...)
 }
+
+func (s *HASim) paused(n string) bool { return s.step < s.pause[n] }
 
 // afterAction moves new packets into the network and runs the checks that
 // depend on what just happened.
@@ -264,6 +278,15 @@ func (s *HASim) faults() {
 			s.restart(n)
 		}
 	}
+	if s.rng.Float64() < s.o.PauseProb {
+		if up := s.upNames(); len(up) > 0 {
+			n := up[s.rng.IntN(len(up))]
+			d := 1 + s.rng.IntN(s.o.MaxPause)
+			s.tracef("fault: pause %s for %d steps", n, d)
+			s.pause[n] = s.step + d
+			s.Stats.Pauses++
+		}
+	}
 	if s.rng.Float64() < s.o.PartitionProb {
 		a, b := names[s.rng.IntN(len(names))], names[s.rng.IntN(len(names))]
 		if a != b {
@@ -297,7 +320,7 @@ func (s *HASim) restart(n string) {
 
 func (s *HASim) write() {
 	m := s.cl.Members[s.primary]
-	if !m.Up() || m.HA.Role() != ha.RolePrimary {
+	if !m.Up() || m.HA.Role() != ha.RolePrimary || s.paused(s.primary) {
 		return
 	}
 	s.writes++
@@ -495,7 +518,7 @@ func (s *HASim) hafw() {
 	relay, sub := others[0], others[len(others)-1]
 	for _, n := range others {
 		m := s.cl.Members[n]
-		if !m.Up() || s.step < s.cooldown[n] {
+		if !m.Up() || s.step < s.cooldown[n] || s.paused(n) {
 			continue
 		}
 		st := m.HA.Status()
@@ -542,8 +565,10 @@ func (s *HASim) oneStep(faults bool) {
 	s.deliverDue()
 	if s.step%s.o.TickEvery == 0 {
 		for _, n := range s.upNames() {
-			s.cl.Tick(n)
-			s.afterAction()
+			if !s.paused(n) {
+				s.cl.Tick(n)
+				s.afterAction()
+			}
 		}
 		s.hafw()
 	}
@@ -573,7 +598,8 @@ func (s *HASim) Run() error {
 	// Faults stop: heal, restart, and let the framework rebuild the tree.
 	s.tracef("faults stop")
 	s.cut = map[[2]string]bool{}
-	s.o.LossProb, s.o.DupProb = 0, 0
+	s.pause = map[string]int{}
+	s.o.LossProb, s.o.DupProb, s.o.ReorderProb = 0, 0, 0
 	for _, n := range s.cl.Names {
 		if !s.cl.Members[n].Up() {
 			s.restart(n)

@@ -40,6 +40,7 @@ func TestHASimSeedSweep(t *testing.T) {
 		total.Acked += st.Acked
 		total.Crashes += st.Crashes
 		total.Partitions += st.Partitions
+		total.Pauses += st.Pauses
 		total.Failovers += st.Failovers
 		total.Copies += st.Copies
 		total.Skips += st.Skips
@@ -51,7 +52,7 @@ func TestHASimSeedSweep(t *testing.T) {
 	}
 	t.Logf("%d seeds in %v: %+v", len(seeds), time.Since(start).Round(time.Millisecond), total)
 	// The sweep must actually exercise the fault paths.
-	if len(seeds) > 4 && (total.Crashes == 0 || total.Failovers == 0 || total.Copies == 0 || total.Skips == 0 || total.Partitions == 0 || total.AckedReplicated < total.Acked/2) {
+	if len(seeds) > 4 && (total.Crashes == 0 || total.Failovers == 0 || total.Copies == 0 || total.Skips == 0 || total.Partitions == 0 || total.Pauses == 0 || total.AckedReplicated < total.Acked/2) {
 		t.Fatalf("fault coverage too thin: %+v", total)
 	}
 }

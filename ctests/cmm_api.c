@@ -380,6 +380,28 @@ static void test_remove(void)
 	CHECK_EQ(on_node(3, "remove", NULL, NULL), CMM_EPERM, "a second remove");
 }
 
+static void test_timeout(void)
+{
+	timespec_t t = {0, 200000000L};
+	cmm_nodeid_t me = 0;
+	int64_t t0, took;
+
+	CHECK_CMM(cmm_connect(t), CMM_OK);
+	CHECK_EQ(h_cluster("pause-node", "1", NULL), 0, "SIGSTOP the local daemon");
+	t0 = h_now_ms();
+	CHECK_CMM(cmm_node_getid(&me), CMM_ETIMEDOUT);
+	took = h_now_ms() - t0;
+	CHECK(took >= 150 && took < 3000, "a call times out after the cmm_connect timeout (%lld ms)", (long long)took);
+	CHECK_EQ(me, CMM_INVALID_NODE_ID, "getid sets CMM_INVALID_NODE_ID on timeout");
+	CHECK_CMM(cmm_connect(t), CMM_ETIMEDOUT);
+	CHECK_EQ(h_cluster("resume-node", "1", NULL), 0, "SIGCONT the local daemon");
+	CHECK(WAIT_UNTIL(cmm_node_getid(&me) == CMM_OK, 5000), "the same connection answers again");
+	CHECK_EQ(me, 1, "node id after the stall");
+	t.tv_sec = 5;
+	t.tv_nsec = 0;
+	CHECK_CMM(cmm_connect(t), CMM_OK);
+}
+
 static void test_daemon_gone(void)
 {
 	cmm_nodeid_t me;
@@ -418,6 +440,7 @@ int main(int argc, char **argv)
 	test_qualification();
 	test_master_loss();
 	test_remove();
+	test_timeout();
 	test_daemon_gone();
 	return h_done();
 }

@@ -176,6 +176,32 @@ struct blocker {
 	cs_error_t rc;
 };
 
+static void *getinfo_main(void *arg)
+{
+	struct blocker *b = arg;
+	struct votequorum_info vi;
+
+	b->rc = votequorum_getinfo(h, 0, &vi);
+	__atomic_store_n(&b->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* A stalled daemon: votequorum requests wait for it (no timeout, as in
+ * corosync) and complete when it continues. */
+static void test_stalled_daemon(void)
+{
+	struct blocker b = {0};
+	pthread_t t;
+
+	CHECK_EQ(h_cluster("pause-node", "1", NULL), 0, "SIGSTOP the local daemon");
+	pthread_create(&t, NULL, getinfo_main, &b);
+	CHECK(!WAIT_UNTIL(b.done, 300), "getinfo waits for a stalled daemon");
+	CHECK_EQ(h_cluster("resume-node", "1", NULL), 0, "SIGCONT the local daemon");
+	CHECK(WAIT_UNTIL(b.done, 5000), "getinfo completes when the daemon continues");
+	pthread_join(t, NULL);
+	CHECK_CS(b.rc, CS_OK);
+}
+
 static void *blocker_main(void *arg)
 {
 	struct blocker *b = arg;
@@ -224,6 +250,7 @@ int main(int argc, char **argv)
 	test_start();
 	test_node_loss_and_return();
 	test_split_and_heal();
+	test_stalled_daemon();
 	test_daemon_gone();
 	CHECK_EQ(goha_handles_open(), 0, "every handle finalized");
 	return h_done();

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -306,21 +307,17 @@ func (r *Runtime) send(m ha.Message) {
 	if c == nil {
 		return
 	}
-	var it outItem
-	if m.Type == ha.MsgSnapshot {
-		it.snapshot = true
-	}
 	frame, err := encodeMsg(m)
 	if err != nil {
 		r.logf("%v", err)
 		r.dropConn(c, err.Error())
 		return
 	}
-	if !c.enqueue(outItem{frame: frame}) {
-		r.dropConn(c, errQueueFull.Error())
-		return
+	ok := c.enqueue(outItem{frame: frame})
+	if ok && m.Type == ha.MsgSnapshot {
+		ok = c.enqueue(outItem{snapshot: true}) // the stream follows its header message
 	}
-	if it.snapshot && !c.enqueue(it) {
+	if !ok {
 		r.dropConn(c, errQueueFull.Error())
 	}
 }
@@ -542,6 +539,9 @@ func (r *Runtime) Get(path string) (store.Value, error) { return r.cfg.Store.Get
 func (r *Runtime) Walk(prefix string, fn func(string, store.Value) error) error {
 	return r.cfg.Store.Walk(prefix, fn)
 }
+
+// Dump writes "path type value" lines for every entry (gohactl cdb dump).
+func (r *Runtime) Dump(w io.Writer) error { return r.cfg.Store.DumpText(w) }
 
 // Set writes one value; see Batch.
 func (r *Runtime) Set(path string, v store.Value) (uint64, error) {

@@ -31,6 +31,14 @@
 //     whose txids are in Acked, fail those in Aborted with
 //     CONFD_ERR_HA_ABORT.
 //
+// Receiving a full copy is the runtime's job too: when a MsgSnapshot
+// arrives on a connection for which ExpectsSnapshot is true, it stages the
+// stream that follows (store.Stage verifies it), steps MsgAlive while a
+// long copy is arriving, then steps the MsgSnapshot with the staged copy's
+// Txid and Digest; the node answers with an ApplySnapshot naming that
+// connection. A copy that fails verification is never stepped: the runtime
+// closes the connection instead.
+//
 // Persisting before sending is what makes an acknowledgement mean
 // "durable": a secondary's MsgAck for a commit is in the same Ready as the
 // Apply of that commit.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -324,4 +325,60 @@ func BenchmarkSnapshot(b *testing.B) {
 	mb := float64(buf.Len()) * float64(b.N) / 1e6
 	b.ReportMetric(mb/out.Seconds(), "write-MB/s")
 	b.ReportMetric(mb/in.Seconds(), "restore-MB/s")
+}
+
+// TestSnapshotDoesNotBlockWriters holds a snapshot stream half-read while
+// committing: the commits complete, and the snapshot is the state at its start.
+func TestSnapshotDoesNotBlockWriters(t *testing.T) {
+	s := openTemp(t)
+	for i := 0; i < 200; i++ {
+		if _, err := s.Set(fmt.Sprintf("/pre/%03d", i), Binary(make([]byte, 500))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startTxid := s.Txid()
+	pr, pw := io.Pipe()
+	done := make(chan SnapshotInfo, 1)
+	go func() {
+		info, err := s.WriteSnapshot(pw)
+		pw.CloseWithError(err)
+		done <- info
+	}()
+	head := make([]byte, 1024)
+	if _, err := io.ReadFull(pr, head); err != nil { // the read transaction is open now
+		t.Fatal(err)
+	}
+	commits := make(chan error, 1)
+	go func() {
+		for i := 0; i < 50; i++ {
+			if _, err := s.Set(fmt.Sprintf("/during/%d", i), Int64(int64(i))); err != nil {
+				commits <- err
+				return
+			}
+		}
+		commits <- nil
+	}()
+	select {
+	case err := <-commits:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("commits blocked by an open snapshot")
+	}
+	rest, err := io.ReadAll(pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := <-done
+	if info.Txid != startTxid {
+		t.Fatalf("snapshot txid %d, want %d (its start)", info.Txid, startTxid)
+	}
+	r := openTemp(t)
+	if _, err := r.RestoreSnapshot(bytes.NewReader(append(head, rest...))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Get("/during/0"); !errors.Is(err, ErrNotFound) {
+		t.Fatal("snapshot contains a later commit")
+	}
 }

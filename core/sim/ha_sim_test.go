@@ -2,6 +2,7 @@ package sim
 
 import (
 	"flag"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,5 +71,24 @@ func TestHASimAsync(t *testing.T) {
 		if err := s.Run(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestHASimDeterministic: a seed replays exactly (same trace, same stats).
+func TestHASimDeterministic(t *testing.T) {
+	run := func() (HAStats, string) {
+		s, err := NewHASim(DefaultHAOptions(7, t.TempDir()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return s.Stats, strings.Join(s.trace, "\n")
+	}
+	st1, tr1 := run()
+	st2, tr2 := run()
+	if st1 != st2 || tr1 != tr2 {
+		t.Fatalf("seed 7 did not replay: %+v vs %+v", st1, st2)
 	}
 }

@@ -23,6 +23,8 @@ import (
 //	write a path=/p value=v        commit on a (string value)
 //	stabilize                       deliver everything in FIFO order
 //	deliver [n=K]                   deliver the first K packets in flight
+//	deliver-at i=K                  deliver the K-th packet in flight (reordering)
+//	duplicate [i=K]                 deliver a copy of the K-th packet, keeping it in flight
 //	tick [a b ...] [n=K] [deliver]  tick these (default all up) nodes K times; deliver after each round
 //	corrupt-snapshot                flip a bit in the first full copy in flight
 //	crash a [silent] | restart a | cut a b | reset a b
@@ -126,6 +128,14 @@ func runCmd(t *testing.T, c *hamem.Cluster, td *datadriven.TestData) string {
 		return fmt.Sprintf("%s: committed txid %d", first, cm.Txid)
 	case "stabilize":
 		c.Stabilize()
+	case "duplicate":
+		i := 0
+		td.MaybeScanArgs(t, "i", &i)
+		c.Duplicate(i)
+	case "deliver-at":
+		var i int
+		td.ScanArgs(t, "i", &i)
+		c.Deliver(i)
 	case "deliver":
 		k := 1
 		td.MaybeScanArgs(t, "n", &k)

@@ -177,6 +177,34 @@ func TestPrimaryTwoSecondaries(t *testing.T) {
 	if _, err := s2.rt.Set("/x", store.Bool(true)); err != nil {
 		t.Fatalf("write in none: %v", err)
 	}
+	// Deletes replicate too; reads and dumps work on a secondary.
+	if _, err := p.rt.Delete("/k/0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s1.rt.Get("/k/0"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("acknowledged delete not replicated: %v", err)
+	}
+	if _, err := p.rt.Delete("/k/0"); store.Errno(err) != store.ConfdErrNoExists {
+		t.Fatalf("delete of a missing path: %v", err)
+	}
+	var dump bytes.Buffer
+	if err := s1.rt.Dump(&dump); err != nil || !bytes.Contains(dump.Bytes(), []byte("/k/1 uint32 1\n")) {
+		t.Fatalf("dump: %v\n%s", err, dump.String())
+	}
+	n := 0
+	s1.rt.Walk("/k/", func(string, store.Value) error { n++; return nil })
+	if n != 29 {
+		t.Fatalf("walk saw %d entries", n)
+	}
+	// benone on the primary: IS_PRIMARY -> IS_NONE, the secondary loses it.
+	if err := p.rt.BeNone(); err != nil {
+		t.Fatal(err)
+	}
+	p.waitEvent(t, ha.Event{Type: ha.EventIsNone})
+	s1.waitEvent(t, ha.Event{Type: ha.EventNoPrimary, Code: ha.CodeHAClosed})
+	if p.rt.Addr() != "" {
+		t.Fatal("a node in none still listens")
+	}
 }
 
 func TestRelayChain(t *testing.T) {

@@ -209,22 +209,35 @@ func (n *Node) loop(ctx context.Context) error {
 	defer ticker.Stop()
 	last := time.Now()
 	for {
+		var in *inbound
+		var req *request
 		select {
 		case <-ctx.Done():
 			return nil
-		case now := <-ticker.C:
-			// Replay every tick period that elapsed, so leases and
-			// timeouts expire on time even after a stall (SIGSTOP, load).
-			k := int(now.Sub(last) / n.tick)
-			k = min(k, MaxCatchUpTicks)
-			for range k {
-				n.mem.Tick()
-			}
-			last = last.Add(time.Duration(k) * n.tick)
-		case in := <-n.inbound:
-			n.step(in)
+		case <-ticker.C:
+		case i := <-n.inbound:
+			in = &i
 		case r := <-n.ctl.reqs:
-			n.handle(r)
+			req = &r
+		}
+		// Replay every tick period that elapsed before handling the input,
+		// so that after a stall (SIGSTOP, load) leases and timeouts have
+		// expired before anything is answered or sent.
+		k := min(int(time.Since(last)/n.tick), MaxCatchUpTicks)
+		for range k {
+			n.mem.Tick()
+		}
+		last = last.Add(time.Duration(k) * n.tick)
+		if k > 0 {
+			if err := n.flush(); err != nil {
+				return err
+			}
+		}
+		switch {
+		case in != nil:
+			n.step(*in)
+		case req != nil:
+			n.handle(*req)
 		}
 		if err := n.flush(); err != nil {
 			return err

@@ -377,7 +377,7 @@ func cmdStatus(c *client.Client, o *options, w io.Writer) error {
 }
 
 func nodeTable(w io.Writer, st *client.Status) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Nodeid\tVotes\tExpected\tIncarnation\t State\t Name\t Role\t Flags\t\n")
 	nodes := append([]client.NodeStatus(nil), st.Nodes...)
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].ID < nodes[j].ID })

@@ -1,0 +1,347 @@
+// Package nodetest runs real gohad processes on loopback for integration
+// tests and benchmarks: it builds the binaries, writes a cluster config on
+// free ports, starts and signals the processes (each in its own process
+// group, so a test can always kill everything it started) and waits for
+// conditions by polling the control protocol with deadlines, never by
+// sleeping a fixed time.
+package nodetest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/goha/goha/core/client"
+	"github.com/goha/goha/core/wire"
+)
+
+// Build compiles gohad and gohactl from the module containing this package
+// into dir and returns their paths.
+func Build(dir string) (gohad, gohactl string, err error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", "", err
+	}
+	gohad = filepath.Join(dir, "gohad")
+	gohactl = filepath.Join(dir, "gohactl")
+	for bin, pkg := range map[string]string{gohad: "./core/cmd/gohad", gohactl: "./core/cmd/gohactl"} {
+		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	return gohad, gohactl, nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("not inside the goha module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// FreePorts returns n distinct loopback ports free for both UDP and TCP at
+// the time of the call.
+func FreePorts(n int) ([]int, error) {
+	var ports []int
+	var hold []func()
+	defer func() {
+		for _, h := range hold {
+			h()
+		}
+	}()
+	for len(ports) < n {
+		u, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return nil, err
+		}
+		p := u.LocalAddr().(*net.UDPAddr).Port
+		t, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			u.Close()
+			continue
+		}
+		hold = append(hold, func() { u.Close(); t.Close() })
+		ports = append(ports, p)
+	}
+	return ports, nil
+}
+
+// Spec describes a test cluster.
+type Spec struct {
+	Nodes          int
+	Heartbeat      string // e.g. "30ms"
+	FailureTimeout string // e.g. "300ms"
+	AuthKey        string // default "nodetest-secret"
+	// Extra is appended to the [quorum] table (e.g. "wait_for_all = true").
+	Extra string
+}
+
+// Cluster is a set of gohad processes of one config.
+type Cluster struct {
+	Dir    string
+	Gohad  string
+	Config string
+	Spec   Spec
+	Ports  []int // membership (UDP) ports of nodes 1..n, then their HA (TCP) ports
+
+	mu    sync.Mutex
+	procs map[int]*exec.Cmd // by node index (1-based)
+	logs  map[int]*os.File
+}
+
+// New writes the config of spec under dir (which must exist) and returns
+// the cluster, with no process started.
+func New(dir, gohad string, spec Spec) (*Cluster, error) {
+	if spec.AuthKey == "" {
+		spec.AuthKey = "nodetest-secret"
+	}
+	ports, err := FreePorts(2 * spec.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{Dir: dir, Gohad: gohad, Spec: spec, Ports: ports, procs: map[int]*exec.Cmd{}, logs: map[int]*os.File{}}
+	c.Config = filepath.Join(dir, "cluster.toml")
+	if err := os.WriteFile(c.Config, []byte(c.ConfigText(spec.AuthKey)), 0o600); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ConfigText renders the cluster config with the given authkey.
+func (c *Cluster) ConfigText(authkey string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "cluster_name = \"nodetest\"\ndomain_id = 5\nauthkey = %q\n\n", authkey)
+	fmt.Fprintf(&b, "[timing]\nheartbeat = %q\nfailure_timeout = %q\n\n", c.Spec.Heartbeat, c.Spec.FailureTimeout)
+	fmt.Fprintf(&b, "[quorum]\n%s\n\n", c.Spec.Extra)
+	for i := 1; i <= c.Spec.Nodes; i++ {
+		fmt.Fprintf(&b, "[[node]]\nid = %d\nname = \"n%d\"\naddr = \"127.0.0.1:%d\"\nha_addr = \"127.0.0.1:%d\"\nipc = \"unix:%s\"\n\n",
+			i, i, c.Ports[i-1], c.Ports[c.Spec.Nodes+i-1], c.Socket(i))
+	}
+	return b.String()
+}
+
+// Socket is node i's control socket path.
+func (c *Cluster) Socket(i int) string { return filepath.Join(c.Dir, fmt.Sprintf("n%d.sock", i)) }
+
+// IPC is node i's control address.
+func (c *Cluster) IPC(i int) string { return "unix:" + c.Socket(i) }
+
+// LogPath is node i's log file (stderr of every run, appended).
+func (c *Cluster) LogPath(i int) string { return filepath.Join(c.Dir, fmt.Sprintf("n%d.log", i)) }
+
+// DataDir is node i's data directory.
+func (c *Cluster) DataDir(i int) string { return filepath.Join(c.Dir, fmt.Sprintf("data%d", i)) }
+
+// Start runs node i with the cluster config.
+func (c *Cluster) Start(i int) error { return c.StartWith(i, c.Config) }
+
+// StartWith runs node i with another config file (e.g. a wrong authkey).
+func (c *Cluster) StartWith(i int, config string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.procs[i]; p != nil && p.ProcessState == nil {
+		return fmt.Errorf("node %d already running", i)
+	}
+	lf, err := os.OpenFile(c.LogPath(i), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(c.Gohad, "--config", config, "--node", fmt.Sprintf("n%d", i), "--data", c.DataDir(i))
+	cmd.Stdout, cmd.Stderr = lf, lf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		lf.Close()
+		return err
+	}
+	c.procs[i] = cmd
+	c.logs[i] = lf
+	go func() { cmd.Wait() }()
+	return nil
+}
+
+// Pid returns node i's process id (0 if never started).
+func (c *Cluster) Pid(i int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.procs[i]; p != nil {
+		return p.Process.Pid
+	}
+	return 0
+}
+
+// Signal sends sig to node i's process group.
+func (c *Cluster) Signal(i int, sig syscall.Signal) error {
+	pid := c.Pid(i)
+	if pid == 0 {
+		return fmt.Errorf("node %d not started", i)
+	}
+	return syscall.Kill(-pid, sig)
+}
+
+// WaitExit waits up to timeout for node i's process to exit and returns its
+// exit code.
+func (c *Cluster) WaitExit(i int, timeout time.Duration) (int, error) {
+	pid := c.Pid(i)
+	if pid == 0 {
+		return 0, fmt.Errorf("node %d not started", i)
+	}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		st := c.procs[i].ProcessState
+		c.mu.Unlock()
+		if st != nil {
+			return st.ExitCode(), nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("node %d did not exit within %v", i, timeout)
+}
+
+// Kill SIGKILLs node i and waits for it to be gone.
+func (c *Cluster) Kill(i int) error {
+	if err := c.Signal(i, syscall.SIGKILL); err != nil {
+		return err
+	}
+	_, err := c.WaitExit(i, 10*time.Second)
+	return err
+}
+
+// StopAll kills every process still running (SIGCONT first, in case one
+// is stopped) and closes the log files. Safe to call more than once.
+func (c *Cluster) StopAll() {
+	c.mu.Lock()
+	var pids []int
+	for _, p := range c.procs {
+		if p.ProcessState == nil {
+			pids = append(pids, p.Process.Pid)
+		}
+	}
+	c.mu.Unlock()
+	for _, pid := range pids {
+		syscall.Kill(-pid, syscall.SIGCONT)
+		syscall.Kill(-pid, syscall.SIGKILL)
+	}
+	for i := range c.procs {
+		c.WaitExit(i, 5*time.Second)
+	}
+	c.mu.Lock()
+	for _, f := range c.logs {
+		f.Close()
+	}
+	c.logs = map[int]*os.File{}
+	c.mu.Unlock()
+}
+
+// Dial connects to node i's control endpoint.
+func (c *Cluster) Dial(i int) (*client.Client, error) {
+	return client.Dial(c.IPC(i), 2*time.Second)
+}
+
+// Status asks node i for its status over a fresh connection.
+func (c *Cluster) Status(i int) (*wire.Status, error) {
+	cl, err := c.Dial(i)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	return cl.Status()
+}
+
+// WaitFor polls node i's status until pred holds or timeout passes; it
+// returns the last status seen and an error describing it on timeout.
+func (c *Cluster) WaitFor(i int, timeout time.Duration, what string, pred func(*wire.Status) bool) (*wire.Status, error) {
+	deadline := time.Now().Add(timeout)
+	var last *wire.Status
+	var lastErr error
+	for {
+		st, err := c.Status(i)
+		if err == nil {
+			last = st
+			if pred(st) {
+				return st, nil
+			}
+		} else {
+			lastErr = err
+		}
+		if time.Now().After(deadline) {
+			if last != nil {
+				return last, fmt.Errorf("node %d: %s not reached within %v: ring %x.%x members %v master %d quorate %v",
+					i, what, timeout, last.Ring.Rep, last.Ring.Seq, last.Members, last.Master, last.Quorum.Quorate)
+			}
+			return nil, fmt.Errorf("node %d: %s not reached within %v: %v", i, what, timeout, lastErr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Converged reports whether every node in alive reports the same ring,
+// exactly alive as members, quorum, and the same master (non-zero). It
+// returns that master.
+func (c *Cluster) Converged(alive []int) (master uint32, ring wire.RingID, ok bool) {
+	want := make([]uint32, len(alive))
+	for k, i := range alive {
+		want[k] = uint32(i)
+	}
+	for k, i := range alive {
+		st, err := c.Status(i)
+		if err != nil || !st.Quorum.Quorate || st.Master == 0 || !sameIDs(st.Members, want) {
+			return 0, wire.RingID{}, false
+		}
+		if k == 0 {
+			master, ring = st.Master, st.Ring
+		} else if st.Master != master || st.Ring != ring {
+			return 0, wire.RingID{}, false
+		}
+	}
+	return master, ring, true
+}
+
+// WaitConverged polls Converged until it holds or timeout passes.
+func (c *Cluster) WaitConverged(alive []int, timeout time.Duration) (uint32, wire.RingID, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		if m, r, ok := c.Converged(alive); ok {
+			return m, r, nil
+		}
+		if time.Now().After(deadline) {
+			var desc []string
+			for _, i := range alive {
+				st, err := c.Status(i)
+				if err != nil {
+					desc = append(desc, fmt.Sprintf("n%d: %v", i, err))
+					continue
+				}
+				desc = append(desc, fmt.Sprintf("n%d: ring %x.%x members %v master %d quorate %v", i, st.Ring.Rep, st.Ring.Seq, st.Members, st.Master, st.Quorum.Quorate))
+			}
+			return 0, wire.RingID{}, fmt.Errorf("nodes %v did not converge within %v: %s", alive, timeout, strings.Join(desc, "; "))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func sameIDs(a, b []uint32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

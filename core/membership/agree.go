@@ -2,6 +2,7 @@ package membership
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/goha/goha/core/quorum"
@@ -28,19 +29,37 @@ func (n *Node) computeDesired() {
 	if n.installed {
 		for _, id := range n.cur.members {
 			p := n.peers[n.index[id]]
-			if p.idx != n.self && settled(p) && p.flags&FlagPending == 0 && n.acked.Less(p.ring) && !p.view.has(n.self) {
+			if p.idx != n.self && settled(p) && p.flags&FlagPending == 0 && n.cur.ring.Less(p.ring) && !p.view.has(n.self) {
 				take(p.view)
 			}
 		}
+	}
+	installedWithout := func(p *peer) bool {
+		return settled(p) && p.flags&FlagPending == 0 && !p.view.has(n.self) && p.view.count() > 0
 	}
 	for range len(n.ids) {
 		clique := n.clique(taken)
 		rep := n.peers[clique[0]]
 		// (a) The representative of the group we want has heard us long
 		// enough and still leaves us out: its group is taken.
-		if rep.idx != n.self && settled(rep) && rep.flags&FlagPending == 0 && !rep.view.has(n.self) && rep.view.count() > 0 {
+		if rep.idx != n.self && installedWithout(rep) {
 			take(rep.view)
 			taken.set(rep.idx)
+			continue
+		}
+		// (c) We would represent the group, but members of it installed a
+		// view without us under a lower-id representative: they are taken.
+		// (Only lower ids count, so two groups never wait for each other.)
+		tookAny := false
+		if rep.idx == n.self {
+			for _, i := range clique[1:] {
+				if p := n.peers[i]; installedWithout(p) && lowest(p.view) < n.self {
+					take(p.view)
+					tookAny = true
+				}
+			}
+		}
+		if tookAny {
 			continue
 		}
 		n.desired = n.desired[:0]
@@ -57,33 +76,52 @@ func (n *Node) computeDesired() {
 	}
 }
 
+// lowest returns the lowest index in b (len(b)*64 if b is empty).
+func lowest(b bitset) int {
+	for i, w := range b {
+		if w != 0 {
+			return i*64 + bits.TrailingZeros64(w)
+		}
+	}
+	return len(b) * 64
+}
+
 // clique returns, sorted, the clique of the mutual-hearing graph that the
 // local node belongs to, among its mutual neighbours not in taken: order
 // the candidates by degree (descending) then id, build cliques greedily,
 // and repeat on the rest until one holds the local node.
 func (n *Node) clique(taken bitset) []int {
 	cand := make([]int, 0, len(n.peers))
+	// Degrees count every node whose row we know (all nodes we hear, one
+	// way or both), so that nodes with different neighbourhoods still rank
+	// the candidates alike.
+	known := make([]int, 0, len(n.peers))
 	for i, p := range n.peers {
+		if i == n.self || (n.heard(p) && !taken.has(i)) {
+			known = append(known, i)
+		}
 		if i == n.self || (n.mutual(p) && !taken.has(i)) {
 			cand = append(cand, i)
 		}
 	}
 	edge := func(a, b int) bool {
-		if a == n.self || b == n.self {
-			return true // the other one is a mutual neighbour
+		switch {
+		case a == n.self:
+			return n.mutual(n.peers[b])
+		case b == n.self:
+			return n.mutual(n.peers[a])
 		}
 		return n.peers[a].hears.has(b) && n.peers[b].hears.has(a)
 	}
 	deg := make([]int, len(n.peers))
-	for {
-		for _, a := range cand {
-			deg[a] = 0
-			for _, b := range cand {
-				if a != b && edge(a, b) {
-					deg[a]++
-				}
+	for _, a := range cand {
+		for _, b := range known {
+			if a != b && edge(a, b) {
+				deg[a]++
 			}
 		}
+	}
+	for {
 		order := slices.Clone(cand)
 		slices.SortFunc(order, func(a, b int) int {
 			if deg[a] != deg[b] {
@@ -110,6 +148,36 @@ func (n *Node) clique(taken bitset) []int {
 		}
 		cand = slices.DeleteFunc(cand, func(i int) bool { return slices.Contains(clique, i) })
 	}
+}
+
+// acceptable reports whether the local node can join proposal m: every
+// member is connected both ways to every other as far as we know (our own
+// links, and the rows of the members we hear), with the incarnations we
+// know, and its representative is the one of the group we want (which may
+// see the group a little differently: it decides).
+func (n *Node) acceptable(m Message) bool {
+	if len(n.desired) == 0 || m.Ring.Rep != n.desired[0] {
+		return false
+	}
+	idx := make([]int, len(m.Members))
+	for i, id := range m.Members {
+		idx[i] = n.index[id]
+		if idx[i] == n.self {
+			continue
+		}
+		p := n.peers[idx[i]]
+		if !n.mutual(p) || p.inc != m.Incarnations[i] {
+			return false
+		}
+	}
+	for i, a := range idx {
+		for _, b := range idx[i+1:] {
+			if a != n.self && b != n.self && !(n.peers[a].hears.has(b) && n.peers[b].hears.has(a)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // drive makes the representative propose or re-propose its desired view.
@@ -229,14 +297,15 @@ func (n *Node) onPropose(m Message) error {
 	rp := n.peers[n.index[m.From]]
 	if rp.ring.Less(m.Ring) {
 		rp.ring = m.Ring
+		rp.flags |= FlagPending
 		rp.view = newBitset(len(n.ids))
 		for _, id := range m.Members {
 			rp.view.set(n.index[id])
 		}
 		n.computeDesired()
 	}
-	if !slices.Equal(m.Members, n.desired) || !slices.Equal(m.Incarnations, n.desiredIncs) {
-		return nil // not the group we see; the representative retries
+	if !n.acceptable(m) {
+		return nil // not a group we can be in; the representative retries
 	}
 	n.prop = nil
 	ack := n.accept(m)

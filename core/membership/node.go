@@ -495,8 +495,19 @@ func (n *Node) check(m Message) error {
 }
 
 func (n *Node) onHeartbeat(p *peer, m Message) {
-	p.hears, p.view, p.ring, p.flags = bitset(m.Hears), bitset(m.View), m.Ring, m.Flags
+	// A heartbeat overtaken by a newer one (its clock is a little behind)
+	// carries old state: it only proves that the peer is alive. A clock far
+	// behind means the peer restarted without its disk.
+	if m.Now < p.peerNow && p.peerNow-m.Now <= n.heartbeat+2*n.delay+2 {
+		return
+	}
+	p.hears = bitset(m.Hears)
 	p.peerNow = m.Now
+	// Its ring and view never go back: a heartbeat sent before the proposal
+	// or commit we already got from it says nothing new.
+	if !m.Ring.Less(p.ring) {
+		p.view, p.ring, p.flags = bitset(m.View), m.Ring, m.Flags
+	}
 	if p.hears.has(n.self) {
 		if p.mutualSince == 0 {
 			p.mutualSince = n.now

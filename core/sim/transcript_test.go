@@ -67,6 +67,18 @@ var handlers = map[string]func(*harness, *testing.T, *datadriven.TestData) error
 	"leave":              (*harness).cmdAdmin,
 	"set-expected":       (*harness).cmdAdmin,
 	"set-votes":          (*harness).cmdAdmin,
+	"debug":              (*harness).cmdDebug,
+}
+
+// cmdDebug dumps internal state (for investigating; not used in the
+// committed transcripts since the format is not stable).
+func (h *harness) cmdDebug(t *testing.T, d *datadriven.TestData) error {
+	for _, id := range ids(d) {
+		if n := h.c.Node(id); n != nil {
+			h.out.WriteString(n.Debug())
+		}
+	}
+	return nil
 }
 
 // ids parses the bare numeric arguments of a directive ("crash 2 3").

@@ -43,7 +43,7 @@ if command -v corosync >/dev/null && [ -e /usr/include/corosync/votequorum.h ]; 
 		echo "corosync   (skipped: a corosync is already running)"
 		exit 0
 	fi
-	gcc -O2 -Wall -o "$WORK/bench-corosync" examples/bench/votequorum_getinfo.c -lvotequorum || exit 1
+	gcc -O2 -Wall -o "$WORK/bench-corosync" examples/bench/votequorum_getinfo.c -lvotequorum -lcorosync_common || exit 1
 	mkdir -p "$WORK/cs/state" "$WORK/cs/run"
 	cat >"$WORK/cs/corosync.conf" <<CONF
 totem {

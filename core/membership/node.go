@@ -410,9 +410,13 @@ func (n *Node) Step(m Message) error {
 			p.leftInc = p.inc
 			p.mutualSince = 0
 			if n.isMember(m.From) {
-				r, _ := quorum.ReceiveNodeInfo(n.qin, quorum.Node{ID: uint32(m.From), Votes: m.Votes,
-					ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags) | quorum.NodeLeaving})
-				n.applyQuorum(r, false)
+				// With allow_downscale the leaver marks itself LEAVING, which
+				// lets expected votes shrink (votequorum's downscale).
+				if quorum.NodeFlags(m.QFlags)&quorum.NodeLeaving != 0 {
+					r, _ := quorum.ReceiveNodeInfo(n.qin, quorum.Node{ID: uint32(m.From), Votes: m.Votes,
+						ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)})
+					n.applyQuorum(r, false)
+				}
 			}
 		}
 		return nil

@@ -91,6 +91,9 @@ func TestSweep(t *testing.T) {
 					worst = max(worst, res.LivenessTicks)
 					views += res.Views
 				}
+				if done := seed - *flagFirst + 1; seeds >= 20000 && done%10000 == 0 {
+					t.Logf("progress: about %d seeds done after %v, worst liveness so far %d ticks", done, time.Since(start).Round(time.Second), worst)
+				}
 				mu.Unlock()
 			}
 		}()

@@ -315,7 +315,9 @@ class Connection(Managed):
                 h = self.handle
                 rc = lib.votequorum_dispatch(h, CS_DISPATCH_ONE)
                 self._pending.reraise()
-                if rc == lib.CS_ERR_BAD_HANDLE and not self._open:
+                if rc != lib.CS_OK and not self._open:
+                    # Closed meanwhile (by another thread or a callback):
+                    # whatever the interrupted call reports, we are done.
                     return True
                 cs_check("votequorum_dispatch", rc, h)
             return True
@@ -324,8 +326,8 @@ class Connection(Managed):
         self._pending.reraise()
         if rc == lib.CS_ERR_TRY_AGAIN and flags == CS_DISPATCH_ONE_NONBLOCKING:
             return False
-        if rc == lib.CS_ERR_BAD_HANDLE and not self._open:
-            return True  # a callback closed the connection
+        if rc != lib.CS_OK and not self._open:
+            return True  # a callback or another thread closed the connection
         cs_check("votequorum_dispatch", rc, h)
         return True
 

@@ -163,7 +163,7 @@ func Start(opts Options) (_ *Node, err error) {
 	n.tr = &transport{
 		conn: udp, key: wire.PeerKey([]byte(cfg.AuthKey), cfg.ClusterName), domain: cfg.DomainID,
 		self: self.ID, peers: peers, cnt: &n.cnt, bad: n.bad, log: n.log,
-		windows: map[uint32]*wire.ReplayWindow{},
+		windows: map[uint32]map[uint64]*wire.ReplayWindow{},
 	}
 
 	ln, unixPath, err := listenControl(self.IPC)
@@ -178,6 +178,9 @@ func Start(opts Options) (_ *Node, err error) {
 	if err := n.flush(); err != nil {
 		ln.Close()
 		return nil, err
+	}
+	if n.tr.inc == 0 {
+		n.tr.inc = uint64(n.mem.Status().Incarnation)
 	}
 	return n, nil
 }

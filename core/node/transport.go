@@ -59,8 +59,15 @@ type transport struct {
 	log    *slog.Logger
 
 	mu      sync.Mutex
-	windows map[uint32]*wire.ReplayWindow
+	windows map[uint32]map[uint64]*wire.ReplayWindow // sender -> incarnation -> window
 }
+
+// MaxIncarnationsTracked bounds the replay windows kept per sender. Older
+// incarnations than the tracked ones are still handed to membership, which
+// answers them with MsgStale (that is how a node restarted without its disk
+// learns to move past its old incarnation); replays of tracked ones are
+// dropped here.
+const MaxIncarnationsTracked = 8
 
 // listenUDP binds the membership address. SO_REUSEADDR is deliberately not
 // set: a second daemon on the same port must fail, not share it.
@@ -150,12 +157,7 @@ func (t *transport) accept(b []byte, from *net.UDPAddr) (*wire.Envelope, bool) {
 		return nil, false
 	}
 	t.mu.Lock()
-	w := t.windows[env.Sender]
-	if w == nil {
-		w = new(wire.ReplayWindow)
-		t.windows[env.Sender] = w
-	}
-	fresh := w.Accept(env.Incarnation, env.Seq)
+	fresh := t.window(env.Sender, env.Incarnation).Accept(env.Incarnation, env.Seq)
 	t.mu.Unlock()
 	if !fresh {
 		t.cnt.rejReplay.Add(1)
@@ -164,4 +166,27 @@ func (t *transport) accept(b []byte, from *net.UDPAddr) (*wire.Envelope, bool) {
 	}
 	t.cnt.received.Add(1)
 	return env, true
+}
+
+// window returns the replay window of (sender, inc), evicting the lowest
+// tracked incarnation beyond MaxIncarnationsTracked. Called with t.mu held.
+func (t *transport) window(sender uint32, inc uint64) *wire.ReplayWindow {
+	ws := t.windows[sender]
+	if ws == nil {
+		ws = map[uint64]*wire.ReplayWindow{}
+		t.windows[sender] = ws
+	}
+	w := ws[inc]
+	if w == nil {
+		w = new(wire.ReplayWindow)
+		ws[inc] = w
+		if len(ws) > MaxIncarnationsTracked {
+			lowest := inc
+			for k := range ws {
+				lowest = min(lowest, k)
+			}
+			delete(ws, lowest)
+		}
+	}
+	return w
 }

@@ -65,28 +65,29 @@
 // rows of the cluster's "who hears whom" matrix (xHA's statefile idea, over
 // the network). Two nodes are connected when each hears the other. A view
 // must be a clique of that graph: every member hears every other member, so
-// any member's failure is seen by all. A node computes the group it wants as
-// follows:
+// any member's failure is seen by all. A node computes the group it wants:
 //
 //  1. Candidates are itself and the nodes it hears that hear it.
-//  2. Order the candidates by their number of connections among the
-//     candidates (descending), then by id; add each in turn to the clique
-//     if it is connected to everyone already in it. If the clique leaves
-//     the local node out, remove the clique's nodes and repeat.
-//  3. Its representative is the lowest id of the clique. If that
-//     representative has heard us for the settle time (3H+4D+2 ticks) and
-//     its installed view still leaves us out, that view's members are taken
-//     (they belong to another group): remove them and recompute. Likewise,
-//     when members of our own view installed a newer view without us.
+//  2. Rank the candidates by their number of connections among all nodes
+//     whose rows it knows (descending), then by id; add each in turn to the
+//     clique if it is connected to everyone already in it. If the clique
+//     leaves the local node out, remove the clique's nodes and repeat.
+//  3. Some nodes are taken by another group, then removed and the clique
+//     recomputed: (a) when the representative (lowest id) of the group we
+//     want has heard us for the settle time (3H+4D+2 ticks) and its
+//     installed view still leaves us out, that view's members; (b) when
+//     members of our own view installed a newer view without us, that
+//     view's members; (c) when we would represent the group but some of its
+//     members installed a view without us under a lower-id representative,
+//     that view's members. Only lower ids claim in (c), so two groups never
+//     wait for each other.
 //
 // So with a one-way fault (A hears B, B does not hear A) exactly one of A
 // and B stays with the others: the one with fewer connections is excluded;
 // on a tie, the one with the higher node id. The excluded node sees the
-// representative's view leave it out, forms a view with whoever remains
-// (possibly alone), and nothing flaps: the views stay put for as long as the
-// fault lasts. Nodes that have less information (they miss rows of nodes
-// they do not hear) may want a different group; they refuse proposals
-// that differ from what they want, and are then left out in the same way.
+// group's view leave it out, forms a view with whoever remains (possibly
+// alone), and the views stay put for as long as the fault lasts (core/sim's
+// TestOneWayNoFlapping checks that, and that every view is a clique).
 //
 // # Agreeing on views
 //
@@ -94,17 +95,26 @@
 // its installed view (members, incarnations or roles) proposes it with ring
 // (self, seq), seq = 1 + the highest sequence number it has seen anywhere
 // (persisted before the proposal is sent). A member acknowledges a proposal
-// if it names its current incarnation, its seq is higher than anything the
-// member has accepted (persisted before the ack is sent), and the member
-// wants exactly that group. The representative retransmits to silent
-// members every HeartbeatTicks, and proposes again with a higher seq when a
-// member reports a ring at least as new (it accepted something else). When
-// every member acknowledged, it sends MsgCommit and installs; members
-// install on the commit of the ring they accepted last. A member whose
-// heartbeats show it still waits for the commit gets it again. At startup a
-// node waits FailureTicks (or until it hears every configured node) before
-// its first proposal, so a cluster starting together forms one view.
-//
+// if it names the member's current incarnation, its seq is higher than
+// anything the member accepted (persisted before the ack is sent), its
+// representative is the one of the group the member wants, and as far as the
+// member knows every two members hear each other with the incarnations
+// proposed. (The representative decides the exact members: a member with
+// less information may see the group a little differently.) The
+// representative retransmits to silent members every HeartbeatTicks, and
+// proposes again with a higher seq when a member reports a ring at least as
+// new. When every member acknowledged, it sends MsgCommit and installs;
+// members install on the commit of the ring they accepted last. A member
+// whose heartbeats show it still waits for the commit gets it again. A
+// member that accepted waits H+4D+2 ticks for the commit before it proposes
+// anything itself. At startup a node waits FailureTicks (or until it hears
+// every configured node) before its first proposal, so a cluster starting
+// together forms one view, and a representative waits H+2D+1 ticks for a
+// node it just started to hear, so a restart gives one view change. A member
+// of our view that reports a ring older than the view (it restarted without
+// its disk and reused its incarnation) is told, with MsgStale, to take a
+// new incarnation.
+
 // # Quorum
 //
 // Quorum is votequorum's, computed by package quorum on each node from the

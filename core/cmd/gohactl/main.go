@@ -145,6 +145,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(rest) != n {
 		return fail(stderr, usageError{fmt.Sprintf("%s takes %d argument(s), got %d", cmd, n, len(rest))})
 	}
+	// Check arguments before contacting the daemon.
+	var num uint32
+	var qualif int32
+	switch cmd {
+	case "set-expected":
+		num, err = parseU32("N", rest[0])
+	case "set-votes":
+		num, err = parseU32("N", rest[1])
+	case "qualify":
+		switch rest[1] {
+		case "qualified":
+			qualif = wire.QualifQualified
+		case "disqualified":
+			qualif = wire.QualifDisqualified
+		default:
+			err = usageError{"qualify: level must be qualified or disqualified, not " + strconv.Quote(rest[1])}
+		}
+	}
+	if err != nil {
+		return fail(stderr, err)
+	}
 	c, err := client.Dial(o.ipc, o.timeout)
 	if err != nil {
 		return fail(stderr, err)
@@ -160,28 +181,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "master":
 		err = cmdMaster(c, o, stdout)
 	case "set-expected":
-		var v uint32
-		if v, err = parseU32("N", rest[0]); err == nil {
-			err = c.SetExpected(v)
-		}
+		err = c.SetExpected(num)
 	case "set-votes":
-		var id, v uint32
+		var id uint32
 		if id, err = resolveNode(c, rest[0]); err == nil {
-			if v, err = parseU32("N", rest[1]); err == nil {
-				err = c.SetVotes(id, v)
-			}
+			err = c.SetVotes(id, num)
 		}
 	case "qualify":
 		var id uint32
 		if id, err = resolveNode(c, rest[0]); err == nil {
-			switch rest[1] {
-			case "qualified":
-				err = c.SetQualification(id, wire.QualifQualified)
-			case "disqualified":
-				err = c.SetQualification(id, wire.QualifDisqualified)
-			default:
-				err = usageError{"qualify: level must be qualified or disqualified, not " + strconv.Quote(rest[1])}
-			}
+			err = c.SetQualification(id, qualif)
 		}
 	case "release-mastership":
 		err = c.ReleaseMastership()

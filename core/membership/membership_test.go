@@ -248,3 +248,86 @@ func (s *sliceReader) Read(p []byte) (int, error) {
 	*s.b = (*s.b)[k:]
 	return k, nil
 }
+
+// drainAll handles a node's Ready as the daemon would, dropping messages.
+func drainAll(n *Node) []Event {
+	var evs []Event
+	for n.HasReady() {
+		rd := n.Ready()
+		evs = append(evs, rd.Events...)
+		n.Advance(rd)
+	}
+	return evs
+}
+
+func TestSingleNodeViewAndQDevice(t *testing.T) {
+	cfg := testConfig(1, 1)
+	cfg.QDeviceTimeoutTicks = 20
+	n, err := New(cfg, PersistentState{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []Event
+	for range 30 {
+		n.Tick()
+		evs = append(evs, drainAll(n)...)
+	}
+	st := n.Status()
+	if st.Ring.IsZero() || !slices.Equal(st.Members, []NodeID{1}) || !n.Quorate() || !st.IsMaster {
+		t.Fatalf("single node after 30 ticks: %+v", st)
+	}
+	kinds := []EventKind{}
+	for _, e := range evs {
+		kinds = append(kinds, e.Kind)
+	}
+	if len(kinds) < 3 || kinds[0] != EventViewInstalled || kinds[1] != EventQuorum {
+		t.Fatalf("events %v: want the view, then quorum, then CMM", evs)
+	}
+	if err := n.QDevicePoll("dev", true, st.Ring); err == nil {
+		t.Fatal("poll before register succeeded")
+	}
+	if err := n.QDeviceRegister("dev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.QDeviceRegister("other"); err == nil {
+		t.Fatal("second device name accepted")
+	}
+	if err := n.QDevicePoll("dev", true, RingID{Rep: 1, Seq: 999}); err == nil {
+		t.Fatal("poll with a wrong ring id accepted")
+	}
+	if err := n.QDevicePoll("dev", true, st.Ring); err != nil {
+		t.Fatal(err)
+	}
+	if q := n.Status().QDevice; !q.Registered || !q.Alive || !q.CastVote {
+		t.Fatalf("after poll: %+v", q)
+	}
+	for range 19 {
+		n.Tick()
+	}
+	if q := n.Status().QDevice; !q.Alive {
+		t.Fatalf("device lost before its timeout: %+v", q)
+	}
+	n.Tick()
+	if q := n.Status().QDevice; q.Alive || q.CastVote || !q.Registered {
+		t.Fatalf("device still alive after its timeout: %+v", q)
+	}
+	if err := n.QDeviceUnregister("dev"); err != nil {
+		t.Fatal(err)
+	}
+	if q := n.Status().QDevice; q.Registered {
+		t.Fatalf("after unregister: %+v", q)
+	}
+	if err := n.ReleaseMastership(); !errors.Is(err, ErrNoCandidate) {
+		t.Fatalf("release with nobody to take over: %v", err)
+	}
+	if err := n.SeizeQualification(); !errors.Is(err, ErrMasterExists) {
+		t.Fatalf("seize with a master: %v", err)
+	}
+	n.Leave()
+	if !n.Status().Removed || n.Quorate() || n.IsMaster() {
+		t.Fatalf("after Leave: %+v", n.Status())
+	}
+	if err := n.SetExpected(1); !errors.Is(err, ErrRemoved) {
+		t.Fatalf("SetExpected after Leave: %v", err)
+	}
+}

@@ -19,8 +19,13 @@ import (
 // to the C thread; when such a goroutine waits on a Go channel (as
 // client.Client's callers wait for the reply its read loop receives), every
 // round trip costs two extra thread switches to hand the P back to the
-// locked thread. Here the C thread sleeps in read(2) outside the scheduler
-// and the kernel wakes it directly: one switch, like corosync's libqb.
+// locked thread (perf stat: 3.4 context switches per getinfo in the client
+// process, 1.9 with syncConn; corosync's client: 1.0). Measured on one CPU
+// shared with gohad, getinfo p50 went from 39 us to 24 us. Doing the
+// blocking I/O in C instead, outside the runtime, measured the same, so
+// this stays in Go; what remains over a C client that sends a pre-encoded
+// frame (17 us) is mostly msgpack encoding and decoding by reflection
+// (about 4 us) and the cgo transition (about 1 us).
 // Framing, messages and errors are core/wire's and core/client's, so the
 // status mapping is the same as for client.Client.
 type syncConn struct {

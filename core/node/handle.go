@@ -60,6 +60,9 @@ func codeOf(err error) wire.Code {
 // handle answers one control request on the loop goroutine.
 func (n *Node) handle(r request) {
 	m := r.msg
+	if !builtinOps[m.Op] && n.handleExt(r.conn, m) {
+		return
+	}
 	res, err := n.dispatch(r.conn, m)
 	if err != nil {
 		code := codeOf(err)
@@ -102,9 +105,8 @@ func (n *Node) dispatch(c *ctlConn, m *wire.Msg) (any, error) {
 		if err := decodeArg(m, &a); err != nil {
 			return nil, err
 		}
-		if a.Topics&^wire.TopicAll != 0 || a.Snapshot&^wire.TopicAll != 0 {
-			return nil, fail(wire.CodeInvalid, "subscribe: unknown topic bits")
-		}
+		// Topic bits beyond TopicAll are allowed: extension subsystems
+		// publish on their own topics (Node.Publish).
 		c.topics.Store(a.Topics)
 		return &wire.SubscribeResult{Topics: a.Topics, Seq: c.lastSeq()}, nil
 

@@ -59,6 +59,7 @@ type Node struct {
 	inbound chan inbound
 	done    chan struct{}
 
+	ext       map[string]OpHandler // extension ops (RegisterOp)
 	lastView  wire.ViewEvent
 	viewSince time.Time
 	bad       *rateLog

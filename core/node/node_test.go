@@ -245,3 +245,41 @@ func TestListenControlRefusesRemoteTCP(t *testing.T) {
 	}
 	ln.Close()
 }
+
+func TestExtensionOps(t *testing.T) {
+	dir := t.TempDir()
+	cfg := oneNode(t, dir)
+	n, err := Start(Options{ConfigPath: cfg, NodeName: "solo", DataDir: filepath.Join(dir, "data"), Logger: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.RegisterOp(wire.OpStatus, nil); err == nil {
+		t.Fatal("built-in op replaced")
+	}
+	type arg struct{ X int }
+	n.RegisterOp("test.echo", func(body []byte, reply func(any, error)) {
+		var a arg
+		if err := wire.DecodeBody(body, &a); err != nil {
+			reply(nil, &OpError{Code: wire.CodeBadRequest, Msg: err.Error()})
+			return
+		}
+		n.Publish(1<<10, "test.event", &a)
+		go reply(&arg{X: a.X + 1}, nil) // asynchronous reply
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	c, err := client.Dial("unix:"+filepath.Join(dir, "solo.sock"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var res arg
+	if err := c.Call("test.echo", &arg{X: 41}, &res); err != nil || res.X != 42 {
+		t.Fatalf("echo: %+v %v", res, err)
+	}
+	if err := c.Call("test.echo", "bad", nil); client.CodeOf(err) != wire.CodeBadRequest {
+		t.Fatalf("bad args: %v", err)
+	}
+}

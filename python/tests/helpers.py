@@ -96,7 +96,9 @@ class Cluster:
         top = {"cluster_name": '"pytest"', "domain_id": "7",
                "authkey": '"pytest-secret-0123456789abcdef0123"'}
         tables: dict[str, dict[str, str]] = {
-            "timing": {"heartbeat": '"50ms"', "failure_timeout": '"300ms"'},
+            # Fast failure detection, yet a view survives a few hundred ms
+            # of CPU starvation on a loaded 2-core machine.
+            "timing": {"heartbeat": '"50ms"', "failure_timeout": '"1s"'},
             "quorum": {},
             "ha": {"token": f'"{HA_TOKEN}"', "tick_timeout": '"300ms"'},
         }

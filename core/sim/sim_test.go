@@ -108,3 +108,22 @@ func DefaultOptionsConfig() membership.Config {
 	c, _ := NewCluster(DefaultOptions(0, 1))
 	return c.cfg
 }
+
+// TestSweepLarge runs a few seeds with large clusters (up to 64 nodes).
+func TestSweepLarge(t *testing.T) {
+	if testing.Short() || *flagSeed >= 0 {
+		t.Skip("large clusters are slow")
+	}
+	for i, n := range []int{24, 40, 64} {
+		seed := uint64(900001 + i)
+		c, err := NewCluster(VariedOptions(seed, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.RunScenario()
+		if err != nil {
+			t.Fatalf("seed %d nodes %d: %v", seed, n, err)
+		}
+		t.Logf("nodes %d: common view %d ticks after the faults", n, res.LivenessTicks)
+	}
+}

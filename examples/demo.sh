@@ -84,8 +84,9 @@ for n in n1 n2 n3; do [ "$n" = "$master" ] || survivors+=("$n"); done
 echo
 echo "== SIGKILL the master $master (pid ${PID[$master]})"
 t0=$(now_ms)
-kill -KILL "${PID[$master]}"
-{ wait "${PID[$master]}"; } 2>/dev/null || true
+# (kill and wait in one group with stderr silenced: bash would otherwise
+# print a "Killed" job notice)
+{ kill -KILL "${PID[$master]}"; wait "${PID[$master]}"; } 2>/dev/null || true
 unset "PID[$master]"
 new=$(NOT=$master wait_master 30 "${survivors[@]}")
 t1=$(now_ms)

@@ -14,7 +14,6 @@ with the C values (``ERR_HA_CONNECT == 25``...).
 
 from __future__ import annotations
 
-
 from . import _ffi
 from ._ffi import ffi, lib
 

@@ -1,7 +1,8 @@
 """goha.votequorum: corosync votequorum over libgoha, the Pythonic way.
 
 :class:`Connection` wraps one ``votequorum_handle_t`` of the local gohad
-(named by ``$GOHA_IPC``, read when the Connection is created).  It is a context manager; ``close()`` finalizes the handle.
+(named by ``$GOHA_IPC``, read when the Connection is created).  It is a
+context manager; ``close()`` finalizes the handle.
 
 Notifications: pass callables (``quorum=``, ``nodelist=``, ``expected=``),
 each taking one event object, call :meth:`Connection.trackstart`, and run

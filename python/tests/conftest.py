@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from helpers import Cluster
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="goha-pytest-"))

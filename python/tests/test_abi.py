@@ -10,11 +10,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-
 from goha import _cdefs
 from goha._ffi import ffi, lib
 from helpers import ROOT

@@ -5,9 +5,8 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-import pytest
-
 import goha
+import pytest
 from goha import cdb, error, ha
 from goha.value import Value
 from helpers import HA_TOKEN, Cluster, needs_cdb, needs_daemon_ha, wait_until

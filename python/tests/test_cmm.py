@@ -6,7 +6,6 @@ import threading
 from typing import Any
 
 import pytest
-
 from goha import cmm
 from goha._ffi import ffi, lib
 from goha.error import CmmError

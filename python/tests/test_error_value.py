@@ -5,9 +5,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 
-import pytest
-
 import goha
+import pytest
 from goha import error, ha
 from goha._ffi import ffi, lib
 from goha.value import Value

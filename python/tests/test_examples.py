@@ -12,7 +12,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
 from goha import error, events, ha
 from goha.value import Value
 from helpers import HA_TOKEN, ROOT, Cluster, needs_daemon_ha, wait_until

@@ -9,9 +9,8 @@ import socket
 import threading
 from typing import Any
 
-import pytest
-
 import goha
+import pytest
 from goha import _sock, error, events, ha
 from goha._ffi import ffi, lib
 from goha.value import Value

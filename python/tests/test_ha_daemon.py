@@ -11,9 +11,8 @@ import threading
 import time
 from typing import Any, Callable
 
-import pytest
-
 import goha
+import pytest
 from goha import error, events, ha
 from goha.value import Value
 from helpers import HA_TOKEN, Cluster, free_ports, needs_daemon_ha, wait_until

@@ -7,7 +7,6 @@ import threading
 from typing import Any
 
 import pytest
-
 from goha import votequorum as vq
 from goha._ffi import lib
 from goha.error import CsError

@@ -353,7 +353,7 @@ func newProxy(t *testing.T, target string) *proxy {
 }
 
 func TestTickLossAndPrimaryClose(t *testing.T) {
-	o := opt{tick: 100 * time.Millisecond}
+	o := opt{tick: 200 * time.Millisecond}
 	p, s, s2 := startNode(t, "p", o), startNode(t, "s", o), startNode(t, "s2", o)
 	if err := p.rt.BePrimary("p"); err != nil {
 		t.Fatal(err)

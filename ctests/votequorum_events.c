@@ -172,43 +172,103 @@ static void test_split_and_heal(void)
 }
 
 struct blocker {
+	votequorum_handle_t h;
 	volatile int done;
 	cs_error_t rc;
 };
+
+static void *blocking_main(void *arg)
+{
+	struct blocker *b = arg;
+
+	b->rc = votequorum_dispatch(b->h, CS_DISPATCH_BLOCKING);
+	__atomic_store_n(&b->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
 
 static void *getinfo_main(void *arg)
 {
 	struct blocker *b = arg;
 	struct votequorum_info vi;
 
-	b->rc = votequorum_getinfo(h, 0, &vi);
+	b->rc = votequorum_getinfo(b->h, 0, &vi);
 	__atomic_store_n(&b->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
+/* Several threads on one handle at once: requests take turns on the
+ * handle's connection while another thread waits in dispatch. */
+struct hammer {
+	votequorum_handle_t h;
+	int ok;
+};
+
+static void *hammer_main(void *arg)
+{
+	struct hammer *hm = arg;
+	struct votequorum_info vi;
+	int i;
+
+	for (i = 0; i < 300; i++)
+		if (votequorum_getinfo(hm->h, 0, &vi) == CS_OK && vi.node_id == 1)
+			hm->ok++;
+	return NULL;
+}
+
+static void *blocking_main(void *arg);
+
+static void test_concurrent_requests(void)
+{
+	struct hammer hm[4];
+	pthread_t t[4], d;
+	struct blocker b = {0};
+	votequorum_handle_t h2;
+	int i;
+
+	CHECK_CS(votequorum_initialize(&h2, NULL), CS_OK);
+	CHECK_CS(votequorum_trackstart(h2, 1, CS_TRACK_CHANGES_ONLY), CS_OK);
+	b.h = h2;
+	pthread_create(&d, NULL, blocking_main, &b);
+	for (i = 0; i < 4; i++) {
+		hm[i] = (struct hammer){h2, 0};
+		pthread_create(&t[i], NULL, hammer_main, &hm[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_EQ(hm[i].ok, 300, "concurrent getinfo calls on one handle all succeed");
+	}
+	CHECK(!b.done, "dispatch(BLOCKING) still waiting meanwhile");
+	CHECK_CS(votequorum_finalize(h2), CS_OK);
+	CHECK(WAIT_UNTIL(b.done, 5000), "dispatch(BLOCKING) returns on finalize");
+	pthread_join(d, NULL);
+	CHECK_CS(b.rc, CS_ERR_BAD_HANDLE);
+}
+
 /* A stalled daemon: votequorum requests wait for it (no timeout, as in
- * corosync) and complete when it continues. */
+ * corosync) and complete when it continues; finalize from another thread
+ * releases a request stuck on it. */
 static void test_stalled_daemon(void)
 {
-	struct blocker b = {0};
-	pthread_t t;
+	struct blocker b = {0}, b2 = {0};
+	votequorum_handle_t h2;
+	pthread_t t, t2;
 
+	CHECK_CS(votequorum_initialize(&h2, NULL), CS_OK);
+	b.h = h;
+	b2.h = h2;
 	CHECK_EQ(h_cluster("pause-node", "1", NULL), 0, "SIGSTOP the local daemon");
 	pthread_create(&t, NULL, getinfo_main, &b);
-	CHECK(!WAIT_UNTIL(b.done, 300), "getinfo waits for a stalled daemon");
+	pthread_create(&t2, NULL, getinfo_main, &b2);
+	CHECK(!WAIT_UNTIL(b.done || b2.done, 300), "getinfo waits for a stalled daemon");
+	CHECK_CS(votequorum_finalize(h2), CS_OK);
+	CHECK(WAIT_UNTIL(b2.done, 5000), "finalize releases a request stuck on the stalled daemon");
+	pthread_join(t2, NULL);
+	CHECK(b2.rc == CS_ERR_BAD_HANDLE || b2.rc == CS_ERR_LIBRARY, "the released request fails (%s)", cs_strerror(b2.rc));
+	CHECK(!b.done, "the other handle's request still waits");
 	CHECK_EQ(h_cluster("resume-node", "1", NULL), 0, "SIGCONT the local daemon");
 	CHECK(WAIT_UNTIL(b.done, 5000), "getinfo completes when the daemon continues");
 	pthread_join(t, NULL);
 	CHECK_CS(b.rc, CS_OK);
-}
-
-static void *blocker_main(void *arg)
-{
-	struct blocker *b = arg;
-
-	b->rc = votequorum_dispatch(h, CS_DISPATCH_BLOCKING);
-	__atomic_store_n(&b->done, 1, __ATOMIC_SEQ_CST);
-	return NULL;
 }
 
 static void test_daemon_gone(void)
@@ -219,7 +279,8 @@ static void test_daemon_gone(void)
 	pthread_t t;
 
 	PUMP_UNTIL(0, 100);
-	pthread_create(&t, NULL, blocker_main, &b);
+	b.h = h;
+	pthread_create(&t, NULL, blocking_main, &b);
 	CHECK_EQ(h_cluster("kill-node", "1", NULL), 0, "kill the local daemon");
 	CHECK(WAIT_UNTIL(b.done, 5000), "a blocked dispatch(BLOCKING) returns");
 	pthread_join(t, NULL);
@@ -250,6 +311,7 @@ int main(int argc, char **argv)
 	test_start();
 	test_node_loss_and_return();
 	test_split_and_heal();
+	test_concurrent_requests();
 	test_stalled_daemon();
 	test_daemon_gone();
 	CHECK_EQ(goha_handles_open(), 0, "every handle finalized");

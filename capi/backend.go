@@ -40,7 +40,8 @@ const (
 	kindGone                      // daemon unreachable or connection lost
 	kindTimeout                   // no reply in time
 	kindClosed                    // we closed the connection (finalize)
-	kindProtocol                  // undecodable traffic, or event overflow
+	kindProtocol                  // undecodable traffic
+	kindOverflow                  // the consumer fell too far behind on events
 )
 
 func errKind(err error) errorKind {
@@ -51,7 +52,9 @@ func errKind(err error) errorKind {
 		return kindTimeout
 	case errors.Is(err, client.ErrClosed):
 		return kindClosed
-	case errors.Is(err, client.ErrProtocol), errors.Is(err, client.ErrEventOverflow):
+	case errors.Is(err, client.ErrEventOverflow):
+		return kindOverflow
+	case errors.Is(err, client.ErrProtocol):
 		return kindProtocol
 	}
 	return kindReply

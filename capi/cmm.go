@@ -93,10 +93,12 @@ func errorToCMM(err error) C.cmm_error_t {
 		return ce.code
 	}
 	switch errKind(err) {
-	case kindGone, kindClosed:
+	case kindGone:
 		return C.CMM_ECONN
 	case kindTimeout:
 		return C.CMM_ETIMEDOUT
+	case kindClosed, kindOverflow:
+		return C.CMM_EBADF
 	case kindProtocol:
 		return C.CMM_ENOTSUP
 	}

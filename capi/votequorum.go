@@ -100,7 +100,7 @@ func errorToCS(err error) C.cs_error_t {
 		return ce.code
 	}
 	switch errKind(err) {
-	case kindGone, kindProtocol:
+	case kindGone, kindProtocol, kindOverflow:
 		return C.CS_ERR_LIBRARY
 	case kindTimeout:
 		return C.CS_ERR_TIMEOUT

@@ -398,7 +398,8 @@ cmm_error_t cmm_cmc_unregister(void);
  * Returns:
  *   CMM_OK
  *   CMM_EINVAL  unknown action; list NULL with count > 0 for ADD/REM/SET;
- *               a list entry outside CMM_MASTER_ELECTED..CMM_NODE_INELIGIBLE
+ *               count > 1024; a list entry outside
+ *               CMM_MASTER_ELECTED..CMM_NODE_INELIGIBLE
  *   CMM_ENOENT  no callback is registered
  */
 cmm_error_t cmm_cmc_filter(cmm_cmcfilter_t const action,

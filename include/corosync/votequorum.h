@@ -161,8 +161,11 @@ typedef struct {
  * Returns:
  *   CS_OK                 *handle is valid until votequorum_finalize
  *   CS_ERR_INVALID_PARAM  handle is NULL
- *   CS_ERR_LIBRARY        no daemon answers on GOHA_IPC
- *   CS_ERR_NO_MEMORY      the handle table is full
+ *   CS_ERR_LIBRARY        no daemon answers on GOHA_IPC (or it refused
+ *                         another client: gohad serves up to 1024
+ *                         connections, and each handle uses two)
+ *   CS_ERR_NO_MEMORY      the handle table is full (4096 handles)
+ *   CS_ERR_NO_RESOURCES   no file descriptor for the event fd
  */
 cs_error_t votequorum_initialize (
 	votequorum_handle_t *handle,

@@ -19,7 +19,10 @@
  *                       or was finalized
  *   CS_ERR_LIBRARY      no gohad answers on GOHA_IPC, or it went away; the
  *                       handle stays valid until finalized but every later
- *                       call gives CS_ERR_LIBRARY, as with corosync
+ *                       call gives CS_ERR_LIBRARY, as with corosync.  (A
+ *                       gohad serves up to 1024 client connections and
+ *                       each handle uses two; one over the limit is closed
+ *                       after the hello, so its calls give CS_ERR_LIBRARY.)
  *
  * Conformance: `make conformance` runs one probe (ctests/conformance/
  * vqprobe.c: initialize, getinfo of the local and of an unknown node,
@@ -161,9 +164,7 @@ typedef struct {
  * Returns:
  *   CS_OK                 *handle is valid until votequorum_finalize
  *   CS_ERR_INVALID_PARAM  handle is NULL
- *   CS_ERR_LIBRARY        no daemon answers on GOHA_IPC (or it refused
- *                         another client: gohad serves up to 1024
- *                         connections, and each handle uses two)
+ *   CS_ERR_LIBRARY        no daemon answers on GOHA_IPC
  *   CS_ERR_NO_MEMORY      the handle table is full (4096 handles)
  *   CS_ERR_NO_RESOURCES   no file descriptor for the event fd
  */

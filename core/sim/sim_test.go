@@ -2,6 +2,7 @@ package sim
 
 import (
 	"flag"
+	"runtime"
 	"github.com/goha/goha/core/membership"
 	"os"
 	"strconv"
@@ -53,7 +54,7 @@ func TestSweep(t *testing.T) {
 		seeds = 200
 	}
 	start := time.Now()
-	workers := 2
+	workers := max(2, runtime.GOMAXPROCS(0))
 	var (
 		mu     sync.Mutex
 		failed int

@@ -2,9 +2,9 @@ package sim
 
 import (
 	"flag"
-	"runtime"
 	"github.com/goha/goha/core/membership"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"

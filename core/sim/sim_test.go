@@ -2,13 +2,14 @@ package sim
 
 import (
 	"flag"
-	"github.com/goha/goha/core/membership"
 	"os"
 	"runtime"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goha/goha/core/membership"
 )
 
 var (

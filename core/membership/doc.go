@@ -155,6 +155,9 @@
 // VICEMASTER_ELECTED. A promoted vice-master gets VICEMASTER_DEMOTED before
 // MASTER_ELECTED (cmm.md's proposal for libgoha). The first view of a node
 // reports every member joined. SFlag bits per node are in Status.
+// CMM_STALE_CLUSTER and CMM_INVALID_CLUSTER are never produced: a member
+// that does not hear the master for FailureTicks leaves its view (so data
+// is never stale for long), and invariant 5 rules out two masters.
 //
 // # Invariant 5: leases and fencing
 //

@@ -25,6 +25,22 @@
  *   CMM_ENOTSUP    unexpected error inside libgoha or the daemon (also a
  *                  recovered internal fault); the message is available
  *                  through goha_errmsg()
+ *
+ * The 29 functions of the NHAS CMM API are provided.  Not provided: the
+ * "temporary" cmm_node_eligible()/cmm_node_ineligible() of Sun's Honeycomb
+ * reimplementation (eligibility is the config key `eligible`); their event
+ * codes CMM_NODE_ELIGIBLE/INELIGIBLE are defined but never sent.
+ *
+ * Notification sequences gohad produces (tested in ctests/cmm_api.c):
+ *   switchover (cmm_mastership_release on master A, vice-master B):
+ *     MASTER_DEMOTED(A) VICEMASTER_DEMOTED(B) MASTER_ELECTED(B)
+ *     VICEMASTER_ELECTED(A)
+ *   master A fails, vice-master B, another eligible node C:
+ *     MASTER_DEMOTED(A) MEMBER_LEFT(A) VICEMASTER_DEMOTED(B)
+ *     MASTER_ELECTED(B) VICEMASTER_ELECTED(C)
+ *   a node joins: MEMBER_JOINED(n) (then VICEMASTER_ELECTED(n) if it is
+ *   eligible and there was no vice-master); a plain member leaves:
+ *   MEMBER_LEFT(n).
  */
 #ifndef GOHA_CMM_H_DEFINED
 #define GOHA_CMM_H_DEFINED

@@ -53,6 +53,9 @@
  *  6. Each handle holds two daemon connections (requests, and events); the
  *     fd of votequorum_fd_get is an eventfd, not a socket.  Its readiness
  *     follows the same rule as corosync's fd.
+ *
+ * Not provided: the qdevice "extra info" and votequorum_model_initialize
+ * additions of unreleased corosync (after 3.1.10); no 3.1.x release has them.
  */
 #ifndef COROSYNC_VOTEQUORUM_H_DEFINED
 #define COROSYNC_VOTEQUORUM_H_DEFINED

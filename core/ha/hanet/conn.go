@@ -99,6 +99,15 @@ func (c *conn) shutdown(grace time.Duration) {
 	time.AfterFunc(grace, func() { c.nc.Close() })
 }
 
+// progress pushes the write deadline: a peer that reads nothing for
+// 3 tick intervals is dropped, as ConfD drops a secondary that stops
+// reading (its buffered data is held at most 3 x tick_timeout).
+func (c *conn) progress() {
+	if d := c.rt.writeStall(); d > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(d))
+	}
+}
+
 func (c *conn) writer() {
 	defer c.rt.wg.Done()
 	defer c.nc.Close()
@@ -107,7 +116,8 @@ func (c *conn) writer() {
 		c.mu.Lock()
 		for len(c.q) == 0 {
 			c.mu.Unlock()
-			if bw.Flush() != nil {
+			if err := bw.Flush(); err != nil {
+				c.rt.logf("hanet: connection %d: write: %v", c.id, err)
 				return
 			}
 			c.mu.Lock()
@@ -120,6 +130,7 @@ func (c *conn) writer() {
 		c.q = c.q[1:]
 		c.qb -= len(it.frame)
 		c.mu.Unlock()
+		c.progress()
 		switch {
 		case it.close:
 			bw.Flush()
@@ -131,6 +142,7 @@ func (c *conn) writer() {
 			}
 		default:
 			if _, err := bw.Write(it.frame); err != nil {
+				c.rt.logf("hanet: connection %d: write: %v", c.id, err)
 				return
 			}
 		}
@@ -139,13 +151,15 @@ func (c *conn) writer() {
 
 // chunkWriter cuts the snapshot stream into 'D' frames.
 type chunkWriter struct {
-	w   io.Writer
-	buf []byte
+	w        io.Writer
+	buf      []byte
+	progress func()
 }
 
 func (cw *chunkWriter) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
+		cw.progress()
 		k := min(len(p), snapChunk)
 		cw.buf = binaryFrameHeader(cw.buf[:0], k+1)
 		cw.buf = append(cw.buf, frameData)
@@ -167,7 +181,7 @@ func binaryFrameHeader(dst []byte, n int) []byte {
 func (c *conn) writeSnapshot(bw *bufio.Writer) error {
 	// The snapshot's own bufio (256 KiB) feeds chunkWriter, which writes
 	// whole chunks into bw.
-	info, err := c.rt.cfg.Store.WriteSnapshot(&chunkWriter{w: bw})
+	info, err := c.rt.cfg.Store.WriteSnapshot(&chunkWriter{w: bw, progress: c.progress})
 	if err != nil {
 		return err
 	}

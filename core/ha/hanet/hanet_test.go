@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,9 +27,11 @@ type tnode struct {
 	st   *store.Store
 	mu   sync.Mutex
 	evs  []ha.Event
+	logs []string
 }
 
 type opt struct {
+	stall time.Duration
 	token string
 	tick  time.Duration
 	mode  ha.Mode
@@ -52,16 +55,22 @@ func startNode(t testing.TB, name string, o opt) *tnode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logf := func(f string, a ...any) { t.Logf(name+": "+f, a...) }
-	if _, bench := t.(*testing.B); bench {
-		logf = nil // keep benchmark output to the figures
+	n := &tnode{name: name, st: st}
+	_, bench := t.(*testing.B)
+	logf := func(f string, a ...any) {
+		n.mu.Lock()
+		n.logs = append(n.logs, fmt.Sprintf(f, a...))
+		n.mu.Unlock()
+		if !bench { // keep benchmark output to the figures
+			t.Logf(name+": "+f, a...)
+		}
 	}
 	rt, err := Start(Config{Name: name, ListenAddr: "127.0.0.1:0", Token: o.token, TickTimeout: o.tick,
-		Mode: o.mode, SchemaID: "s1", Store: st, Logf: logf})
+		Mode: o.mode, SchemaID: "s1", Store: st, Logf: logf, WriteStall: o.stall})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &tnode{name: name, rt: rt, st: st}
+	n.rt = rt
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -298,6 +307,10 @@ func TestRefusals(t *testing.T) {
 type proxy struct {
 	ln        net.Listener
 	blackhole atomic.Bool
+	// stallDown stops reading from the primary's side (a secondary that
+	// no longer reads) until the test ends; the other direction still flows.
+	stallDown atomic.Bool
+	end       chan struct{}
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -305,10 +318,11 @@ func newProxy(t *testing.T, target string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{ln: ln}
+	p := &proxy{ln: ln, end: make(chan struct{})}
 	var conns []net.Conn
 	var mu sync.Mutex
 	t.Cleanup(func() {
+		close(p.end)
 		ln.Close()
 		mu.Lock()
 		for _, c := range conns {
@@ -333,6 +347,10 @@ func newProxy(t *testing.T, target string) *proxy {
 			pipe := func(dst, src net.Conn) {
 				buf := make([]byte, 64<<10)
 				for {
+					if src == b && p.stallDown.Load() {
+						<-p.end
+						return
+					}
 					n, err := src.Read(buf)
 					if err != nil {
 						if !p.blackhole.Load() { // a partition does not carry FIN either
@@ -412,6 +430,40 @@ func TestBatchContext(t *testing.T) {
 	if v, err := p.rt.Get("/h"); err != nil || !v.Bool() {
 		t.Fatal("the commit is not in the primary's store")
 	}
+}
+
+// TestNonReadingSecondary: a secondary that stops reading is dropped once
+// writes to it make no progress for WriteStall (3 ticks by default; short
+// here so that tick-based detection, on either side, cannot come first).
+func TestNonReadingSecondary(t *testing.T) {
+	o := opt{tick: 2 * time.Second, mode: ha.Async}
+	p := startNode(t, "p", opt{tick: o.tick, mode: o.mode, stall: 100 * time.Millisecond})
+	s := startNode(t, "s", o)
+	if err := p.rt.BePrimary("p"); err != nil {
+		t.Fatal(err)
+	}
+	px := newProxy(t, p.rt.Addr())
+	if err := s.rt.BeSecondary("s", "p", px.ln.Addr().String(), true); err != nil {
+		t.Fatal(err)
+	}
+	px.stallDown.Store(true)
+	big := store.Binary(bytes.Repeat([]byte{9}, 1<<20))
+	for i := 0; !p.hasEvent(ha.Event{Type: ha.EventSecondaryDied, Node: ha.NodeInfo{Name: "s"}}); i++ {
+		if i == 200 {
+			t.Fatal("a secondary that does not read was never dropped")
+		}
+		if _, err := p.rt.Set(fmt.Sprintf("/big/%d", i%4), big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.logs {
+		if strings.Contains(l, "write: ") && strings.Contains(l, "i/o timeout") {
+			return
+		}
+	}
+	t.Fatalf("dropped, but not for a stalled write: %q", p.logs)
 }
 
 func TestRestartSkipAndLargeCopy(t *testing.T) {

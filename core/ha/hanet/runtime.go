@@ -36,6 +36,10 @@ type Config struct {
 	Store *store.Store
 	// DialTimeout bounds connecting to a primary (default 5s).
 	DialTimeout time.Duration
+	// WriteStall is how long a write to a peer may make no progress before
+	// the peer is dropped (a secondary that stopped reading); default
+	// 3 x TickTimeout, never if both are 0.
+	WriteStall time.Duration
 	// Logf receives log lines (default: none).
 	Logf func(format string, args ...any)
 }
@@ -129,6 +133,14 @@ func (r *Runtime) forwardEvents() {
 			return
 		}
 	}
+}
+
+// writeStall is how long a write to a peer may make no progress (0: forever).
+func (r *Runtime) writeStall() time.Duration {
+	if r.cfg.WriteStall > 0 {
+		return r.cfg.WriteStall
+	}
+	return 3 * max(r.cfg.TickTimeout, 0)
 }
 
 func (r *Runtime) logf(format string, args ...any) {

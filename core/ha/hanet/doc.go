@@ -47,9 +47,10 @@
 // bbolt read transaction opened when its MsgSnapshot is handled, is always
 // consistent with the commit stream that follows it.
 //
-// Each connection has a reader goroutine and a writer goroutine with an
-// unbounded queue (capped at 256 MiB: a peer that stops reading is
-// dropped). Frames are core/wire's length prefix with a hard limit
+// Each connection has a reader goroutine and a writer goroutine with a
+// queue. A peer that stops reading is dropped when a write makes no
+// progress for WriteStall (3 x tick_timeout, as ConfD holds data for a
+// non-reading secondary at most 3 ticks) or its queue exceeds 256 MiB. Frames are core/wire's length prefix with a hard limit
 // (MaxFrame, 16 MiB, which also bounds one transaction): 'M' + msgpack
 // ha.Message (checked with wire.CheckMsgpack before decoding), and for a
 // full copy 'D' + chunk frames of the store.WriteSnapshot stream ended by

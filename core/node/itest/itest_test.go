@@ -478,3 +478,61 @@ func TestGarbageDoesNotDisturb(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A client that subscribes and then stops reading is disconnected after a
+// bounded backlog, while other clients are served without delay.
+func TestStalledSubscriberIsDropped(t *testing.T) {
+	c := startCluster(t, 3, nodetest.Spec{Heartbeat: "100ms", FailureTimeout: "2s"})
+	all := seq(3)
+	startAll(t, c, all...)
+	if _, _, err := c.WaitConverged(all, converge); err != nil {
+		t.Fatal(err)
+	}
+	// The stalled subscriber: hello and subscribe by hand, then never read.
+	raw, err := net.Dial("unix", c.Socket(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	hello, _ := wire.EncodeBody(&wire.Hello{Proto: wire.ProtocolVersion})
+	hm, _ := wire.EncodeMsg(&wire.Msg{Type: wire.TypeHello, Body: hello})
+	sub, _ := wire.EncodeBody(&wire.Subscribe{Topics: wire.TopicQuorum})
+	sm, _ := wire.EncodeMsg(&wire.Msg{Type: wire.TypeReq, ID: 1, Op: wire.OpSubscribe, Body: sub})
+	raw.Write(append(wire.AppendFrame(nil, hm), wire.AppendFrame(nil, sm)...))
+
+	cl, err := c.Dial(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	info, err := cl.QuorumInfo(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every accepted setexpected produces an EXPECTED event for the
+	// subscriber; keep going until the daemon drops it.
+	var worst time.Duration
+	for k := 0; ; k++ {
+		t0 := time.Now()
+		if err := cl.SetExpected(info.NodeExpected); err != nil {
+			t.Fatalf("setexpected %d: %v", k, err)
+		}
+		worst = max(worst, time.Since(t0))
+		if k%256 == 0 {
+			st, err := cl.Status()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Counters.ClientsDropped > 0 {
+				t.Logf("stalled subscriber dropped after %d events; slowest call %v", k, worst)
+				break
+			}
+		}
+		if k > 200000 {
+			t.Fatal("stalled subscriber never dropped")
+		}
+	}
+	if worst > 2*time.Second {
+		t.Fatalf("a call took %v while a client was stalled", worst)
+	}
+}

@@ -118,16 +118,55 @@ func TestFormAndFailover(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("%d nodes formed ring %x.%x with master %d", n, ring.Rep, ring.Seq, master)
+			survivors := without(all, int(master))
+			// CMM notifications on every survivor, through the control protocol.
+			subs := map[int]*client.Client{}
+			for _, i := range survivors {
+				cl, err := c.Dial(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer cl.Close()
+				if _, err := cl.Subscribe(wire.TopicCMM, 0); err != nil {
+					t.Fatal(err)
+				}
+				subs[i] = cl
+			}
 			if err := c.Kill(int(master)); err != nil {
 				t.Fatal(err)
 			}
-			survivors := without(all, int(master))
 			newMaster, newRing, err := c.WaitConverged(survivors, converge)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if newMaster == master || newRing.Seq <= ring.Seq {
 				t.Fatalf("after killing master %d: master %d ring %x.%x (was %x.%x)", master, newMaster, newRing.Rep, newRing.Seq, ring.Rep, ring.Seq)
+			}
+			for i, cl := range subs {
+				var got []wire.CMMEvent
+				timeout := time.After(converge)
+			collect:
+				for {
+					select {
+					case ev := <-cl.Events():
+						if ev.CMM == nil {
+							continue
+						}
+						got = append(got, *ev.CMM)
+						if ev.CMM.Change == wire.CMMMasterElected && ev.CMM.Node == newMaster {
+							break collect
+						}
+					case <-timeout:
+						t.Fatalf("n%d: no MASTER_ELECTED(%d) among %v", i, newMaster, got)
+					}
+				}
+				idx := func(change, node uint32) int {
+					return slices.Index(got, wire.CMMEvent{Change: change, Node: node})
+				}
+				demoted, left := idx(wire.CMMMasterDemoted, master), idx(wire.CMMMemberLeft, master)
+				if demoted < 0 || left < 0 || demoted > left {
+					t.Fatalf("n%d: want MASTER_DEMOTED(%d) then MEMBER_LEFT(%d) before MASTER_ELECTED(%d), got %v", i, master, master, newMaster, got)
+				}
 			}
 		})
 	}

@@ -11,3 +11,4 @@ go build -o "$tmp/gohabench" ./core/cmd/gohabench
 hb=$(sed -n 's/^heartbeat *= *"\(.*\)".*/\1/p' examples/cluster.toml | head -1)
 ft=$(sed -n 's/^failure_timeout *= *"\(.*\)".*/\1/p' examples/cluster.toml | head -1)
 "$tmp/gohabench" idle --gohad build/bin/gohad --duration "${IDLE_WINDOW:-30s}" --heartbeat "${hb:-300ms}" --failure "${ft:-900ms}"
+"$tmp/gohabench" idle --gohad build/bin/gohad --duration "${IDLE_WINDOW:-30s}" --heartbeat 20ms --failure 200ms

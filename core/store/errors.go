@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by the store. Each maps to the confd_errno value the C
 // API reports for it (see Errno).
@@ -51,4 +54,13 @@ func Errno(err error) int {
 		return ConfdErrBadPath
 	}
 	return ConfdErrInternal
+}
+
+// guard turns a panic inside bbolt (it panics on some corrupted pages) into
+// ErrCorrupt, so a damaged file is reported and never crashes the daemon.
+// Use as: defer guard(&err).
+func guard(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: database file: %v", ErrCorrupt, r)
+	}
 }

@@ -50,7 +50,8 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 // WriteSnapshot streams a consistent copy of the store to w from one bbolt
 // read transaction: concurrent commits proceed and are not included.
-func (s *Store) WriteSnapshot(w io.Writer) (SnapshotInfo, error) {
+func (s *Store) WriteSnapshot(w io.Writer) (_ SnapshotInfo, err error) {
+	defer guard(&err)
 	var info SnapshotInfo
 	s.mu.Lock()
 	closed := s.closed
@@ -58,7 +59,7 @@ func (s *Store) WriteSnapshot(w io.Writer) (SnapshotInfo, error) {
 	if closed {
 		return info, ErrClosed
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(metaBucket)
 		a := meta.Get(keyActive)
 		info.Txid = binary.BigEndian.Uint64(meta.Get(keyTxid))
@@ -131,7 +132,8 @@ const slabSize = 1 << 20
 // inactive data bucket. On any error (I/O, malformed, wrong digest, wrong
 // CRC) the partial copy is discarded and the error wraps ErrCorrupt (or is
 // the I/O error). It may run concurrently with commits to the live data.
-func (s *Store) Stage(r io.Reader) (*Staged, error) {
+func (s *Store) Stage(r io.Reader) (_ *Staged, err error) {
+	defer guard(&err)
 	s.stageMu.Lock()
 	defer s.stageMu.Unlock()
 	s.mu.Lock()
@@ -205,6 +207,13 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 	)
 	go func() {
 		var err error
+		defer func() { // report a bbolt panic as an error, after draining
+			if r := recover(); r != nil {
+				for range writes {
+				}
+				writeErr <- fmt.Errorf("%w: database file: %v", ErrCorrupt, r)
+			}
+		}()
 		for b := range writes {
 			if err != nil {
 				continue // drain
@@ -320,7 +329,8 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 
 // Activate atomically (one bbolt transaction) makes a staged snapshot the
 // live data, with its transaction id and digest, and drops the old data.
-func (s *Store) Activate(st *Staged) error {
+func (s *Store) Activate(st *Staged) (err error) {
+	defer guard(&err)
 	s.stageMu.Lock()
 	defer s.stageMu.Unlock()
 	s.mu.Lock()
@@ -331,7 +341,7 @@ func (s *Store) Activate(st *Staged) error {
 	if st == nil || st.gen != s.stageGen || st.bucket == s.active {
 		return fmt.Errorf("store: activate: staged snapshot is stale")
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(dataBuckets[st.bucket]) == nil {
 			return fmt.Errorf("store: activate: staged data missing")
 		}

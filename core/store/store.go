@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Bucket names. The store keeps to its own buckets so that it can share a
@@ -66,6 +67,9 @@ func OpenFile(path string, opts *Options) (*Store, error) {
 		Timeout: 2 * time.Second, NoSync: o.NoSync, InitialMmapSize: o.InitialMmapSize,
 		FreelistType: bolt.FreelistMapType,
 	})
+	if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+		return nil, fmt.Errorf("store: open %s: %w: %w", path, ErrCorrupt, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -83,9 +87,10 @@ func OpenFile(path string, opts *Options) (*Store, error) {
 // recomputes the content digest and fails with ErrCorrupt if it disagrees with
 // the persisted one, so a damaged file is never silently used. Leftovers of a
 // snapshot staging interrupted by a crash are removed.
-func Open(db *bolt.DB) (*Store, error) {
+func Open(db *bolt.DB) (_ *Store, err error) {
+	defer guard(&err)
 	s := &Store{db: db}
-	err := db.Update(func(tx *bolt.Tx) error {
+	err = db.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(metaBucket)
 		if err != nil {
 			return err
@@ -171,7 +176,8 @@ func (s *Store) Delete(path string) (Commit, error) { return s.Batch([]Op{Delete
 // id, durably (fsync) unless the file was opened with NoSync. A delete of a
 // missing path fails the whole batch with ErrNotFound. It returns the commit
 // to replicate.
-func (s *Store) Batch(ops []Op) (Commit, error) {
+func (s *Store) Batch(ops []Op) (_ Commit, err error) {
+	defer guard(&err)
 	if len(ops) == 0 {
 		return Commit{}, fmt.Errorf("%w: empty transaction", ErrBadPath)
 	}
@@ -205,7 +211,8 @@ func (s *Store) Batch(ops []Op) (Commit, error) {
 // transaction (ErrOutOfOrder otherwise) and must produce exactly the digest
 // the primary computed (ErrCorrupt otherwise, with nothing changed). It
 // ignores the read-only flag.
-func (s *Store) Apply(c Commit) error {
+func (s *Store) Apply(c Commit) (err error) {
+	defer guard(&err)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.Txid != s.txid+1 {
@@ -291,12 +298,13 @@ func (s *Store) commitLocked(c *Commit, local bool) error {
 }
 
 // Get returns the value at path.
-func (s *Store) Get(path string) (Value, error) {
+func (s *Store) Get(path string) (_ Value, err error) {
+	defer guard(&err)
 	if err := ValidatePath(path); err != nil {
 		return Value{}, err
 	}
 	var v Value
-	err := s.view(func(b *bolt.Bucket) error {
+	err = s.view(func(b *bolt.Bucket) error {
 		raw := b.Get([]byte(path))
 		if raw == nil {
 			return fmt.Errorf("%w: %s", ErrNotFound, path)
@@ -334,7 +342,8 @@ func (s *Store) view(fn func(b *bolt.Bucket) error) error {
 
 // Walk calls fn for every entry whose path starts with prefix, in path
 // order, from one consistent read transaction.
-func (s *Store) Walk(prefix string, fn func(path string, v Value) error) error {
+func (s *Store) Walk(prefix string, fn func(path string, v Value) error) (err error) {
+	defer guard(&err)
 	return s.view(func(b *bolt.Bucket) error {
 		c := b.Cursor()
 		for k, raw := c.Seek([]byte(prefix)); k != nil && string(k[:min(len(k), len(prefix))]) == prefix; k, raw = c.Next() {
@@ -366,11 +375,12 @@ func (s *Store) DumpText(w io.Writer) error {
 
 // Verify recomputes the digest of the whole content, checks every value
 // decodes, and compares with the persisted digest (ErrCorrupt on mismatch).
-func (s *Store) Verify() error {
+func (s *Store) Verify() (err error) {
+	defer guard(&err)
 	var d, want Digest
 	var txid uint64
 	var h entryHasher
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(metaBucket)
 		a := meta.Get(keyActive)
 		copy(want[:], meta.Get(keyDigest))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -380,5 +381,50 @@ func TestSnapshotDoesNotBlockWriters(t *testing.T) {
 	}
 	if _, err := r.Get("/during/0"); !errors.Is(err, ErrNotFound) {
 		t.Fatal("snapshot contains a later commit")
+	}
+}
+
+// TestCorruptFileNeverPanics damages a store file at many offsets: opening
+// it (which verifies the content) and reading it either work or fail with
+// ErrCorrupt, and never panic (bbolt itself panics on some bad pages).
+func TestCorruptFileNeverPanics(t *testing.T) {
+	junk := make([]byte, 64)
+	for i := range junk {
+		junk[i] = byte(i*7 + 3)
+	}
+	refused := 0
+	for off := int64(2 * 4096); off < 48*4096; off += 3 * 4096 {
+		path := filepath.Join(t.TempDir(), "c.db")
+		s, err := OpenFile(path, &Options{NoSync: true, InitialMmapSize: 1 << 22})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 300; i++ {
+			s.Set(fmt.Sprintf("/k/%04d", i), Binary(make([]byte, 300)))
+		}
+		s.Close()
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt(junk, off+100)
+		f.Close()
+		s2, err := OpenFile(path, &Options{InitialMmapSize: 1 << 22})
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("offset %d: %v", off, err)
+			}
+			refused++
+			continue
+		}
+		for i := 0; i < 300; i++ {
+			if _, err := s2.Get(fmt.Sprintf("/k/%04d", i)); err != nil && !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("offset %d: get: %v", off, err)
+			}
+		}
+		s2.Close()
+	}
+	if refused == 0 {
+		t.Fatal("no damaged file was refused")
 	}
 }

@@ -199,7 +199,7 @@ func (n *Node) Tick() time.Duration { return n.tick }
 func (n *Node) Run(ctx context.Context) error {
 	st := n.mem.Status()
 	n.log.Info("gohad started", "id", n.self.ID, "incarnation", st.Incarnation, "membership", n.self.Addr,
-		"ipc", n.self.IPC, "data", n.opts.DataDir, "tick", n.tick, "heartbeat_ticks", n.mcfg.HeartbeatTicks,
+		"ipc", n.self.IPC, "data", n.opts.DataDir, "tick", n.tick.String(), "heartbeat_ticks", n.mcfg.HeartbeatTicks,
 		"failure_ticks", n.mcfg.FailureTicks)
 	go n.tr.readLoop(n.inbound, n.done)
 	go n.ctl.serve()

@@ -33,6 +33,8 @@
 //     reproduce it, so a diverged replica is detected at the first commit;
 //   - Open recomputes it over the whole file (Verify) and refuses a store
 //     whose content does not match, so a damaged file is reported, not used.
+//     bbolt's own meta-page checks and the panics it raises on some damaged
+//     pages are reported as ErrCorrupt too; no store call panics.
 //
 // An encoded Commit ends with a CRC-32C; a snapshot stream ends with a
 // CRC-32C of the whole stream and carries the digest in its header, which the

@@ -43,6 +43,10 @@ type Store struct {
 	stageGen uint64     // generation of the last successful staging (guarded by mu)
 }
 
+// RecommendedMmapSize is the bbolt InitialMmapSize to open a shared file
+// with (see Options.InitialMmapSize): address space only, not memory.
+const RecommendedMmapSize = 1 << 30
+
 // Options for OpenFile.
 type Options struct {
 	// NoSync skips fsync on commit. Only for simulations and benchmarks
@@ -61,7 +65,7 @@ func OpenFile(path string, opts *Options) (*Store, error) {
 		o = *opts
 	}
 	if o.InitialMmapSize == 0 {
-		o.InitialMmapSize = 1 << 30
+		o.InitialMmapSize = RecommendedMmapSize
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: 2 * time.Second, NoSync: o.NoSync, InitialMmapSize: o.InitialMmapSize,
@@ -83,7 +87,9 @@ func OpenFile(path string, opts *Options) (*Store, error) {
 }
 
 // Open uses an already open bbolt database (shared with other users, e.g.
-// the daemon's node bucket), creating the store's buckets if missing. It
+// the daemon's node bucket), creating the store's buckets if missing. Open
+// the file with InitialMmapSize RecommendedMmapSize, or a full copy being
+// sent will stall commits whenever the file has to grow. It
 // recomputes the content digest and fails with ErrCorrupt if it disagrees with
 // the persisted one, so a damaged file is never silently used. Leftovers of a
 // snapshot staging interrupted by a crash are removed.

@@ -34,6 +34,9 @@ ipc = "unix:%s"
 	os.WriteFile(badCfg, []byte("cluster_name = \"x\"\n[timing]\nheartbeat = \"fast\"\n"), 0o600)
 	file := filepath.Join(dir, "afile")
 	os.WriteFile(file, nil, 0o600)
+	corrupt := filepath.Join(dir, "corrupt")
+	os.MkdirAll(corrupt, 0o700)
+	os.WriteFile(filepath.Join(corrupt, "goha.db"), bytes.Repeat([]byte("not a bbolt file "), 1000), 0o600)
 
 	busy, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: ports[0]})
 	if err != nil {
@@ -48,6 +51,7 @@ ipc = "unix:%s"
 		{"missing config", []string{"--config", filepath.Join(dir, "none.toml"), "--node", "a"}, "none.toml"},
 		{"unknown node", []string{"--config", cfg, "--node", "zz"}, "zz"},
 		{"data dir is a file", []string{"--config", cfg, "--node", "a", "--data", file}, "data directory"},
+		{"corrupt state file", []string{"--config", cfg, "--node", "a", "--data", corrupt}, "invalid database"},
 		{"port in use", []string{"--config", cfg, "--node", "a", "--data", filepath.Join(dir, "d")}, "port in use"},
 	}
 	for _, c := range cases {

@@ -17,8 +17,12 @@ package sim
 //   - final: after faults stop, every node is back in sync and all stores
 //     are byte-identical and hold every acknowledged commit.
 //
-// It keeps its own small network rather than the membership simulator's
-// generic one, so that the two can evolve independently.
+// It has its own small network instead of the membership simulator's
+// Network: that one models datagrams, each delayed (and so reordered)
+// independently, while HA runs over TCP streams. Here packets keep FIFO
+// order per connection, reordering is a rare explicit fault (which the
+// protocol must turn into a closed connection), and packets for a paused
+// node wait for it.
 
 import (
 	"bytes"

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/goha/goha/core/store"
 )
 
 // StateFile is the node's bbolt file inside the data directory. It holds
@@ -32,7 +34,10 @@ func OpenState(dir string) (*bbolt.DB, error) {
 		return nil, fmt.Errorf("%w %s: not a directory", ErrDataDir, dir)
 	}
 	path := filepath.Join(dir, StateFile)
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 500 * time.Millisecond})
+	// The config store shares this file (store.Open on Node.DB): reserve
+	// the address space it recommends so that growing the file never waits
+	// for a long snapshot read.
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 500 * time.Millisecond, InitialMmapSize: store.RecommendedMmapSize})
 	if err != nil {
 		if errors.Is(err, bbolt.ErrTimeout) {
 			return nil, fmt.Errorf("%w %s: %s is locked by another gohad", ErrDataDir, dir, StateFile)

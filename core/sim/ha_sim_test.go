@@ -29,7 +29,9 @@ func TestHASimSeedSweep(t *testing.T) {
 	start := time.Now()
 	var total HAStats
 	for _, seed := range seeds {
-		s, err := NewHASim(DefaultHAOptions(seed, t.TempDir()))
+		o := DefaultHAOptions(seed, t.TempDir())
+		o.Nodes = 4 + int(seed%4) // 4 to 7 nodes
+		s, err := NewHASim(o)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,6 +25,13 @@ static int fd;
 		if (h_wait_readable(fd, 50)) votequorum_dispatch(h, CS_DISPATCH_ALL); \
 	p_ok_; })
 
+/* The qdevice bits of votequorum_info.flags (QUORATE is cluster state that
+ * the qdevice checks do not depend on). */
+#define QD_BITS (VOTEQUORUM_INFO_QDEVICE_REGISTERED | VOTEQUORUM_INFO_QDEVICE_ALIVE | \
+		 VOTEQUORUM_INFO_QDEVICE_CAST_VOTE | VOTEQUORUM_INFO_QDEVICE_MASTER_WINS)
+
+static struct votequorum_info getinfo_raw(unsigned int node);
+
 static struct votequorum_info getinfo_ok(unsigned int node)
 {
 	struct votequorum_info vi;
@@ -248,7 +255,9 @@ static void test_tracking_and_dispatch(void)
 	CHECK_CS(votequorum_setexpected(h, 6), CS_ERR_INVALID_PARAM); /* quorum 4 > 3 votes */
 	CHECK_CS(votequorum_setexpected(h, 3), CS_OK);
 	CHECK(PUMP_UNTIL(vqlog_count() >= 2, 5000), "EXPECTED 3");
-	CHECK_EQ(getinfo_ok(0).quorum, 2, "quorum back to 2");
+	/* highest_expected spans all members: it falls once the peers have
+	 * applied the change too */
+	CHECK(PUMP_UNTIL(getinfo_raw(0).quorum == 2, 5000), "quorum back to 2");
 
 	/* setvotes: raise node 3 to 2 votes -> expected follows total (EXPECTED 4) */
 	vqlog_reset();
@@ -411,7 +420,7 @@ static void test_qdevice(void)
 
 	CHECK_CS(votequorum_qdevice_register(h, "qd1"), CS_OK);
 	vi = getinfo_ok(0);
-	CHECK_EQ(vi.flags, VOTEQUORUM_INFO_QUORATE | VOTEQUORUM_INFO_QDEVICE_REGISTERED, "registered, not alive");
+	CHECK_EQ(vi.flags & QD_BITS, VOTEQUORUM_INFO_QDEVICE_REGISTERED, "registered, not alive");
 	CHECK(strcmp(vi.qdevice_name, "qd1") == 0, "qdevice_name %s", vi.qdevice_name);
 	CHECK_EQ(getinfo_ok(2).flags & VOTEQUORUM_INFO_QDEVICE_REGISTERED, 0, "qdevice flags are per node");
 	CHECK_CS(votequorum_qdevice_register(h, "qd1"), CS_OK);
@@ -421,9 +430,9 @@ static void test_qdevice(void)
 	CHECK_CS(votequorum_qdevice_poll(h, "qd1", 1, ring), CS_OK);
 	t0 = h_now_ms();
 	vi = getinfo_ok(0);
-	CHECK_EQ(vi.flags, 0x1c2, "alive and casting a vote");
+	CHECK_EQ(vi.flags & QD_BITS, 0x1c0, "alive and casting a vote");
 	CHECK_CS(votequorum_qdevice_master_wins(h, "qd1", 1), CS_OK);
-	CHECK_EQ(getinfo_ok(0).flags, 0x3c2, "master_wins set");
+	CHECK_EQ(getinfo_ok(0).flags & QD_BITS, 0x3c0, "master_wins set");
 	CHECK_CS(votequorum_qdevice_master_wins(h, "wrong", 1), CS_ERR_INVALID_PARAM);
 	CHECK_CS(votequorum_qdevice_update(h, "wrong", "x"), CS_ERR_INVALID_PARAM);
 	CHECK_CS(votequorum_qdevice_update(h, "qd1", "qd9"), CS_OK);
@@ -436,12 +445,12 @@ static void test_qdevice(void)
 	CHECK(h_now_ms() - t0 >= VOTEQUORUM_QDEVICE_DEFAULT_TIMEOUT - 1000, "not before its timeout (%lld ms)",
 	      (long long)(h_now_ms() - t0));
 	vi = getinfo_ok(0);
-	CHECK_EQ(vi.flags, VOTEQUORUM_INFO_QUORATE | VOTEQUORUM_INFO_QDEVICE_REGISTERED, "back to registered only");
+	CHECK_EQ(vi.flags & QD_BITS, VOTEQUORUM_INFO_QDEVICE_REGISTERED, "back to registered only");
 	CHECK_CS(votequorum_qdevice_unregister(h, "qd1"), CS_ERR_INVALID_PARAM);
 	CHECK_CS(votequorum_qdevice_unregister(h, "qd9"), CS_OK);
 	CHECK_CS(votequorum_qdevice_unregister(h, "qd9"), CS_ERR_NOT_EXIST);
 	vi = getinfo_ok(0);
-	CHECK(vi.flags == VOTEQUORUM_INFO_QUORATE && vi.qdevice_name[0] == 0, "unregistered");
+	CHECK((vi.flags & QD_BITS) == 0 && vi.qdevice_name[0] == 0, "unregistered (flags %#x)", vi.flags);
 	PUMP_UNTIL(0, 100);
 }
 

@@ -7,14 +7,16 @@
 #   cluster.sh start DIR N [KEY=VALUE ...]   write DIR/cluster.toml for N nodes on
 #                                            free 127.0.0.1 ports, start them,
 #                                            wait until all N share one quorate view
+#                                            with a master elected
 #   cluster.sh start-node DIR I              (re)start node I (1-based)
 #   cluster.sh stop-node DIR I               SIGTERM node I and wait for its exit
 #   cluster.sh kill-node DIR I               SIGKILL node I and wait for its exit
 #   cluster.sh pause-node DIR I              SIGSTOP node I (it stays a process)
 #   cluster.sh resume-node DIR I             SIGCONT node I
-#   cluster.sh wait-view DIR I "1 2 3" [quorate|inquorate] [TIMEOUT_S]
+#   cluster.sh wait-view DIR I "1 2 3" [quorate|inquorate|ready] [TIMEOUT_S]
 #                                            poll node I until its view has exactly
-#                                            these members (and that quorum state)
+#                                            these members (and that quorum state;
+#                                            ready: quorate with a CMM master)
 #   cluster.sh stop DIR                      stop every node of DIR (SIGCONT first)
 #
 # Extra KEY=VALUE arguments of start go into the config: "quorum.two_node=true",
@@ -29,9 +31,10 @@ set -u
 CLUSTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GOHAD=${GOHAD:-$CLUSTER_ROOT/build/bin/gohad}
 GOHACTL=${GOHACTL:-$CLUSTER_ROOT/build/bin/gohactl}
-# Short timings so that views form and failures are detected quickly.
-CLUSTER_HEARTBEAT=${CLUSTER_HEARTBEAT:-50ms}
-CLUSTER_FAILURE_TIMEOUT=${CLUSTER_FAILURE_TIMEOUT:-300ms}
+# Short timings so that views form and failures are detected quickly, with
+# room for a machine under load (a 300 ms failure timeout flapped at load 13).
+CLUSTER_HEARTBEAT=${CLUSTER_HEARTBEAT:-100ms}
+CLUSTER_FAILURE_TIMEOUT=${CLUSTER_FAILURE_TIMEOUT:-1s}
 CLUSTER_WAIT_S=${CLUSTER_WAIT_S:-20}
 
 cluster_die() { echo "cluster.sh: $*" >&2; exit 1; }
@@ -145,7 +148,7 @@ cluster_signal_wait() {
 	rm -f "$dir/node$i.pid"
 }
 
-# cluster_wait_view DIR I "MEMBERS" [quorate|inquorate|any] [TIMEOUT_S]
+# cluster_wait_view DIR I "MEMBERS" [quorate|inquorate|ready|any] [TIMEOUT_S]
 cluster_wait_view() {
 	local dir=$1 i=$2 members=$3 q=${4:-any} t=${5:-$CLUSTER_WAIT_S}
 	local deadline=$((SECONDS + t)) out=""
@@ -156,7 +159,8 @@ import json, sys
 s = json.loads(sys.argv[1]); want = sorted(int(x) for x in sys.argv[2].split())
 q = sys.argv[3]
 ok = sorted(s.get("Members") or []) == want
-if q == "quorate": ok = ok and s["Quorum"]["Quorate"]
+if q in ("quorate", "ready"): ok = ok and s["Quorum"]["Quorate"]
+if q == "ready": ok = ok and s.get("Master", 0) != 0
 if q == "inquorate": ok = ok and not s["Quorum"]["Quorate"]
 sys.exit(0 if ok else 1)' "$out" "$members" "$q" 2>/dev/null; then
 			return 0
@@ -177,7 +181,7 @@ cluster_start() {
 	local i all=""
 	for i in $(seq 1 "$n"); do all="$all $i"; done
 	for i in $(seq 1 "$n"); do cluster_start_node "$dir" "$i" || return 1; done
-	for i in $(seq 1 "$n"); do cluster_wait_view "$dir" "$i" "$all" quorate || return 1; done
+	for i in $(seq 1 "$n"); do cluster_wait_view "$dir" "$i" "$all" ready || return 1; done
 }
 
 cluster_stop() {

@@ -20,14 +20,20 @@ type ringRecord struct {
 	proposedAt Time
 }
 
+type proposal struct {
+	at    Time
+	wipes int
+}
+
 // Checker checks DESIGN.md's invariants 1, 2, 4, 5 and 6 after every step
 // of every node (invariant 3 is checked by RunScenario).
 type Checker struct {
 	c     *Cluster
 	err   error
 	rings map[membership.RingID]*ringRecord
-	// proposed: first time a ring was proposed (from its MsgPropose).
-	proposed map[membership.RingID]Time
+	// proposed: first time a ring was proposed (from its MsgPropose), and
+	// the proposer's disk-loss count then.
+	proposed map[membership.RingID]proposal
 	// crashedAt[node][incarnation] is when that incarnation crashed; the
 	// key includes the node's disk-loss count, as a node that lost its disk
 	// counts incarnations from 1 again.
@@ -41,7 +47,7 @@ type Checker struct {
 }
 
 func newChecker(c *Cluster) *Checker {
-	return &Checker{c: c, rings: map[membership.RingID]*ringRecord{}, proposed: map[membership.RingID]Time{},
+	return &Checker{c: c, rings: map[membership.RingID]*ringRecord{}, proposed: map[membership.RingID]proposal{},
 		crashedAt: map[membership.NodeID]map[uint64]Time{}, lastSeq: map[membership.NodeID]uint64{},
 		inc: map[membership.NodeID]uint32{}, wasMaster: map[membership.NodeID]bool{}}
 }
@@ -90,8 +96,8 @@ func (k *Checker) crashed(sn *simNode) {
 
 func (k *Checker) sent(sn *simNode, m membership.Message) {
 	if m.Type == membership.MsgPropose {
-		if _, ok := k.proposed[m.Ring]; !ok {
-			k.proposed[m.Ring] = k.c.Now
+		if p, ok := k.proposed[m.Ring]; !ok || p.wipes != sn.wipes {
+			k.proposed[m.Ring] = proposal{at: k.c.Now, wipes: sn.wipes}
 		}
 	}
 }
@@ -117,15 +123,19 @@ func (k *Checker) checkView(sn *simNode, e membership.Event) {
 	}
 	k.lastSeq[sn.id] = e.Ring.Seq
 	// Invariant 1: one member list per ring id.
-	rep := k.c.nodes[e.Ring.Rep-1]
-	rec, ok := k.rings[e.Ring]
-	if !ok || rec.repWipes != rep.wipes {
-		proposedAt, seen := k.proposed[e.Ring]
-		if !seen {
-			proposedAt = k.c.Now
+	// The generation of the ring is the proposer's disk-loss count when it
+	// proposed it (a singleton view is installed by its proposer at once).
+	prop, seen := k.proposed[e.Ring]
+	if !seen || e.Ring.Rep == sn.id {
+		prop = proposal{at: k.c.Now, wipes: k.c.nodes[e.Ring.Rep-1].wipes}
+		if seen && e.Ring.Rep == sn.id {
+			prop.at = k.proposed[e.Ring].at
 		}
+	}
+	rec, ok := k.rings[e.Ring]
+	if !ok || rec.repWipes != prop.wipes {
 		k.rings[e.Ring] = &ringRecord{members: slices.Clone(e.Members), incs: slices.Clone(e.Incarnations),
-			repWipes: rep.wipes, proposedAt: proposedAt}
+			repWipes: prop.wipes, proposedAt: prop.at}
 		rec = k.rings[e.Ring]
 	} else if !slices.Equal(rec.members, e.Members) || !slices.Equal(rec.incs, e.Incarnations) {
 		k.fail(1, fmt.Sprintf("ring %s installed by n%d with members %v/%v, earlier %v/%v",

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +79,7 @@ func TestSweep(t *testing.T) {
 				seed := next
 				next++
 				mu.Unlock()
+				ran.Add(1)
 				n := sizeFor(seed)
 				c, err := NewCluster(VariedOptions(uint64(seed), n))
 				if err != nil {
@@ -101,8 +103,8 @@ func TestSweep(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	t.Logf("%d seeds in %v: worst liveness %d ticks (bound %d), %d view installs",
-		seeds, time.Since(start).Round(time.Millisecond), worst, LivenessBound(DefaultOptionsConfig()), views)
+	t.Logf("%d seeds (from %d) in %v: worst liveness %d ticks (bound %d), %d view installs",
+		ran.Load(), *flagFirst, time.Since(start).Round(time.Millisecond), worst, LivenessBound(DefaultOptionsConfig()), views)
 }
 
 // DefaultOptionsConfig is the membership config of the default sweep.

@@ -63,6 +63,7 @@ func TestSweep(t *testing.T) {
 		worst  int
 		views  int
 		wg     sync.WaitGroup
+		ran    atomic.Int64
 		next   = *flagFirst
 		last   = *flagFirst + seeds
 	)

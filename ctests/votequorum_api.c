@@ -454,6 +454,20 @@ static void test_qdevice(void)
 	PUMP_UNTIL(0, 100);
 }
 
+/* GOHA_IPC set with setenv() after the library was loaded is honoured. */
+static void test_setenv_ipc(void)
+{
+	votequorum_handle_t h2;
+	struct votequorum_info vi;
+
+	h_use_node(2);
+	CHECK_CS(votequorum_initialize(&h2, NULL), CS_OK);
+	CHECK_CS(votequorum_getinfo(h2, 0, &vi), CS_OK);
+	CHECK_EQ(vi.node_id, 2, "a handle made after setenv(GOHA_IPC) talks to node 2");
+	CHECK_CS(votequorum_finalize(h2), CS_OK);
+	h_use_node(1);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -469,6 +483,7 @@ int main(int argc, char **argv)
 	test_blocking();
 	test_finalize_in_callback();
 	test_qdevice();
+	test_setenv_ipc();
 	CHECK_CS(votequorum_finalize(h), CS_OK);
 	CHECK_EQ(goha_handles_open(), 0, "every handle finalized");
 	if (h_failed)

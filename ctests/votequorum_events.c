@@ -162,6 +162,17 @@ static void test_split_and_heal(void)
 	/* no master: the local eligible node may seize its qualification */
 	CHECK_CMM(cmm_member_seizequalif(), CMM_OK);
 
+	/* lowering expected votes makes the lone node quorate: EXPECTED comes
+	 * before QUORUM, and the partition gets a master */
+	vqlog_reset();
+	CHECK_CS(votequorum_setexpected(h, 1), CS_OK);
+	CHECK(PUMP_UNTIL(vqlog_count() >= 2, 5000), "setexpected(1) in the minority: two callbacks");
+	CHECK(vqlog[0].kind == EV_EXPECTED && vqlog[0].expected == 1 && vqlog[0].ctx == 0x5eed,
+	      "first EXPECTED 1");
+	CHECK(vqlog[1].kind == EV_QUORUM && vqlog[1].quorate == 1 && vqlog[1].ctx == 0x5eed,
+	      "then QUORUM quorate");
+	CHECK(WAIT_UNTIL(cmm_master_getinfo(&m) == CMM_OK && m.nodeid == 1, 5000), "the quorate minority elects node 1");
+
 	vqlog_reset();
 	CHECK_EQ(h_cluster("resume-node", "2", NULL), 0, "SIGCONT node 2");
 	CHECK_EQ(h_cluster("resume-node", "3", NULL), 0, "SIGCONT node 3");

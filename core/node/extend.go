@@ -64,12 +64,13 @@ var builtinOps = map[string]bool{
 // handleExt runs a registered extension op; it reports whether op exists.
 func (n *Node) handleExt(c *ctlConn, m *wire.Msg) bool {
 	h, ok := n.ext[m.Op]
-	if !ok {
+	ch, cok := n.connOps[m.Op]
+	if !ok && !cok {
 		return false
 	}
 	var replied atomic.Bool
 	id, op := m.ID, m.Op
-	h(m.Body, func(res any, err error) {
+	reply := func(res any, err error) {
 		if replied.Swap(true) {
 			n.log.Error("op handler replied twice", "op", op)
 			return
@@ -88,6 +89,11 @@ func (n *Node) handleExt(c *ctlConn, m *wire.Msg) bool {
 			return
 		}
 		c.reply(id, wire.CodeOK, "", body)
-	})
+	}
+	if cok {
+		ch(c, m.Body, reply)
+	} else {
+		h(m.Body, reply)
+	}
 	return true
 }

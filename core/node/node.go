@@ -60,6 +60,8 @@ type Node struct {
 	done    chan struct{}
 
 	ext       map[string]OpHandler // extension ops (RegisterOp)
+	connOps   map[string]connOpHandler
+	ha        *haService
 	lastView  wire.ViewEvent
 	viewSince time.Time
 	bad       *rateLog
@@ -166,6 +168,11 @@ func Start(opts Options) (_ *Node, err error) {
 		self: self.ID, peers: peers, cnt: &n.cnt, bad: n.bad, log: n.log,
 		windows: map[uint32]map[uint64]*wire.ReplayWindow{},
 	}
+
+	if n.ha, err = startHA(n); err != nil {
+		return nil, err
+	}
+	closers = append(closers, n.ha.close)
 
 	ln, unixPath, err := listenControl(self.IPC)
 	if err != nil {
@@ -399,6 +406,7 @@ func (n *Node) shutdown(clean bool) {
 	close(n.done)
 	n.ctl.close()
 	n.tr.conn.Close()
+	n.ha.close()
 	if err := n.db.Close(); err != nil {
 		n.log.Error("close state", "err", err)
 	}

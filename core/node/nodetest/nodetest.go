@@ -88,6 +88,8 @@ type Spec struct {
 	AuthKey        string // default "nodetest-secret"
 	// Extra is appended to the [quorum] table (e.g. "wait_for_all = true").
 	Extra string
+	// HA is the body of the [ha] table (e.g. "tick_timeout = \"200ms\"").
+	HA string
 }
 
 // Cluster is a set of gohad processes of one config.
@@ -127,6 +129,9 @@ func (c *Cluster) ConfigText(authkey string) string {
 	fmt.Fprintf(&b, "cluster_name = \"nodetest\"\ndomain_id = 5\nauthkey = %q\n\n", authkey)
 	fmt.Fprintf(&b, "[timing]\nheartbeat = %q\nfailure_timeout = %q\n\n", c.Spec.Heartbeat, c.Spec.FailureTimeout)
 	fmt.Fprintf(&b, "[quorum]\n%s\n\n", c.Spec.Extra)
+	if c.Spec.HA != "" {
+		fmt.Fprintf(&b, "[ha]\n%s\n\n", c.Spec.HA)
+	}
 	for i := 1; i <= c.Spec.Nodes; i++ {
 		fmt.Fprintf(&b, "[[node]]\nid = %d\nname = \"n%d\"\naddr = \"127.0.0.1:%d\"\nha_addr = \"127.0.0.1:%d\"\nipc = \"unix:%s\"\n\n",
 			i, i, c.Ports[i-1], c.Ports[c.Spec.Nodes+i-1], c.Socket(i))

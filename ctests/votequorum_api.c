@@ -427,10 +427,16 @@ static void test_qdevice(void)
 	CHECK_CS(votequorum_qdevice_register(h, "qd2"), CS_ERR_EXIST);
 	CHECK_CS(votequorum_qdevice_poll(h, "wrong", 1, ring), CS_ERR_INVALID_PARAM);
 	CHECK_CS(votequorum_qdevice_poll(h, "qd1", 1, bad), CS_ERR_MESSAGE_ERROR);
+	/* nodeid 0 of setvotes is the quorum device: give it one vote */
+	CHECK_CS(votequorum_setvotes(h, VOTEQUORUM_QDEVICE_NODEID, 1), CS_OK);
+	vi = getinfo_ok(0);
+	CHECK(vi.qdevice_votes == 1 && vi.total_votes == 3, "a device that is not polled yet has its vote but does not cast it (%u, %u)",
+	      vi.qdevice_votes, vi.total_votes);
 	CHECK_CS(votequorum_qdevice_poll(h, "qd1", 1, ring), CS_OK);
 	t0 = h_now_ms();
 	vi = getinfo_ok(0);
 	CHECK_EQ(vi.flags & QD_BITS, 0x1c0, "alive and casting a vote");
+	CHECK_EQ(vi.total_votes, 4, "the polled device's vote counts");
 	CHECK_CS(votequorum_qdevice_master_wins(h, "qd1", 1), CS_OK);
 	CHECK_EQ(getinfo_ok(0).flags & QD_BITS, 0x3c0, "master_wins set");
 	CHECK_CS(votequorum_qdevice_master_wins(h, "wrong", 1), CS_ERR_INVALID_PARAM);
@@ -446,11 +452,15 @@ static void test_qdevice(void)
 	      (long long)(h_now_ms() - t0));
 	vi = getinfo_ok(0);
 	CHECK_EQ(vi.flags & QD_BITS, VOTEQUORUM_INFO_QDEVICE_REGISTERED, "back to registered only");
+	CHECK_EQ(vi.total_votes, 3, "the device lost its vote with its polls");
 	CHECK_CS(votequorum_qdevice_unregister(h, "qd1"), CS_ERR_INVALID_PARAM);
 	CHECK_CS(votequorum_qdevice_unregister(h, "qd9"), CS_OK);
 	CHECK_CS(votequorum_qdevice_unregister(h, "qd9"), CS_ERR_NOT_EXIST);
 	vi = getinfo_ok(0);
 	CHECK((vi.flags & QD_BITS) == 0 && vi.qdevice_name[0] == 0, "unregistered (flags %#x)", vi.flags);
+	CHECK_CS(votequorum_setvotes(h, VOTEQUORUM_QDEVICE_NODEID, 0), CS_OK);
+	CHECK_CS(votequorum_setexpected(h, 3), CS_OK);
+	CHECK(WAIT_UNTIL(getinfo_raw(0).quorum == 2, 5000), "expected votes restored");
 	PUMP_UNTIL(0, 100);
 }
 

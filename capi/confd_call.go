@@ -22,9 +22,6 @@ import (
 	"unsafe"
 )
 
-// errNotWired is the message of the calls whose daemon half is not there yet.
-const errNotWired = "not yet implemented: HA control needs the goha daemon's HA support"
-
 // confdError is a failure decided inside capi: its confd_errno code and the
 // text for confd_lasterr.
 type confdError struct {

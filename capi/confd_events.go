@@ -1,7 +1,12 @@
 package main
 
-// The confd_* notification exports (include/confd_events.h): local checks
-// and socket bookkeeping; the daemon half is not wired yet (errNotWired).
+// The confd_* notification exports (include/confd_events.h). A notification
+// socket subscribes to gohad's HA events (wire.OpHANotify); after that the
+// daemon only writes events to it, which confd_read_notification reads one
+// at a time on the caller's thread when the caller found the fd readable.
+// With CONFD_NOTIF_HA_INFO_SYNC, gohad delivers the next event only after
+// confd_sync_ha_notification acknowledged this one, so the acknowledgement's
+// reply is always the next frame on the socket.
 // confd_free_notification is C, in confd_compat.c.
 
 /*
@@ -13,7 +18,11 @@ typedef const struct sockaddr gh_confd_csockaddr;
 */
 import "C"
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/goha/goha/core/wire"
+)
 
 // Notification kinds goha produces, and every kind ConfD defines.
 const (
@@ -54,12 +63,22 @@ func confd_notifications_connect(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.
 		if err := checkNotifMask(int64(mask)); err != nil {
 			return err
 		}
-		if err := connectSock(int(sock), srv, srvSz); err != nil {
+		id, err := connectSock(int(sock), srv, srvSz)
+		if err != nil {
 			return err
 		}
-		// Next: the hello exchange with gohad, the HA topic subscription,
-		// then confdSocks.register(fd, sockNotif, id, mask).
-		return notWired()
+		if err := fdHello(int(sock)); err != nil {
+			return err
+		}
+		s := &confdSock{fd: int(sock), kind: sockNotif, id: id, mask: int64(mask)}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		sync := int64(mask)&int64(C.CONFD_NOTIF_HA_INFO_SYNC) != 0
+		if err := fdCall(s, wire.OpHANotify, &wire.HANotifyArg{Sync: sync}, nil); err != nil {
+			return err
+		}
+		confdSocks.add(s)
+		return nil
 	})
 }
 
@@ -69,10 +88,39 @@ func confd_read_notification(sock C.int, n *C.struct_confd_notification) C.int {
 		if n == nil {
 			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "n is NULL")
 		}
-		if _, err := confdSocks.lookup(int(sock), sockNotif); err != nil {
+		s, err := confdSocks.lookup(int(sock), sockNotif)
+		if err != nil {
 			return err
 		}
-		return notWired()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.eof {
+			return errEOF("confd_read_notification")
+		}
+		if s.needAck {
+			// gohad sends nothing more until the acknowledgement: reading
+			// would block for ever.
+			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "acknowledge the previous HA notification with confd_sync_ha_notification first")
+		}
+		m, err := fdReadMsg(s.fd)
+		if err != nil {
+			if ce, ok := err.(*confdError); ok && ce.code == C.CONFD_ERR_EOF {
+				s.eof = true
+			}
+			return err
+		}
+		if m.Type != wire.TypeEvent || m.Op != wire.EvHA {
+			return confdErrf(C.CONFD_ERR_INTERNAL, "daemon sent message type %d %q, want an HA event", m.Type, m.Op)
+		}
+		var e wire.HAEvent
+		if err := wire.DecodeBody(m.Body, &e); err != nil {
+			return confdErrf(C.CONFD_ERR_INTERNAL, "bad HA event: %v", err)
+		}
+		if err := fillHANotification(n, haEvent{Type: e.Type, Node: haNode{ID: e.Node.Name, Addr: hostOf(e.Node.Addr)}, Value: e.Value}); err != nil {
+			return err
+		}
+		s.needAck = s.mask&int64(C.CONFD_NOTIF_HA_INFO_SYNC) != 0
+		return nil
 	})
 }
 
@@ -86,6 +134,15 @@ func confd_sync_ha_notification(sock C.int) C.int {
 		if s.mask&int64(C.CONFD_NOTIF_HA_INFO_SYNC) == 0 {
 			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "socket %d was connected without CONFD_NOTIF_HA_INFO_SYNC", int(sock))
 		}
-		return notWired()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.needAck && !s.eof {
+			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "no HA notification read from socket %d awaits acknowledgement", int(sock))
+		}
+		if err := fdCall(s, wire.OpHASyncAck, nil, nil); err != nil {
+			return err
+		}
+		s.needAck = false
+		return nil
 	})
 }

@@ -1,9 +1,10 @@
 package main
 
 // The confd_ha_* exports (include/confd_ha.h). Each validates its arguments
-// and its socket locally; the exchange with gohad's HA support is not wired
-// yet and reports CONFD_ERR_NOT_IMPLEMENTED (errNotWired). The old names
-// (confd_ha_bemaster, ...) are C functions in confd_compat.c.
+// and its socket locally, then does one request and reply with gohad on
+// the caller's socket (confd_fdconn.go); gohad's confd_errno comes back in
+// the reply code. The old names (confd_ha_bemaster, ...) are C functions in
+// confd_compat.c.
 
 /*
 #include <stdlib.h>
@@ -21,21 +22,28 @@ import "C"
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"syscall"
 	"unsafe"
+
+	"github.com/goha/goha/core/wire"
 )
+
+// hostOf returns the host of a "host:port" address as gohad reports it
+// (confd_ha_node carries an address without a port).
+func hostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
+}
 
 // maxTokenLen bounds the HA token given to confd_ha_connect.
 const maxTokenLen = 4096
 
 // maxAddrStrLen bounds confd_ha_node.addr.str (it must fit addr_buf).
 const maxAddrStrLen = 127
-
-// notWired is the error of a call whose daemon half is missing.
-func notWired() error {
-	return confdErrf(C.CONFD_ERR_NOT_IMPLEMENTED, errNotWired)
-}
 
 //export confd_ha_connect
 func confd_ha_connect(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.int, token *C.gh_confd_cchar) C.int {
@@ -46,31 +54,57 @@ func confd_ha_connect(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.int, token 
 		if C.strnlen((*C.char)(unsafe.Pointer(token)), maxTokenLen+1) > maxTokenLen {
 			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "token is longer than %d bytes", maxTokenLen)
 		}
-		if err := connectSock(int(sock), srv, srvSz); err != nil {
+		tok := C.GoString((*C.char)(unsafe.Pointer(token)))
+		if tok == "" {
+			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "token is empty")
+		}
+		id, err := connectSock(int(sock), srv, srvSz)
+		if err != nil {
 			return err
 		}
-		// Next: the hello exchange with gohad as an HA client, the token,
-		// then confdSocks.register(fd, sockHA, id, 0).
-		return notWired()
+		if err := fdHello(int(sock)); err != nil {
+			return err
+		}
+		s := &confdSock{fd: int(sock), kind: sockHA, id: id}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err := fdCall(s, wire.OpHAConnect, &wire.HAConnectArg{Token: tok}, nil); err != nil {
+			return err
+		}
+		confdSocks.add(s)
+		return nil
 	})
 }
 
-// connectSock checks fd and srv and connect(2)s fd to srv.
-func connectSock(fd int, srv *C.gh_confd_csockaddr, srvSz C.int) error {
-	if C.gh_confd_check_sockaddr((*C.struct_sockaddr)(unsafe.Pointer(srv)), srvSz) != 0 {
-		return errRecorded
-	}
-	if _, err := confdSocks.checkFree(fd); err != nil {
+// haCall does one request on HA socket sock.
+func haCall(sock C.int, op string, arg, res any) error {
+	s, err := confdSocks.lookup(int(sock), sockHA)
+	if err != nil {
 		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fdCall(s, op, arg, res)
+}
+
+// connectSock checks fd and srv, connect(2)s fd to srv and returns the
+// socket's identity for the socket table.
+func connectSock(fd int, srv *C.gh_confd_csockaddr, srvSz C.int) (fdIdentity, error) {
+	if C.gh_confd_check_sockaddr((*C.struct_sockaddr)(unsafe.Pointer(srv)), srvSz) != 0 {
+		return fdIdentity{}, errRecorded
+	}
+	id, err := confdSocks.checkFree(fd)
+	if err != nil {
+		return id, err
 	}
 	if r, err := C.gh_confd_connect(C.int(fd), (*C.struct_sockaddr)(unsafe.Pointer(srv)), srvSz); r != 0 {
 		errno, ok := err.(syscall.Errno)
 		if !ok {
 			errno = syscall.EIO
 		}
-		return &osError{what: "connect to " + sockaddrString(srv, srvSz), errno: errno}
+		return id, &osError{what: "connect to " + sockaddrString(srv, srvSz), errno: errno}
 	}
-	return nil
+	return id, nil
 }
 
 // sockaddrString formats a checked sockaddr for messages.
@@ -115,35 +149,33 @@ func trimNUL(b []byte) []byte {
 //export confd_ha_beprimary
 func confd_ha_beprimary(sock C.int, mynodeid *C.confd_value_t) C.int {
 	return confdCall("confd_ha_beprimary", fmt.Sprintf("sock=%d", int(sock)), func() error {
-		if _, err := nodeIDOf("mynodeid", mynodeid); err != nil {
+		name, err := nodeIDOf("mynodeid", mynodeid)
+		if err != nil {
 			return err
 		}
-		if _, err := confdSocks.lookup(int(sock), sockHA); err != nil {
-			return err
-		}
-		return notWired()
+		return haCall(sock, wire.OpHABePrimary, &wire.HANameArg{Name: name}, nil)
 	})
 }
 
 //export confd_ha_besecondary
 func confd_ha_besecondary(sock C.int, mynodeid *C.confd_value_t, primary *C.struct_confd_ha_node, waitreply C.int) C.int {
 	return confdCall("confd_ha_besecondary", fmt.Sprintf("sock=%d, waitreply=%d", int(sock), int(waitreply)), func() error {
-		if _, err := nodeIDOf("mynodeid", mynodeid); err != nil {
+		name, err := nodeIDOf("mynodeid", mynodeid)
+		if err != nil {
 			return err
 		}
 		if primary == nil {
 			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "primary is NULL")
 		}
-		if _, err := nodeIDOf("primary->nodeid", &primary.nodeid); err != nil {
+		pname, err := nodeIDOf("primary->nodeid", &primary.nodeid)
+		if err != nil {
 			return err
 		}
-		if _, err := primaryAddr(primary); err != nil {
+		host, err := primaryAddr(primary)
+		if err != nil {
 			return err
 		}
-		if _, err := confdSocks.lookup(int(sock), sockHA); err != nil {
-			return err
-		}
-		return notWired()
+		return haCall(sock, wire.OpHABeSecondary, &wire.HABeSecondaryArg{Name: name, Primary: pname, Host: host, Wait: waitreply != 0}, nil)
 	})
 }
 
@@ -177,33 +209,25 @@ func primaryAddr(n *C.struct_confd_ha_node) (string, error) {
 //export confd_ha_berelay
 func confd_ha_berelay(sock C.int) C.int {
 	return confdCall("confd_ha_berelay", fmt.Sprintf("sock=%d", int(sock)), func() error {
-		if _, err := confdSocks.lookup(int(sock), sockHA); err != nil {
-			return err
-		}
-		return notWired()
+		return haCall(sock, wire.OpHABeRelay, nil, nil)
 	})
 }
 
 //export confd_ha_benone
 func confd_ha_benone(sock C.int) C.int {
 	return confdCall("confd_ha_benone", fmt.Sprintf("sock=%d", int(sock)), func() error {
-		if _, err := confdSocks.lookup(int(sock), sockHA); err != nil {
-			return err
-		}
-		return notWired()
+		return haCall(sock, wire.OpHABeNone, nil, nil)
 	})
 }
 
 //export confd_ha_secondary_dead
 func confd_ha_secondary_dead(sock C.int, nodeid *C.confd_value_t) C.int {
 	return confdCall("confd_ha_secondary_dead", fmt.Sprintf("sock=%d", int(sock)), func() error {
-		if _, err := nodeIDOf("nodeid", nodeid); err != nil {
+		name, err := nodeIDOf("nodeid", nodeid)
+		if err != nil {
 			return err
 		}
-		if _, err := confdSocks.lookup(int(sock), sockHA); err != nil {
-			return err
-		}
-		return notWired()
+		return haCall(sock, wire.OpHASecondaryDead, &wire.HANameArg{Name: name}, nil)
 	})
 }
 
@@ -213,9 +237,14 @@ func confd_ha_get_status(sock C.int, stat *C.struct_confd_ha_status) C.int {
 		if stat == nil {
 			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "stat is NULL")
 		}
-		if _, err := confdSocks.lookup(int(sock), sockHA); err != nil {
+		var st wire.HAStatus
+		if err := haCall(sock, wire.OpHAStatus, nil, &st); err != nil {
 			return err
 		}
-		return notWired()
+		nodes := make([]haNode, len(st.Nodes))
+		for i, n := range st.Nodes {
+			nodes[i] = haNode{ID: n.Name, Addr: hostOf(n.Addr)}
+		}
+		return fillHAStatus(stat, st.State, nodes)
 	})
 }

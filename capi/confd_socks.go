@@ -29,6 +29,7 @@ type sockKind int
 const (
 	sockHA    sockKind = iota + 1 // confd_ha_connect
 	sockNotif                     // confd_notifications_connect
+	sockCDB                       // goha_cdb_connect
 )
 
 func (k sockKind) String() string {
@@ -37,6 +38,8 @@ func (k sockKind) String() string {
 		return "HA socket"
 	case sockNotif:
 		return "notification socket"
+	case sockCDB:
+		return "config store socket"
 	}
 	return fmt.Sprintf("socket kind %d", int(k))
 }
@@ -51,8 +54,11 @@ func (k sockKind) article() string {
 
 // connectFn names the call that makes a socket of each kind, for messages.
 func (k sockKind) connectFn() string {
-	if k == sockNotif {
+	switch k {
+	case sockNotif:
 		return "confd_notifications_connect"
+	case sockCDB:
+		return "goha_cdb_connect"
 	}
 	return "confd_ha_connect"
 }
@@ -70,8 +76,13 @@ type confdSock struct {
 	mask int64 // sockNotif: the subscribed CONFD_NOTIF_* bits
 
 	// mu serialises requests on the socket: the ConfD protocol is one
-	// request, one reply, in order.
-	mu sync.Mutex
+	// request, one reply, in order. It guards the fields below.
+	mu     sync.Mutex
+	nextID uint64 // last request id
+	eof    bool   // the daemon closed the connection: every call is CONFD_EOF
+	// needAck: a sync notification socket returned an HA event that
+	// confd_sync_ha_notification has not acknowledged yet.
+	needAck bool
 }
 
 // sockTable maps fds to their confdSock.
@@ -136,6 +147,14 @@ func (t *sockTable) register(fd int, kind sockKind, id fdIdentity, mask int64) *
 	t.socks[fd] = s
 	t.mu.Unlock()
 	return s
+}
+
+// add records s (made by a connect call), replacing any stale entry of the
+// same fd.
+func (t *sockTable) add(s *confdSock) {
+	t.mu.Lock()
+	t.socks[s.fd] = s
+	t.mu.Unlock()
 }
 
 // lookup returns the socket of fd if connect made it of the given kind and

@@ -554,6 +554,35 @@ static int listener(int family, struct sockaddr_storage *addr, socklen_t *alen, 
 	return l;
 }
 
+/* A thread that accepts n connections on a listener and closes each at
+ * once: a peer that is not gohad. */
+static pthread_t closer_tid;
+static int closer_fd, closer_n;
+
+static void *closer_main(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < closer_n; i++) {
+		int c = accept(closer_fd, NULL, NULL);
+		if (c >= 0)
+			close(c);
+	}
+	return NULL;
+}
+
+static void closer_start(int l, int n)
+{
+	closer_fd = l;
+	closer_n = n;
+	if (pthread_create(&closer_tid, NULL, closer_main, NULL) != 0)
+		exit(2);
+}
+
+static void closer_join(void)
+{
+	pthread_join(closer_tid, NULL);
+}
+
 static void test_ha_checks(void)
 {
 	struct sockaddr_storage ss, ssu;
@@ -637,28 +666,39 @@ static void test_ha_checks(void)
 	LASTERR_HAS("127.0.0.1:");
 	close(fd);
 
-	/* connect(2) works, the daemon half is missing; a 4096-byte token is
-	 * the longest accepted, and srv_sz may be that of a sockaddr_storage */
+	/* connect(2) works but the peer is no gohad: it closes the connection
+	 * without a hello, which is CONFD_EOF; a 4096-byte token is the longest
+	 * accepted, and srv_sz may be that of a sockaddr_storage */
+	closer_start(l, 2);
 	longtoken = malloc(4097);
 	memset(longtoken, 'k', 4096);
 	longtoken[4096] = '\0';
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, sizeof ss, longtoken), CONFD_ERR, CONFD_ERR_NOT_IMPLEMENTED);
+	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, sizeof ss, longtoken), CONFD_EOF, CONFD_ERR_EOF);
 	free(longtoken);
 	close(fd);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
-	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, slen, "tok"), CONFD_ERR, CONFD_ERR_NOT_IMPLEMENTED);
-	LASTERR_HAS("not yet implemented: HA control needs the goha daemon's HA support");
+	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, slen, "tok"), CONFD_EOF, CONFD_ERR_EOF);
+	LASTERR_HAS("closed the connection");
 	close(fd);
+	closer_join();
+	closer_start(lu, 1);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ssu, sulen, "tok"), CONFD_ERR, CONFD_ERR_NOT_IMPLEMENTED);
+	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ssu, sulen, "tok"), CONFD_EOF, CONFD_ERR_EOF);
 	close(fd);
+	closer_join();
+	closer_start(l, 1);
 	{
 		/* a non-blocking socket connects too (EINPROGRESS is waited out) */
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-		CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, slen, "tok"), CONFD_ERR, CONFD_ERR_NOT_IMPLEMENTED);
+		CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, slen, "tok"), CONFD_EOF, CONFD_ERR_EOF);
 		close(fd);
 	}
+	/* an empty token is refused before connecting */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&ss, slen, ""), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	close(fd);
+	closer_join();
 
 	/* node ids */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -757,7 +797,9 @@ static void test_notification_checks(void)
 	CHECK_CONFD(confd_notifications_connect(fd, (struct sockaddr *)&ss, slen, CONFD_NOTIF_HA_INFO_SYNC), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(confd_notifications_connect(fd, NULL, slen, CONFD_NOTIF_HA_INFO), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(confd_notifications_connect(-1, (struct sockaddr *)&ss, slen, CONFD_NOTIF_HA_INFO), CONFD_ERR, CONFD_ERR_OS);
-	CHECK_CONFD(confd_notifications_connect(fd, (struct sockaddr *)&ss, slen, CONFD_NOTIF_HA_INFO | CONFD_NOTIF_HA_INFO_SYNC), CONFD_ERR, CONFD_ERR_NOT_IMPLEMENTED);
+	closer_start(l, 1);
+	CHECK_CONFD(confd_notifications_connect(fd, (struct sockaddr *)&ss, slen, CONFD_NOTIF_HA_INFO | CONFD_NOTIF_HA_INFO_SYNC), CONFD_EOF, CONFD_ERR_EOF);
+	closer_join();
 	close(fd);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	CHECK_CONFD(confd_read_notification(fd, NULL), CONFD_ERR, CONFD_ERR_PROTOUSAGE);

@@ -123,6 +123,84 @@ int goha_handles_open(void);
 
 /* ---- BEGIN goha_cdb_* ---- */
 
+/*
+ * The config store is a tree of string paths ("/a/b/c": a leading '/', no
+ * empty component, no trailing '/', at most 1024 bytes) to typed values,
+ * replicated by HA from the primary to its secondaries.  These functions
+ * follow the ConfD conventions: the caller creates a stream socket,
+ * goha_cdb_connect() connects it to a node's control endpoint (its config
+ * key ipc: a sockaddr_un path, or a loopback sockaddr_in/sockaddr_in6), and
+ * each call is one request and reply on it.  confd_init() must have been
+ * called.  Every function returns CONFD_OK, or CONFD_ERR with confd_errno
+ * (and confd_lasterr()) set, or CONFD_EOF when the daemon closed the
+ * socket.  Calls on one socket are serialised; use one socket per thread
+ * for parallel requests.
+ *
+ * The types struct sockaddr and confd_value_t (struct confd_value, from
+ * <confd_lib.h>) are declared incompletely here so that this header does not
+ * pull in the ConfD namespace; include <confd_lib.h> to build values.
+ */
+struct sockaddr;
+struct confd_value;
+
+/*
+ * goha_cdb_connect - connect sock to a node for config store access
+ *
+ * Returns: CONFD_OK, or CONFD_ERR with confd_errno:
+ *   CONFD_ERR_PROTOUSAGE  srv is NULL or of an unsupported family, sock is
+ *                         not a stream socket or is already connected by
+ *                         libgoha, the daemon refused the hello
+ *   CONFD_ERR_OS          connect(2) failed (errno says why)
+ *   CONFD_ERR_LIB_NOT_INITIALIZED  confd_init() was not called
+ */
+int goha_cdb_connect(int sock, const struct sockaddr *srv, int srv_sz);
+
+/*
+ * goha_cdb_set - store value at path, in one transaction
+ *
+ * value types: C_STR, C_BUF, C_BINARY, C_INT8..C_INT64, C_UINT8..C_UINT64,
+ * C_DOUBLE, C_BOOL, C_IPV4, C_IPV6.  On an HA primary in sync replication
+ * mode it returns only after every in-sync secondary has the commit on
+ * disk.
+ *
+ * Returns: CONFD_OK, or CONFD_ERR with confd_errno:
+ *   CONFD_ERR_PROTOUSAGE  path or value is NULL; sock is not a
+ *                         goha_cdb_connect() socket
+ *   CONFD_ERR_BADPATH     malformed path
+ *   CONFD_ERR_BADTYPE     value of an unsupported type (or a C_STR/C_BUF
+ *                         with a NULL pointer, or over 4 MiB)
+ *   CONFD_ERR_NOT_WRITABLE  the node is an HA secondary or relay
+ *   CONFD_ERR_HA_ABORT    the node stopped being primary before every
+ *                         secondary had the commit (it is committed locally)
+ *   CONFD_ERR_INTERNAL    the store failed
+ * or CONFD_EOF (confd_errno CONFD_ERR_EOF) if the daemon closed the socket.
+ */
+int goha_cdb_set(int sock, const char *path, const struct confd_value *value);
+
+/*
+ * goha_cdb_get - read the value at path as text into buf (len bytes)
+ *
+ * The text is what confd_pp_value() would print for the scalar types
+ * ("42", "true", "2.5", "10.0.0.1"); a C_BINARY value prints as hex.  buf
+ * is always NUL-terminated when len > 0.
+ *
+ * Returns: CONFD_OK, or CONFD_ERR with confd_errno:
+ *   CONFD_ERR_NOEXISTS    nothing is stored at path
+ *   CONFD_ERR_BADPATH     malformed path
+ *   CONFD_ERR_PROTOUSAGE  path or buf is NULL, len <= 0, or the text does
+ *                         not fit (buf then holds it truncated)
+ * or CONFD_EOF, as for goha_cdb_set.
+ */
+int goha_cdb_get(int sock, const char *path, char *buf, int len);
+
+/*
+ * goha_cdb_delete - remove the value at path, in one transaction
+ *
+ * Returns: as goha_cdb_set, and CONFD_ERR_NOEXISTS if nothing is stored at
+ * path.
+ */
+int goha_cdb_delete(int sock, const char *path);
+
 /* ---- END goha_cdb_* ---- */
 
 #ifdef __cplusplus

@@ -44,17 +44,32 @@
 //
 // WriteSnapshot streams the store from one bbolt read transaction: writers
 // are not blocked (OpenFile reserves a large mmap so that file growth does
-// not need the remap that would wait for readers). Stage reads a stream into
-// the inactive one of two data buckets in bounded write transactions,
-// verifying it; Activate flips the active bucket in one transaction.
-// A crash while staging leaves the live data intact; Open discards the
-// leftovers.
+// not need the remap that would wait for readers). Stage reads a stream,
+// verifying order, CRC and digest as it arrives, and Activate installs it
+// atomically. How depends on where the store lives:
+//
+//   - In a file of its own (OpenFile), Stage writes the copy as a complete
+//     new bbolt file, PATH.stage, laid out directly from the sorted stream
+//     (leaves packed full, large sequential writes, meta pages last, one
+//     fsync) rather than inserted through bbolt transactions, which is
+//     several times faster. Activate renames it over PATH, syncs the
+//     directory and reopens; the old file is closed when its last reader
+//     is done. A crash leaves either file complete and synced; OpenFile
+//     deletes a leftover PATH.stage. The image is the file bbolt itself
+//     would write (format version 2, checked with bbolt's Tx.Check in the
+//     tests), so bbolt keeps committing to it as usual.
+//   - In a shared file (Open), Stage fills the inactive one of two data
+//     buckets in bounded write transactions and Activate flips the active
+//     bucket in one transaction. A crash while staging leaves the live data
+//     intact; Open discards the leftovers.
 //
 // # Sharing a bbolt file
 //
 // Open takes an open *bbolt.DB and uses only the buckets goha.cdb.meta,
 // goha.cdb.data.0 and goha.cdb.data.1, so the daemon keeps its own state in
-// the same file (DATA/goha.db).
+// the same file (DATA/goha.db). Both layouts are the same buckets, so a file
+// written by either opens with OpenFile; but only a store of its own file
+// receives full copies at disk speed.
 //
 // # Read-only mode and errors
 //

@@ -8,6 +8,9 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"os"
+	"path/filepath"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -59,7 +62,9 @@ func (s *Store) WriteSnapshot(w io.Writer) (_ SnapshotInfo, err error) {
 	if closed {
 		return info, ErrClosed
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	db, release := s.acquire()
+	defer release()
+	err = db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(metaBucket)
 		a := meta.Get(keyActive)
 		info.Txid = binary.BigEndian.Uint64(meta.Get(keyTxid))
@@ -104,7 +109,8 @@ func (s *Store) WriteSnapshot(w io.Writer) (_ SnapshotInfo, err error) {
 // waiting for Activate. The live data is untouched until then.
 type Staged struct {
 	Info   SnapshotInfo
-	bucket int
+	bucket int    // the inactive bucket it was written to (shared file)
+	file   string // or the complete bbolt file it was written to (own file)
 	gen    uint64
 }
 
@@ -128,8 +134,9 @@ const stageBatchBytes = 8 << 20
 // slabSize is the allocation unit for staged keys and values.
 const slabSize = 1 << 20
 
-// Stage reads a snapshot stream from r, verifying it as it goes, into the
-// inactive data bucket. On any error (I/O, malformed, wrong digest, wrong
+// Stage reads a snapshot stream from r, verifying it as it goes, into a new
+// file next to the store's (OpenFile) or the inactive data bucket (a store
+// in a shared file, Open). On any error (I/O, malformed, wrong digest, wrong
 // CRC) the partial copy is discarded and the error wraps ErrCorrupt (or is
 // the I/O error). It may run concurrently with commits to the live data.
 func (s *Store) Stage(r io.Reader) (_ *Staged, err error) {
@@ -143,28 +150,101 @@ func (s *Store) Stage(r io.Reader) (_ *Staged, err error) {
 	}
 	target := 1 - s.active
 	s.mu.Unlock()
-	name := dataBuckets[target]
-	discard := func() {
-		s.db.Update(func(tx *bolt.Tx) error {
+	st := &Staged{bucket: target}
+	if s.path != "" {
+		st.bucket, st.file = -1, stagePath(s.path)
+		st.Info, err = s.stageFile(r, st.file)
+	} else {
+		st.Info, err = s.stageBucket(r, dataBuckets[target])
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.stageGen++
+	st.gen = s.stageGen
+	s.mu.Unlock()
+	return st, nil
+}
+
+// stageFile receives a snapshot into a new bbolt file of its own, laid out
+// directly (imageBuilder) and synced once; Activate renames it over the
+// store's file. The live file is not touched, and a crash leaves at most
+// a stage file that OpenFile deletes.
+func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return SnapshotInfo{}, fmt.Errorf("store: stage: %w", err)
+	}
+	b := newImageBuilder(f)
+	info, err := s.parseSnapshot(r, nil, func(batch []kvEntry) error {
+		for _, e := range batch {
+			if err := b.add(e.k, e.v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = b.finish(info.Txid, info.Digest, s.opts.NoSync)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return SnapshotInfo{}, err
+	}
+	return info, nil
+}
+
+// stageBucket receives a snapshot into the inactive data bucket of a
+// shared bbolt file, in bounded bbolt write transactions.
+func (s *Store) stageBucket(r io.Reader, name []byte) (SnapshotInfo, error) {
+	// In a shared file the db is never replaced, but reading s.db needs mu
+	// or dbMu; Activate (which would replace it) waits for stageMu anyway.
+	db, release := s.acquire()
+	defer release()
+	info, err := s.parseSnapshot(r, func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			if tx.Bucket(name) != nil {
+				if err := tx.DeleteBucket(name); err != nil {
+					return err
+				}
+			}
+			_, err := tx.CreateBucket(name)
+			return err
+		})
+	}, func(b []kvEntry) error {
+		return db.Update(func(tx *bolt.Tx) error {
+			bk := tx.Bucket(name)
+			bk.FillPercent = 1.0 // keys arrive sorted: pack pages full
+			for _, e := range b {
+				if err := bk.Put(e.k, e.v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		db.Update(func(tx *bolt.Tx) error {
 			if tx.Bucket(name) != nil {
 				return tx.DeleteBucket(name)
 			}
 			return nil
 		})
 	}
-	info, err := s.stage(r, name)
-	if err != nil {
-		discard()
-		return nil, err
-	}
-	s.mu.Lock()
-	s.stageGen++
-	st := &Staged{Info: info, bucket: target, gen: s.stageGen}
-	s.mu.Unlock()
-	return st, nil
+	return info, err
 }
 
-func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
+// parseSnapshot reads and verifies a snapshot stream. After the header it
+// calls prepare (if not nil), then hands the entries, in order, in batches
+// to write, which runs in a goroutine of its own so that parsing and
+// hashing overlap with writing. Batches reference memory that is never
+// reused, so write may keep them. Any write error or panic (bbolt on a
+// damaged file) ends the parse.
+func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kvEntry) error) (SnapshotInfo, error) {
 	var info SnapshotInfo
 	corrupt := func(what string, a ...any) (SnapshotInfo, error) {
 		return info, fmt.Errorf("%w: snapshot: %s", ErrCorrupt, fmt.Sprintf(what, a...))
@@ -179,21 +259,14 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 	}
 	info.Txid = binary.BigEndian.Uint64(hdr[12:])
 	copy(info.Digest[:], hdr[20:])
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(name) != nil {
-			if err := tx.DeleteBucket(name); err != nil {
-				return err
-			}
+	if prepare != nil {
+		if err := prepare(); err != nil {
+			return info, err
 		}
-		_, err := tx.CreateBucket(name)
-		return err
-	})
-	if err != nil {
-		return info, err
 	}
 	// Parsing and verifying (here) overlaps with writing to bbolt (in a
 	// second goroutine), so the network, the CPU and the disk work at once.
-	type kv struct{ k, v []byte }
+	type kv = kvEntry
 	var (
 		batch     []kv
 		batchSize int
@@ -218,16 +291,7 @@ func (s *Store) stage(r io.Reader, name []byte) (SnapshotInfo, error) {
 			if err != nil {
 				continue // drain
 			}
-			err = s.db.Update(func(tx *bolt.Tx) error {
-				bk := tx.Bucket(name)
-				bk.FillPercent = 1.0 // keys arrive sorted: pack pages full
-				for _, e := range b {
-					if err := bk.Put(e.k, e.v); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
+			err = write(b)
 		}
 		writeErr <- err
 	}()
@@ -338,8 +402,11 @@ func (s *Store) Activate(st *Staged) (err error) {
 	if s.closed {
 		return ErrClosed
 	}
-	if st == nil || st.gen != s.stageGen || st.bucket == s.active {
+	if st == nil || st.gen != s.stageGen || st.bucket == s.active || (st.file != "") != (s.path != "") {
 		return fmt.Errorf("store: activate: staged snapshot is stale")
+	}
+	if st.file != "" {
+		return s.activateFile(st)
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		if tx.Bucket(dataBuckets[st.bucket]) == nil {
@@ -367,6 +434,54 @@ func (s *Store) Activate(st *Staged) (err error) {
 	s.digest = st.Info.Digest
 	s.stageGen++ // a staged snapshot is used once
 	return nil
+}
+
+// activateFile renames a staged file over the store's file (atomic: a
+// crash leaves one or the other, both complete and synced), makes the
+// rename durable, and switches to the new file; the old one is closed once
+// its last reader is done. Called with stageMu and mu held.
+func (s *Store) activateFile(st *Staged) error {
+	if err := os.Rename(st.file, s.path); err != nil {
+		return fmt.Errorf("store: activate: %w", err)
+	}
+	s.stageGen++ // a staged snapshot is used once
+	var syncErr error
+	if !s.opts.NoSync {
+		// Without this the rename may not survive a power loss. On
+		// failure the new file is still the one in place, so switch to it
+		// but report the error: the copy must not be acknowledged.
+		syncErr = syncDir(filepath.Dir(s.path))
+	}
+	db, err := openBolt(s.path, s.opts)
+	if err != nil {
+		// The file in place is the verified copy and is used from the
+		// next start; this process keeps serving what it had.
+		return fmt.Errorf("store: activate: %w", err)
+	}
+	s.dbMu.Lock()
+	old, users := s.db, s.users
+	s.db, s.users = db, new(sync.WaitGroup)
+	s.active = 0
+	s.txid = st.Info.Txid
+	s.digest = st.Info.Digest
+	s.dbMu.Unlock()
+	go func() { // readers of the old file may still be streaming it
+		users.Wait()
+		old.Close()
+	}()
+	if syncErr != nil {
+		return fmt.Errorf("store: activate: %w", syncErr)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // RestoreSnapshot stages and activates a snapshot stream: the store then

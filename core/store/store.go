@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,8 +29,17 @@ var (
 // Writers are serialised; readers (Get, Walk, WriteSnapshot) run in bbolt read
 // transactions and do not block writers.
 type Store struct {
-	db  *bolt.DB
-	own bool // db was opened by OpenFile and is closed by Close
+	// db is replaced when a full copy is installed into a store of its own
+	// file (Activate): it is written with both mu and dbMu held, so holding
+	// either makes it safe to read. Readers take it with acquire, which
+	// counts them in users; the swap closes the old db once they are done.
+	// (A counter, not a read lock held throughout: readers may nest.)
+	db    *bolt.DB
+	dbMu  sync.RWMutex
+	users *sync.WaitGroup // read transactions open on db
+	own   bool            // db was opened by OpenFile and is closed by Close
+	path  string          // the store's own file (OpenFile), "" in a shared file
+	opts  Options         // how path was opened, to reopen it after a swap
 
 	mu     sync.Mutex // serialises commits and activation; guards the fields below
 	txid   uint64
@@ -67,6 +77,26 @@ func OpenFile(path string, opts *Options) (*Store, error) {
 	if o.InitialMmapSize == 0 {
 		o.InitialMmapSize = RecommendedMmapSize
 	}
+	db, err := openBolt(path, o)
+	if err != nil {
+		return nil, err
+	}
+	// A full copy that was being received when the process died: never
+	// renamed into place, so it is garbage.
+	if err := os.Remove(stagePath(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		db.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s, err := Open(db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.own, s.path, s.opts = true, path, o
+	return s, nil
+}
+
+func openBolt(path string, o Options) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: 2 * time.Second, NoSync: o.NoSync, InitialMmapSize: o.InitialMmapSize,
 		FreelistType: bolt.FreelistMapType,
@@ -77,14 +107,11 @@ func OpenFile(path string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s, err := Open(db)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	s.own = true
-	return s, nil
+	return db, nil
 }
+
+// stagePath is where a full copy for the store file path is received.
+func stagePath(path string) string { return path + ".stage" }
 
 // Open uses an already open bbolt database (shared with other users, e.g.
 // the daemon's node bucket), creating the store's buckets if missing. Open
@@ -95,7 +122,7 @@ func OpenFile(path string, opts *Options) (*Store, error) {
 // snapshot staging interrupted by a crash are removed.
 func Open(db *bolt.DB) (_ *Store, err error) {
 	defer guard(&err)
-	s := &Store{db: db}
+	s := &Store{db: db, users: new(sync.WaitGroup)}
 	err = db.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists(metaBucket)
 		if err != nil {
@@ -147,13 +174,29 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	if s.own {
-		return s.db.Close()
+		return s.db.Close() // waits for open read transactions
 	}
 	return nil
 }
 
-// DB returns the underlying bbolt database.
-func (s *Store) DB() *bolt.DB { return s.db }
+// acquire returns the current bbolt database for a read; call release
+// when the read transaction is over.
+func (s *Store) acquire() (*bolt.DB, func()) {
+	s.dbMu.RLock()
+	db, users := s.db, s.users
+	users.Add(1)
+	s.dbMu.RUnlock()
+	return db, users.Done
+}
+
+// DB returns the underlying bbolt database. For a store opened with
+// OpenFile it is replaced (and the old one closed) when a full copy is
+// activated, so do not keep it across HA transitions.
+func (s *Store) DB() *bolt.DB {
+	s.dbMu.RLock()
+	defer s.dbMu.RUnlock()
+	return s.db
+}
 
 // SetReadOnly makes Set, Delete and Batch fail with ErrReadOnly (HA
 // secondary or relay). Apply and snapshot installation still work.
@@ -333,7 +376,9 @@ func (s *Store) view(fn func(b *bolt.Bucket) error) error {
 	if closed {
 		return ErrClosed
 	}
-	return s.db.View(func(tx *bolt.Tx) error {
+	db, release := s.acquire()
+	defer release()
+	return db.View(func(tx *bolt.Tx) error {
 		a := tx.Bucket(metaBucket).Get(keyActive) // the bucket may have flipped since
 		if len(a) == 1 && int(a[0]) != active {
 			active = int(a[0])
@@ -386,7 +431,9 @@ func (s *Store) Verify() (err error) {
 	var d, want Digest
 	var txid uint64
 	var h entryHasher
-	err = s.db.View(func(tx *bolt.Tx) error {
+	db, release := s.acquire()
+	defer release()
+	err = db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(metaBucket)
 		a := meta.Get(keyActive)
 		copy(want[:], meta.Get(keyDigest))

@@ -1,0 +1,259 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"os"
+)
+
+// imageBuilder writes a complete bbolt file (format version 2) holding one
+// store image -- bucket goha.cdb.meta and bucket goha.cdb.data.0 -- from
+// entries added in strictly increasing key order. It lays the B+tree out
+// itself, leaves packed full and written front to back in large sequential
+// writes, instead of inserting through bbolt's transactions (one pwrite per
+// page and a freshly split tree): that is what makes receiving a full copy
+// run near disk and network speed.
+//
+// The file is the one bbolt would produce (the same page, element, bucket
+// and meta layouts bbolt writes, in the machine's byte order as bbolt
+// uses), so bbolt opens it and goes on committing to it as usual. The meta
+// pages are written last: an unfinished file has no valid meta page and
+// bbolt refuses to open it; callers also only ever rename a finished,
+// synced image into place.
+//
+// Page layout: 0 and 1 meta, 2 an empty freelist, then the data bucket's
+// leaves and branch levels, the meta bucket's leaf, and the root bucket's
+// leaf last.
+type imageBuilder struct {
+	f        *os.File
+	pageSize int
+	next     uint64 // next page id to allocate
+	out      []byte // pages not yet written, starting at page outFirst
+	outFirst uint64
+
+	leaf     []kvEntry // entries of the leaf being filled
+	leafSize int       // its page bytes: header + elements + keys + values
+	refs     []pageRef // first key and page of every data leaf, in order
+}
+
+type kvEntry struct{ k, v []byte }
+
+type pageRef struct {
+	key []byte
+	id  uint64
+}
+
+// bbolt's on-disk constants (go.etcd.io/bbolt/internal/common).
+const (
+	boltMagic         = 0xED0CDAED
+	boltVersion       = 2
+	boltPageHeader    = 16 // id u64, flags u16, count u16, overflow u32
+	boltElem          = 16 // leaf: flags, pos, ksize, vsize (u32); branch: pos, ksize (u32), pgid (u64)
+	boltBranchFlag    = 0x01
+	boltLeafFlag      = 0x02
+	boltMetaFlag      = 0x04
+	boltFreelistFlag  = 0x10
+	boltBucketLeaf    = 0x01 // leaf element flag: the value is a bucket header
+	boltBucketHdrSize = 16   // root pgid u64, sequence u64
+	boltMaxElems      = 0xFFFF - 1
+
+	imageFlushBytes = 4 << 20 // write the file in pieces of about this size
+)
+
+var ne = binary.NativeEndian // bbolt stores its structures in native order
+
+func newImageBuilder(f *os.File) *imageBuilder {
+	ps := os.Getpagesize() // bbolt's default page size for a new file
+	return &imageBuilder{f: f, pageSize: ps, next: 3, outFirst: 3}
+}
+
+// add appends an entry; keys must arrive strictly increasing and k, v must
+// stay unchanged until finish (they are referenced, not copied).
+func (b *imageBuilder) add(k, v []byte) error {
+	sz := boltElem + len(k) + len(v)
+	if len(b.leaf) > 0 && (b.leafSize+sz > b.pageSize || len(b.leaf) == boltMaxElems) {
+		if err := b.flushLeaf(); err != nil {
+			return err
+		}
+	}
+	if len(b.leaf) == 0 {
+		b.leafSize = boltPageHeader
+	}
+	b.leaf = append(b.leaf, kvEntry{k, v})
+	b.leafSize += sz
+	return nil
+}
+
+func (b *imageBuilder) flushLeaf() error {
+	id, err := b.writeNode(boltLeafFlag, b.leaf, nil, 0)
+	if err != nil {
+		return err
+	}
+	b.refs = append(b.refs, pageRef{b.leaf[0].k, id})
+	clear(b.leaf)
+	b.leaf = b.leaf[:0]
+	return nil
+}
+
+// writeNode lays out one leaf (entries, with element flags) or branch
+// (refs) page, with overflow pages if it is bigger than a page, and
+// returns its page id.
+func (b *imageBuilder) writeNode(flags uint16, entries []kvEntry, refs []pageRef, elemFlags uint32) (uint64, error) {
+	n := len(entries) + len(refs)
+	size := boltPageHeader + n*boltElem
+	for _, e := range entries {
+		size += len(e.k) + len(e.v)
+	}
+	for _, r := range refs {
+		size += len(r.key)
+	}
+	pages := (size + b.pageSize - 1) / b.pageSize
+	id := b.next
+	b.next += uint64(pages)
+	start := len(b.out)
+	b.out = append(b.out, make([]byte, pages*b.pageSize)...)
+	p := b.out[start:]
+	ne.PutUint64(p[0:], id)
+	ne.PutUint16(p[8:], flags)
+	ne.PutUint16(p[10:], uint16(n))
+	ne.PutUint32(p[12:], uint32(pages-1))
+	data := boltPageHeader + n*boltElem
+	for i, e := range entries {
+		el := boltPageHeader + i*boltElem
+		ne.PutUint32(p[el:], elemFlags)
+		ne.PutUint32(p[el+4:], uint32(data-el)) // pos is relative to the element
+		ne.PutUint32(p[el+8:], uint32(len(e.k)))
+		ne.PutUint32(p[el+12:], uint32(len(e.v)))
+		data += copy(p[data:], e.k)
+		data += copy(p[data:], e.v)
+	}
+	for i, r := range refs {
+		el := boltPageHeader + i*boltElem
+		ne.PutUint32(p[el:], uint32(data-el))
+		ne.PutUint32(p[el+4:], uint32(len(r.key)))
+		ne.PutUint64(p[el+8:], r.id)
+		data += copy(p[data:], r.key)
+	}
+	if len(b.out) >= imageFlushBytes {
+		return id, b.flushOut()
+	}
+	return id, nil
+}
+
+func (b *imageBuilder) flushOut() error {
+	if len(b.out) == 0 {
+		return nil
+	}
+	if _, err := b.f.WriteAt(b.out, int64(b.outFirst)*int64(b.pageSize)); err != nil {
+		return err
+	}
+	b.outFirst += uint64(len(b.out) / b.pageSize)
+	b.out = b.out[:0]
+	return nil
+}
+
+// branchLevels builds branch pages over refs until one page remains and
+// returns the root's page id.
+func (b *imageBuilder) branchLevels(refs []pageRef) (uint64, error) {
+	for len(refs) > 1 {
+		var up []pageRef
+		for i := 0; i < len(refs); {
+			j, size := i, boltPageHeader
+			for j < len(refs) && (j == i || j-i < 2 || size+boltElem+len(refs[j].key) <= b.pageSize) && j-i < boltMaxElems {
+				size += boltElem + len(refs[j].key)
+				j++
+			}
+			id, err := b.writeNode(boltBranchFlag, nil, refs[i:j], 0)
+			if err != nil {
+				return 0, err
+			}
+			up = append(up, pageRef{refs[i].key, id})
+			i = j
+		}
+		refs = up
+	}
+	return refs[0].id, nil
+}
+
+// finish writes the rest of the tree, the store's meta bucket (txid,
+// digest, active bucket 0), the root bucket and the meta pages, and
+// syncs the file unless noSync.
+func (b *imageBuilder) finish(txid uint64, d Digest, noSync bool) error {
+	if len(b.leaf) > 0 || len(b.refs) == 0 { // an empty store has one empty leaf
+		if err := b.flushLeaf0(); err != nil {
+			return err
+		}
+	}
+	dataRoot, err := b.branchLevels(b.refs)
+	if err != nil {
+		return err
+	}
+	var t [8]byte
+	binary.BigEndian.PutUint64(t[:], txid)
+	metaLeaf, err := b.writeNode(boltLeafFlag, []kvEntry{
+		{keyActive, []byte{0}}, {keyDigest, d[:]}, {keyTxid, t[:]}, // sorted
+	}, nil, 0)
+	if err != nil {
+		return err
+	}
+	bucketHdr := func(root uint64) []byte {
+		h := make([]byte, boltBucketHdrSize)
+		ne.PutUint64(h, root) // sequence 0
+		return h
+	}
+	rootLeaf, err := b.writeNode(boltLeafFlag, []kvEntry{
+		{dataBuckets[0], bucketHdr(dataRoot)}, {metaBucket, bucketHdr(metaLeaf)}, // sorted
+	}, nil, boltBucketLeaf)
+	if err != nil {
+		return err
+	}
+	if err := b.flushOut(); err != nil {
+		return err
+	}
+	head := make([]byte, 3*b.pageSize)
+	for i := range 2 {
+		p := head[i*b.pageSize:]
+		ne.PutUint64(p[0:], uint64(i))
+		ne.PutUint16(p[8:], boltMetaFlag)
+		m := p[boltPageHeader:]
+		ne.PutUint32(m[0:], boltMagic)
+		ne.PutUint32(m[4:], boltVersion)
+		ne.PutUint32(m[8:], uint32(b.pageSize))
+		ne.PutUint32(m[12:], 0)         // flags
+		ne.PutUint64(m[16:], rootLeaf)  // root bucket: root page
+		ne.PutUint64(m[24:], 0)         // root bucket: sequence
+		ne.PutUint64(m[32:], 2)         // freelist page
+		ne.PutUint64(m[40:], b.next)    // high water mark
+		ne.PutUint64(m[48:], uint64(i)) // txid; page id = txid % 2
+		h := fnv.New64a()
+		h.Write(m[:56])
+		ne.PutUint64(m[56:], h.Sum64())
+	}
+	fl := head[2*b.pageSize:]
+	ne.PutUint64(fl[0:], 2)
+	ne.PutUint16(fl[8:], boltFreelistFlag) // count 0: nothing free
+	if _, err := b.f.WriteAt(head, 0); err != nil {
+		return err
+	}
+	if noSync {
+		return nil
+	}
+	if err := b.f.Sync(); err != nil {
+		return fmt.Errorf("store: sync %s: %w", b.f.Name(), err)
+	}
+	return nil
+}
+
+// flushLeaf0 writes the pending leaf, or an empty one for an empty store.
+func (b *imageBuilder) flushLeaf0() error {
+	if len(b.leaf) > 0 {
+		return b.flushLeaf()
+	}
+	id, err := b.writeNode(boltLeafFlag, nil, nil, 0)
+	if err != nil {
+		return err
+	}
+	b.refs = append(b.refs, pageRef{nil, id})
+	return nil
+}

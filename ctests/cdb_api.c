@@ -1,0 +1,153 @@
+// goha-test: nodes=1 config ha.token="ctest-ha-token"
+/*
+ * cdb_api.c -- goha_cdb_* and the daemon-backed ConfD HA calls with NULL
+ * and bad arguments against a real gohad: calls before confd_init, every
+ * value type stored and read back as text, bad paths and types, missing
+ * entries, short buffers, sockets of the wrong kind, and CONFD_EOF once the
+ * daemon is gone.
+ */
+#include "harness.h"
+#include "ha_util.h"
+
+static void check_roundtrip(int c, confd_value_t *v, const char *want)
+{
+	char buf[128] = "";
+
+	CHECK_CONFD(goha_cdb_set(c, "/types/v", v), CONFD_OK, 0);
+	CHECK(goha_cdb_get(c, "/types/v", buf, sizeof buf) == CONFD_OK && strcmp(buf, want) == 0,
+	      "type %d reads back as \"%s\", want \"%s\" (%s)", (int)v->type, buf, want, confd_lasterr());
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un a;
+	socklen_t al;
+	int c, h, nfd, fd;
+	char buf[64], longpath[1100];
+	confd_value_t v, me = nodeid("n1");
+	struct confd_ha_status st;
+	struct confd_notification n;
+
+	h_init(argv[0]);
+	(void)argc;
+	al = ha_node_addr(1, &a);
+
+	/* before confd_init */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_CONFD(goha_cdb_connect(fd, (struct sockaddr *)&a, al), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
+	CHECK_CONFD(goha_cdb_get(fd, "/a", buf, sizeof buf), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
+	CHECK_CONFD(goha_cdb_set(fd, "/a", &v), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
+	CHECK_CONFD(goha_cdb_delete(fd, "/a"), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
+	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&a, al, HA_TOKEN), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
+	confd_init("cdb_api", stderr, CONFD_SILENT);
+
+	/* connect */
+	CHECK_CONFD(goha_cdb_connect(fd, NULL, al), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_connect(-1, (struct sockaddr *)&a, al), CONFD_ERR, CONFD_ERR_OS);
+	CHECK_CONFD(goha_cdb_connect(fd, (struct sockaddr *)&a, al), CONFD_OK, 0);
+	CHECK_CONFD(goha_cdb_connect(fd, (struct sockaddr *)&a, al), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	c = fd;
+
+	/* every stored type, read back as text */
+	CONFD_SET_STR(&v, "text");
+	check_roundtrip(c, &v, "text");
+	CONFD_SET_BUF(&v, (unsigned char *)"buf", 3);
+	check_roundtrip(c, &v, "buf");
+	CONFD_SET_BINARY(&v, (unsigned char *)"\x01\xff", 2);
+	check_roundtrip(c, &v, "01ff");
+	CONFD_SET_INT8(&v, -5);
+	check_roundtrip(c, &v, "-5");
+	CONFD_SET_INT16(&v, -300);
+	check_roundtrip(c, &v, "-300");
+	CONFD_SET_INT32(&v, 70000);
+	check_roundtrip(c, &v, "70000");
+	CONFD_SET_INT64(&v, -9000000000LL);
+	check_roundtrip(c, &v, "-9000000000");
+	CONFD_SET_UINT8(&v, 255);
+	check_roundtrip(c, &v, "255");
+	CONFD_SET_UINT16(&v, 7);
+	check_roundtrip(c, &v, "7");
+	CONFD_SET_UINT32(&v, 4000000000U);
+	check_roundtrip(c, &v, "4000000000");
+	CONFD_SET_UINT64(&v, 18446744073709551615ULL);
+	check_roundtrip(c, &v, "18446744073709551615");
+	CONFD_SET_DOUBLE(&v, 2.5);
+	check_roundtrip(c, &v, "2.5");
+	CONFD_SET_BOOL(&v, 1);
+	check_roundtrip(c, &v, "true");
+	{
+		struct in_addr ip4;
+		struct in6_addr ip6;
+		inet_pton(AF_INET, "10.0.0.1", &ip4);
+		CONFD_SET_IPV4(&v, ip4);
+		check_roundtrip(c, &v, "10.0.0.1");
+		inet_pton(AF_INET6, "2001:db8::1", &ip6);
+		CONFD_SET_IPV6(&v, ip6);
+		check_roundtrip(c, &v, "2001:db8::1");
+	}
+
+	/* bad arguments */
+	CONFD_SET_STR(&v, "x");
+	CHECK_CONFD(goha_cdb_set(c, NULL, &v), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_set(c, "/a", NULL), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_set(c, "", &v), CONFD_ERR, CONFD_ERR_BADPATH);
+	CHECK_CONFD(goha_cdb_set(c, "no-slash", &v), CONFD_ERR, CONFD_ERR_BADPATH);
+	CHECK_CONFD(goha_cdb_set(c, "/a/", &v), CONFD_ERR, CONFD_ERR_BADPATH);
+	CHECK_CONFD(goha_cdb_set(c, "/a//b", &v), CONFD_ERR, CONFD_ERR_BADPATH);
+	memset(longpath, 'p', sizeof longpath - 1);
+	longpath[0] = '/';
+	longpath[sizeof longpath - 1] = '\0';
+	CHECK_CONFD(goha_cdb_set(c, longpath, &v), CONFD_ERR, CONFD_ERR_BADPATH);
+	CHECK_CONFD(goha_cdb_get(c, longpath, buf, sizeof buf), CONFD_ERR, CONFD_ERR_BADPATH);
+	CONFD_SET_XMLTAG(&v, 1, 2);
+	CHECK_CONFD(goha_cdb_set(c, "/a", &v), CONFD_ERR, CONFD_ERR_BADTYPE);
+	v.type = (enum confd_vtype)9999;
+	CHECK_CONFD(goha_cdb_set(c, "/a", &v), CONFD_ERR, CONFD_ERR_BADTYPE);
+	CONFD_SET_STR(&v, NULL);
+	CHECK_CONFD(goha_cdb_set(c, "/a", &v), CONFD_ERR, CONFD_ERR_BADTYPE);
+	CONFD_SET_BUF(&v, NULL, 4);
+	CHECK_CONFD(goha_cdb_set(c, "/a", &v), CONFD_ERR, CONFD_ERR_BADTYPE);
+	CHECK_CONFD(goha_cdb_get(c, "/missing", buf, sizeof buf), CONFD_ERR, CONFD_ERR_NOEXISTS);
+	CHECK_CONFD(goha_cdb_delete(c, "/missing"), CONFD_ERR, CONFD_ERR_NOEXISTS);
+	CHECK_CONFD(goha_cdb_delete(c, NULL), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_get(c, "/types/v", NULL, 10), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_get(c, "/types/v", buf, 0), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_get(c, "/types/v", buf, -1), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_get(c, NULL, buf, sizeof buf), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	/* a short buffer: truncated, NUL-terminated, an error */
+	CONFD_SET_STR(&v, "0123456789");
+	CHECK_CONFD(goha_cdb_set(c, "/long", &v), CONFD_OK, 0);
+	memset(buf, 'Z', sizeof buf);
+	CHECK_CONFD(goha_cdb_get(c, "/long", buf, 5), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK(strcmp(buf, "0123") == 0 && buf[5] == 'Z', "truncated to len-1 bytes: \"%s\"", buf);
+	CHECK_CONFD(goha_cdb_delete(c, "/long"), CONFD_OK, 0);
+	CHECK_CONFD(goha_cdb_get(c, "/long", buf, sizeof buf), CONFD_ERR, CONFD_ERR_NOEXISTS);
+
+	/* sockets of the wrong kind */
+	CHECK_CONFD(confd_ha_get_status(c, &st), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(confd_read_notification(c, &n), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	h = ha_open(1, HA_TOKEN);
+	CHECK(h >= 0, "HA socket");
+	CHECK_CONFD(goha_cdb_get(h, "/types/v", buf, sizeof buf), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK(strstr(confd_lasterr(), "config store socket") != NULL, "lasterr names the kind: %s", confd_lasterr());
+	CHECK_CONFD(confd_ha_connect(h, (struct sockaddr *)&a, al, HA_TOKEN), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(confd_ha_get_status(h, &st), CONFD_OK, 0);
+	CHECK_EQ(st.state, CONFD_HA_STATE_NONE, "state none");
+	CHECK_CONFD(confd_ha_secondary_dead(h, &me), CONFD_OK, 0); /* not a secondary of ours: nothing to drop */
+	nfd = notif_open(1, CONFD_NOTIF_HA_INFO);
+	CHECK(nfd >= 0, "notification socket");
+	CHECK_CONFD(confd_ha_benone(nfd), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+
+	/* the daemon goes away: CONFD_EOF everywhere */
+	CHECK_EQ(h_cluster("stop-node", H_NODE(1), NULL), 0, "stop n1");
+	CHECK_CONFD(goha_cdb_get(c, "/types/v", buf, sizeof buf), CONFD_EOF, CONFD_ERR_EOF);
+	CHECK_CONFD(goha_cdb_get(c, "/types/v", buf, sizeof buf), CONFD_EOF, CONFD_ERR_EOF);
+	CHECK_CONFD(confd_ha_get_status(h, &st), CONFD_EOF, CONFD_ERR_EOF);
+	CHECK_CONFD(confd_ha_beprimary(h, &me), CONFD_EOF, CONFD_ERR_EOF);
+	CHECK(h_wait_readable(nfd, 5000), "the notification socket sees the close");
+	CHECK_CONFD(confd_read_notification(nfd, &n), CONFD_EOF, CONFD_ERR_EOF);
+	close(c);
+	close(h);
+	close(nfd);
+	return h_done();
+}

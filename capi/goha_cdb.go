@@ -27,8 +27,8 @@ import (
 	"github.com/goha/goha/core/wire"
 )
 
-// maxCDBValue bounds a C_STR/C_BUF/C_BINARY value (one control frame).
-const maxCDBValue = 4 << 20
+// maxCDBValue bounds a C_STR/C_BUF/C_BINARY value (the store's limit).
+const maxCDBValue = store.MaxValueLen
 
 //export goha_cdb_connect
 func goha_cdb_connect(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.int) C.int {

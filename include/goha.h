@@ -168,7 +168,7 @@ int goha_cdb_connect(int sock, const struct sockaddr *srv, int srv_sz);
  *                         goha_cdb_connect() socket
  *   CONFD_ERR_BADPATH     malformed path
  *   CONFD_ERR_BADTYPE     value of an unsupported type (or a C_STR/C_BUF
- *                         with a NULL pointer, or over 4 MiB)
+ *                         with a NULL pointer, or over 1 MiB)
  *   CONFD_ERR_NOT_WRITABLE  the node is an HA secondary or relay
  *   CONFD_ERR_HA_ABORT    the node stopped being primary before every
  *                         secondary had the commit (it is committed locally)

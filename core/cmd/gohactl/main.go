@@ -15,6 +15,11 @@
 //	qualify NODE qualified|disqualified   cmm_member_setqualif (run on the master)
 //	release-mastership        cmm_mastership_release (run on the master)
 //	watch                     print events (views, quorum, CMM) until interrupted
+//	cdb get PATH              the config store value at PATH
+//	cdb set PATH VALUE [TYPE] store a value (TYPE string by default)
+//	cdb delete PATH           remove a value
+//	cdb dump [PREFIX]         every entry: path, type, value
+//	ha status                 HA role, secondaries, replication state
 //
 // --ipc overrides $GOHA_IPC (default unix:/var/run/goha/gohad.sock); --json
 // prints read commands as JSON. Exit status: 0 success, 1 the daemon
@@ -64,7 +69,7 @@ commands:
   qualify NODE qualified|disqualified    set a node's CMM qualification (on the master)
   release-mastership                     hand mastership to the vice-master (on the master)
   watch                                  print events until interrupted
-
+` + extUsage + `
 --ipc defaults to $GOHA_IPC, else unix:/var/run/goha/gohad.sock
 `
 
@@ -136,6 +141,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	cmd, rest := o.args[0], o.args[1:]
+	if extCommand(cmd) {
+		fn, err := parseExt(cmd, rest)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		c, err := client.Dial(o.ipc, o.timeout)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer c.Close()
+		if err := fn(c, o, stdout); err != nil {
+			return fail(stderr, err)
+		}
+		return exitOK
+	}
 	want := map[string]int{"status": 0, "members": 0, "quorum": 0, "master": 0, "set-expected": 1,
 		"set-votes": 2, "qualify": 2, "release-mastership": 0, "watch": 0}
 	n, ok := want[cmd]

@@ -50,9 +50,10 @@
 //
 //   - In a file of its own (OpenFile), Stage writes the copy as a complete
 //     new bbolt file, PATH.stage, laid out directly from the sorted stream
-//     (leaves packed full, large sequential writes, meta pages last, one
-//     fsync) rather than inserted through bbolt transactions, which is
-//     several times faster. Activate renames it over PATH, syncs the
+//     (leaves packed full, large sequential writes, on Linux with O_DIRECT
+//     so the pages skip the page cache, meta pages last, one fsync) rather
+//     than inserted through bbolt transactions, which is several times
+//     faster. Activate renames it over PATH, syncs the
 //     directory and reopens; the old file is closed when its last reader
 //     is done. A crash leaves either file complete and synced; OpenFile
 //     deletes a leftover PATH.stage. The image is the file bbolt itself

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"unsafe"
 )
 
 // imageBuilder writes a complete bbolt file (format version 2) holding one
@@ -27,6 +28,7 @@ import (
 // leaf last.
 type imageBuilder struct {
 	f        *os.File
+	direct   bool // f is open with O_DIRECT: write from page-aligned memory
 	pageSize int
 	next     uint64 // next page id to allocate
 	out      []byte // pages not yet written, starting at page outFirst
@@ -59,13 +61,28 @@ const (
 	boltMaxElems      = 0xFFFF - 1
 
 	imageFlushBytes = 4 << 20 // write the file in pieces of about this size
+	// imageBufBytes holds a flush's worth plus the largest node (one entry
+	// of the longest path and value, with its page overhead).
+	imageBufBytes = imageFlushBytes + 2<<20
 )
 
 var ne = binary.NativeEndian // bbolt stores its structures in native order
 
-func newImageBuilder(f *os.File) *imageBuilder {
+func newImageBuilder(f *os.File, direct bool) *imageBuilder {
 	ps := os.Getpagesize() // bbolt's default page size for a new file
-	return &imageBuilder{f: f, pageSize: ps, next: 3, outFirst: 3}
+	return &imageBuilder{f: f, direct: direct, pageSize: ps, next: 3, outFirst: 3,
+		out: alignedBuf(imageBufBytes, ps)[:0]}
+}
+
+// alignedBuf returns n zero bytes starting at a multiple of align (a power
+// of two), as O_DIRECT requires.
+func alignedBuf(n, align int) []byte {
+	b := make([]byte, n+align)
+	off := int(uintptr(unsafe.Pointer(&b[0]))) & (align - 1)
+	if off != 0 {
+		off = align - off
+	}
+	return b[off : off+n : off+n]
 }
 
 // add appends an entry; keys must arrive strictly increasing and k, v must
@@ -109,11 +126,20 @@ func (b *imageBuilder) writeNode(flags uint16, entries []kvEntry, refs []pageRef
 		size += len(r.key)
 	}
 	pages := (size + b.pageSize - 1) / b.pageSize
+	if len(b.out)+pages*b.pageSize > cap(b.out) { // keep b.out where it is (aligned)
+		if err := b.flushOut(); err != nil {
+			return 0, err
+		}
+		if pages*b.pageSize > cap(b.out) {
+			return 0, fmt.Errorf("store: snapshot entry of %d bytes does not fit a page run", size)
+		}
+	}
 	id := b.next
 	b.next += uint64(pages)
 	start := len(b.out)
-	b.out = append(b.out, make([]byte, pages*b.pageSize)...)
+	b.out = b.out[:start+pages*b.pageSize]
 	p := b.out[start:]
+	clear(p) // the buffer is reused
 	ne.PutUint64(p[0:], id)
 	ne.PutUint16(p[8:], flags)
 	ne.PutUint16(p[10:], uint16(n))
@@ -145,7 +171,7 @@ func (b *imageBuilder) flushOut() error {
 	if len(b.out) == 0 {
 		return nil
 	}
-	if _, err := b.f.WriteAt(b.out, int64(b.outFirst)*int64(b.pageSize)); err != nil {
+	if err := b.writeAt(b.out, int64(b.outFirst)*int64(b.pageSize)); err != nil {
 		return err
 	}
 	b.outFirst += uint64(len(b.out) / b.pageSize)
@@ -211,7 +237,7 @@ func (b *imageBuilder) finish(txid uint64, d Digest, noSync bool) error {
 	if err := b.flushOut(); err != nil {
 		return err
 	}
-	head := make([]byte, 3*b.pageSize)
+	head := alignedBuf(3*b.pageSize, b.pageSize)
 	for i := range 2 {
 		p := head[i*b.pageSize:]
 		ne.PutUint64(p[0:], uint64(i))
@@ -233,7 +259,7 @@ func (b *imageBuilder) finish(txid uint64, d Digest, noSync bool) error {
 	fl := head[2*b.pageSize:]
 	ne.PutUint64(fl[0:], 2)
 	ne.PutUint16(fl[8:], boltFreelistFlag) // count 0: nothing free
-	if _, err := b.f.WriteAt(head, 0); err != nil {
+	if err := b.writeAt(head, 0); err != nil {
 		return err
 	}
 	if noSync {
@@ -243,6 +269,20 @@ func (b *imageBuilder) finish(txid uint64, d Digest, noSync bool) error {
 		return fmt.Errorf("store: sync %s: %w", b.f.Name(), err)
 	}
 	return nil
+}
+
+// writeAt writes p at off, turning O_DIRECT off for good if the file
+// system refuses it.
+func (b *imageBuilder) writeAt(p []byte, off int64) error {
+	_, err := b.f.WriteAt(p, off)
+	if err != nil && b.direct && isDirectRefusal(err) {
+		b.direct = false
+		if err := dropDirect(b.f); err != nil {
+			return err
+		}
+		_, err = b.f.WriteAt(p, off)
+	}
+	return err
 }
 
 // flushLeaf0 writes the pending leaf, or an empty one for an empty store.

@@ -195,7 +195,7 @@ func TestImageFileCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := newImageBuilder(f)
+	b := newImageBuilder(f, false)
 	for i := 0; i < 5000; i++ {
 		b.add([]byte(fmt.Sprintf("/h/%05d", i)), make([]byte, 100))
 	}
@@ -234,4 +234,48 @@ func TestActivateWhileReading(t *testing.T) {
 	if _, err := s.Get("/old"); !errors.Is(err, ErrNotFound) {
 		t.Fatal("old data visible after activation")
 	}
+}
+
+// TestImageFileDirect: where the file system takes O_DIRECT, every write
+// of an image keeps to its alignment rules (a refused write would silently
+// fall back to the page cache), and the result is a sound bbolt file.
+func TestImageFileDirect(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.db")
+	f, direct, err := createDirect(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("O_DIRECT: %v", direct)
+	b := newImageBuilder(f, direct)
+	const n = 20000
+	for i := 0; i < n; i++ {
+		v := make([]byte, 200)
+		if i%5000 == 0 {
+			v = make([]byte, MaxValueLen)
+		}
+		if err := b.add([]byte(fmt.Sprintf("/d/%06d", i)), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.finish(7, Digest{}, false); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if direct && !b.direct {
+		t.Fatal("O_DIRECT writes were refused (misaligned buffer, offset or length)")
+	}
+	db, err := openBolt(path, Options{InitialMmapSize: 1 << 26})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			t.Fatal(err)
+		}
+		if got := tx.Bucket(dataBuckets[0]).Stats().KeyN; got != n {
+			t.Fatalf("%d keys, want %d", got, n)
+		}
+		return nil
+	})
 }

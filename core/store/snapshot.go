@@ -172,11 +172,11 @@ func (s *Store) Stage(r io.Reader) (_ *Staged, err error) {
 // store's file. The live file is not touched, and a crash leaves at most
 // a stage file that OpenFile deletes.
 func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, direct, err := createDirect(path)
 	if err != nil {
 		return SnapshotInfo{}, fmt.Errorf("store: stage: %w", err)
 	}
-	b := newImageBuilder(f)
+	b := newImageBuilder(f, direct)
 	info, err := s.parseSnapshot(r, nil, func(batch []kvEntry) error {
 		for _, e := range batch {
 			if err := b.add(e.k, e.v); err != nil {

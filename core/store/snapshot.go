@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash"
 	"hash/crc32"
@@ -114,18 +115,53 @@ type Staged struct {
 	gen    uint64
 }
 
-type crcReader struct {
-	r   *bufio.Reader
-	crc hash.Hash32
-	n   int64
+// slabReader hands out the stream in contiguous pieces carved from large
+// slabs that are filled straight from the underlying reader (no bufio
+// copy) and never reused, so the pieces stay valid for the writer and
+// hasher goroutines. It keeps a CRC-32C of what has been consumed,
+// computed over large runs.
+type slabReader struct {
+	r              io.Reader
+	slab           []byte
+	pos, end, crcd int // consumed, filled, and covered by crc
+	crc            uint32
+	n              int64 // bytes consumed before slab
 }
 
-func (c *crcReader) full(p []byte) error {
-	_, err := io.ReadFull(c.r, p)
-	c.crc.Write(p)
-	c.n += int64(len(p))
-	return err
+// next returns the next n bytes of the stream.
+func (r *slabReader) next(n int) ([]byte, error) {
+	for r.end-r.pos < n {
+		if r.pos+n > len(r.slab) { // continue in a new slab
+			r.sumUpTo()
+			ns := make([]byte, max(slabSize, n))
+			k := copy(ns, r.slab[r.pos:r.end])
+			r.n += int64(r.pos)
+			r.slab, r.pos, r.end, r.crcd = ns, 0, k, 0
+		}
+		k, err := r.r.Read(r.slab[r.end:])
+		r.end += k
+		if err != nil && r.end-r.pos < n {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	b := r.slab[r.pos : r.pos+n : r.pos+n]
+	r.pos += n
+	return b, nil
 }
+
+func (r *slabReader) sumUpTo() {
+	r.crc = crc32.Update(r.crc, castagnoli, r.slab[r.crcd:r.pos])
+	r.crcd = r.pos
+}
+
+// sum returns the CRC of everything consumed so far.
+func (r *slabReader) sum() uint32 { r.sumUpTo(); return r.crc }
+
+// consumed returns how many bytes have been consumed.
+func (r *slabReader) consumed() int64 { return r.n + int64(r.pos) }
 
 // stageBatchBytes bounds the size of one bbolt write transaction while
 // staging, so a large snapshot does not hold everything dirty in memory.
@@ -240,18 +276,21 @@ func (s *Store) stageBucket(r io.Reader, name []byte) (SnapshotInfo, error) {
 
 // parseSnapshot reads and verifies a snapshot stream. After the header it
 // calls prepare (if not nil), then hands the entries, in order, in batches
-// to write, which runs in a goroutine of its own so that parsing and
-// hashing overlap with writing. Batches reference memory that is never
-// reused, so write may keep them. Any write error or panic (bbolt on a
-// damaged file) ends the parse.
+// to write. Three goroutines share the work so that the network, the CPU
+// and the disk are busy at once: this one reads the stream and checks
+// framing, order, count and CRC; a hasher validates paths and values and
+// computes the content digest (an XOR, so batch by batch); a writer calls
+// write. Batches reference memory that is never reused, so write may keep
+// them. Any error, or a panic in write (bbolt on a damaged file), fails the
+// parse.
 func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kvEntry) error) (SnapshotInfo, error) {
 	var info SnapshotInfo
 	corrupt := func(what string, a ...any) (SnapshotInfo, error) {
 		return info, fmt.Errorf("%w: snapshot: %s", ErrCorrupt, fmt.Sprintf(what, a...))
 	}
-	cr := &crcReader{r: bufio.NewReaderSize(r, 256<<10), crc: crc32.New(castagnoli)}
-	hdr := make([]byte, len(snapMagic)+4+8+32)
-	if err := cr.full(hdr); err != nil {
+	sr := &slabReader{r: r}
+	hdr, err := sr.next(len(snapMagic) + 4 + 8 + 32)
+	if err != nil {
 		return corrupt("header: %v", err)
 	}
 	if !bytes.Equal(hdr[:8], snapMagic) || binary.BigEndian.Uint32(hdr[8:]) != snapVersion {
@@ -264,20 +303,9 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 			return info, err
 		}
 	}
-	// Parsing and verifying (here) overlaps with writing to bbolt (in a
-	// second goroutine), so the network, the CPU and the disk work at once.
-	type kv = kvEntry
-	var (
-		batch     []kv
-		batchSize int
-		d         Digest
-		last      []byte
-		lb        [4]byte
-		writes    = make(chan []kv, 2)
-		slab      []byte
-		hasher    entryHasher
-		writeErr  = make(chan error, 1)
-	)
+	writes, hashes := make(chan []kvEntry, 2), make(chan []kvEntry, 2)
+	writeErr, hashErr := make(chan error, 1), make(chan error, 1)
+	var digest Digest
 	go func() {
 		var err error
 		defer func() { // report a bbolt panic as an error, after draining
@@ -288,50 +316,68 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 			}
 		}()
 		for b := range writes {
-			if err != nil {
-				continue // drain
+			if err == nil {
+				err = write(b)
 			}
-			err = write(b)
 		}
 		writeErr <- err
 	}()
-	finished := false
-	finish := func() error { // waits for the writer; idempotent
-		if finished {
+	go func() {
+		var err error
+		var h entryHasher
+		for b := range hashes {
+			for _, e := range b {
+				if err != nil {
+					break
+				}
+				if verr := ValidatePath(string(e.k)); verr != nil {
+					err = fmt.Errorf("%w: snapshot: %v", ErrCorrupt, verr)
+				} else if verr := CheckEncoding(e.v); verr != nil {
+					err = fmt.Errorf("%w: snapshot: %s: %v", ErrCorrupt, e.k, verr)
+				} else {
+					digest.xor(h.sum(string(e.k), e.v))
+				}
+			}
+		}
+		hashErr <- err
+	}()
+	done := false
+	wait := func() error { // waits for both goroutines; idempotent
+		if done {
 			return nil
 		}
-		finished = true
+		done = true
 		close(writes)
-		return <-writeErr
+		close(hashes)
+		return errors.Join(<-hashErr, <-writeErr)
 	}
-	defer finish()
-	flush := func() error {
+	defer wait()
+	var (
+		batch     []kvEntry
+		batchSize int
+		last      []byte
+	)
+	flush := func() {
 		if len(batch) > 0 {
+			hashes <- batch
 			writes <- batch
 			batch, batchSize = nil, 0
 		}
-		return nil
 	}
 	for {
-		if err := cr.full(lb[:]); err != nil {
+		lb, err := sr.next(4)
+		if err != nil {
 			return corrupt("truncated: %v", err)
 		}
-		kl := binary.BigEndian.Uint32(lb[:])
+		kl := binary.BigEndian.Uint32(lb)
 		if kl == snapEnd {
 			break
 		}
 		if kl == 0 || kl > MaxPathLen {
 			return corrupt("path length %d", kl)
 		}
-		// Key and value (and the next length) come from one slab per
-		// batch: they must stay valid until the batch is written.
-		need := int(kl) + 4
-		if len(slab) < need {
-			slab = make([]byte, max(need, slabSize))
-		}
-		kv4 := slab[:need:need]
-		slab = slab[need:]
-		if err := cr.full(kv4); err != nil {
+		kv4, err := sr.next(int(kl) + 4)
+		if err != nil {
 			return corrupt("truncated: %v", err)
 		}
 		k := kv4[:kl]
@@ -339,56 +385,45 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 		if vl == 0 || vl > MaxValueLen+1 {
 			return corrupt("value length %d", vl)
 		}
-		if len(slab) < int(vl) {
-			slab = make([]byte, max(int(vl), slabSize))
-		}
-		v := slab[:vl:vl]
-		slab = slab[vl:]
-		if err := cr.full(v); err != nil {
+		v, err := sr.next(int(vl))
+		if err != nil {
 			return corrupt("truncated: %v", err)
-		}
-		if err := ValidatePath(string(k)); err != nil {
-			return corrupt("%v", err)
 		}
 		if last != nil && bytes.Compare(k, last) <= 0 {
 			return corrupt("paths out of order at %q", k)
 		}
-		if err := CheckEncoding(v); err != nil {
-			return corrupt("%s: %v", k, err)
-		}
 		last = k
-		d.xor(hasher.sum(string(k), v))
 		info.Entries++
-		batch = append(batch, kv{k, v})
+		batch = append(batch, kvEntry{k, v})
 		batchSize += len(k) + len(v)
 		if batchSize >= stageBatchBytes {
-			if err := flush(); err != nil {
-				return info, err
-			}
+			flush()
 		}
 	}
-	var tr [8]byte
-	if err := cr.full(tr[:]); err != nil {
+	tr, err := sr.next(8)
+	if err != nil {
 		return corrupt("truncated trailer: %v", err)
 	}
-	if n := binary.BigEndian.Uint64(tr[:]); n != info.Entries {
+	if n := binary.BigEndian.Uint64(tr); n != info.Entries {
 		return corrupt("trailer says %d entries, got %d", n, info.Entries)
 	}
-	want := cr.crc.Sum32()
-	var sum [4]byte
-	if _, err := io.ReadFull(cr.r, sum[:]); err != nil {
+	want := sr.sum()
+	sum, err := sr.next(4)
+	if err != nil {
 		return corrupt("truncated checksum: %v", err)
 	}
-	cr.n += 4
-	if binary.BigEndian.Uint32(sum[:]) != want {
+	if binary.BigEndian.Uint32(sum) != want {
 		return corrupt("stream checksum mismatch")
 	}
-	if d != info.Digest {
-		return corrupt("content digest %s, header says %s", d, info.Digest)
-	}
-	info.Bytes = cr.n
+	info.Bytes = sr.consumed()
 	flush()
-	return info, finish()
+	if err := wait(); err != nil {
+		return info, err
+	}
+	if digest != info.Digest {
+		return corrupt("content digest %s, header says %s", digest, info.Digest)
+	}
+	return info, nil
 }
 
 // Activate atomically (one bbolt transaction) makes a staged snapshot the

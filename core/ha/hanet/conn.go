@@ -2,6 +2,7 @@ package hanet
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -190,10 +191,12 @@ func (c *conn) writeSnapshot(bw *bufio.Writer) error {
 	return err
 }
 
-// chunkReader reassembles the snapshot stream from 'D' frames up to 'E'.
+// chunkReader reassembles the snapshot stream from 'D' frames up to 'E',
+// reading each frame's payload straight into the caller's buffer (a
+// full copy is the one large transfer; no per-frame allocation or copy).
 type chunkReader struct {
-	r     io.Reader
-	cur   []byte
+	r     *bufio.Reader
+	left  int // payload bytes of the current 'D' frame not yet read
 	eof   bool
 	alive func() // called at most every aliveEvery while data arrives
 	last  time.Time
@@ -202,30 +205,43 @@ type chunkReader struct {
 const aliveEvery = 50 * time.Millisecond
 
 func (cr *chunkReader) Read(p []byte) (int, error) {
-	for len(cr.cur) == 0 {
+	for cr.left == 0 {
 		if cr.eof {
 			return 0, io.EOF
 		}
-		f, err := wire.ReadFrame(cr.r, MaxFrame)
-		if err != nil {
+		var hdr [5]byte // length, frame type
+		if _, err := io.ReadFull(cr.r, hdr[:]); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
 			return 0, err
 		}
-		switch f[0] {
+		n := int(binary.BigEndian.Uint32(hdr[:]))
+		if n == 0 || n > MaxFrame {
+			return 0, fmt.Errorf("hanet: bad frame length %d inside a full copy", n)
+		}
+		switch hdr[4] {
 		case frameData:
-			cr.cur = f[1:]
+			cr.left = n - 1
 			if now := time.Now(); cr.alive != nil && now.Sub(cr.last) >= aliveEvery {
 				cr.last = now
 				cr.alive()
 			}
 		case frameEnd:
+			if n != 1 {
+				return 0, fmt.Errorf("hanet: end-of-copy frame with %d bytes", n-1)
+			}
 			cr.eof = true
 		default:
-			return 0, fmt.Errorf("hanet: frame %q inside a full copy", f[0])
+			return 0, fmt.Errorf("hanet: frame %q inside a full copy", hdr[4])
 		}
 	}
-	n := copy(p, cr.cur)
-	cr.cur = cr.cur[n:]
-	return n, nil
+	n, err := cr.r.Read(p[:min(len(p), cr.left)])
+	cr.left -= n
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
 }
 
 func (c *conn) reader() {

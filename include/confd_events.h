@@ -5,16 +5,15 @@
  * Usage: create a stream socket, confd_notifications_connect() it to the
  * node's control endpoint with a mask, poll(2) it for readability, and call
  * confd_read_notification() each time it is readable.  A subscriber that
- * does not read for 15 s is disconnected by gohad, as by ConfD.  With
- * CONFD_NOTIF_HA_INFO_SYNC in the mask, gohad suspends its HA processing
- * after each HA event until the subscriber calls
- * confd_sync_ha_notification().
+ * does not read is disconnected by gohad once its backlog is full, or when
+ * one write stalls for 10 s.  With CONFD_NOTIF_HA_INFO_SYNC in the mask,
+ * gohad delivers no further HA event (to any subscriber of that node) until
+ * the subscriber called confd_sync_ha_notification() for the current one;
+ * a subscriber that does not within 15 s is disconnected.  HA orders
+ * (confd_ha_*) are carried out meanwhile: their events wait.
  *
  * The errors common to every function are those listed at the top of
- * confd_ha.h, with "notification socket" in place of "HA socket".  The
- * status note there applies here too: until gohad's notification support is
- * wired, connect/read/sync with valid arguments fail with
- * CONFD_ERR_NOT_IMPLEMENTED.
+ * confd_ha.h, with "notification socket" in place of "HA socket".
  *
  * Deliberate differences from ConfD: only the HA notifications exist.  The
  * other CONFD_NOTIF_* bits are defined so that programs compile, but a mask
@@ -148,7 +147,10 @@ extern int confd_notifications_connect(int sock, const struct sockaddr *srv,
  * Returns:
  *   CONFD_OK   *n is filled
  *   CONFD_EOF  gohad closed the socket
- *   CONFD_ERR  CONFD_ERR_PROTOUSAGE  n NULL, or sock not a notification socket
+ *   CONFD_ERR  CONFD_ERR_PROTOUSAGE  n NULL, sock not a notification socket,
+ *                                    or a CONFD_NOTIF_HA_INFO_SYNC socket
+ *                                    whose last event is not acknowledged
+ *                                    (gohad sends nothing before that)
  */
 extern int confd_read_notification(int sock, struct confd_notification *n);
 
@@ -169,8 +171,11 @@ extern void confd_free_notification(struct confd_notification *n);
  *
  * Returns:
  *   CONFD_OK
- *   CONFD_ERR  CONFD_ERR_PROTOUSAGE  sock not a notification socket, or one
- *                                    connected without CONFD_NOTIF_HA_INFO_SYNC
+ *   CONFD_ERR  CONFD_ERR_PROTOUSAGE  sock not a notification socket, one
+ *                                    connected without CONFD_NOTIF_HA_INFO_SYNC,
+ *                                    or no event read from it awaits an
+ *                                    acknowledgement
+ *   CONFD_EOF  gohad closed the socket
  */
 extern int confd_sync_ha_notification(int sock);
 

@@ -29,11 +29,10 @@
  *   CONFD_EOF                      gohad closed the socket (confd_errno
  *                                  CONFD_ERR_EOF); close it, make a new one
  *
- * Status of this build: the local half of each call (argument checks, the
- * socket bookkeeping, connect(2)) is complete; the exchange with gohad's HA
- * support is not wired yet, so a call with valid arguments fails with
- * CONFD_ERR_NOT_IMPLEMENTED and confd_lasterr() "not yet implemented: HA
- * control needs the goha daemon's HA support".
+ * Each call is one request and one reply on sock, made on the calling
+ * thread; calls on one socket are serialised.  gohad's own confd_errno
+ * comes back unchanged.  A socket replaced by a newer confd_ha_connect()
+ * answers CONFD_EOF.
  *
  * Deliberate differences from ConfD:
  *   - The old master/slave names confd_ha_bemaster, confd_ha_beslave,
@@ -86,8 +85,11 @@ struct confd_ha_status {
  *
  * sock is a fresh SOCK_STREAM socket of srv's family (AF_INET, AF_INET6 or
  * AF_UNIX); srv_sz is the size of *srv.  token is the cluster's HA token
- * (the [ha] token of the cluster config; at most 4096 bytes), used by the
- * node when it authenticates its peers; it is sent only to the local node.
+ * (the [ha] token of the cluster config; at most 4096 bytes), which the
+ * node then uses to authenticate its HA peers, in place of the token it had
+ * (as in ConfD, the latest HA socket's token wins); it is sent only to the
+ * local node.  A token that differs from the peers' shows when they meet:
+ * confd_ha_besecondary() fails with CONFD_ERR_HA_BADTOKEN on the secondary.
  * If this fails, close sock and use a new socket to retry.
  *
  * Returns:
@@ -98,9 +100,10 @@ struct confd_ha_status {
  *                                    sock not a stream socket, sock already
  *                                    an HA or notification socket, token too
  *                                    long
+ *              CONFD_ERR_PROTOUSAGE  token empty, or the peer is not gohad
  *              CONFD_ERR_OS          connect(2) failed (errno tells why,
  *                                    e.g. ECONNREFUSED: no gohad there)
- *              CONFD_ERR_HA_BADTOKEN the node's token differs
+ *   CONFD_EOF  the peer closed the connection during the hello
  */
 extern int confd_ha_connect(int sock, const struct sockaddr *srv, int srv_sz,
                             const char *token);
@@ -144,9 +147,11 @@ extern int confd_ha_beprimary(int sock, confd_value_t *mynodeid);
  *              CONFD_ERR_HA_BADTOKEN the primary has another token
  *              CONFD_ERR_HA_BADFXS   the primary has another schema
  *              CONFD_ERR_HA_BADVSN   incompatible HA protocol version
- *              CONFD_ERR_HA_BADCONFIG incompatible cluster config
  *              CONFD_ERR_HA_CLOSED   the initial sync failed (the primary
  *                                    closed the connection or timed out)
+ * The HA errors come only with waitreply non-zero; with 0 they are the
+ * BESECONDARY_RESULT notification's data.  An unknown primary name with
+ * no address given (AF_UNSPEC, addr.str NULL) is CONFD_ERR_HA_CONNECT.
  */
 extern int confd_ha_besecondary(int sock, confd_value_t *mynodeid,
                                 struct confd_ha_node *primary, int waitreply);
@@ -176,6 +181,8 @@ extern int confd_ha_benone(int sock);
  * node filling our send buffer); the node drops it and emits
  * CONFD_HA_INFO_SECONDARY_DIED.  gohad also does this by itself after three
  * tick timeouts.
+ *
+ * A name that is not one of the node's secondaries is ignored.
  *
  * Returns:
  *   CONFD_OK

@@ -75,6 +75,7 @@
 //	cmm.setqualif           Perm (not master), Invalid (not eligible, bad level), NotExist
 //	cmm.seizequalif         Perm (a master exists, not eligible)
 //	config.reload           Perm (not master), Invalid (bad file), NotSupported (changed node table)
+//	ha.*, cdb.*             wire.ConfdCode(confd_errno) (see "HA and the config store")
 //	any                     UnknownOp, BadRequest (undecodable arguments)
 //
 // # Events
@@ -84,4 +85,27 @@
 // EventCMM -> EvCMM (TopicCMM). EvView (TopicView) is derived from Status
 // after each flush. A subscription's snapshot of TopicQuorum is EvNodeList
 // then EvQuorum, as votequorum_trackstart delivers them.
+//
+// # HA and the config store
+//
+// Start opens the config store (core/store) in the same bbolt file and
+// starts an HA runtime (core/ha/hanet) on it in role none; it listens on
+// the node's ha_addr only while primary or relay. ha.go serves it over the
+// control endpoint: OpHAConnect makes a connection the node's one HA
+// control connection (a newer one closes the older, and its token replaces
+// the runtime's), role orders (OpHABePrimary, OpHABeSecondary, OpHABeRelay,
+// OpHABeNone, OpHASecondaryDead) are taken only from that connection,
+// OpHAStatus and the store ops (OpCDBGet/Set/Delete/Dump) from any. Every
+// such op runs on its own goroutine and replies when done (a waiting
+// besecondary, a sync-mode commit), so the loop never waits. Failures carry
+// the C API's confd_errno as wire.ConfdCode(errno): the runtime's
+// *ha.Error codes and store.Errno.
+//
+// HA events go, as EvHA, to the connections that asked with OpHANotify
+// (not through topics: the C API reads them from its own socket). With
+// Sync (CONFD_NOTIF_HA_INFO_SYNC) the next event is held back from everyone
+// until each sync subscriber acknowledged (OpHASyncAck) or closed; one that
+// stays silent for SyncAckTimeout is disconnected. The reply to OpHANotify
+// and to OpHASyncAck is queued under the same lock as events, so it always
+// precedes the event it releases.
 package node

@@ -353,4 +353,3 @@ func loopbackRate(n int64) (float64, error) {
 	}
 	return float64(n) / float64(1<<20) / time.Since(start).Seconds(), nil
 }
-

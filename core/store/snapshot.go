@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,6 +30,10 @@ var snapMagic = []byte("GOHASNAP")
 const (
 	snapVersion = 1
 	snapEnd     = 0xFFFFFFFF
+	// maxHashers bounds the goroutines verifying a received copy.
+	maxHashers = 4
+	// snapWriteBuf is how much WriteSnapshot hands its writer at a time.
+	snapWriteBuf = 1 << 20
 )
 
 // SnapshotInfo describes a snapshot.
@@ -70,38 +75,39 @@ func (s *Store) WriteSnapshot(w io.Writer) (_ SnapshotInfo, err error) {
 		a := meta.Get(keyActive)
 		info.Txid = binary.BigEndian.Uint64(meta.Get(keyTxid))
 		copy(info.Digest[:], meta.Get(keyDigest))
-		bw := bufio.NewWriterSize(w, 256<<10)
-		cw := &countingWriter{w: bw, crc: crc32.New(castagnoli)}
+		// The CRC runs below the buffer, over whole 1 MiB flushes.
+		cw := &countingWriter{w: w, crc: crc32.New(castagnoli)}
+		bw := bufio.NewWriterSize(cw, snapWriteBuf)
 		hdr := append([]byte{}, snapMagic...)
 		hdr = binary.BigEndian.AppendUint32(hdr, snapVersion)
 		hdr = binary.BigEndian.AppendUint64(hdr, info.Txid)
 		hdr = append(hdr, info.Digest[:]...)
-		if _, err := cw.Write(hdr); err != nil {
-			return err
-		}
+		bw.Write(hdr)
 		var lb [4]byte
-		err := tx.Bucket(dataBuckets[a[0]]).ForEach(func(k, v []byte) error {
+		c := tx.Bucket(dataBuckets[a[0]]).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			binary.BigEndian.PutUint32(lb[:], uint32(len(k)))
-			cw.Write(lb[:])
-			cw.Write(k)
+			bw.Write(lb[:])
+			bw.Write(k)
 			binary.BigEndian.PutUint32(lb[:], uint32(len(v)))
-			cw.Write(lb[:])
-			_, err := cw.Write(v)
+			bw.Write(lb[:])
+			if _, err := bw.Write(v); err != nil { // errors are sticky in bw
+				return err
+			}
 			info.Entries++
-			return err
-		})
-		if err != nil {
-			return err
 		}
 		tr := binary.BigEndian.AppendUint32(nil, snapEnd)
 		tr = binary.BigEndian.AppendUint64(tr, info.Entries)
-		cw.Write(tr)
-		tr = binary.BigEndian.AppendUint32(nil, cw.crc.Sum32())
-		if _, err := cw.Write(tr); err != nil {
+		bw.Write(tr)
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		bw.Write(binary.BigEndian.AppendUint32(nil, cw.crc.Sum32()))
+		if err := bw.Flush(); err != nil {
 			return err
 		}
 		info.Bytes = cw.n
-		return bw.Flush()
+		return nil
 	})
 	return info, err
 }
@@ -303,9 +309,12 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 			return info, err
 		}
 	}
-	writes, hashes := make(chan []kvEntry, 2), make(chan []kvEntry, 2)
-	writeErr, hashErr := make(chan error, 1), make(chan error, 1)
-	var digest Digest
+	// The digest is an XOR, so batches can be hashed in any order by
+	// several hashers: hashing is the largest CPU cost of a copy.
+	nh := min(runtime.GOMAXPROCS(0), maxHashers)
+	writes, hashes := make(chan []kvEntry, 2), make(chan []kvEntry, nh)
+	writeErr, hashErr := make(chan error, 1), make(chan error, nh)
+	digests := make([]Digest, nh)
 	go func() {
 		var err error
 		defer func() { // report a bbolt panic as an error, after draining
@@ -322,25 +331,27 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 		}
 		writeErr <- err
 	}()
-	go func() {
-		var err error
-		var h entryHasher
-		for b := range hashes {
-			for _, e := range b {
-				if err != nil {
-					break
-				}
-				if verr := ValidatePath(string(e.k)); verr != nil {
-					err = fmt.Errorf("%w: snapshot: %v", ErrCorrupt, verr)
-				} else if verr := CheckEncoding(e.v); verr != nil {
-					err = fmt.Errorf("%w: snapshot: %s: %v", ErrCorrupt, e.k, verr)
-				} else {
-					digest.xor(h.sum(string(e.k), e.v))
+	for i := range nh {
+		go func(d *Digest) {
+			var err error
+			var h entryHasher
+			for b := range hashes {
+				for _, e := range b {
+					if err != nil {
+						break
+					}
+					if verr := ValidatePath(string(e.k)); verr != nil {
+						err = fmt.Errorf("%w: snapshot: %v", ErrCorrupt, verr)
+					} else if verr := CheckEncoding(e.v); verr != nil {
+						err = fmt.Errorf("%w: snapshot: %s: %v", ErrCorrupt, e.k, verr)
+					} else {
+						d.xor(h.sum(string(e.k), e.v))
+					}
 				}
 			}
-		}
-		hashErr <- err
-	}()
+			hashErr <- err
+		}(&digests[i])
+	}
 	done := false
 	wait := func() error { // waits for both goroutines; idempotent
 		if done {
@@ -349,7 +360,11 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 		done = true
 		close(writes)
 		close(hashes)
-		return errors.Join(<-hashErr, <-writeErr)
+		errs := []error{<-writeErr}
+		for range nh {
+			errs = append(errs, <-hashErr)
+		}
+		return errors.Join(errs...)
 	}
 	defer wait()
 	var (
@@ -419,6 +434,10 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 	flush()
 	if err := wait(); err != nil {
 		return info, err
+	}
+	var digest Digest
+	for _, d := range digests {
+		digest.xor(d)
 	}
 	if digest != info.Digest {
 		return corrupt("content digest %s, header says %s", digest, info.Digest)

@@ -150,24 +150,30 @@ func (c *conn) writer() {
 	}
 }
 
-// chunkWriter cuts the snapshot stream into 'D' frames.
+// chunkWriter cuts the snapshot stream into 'D' frames, each written with
+// its header in one gathered write straight to the connection (after
+// whatever bw still holds), so the copy's bytes are not copied again.
 type chunkWriter struct {
-	w        io.Writer
-	buf      []byte
+	bw       *bufio.Writer
+	nc       net.Conn
+	hdr      []byte
 	progress func()
 }
 
 func (cw *chunkWriter) Write(p []byte) (int, error) {
 	n := len(p)
+	if cw.bw.Buffered() > 0 {
+		if err := cw.bw.Flush(); err != nil {
+			return 0, err
+		}
+	}
 	for len(p) > 0 {
 		cw.progress()
 		k := min(len(p), snapChunk)
-		cw.buf = binaryFrameHeader(cw.buf[:0], k+1)
-		cw.buf = append(cw.buf, frameData)
-		if _, err := cw.w.Write(cw.buf); err != nil {
-			return 0, err
-		}
-		if _, err := cw.w.Write(p[:k]); err != nil {
+		cw.hdr = binaryFrameHeader(cw.hdr[:0], k+1)
+		cw.hdr = append(cw.hdr, frameData)
+		bufs := net.Buffers{cw.hdr, p[:k]}
+		if _, err := bufs.WriteTo(cw.nc); err != nil {
 			return 0, err
 		}
 		p = p[k:]
@@ -180,9 +186,8 @@ func binaryFrameHeader(dst []byte, n int) []byte {
 }
 
 func (c *conn) writeSnapshot(bw *bufio.Writer) error {
-	// The snapshot's own bufio (256 KiB) feeds chunkWriter, which writes
-	// whole chunks into bw.
-	info, err := c.rt.cfg.Store.WriteSnapshot(&chunkWriter{w: bw, progress: c.progress})
+	// WriteSnapshot hands chunkWriter 1 MiB at a time.
+	info, err := c.rt.cfg.Store.WriteSnapshot(&chunkWriter{bw: bw, nc: c.nc, progress: c.progress})
 	if err != nil {
 		return err
 	}

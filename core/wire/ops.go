@@ -16,6 +16,10 @@ const (
 	OpQDeviceUpdate    = "vq.qdevice.update"     // QDeviceUpdateArg -> -
 	OpQDevicePoll      = "vq.qdevice.poll"       // QDevicePollArg -> -
 	OpQDeviceMasterWin = "vq.qdevice.masterwins" // QDeviceMasterWinsArg -> -
+	// OpVQShm asks for the votequorum info page (see VQShm): the reply
+	// frame carries its descriptor as SCM_RIGHTS. Unix sockets only;
+	// otherwise CodeNotSupported, and the client keeps asking OpVQGetInfo.
+	OpVQShm = "vq.shm" // - -> VQShmInfo
 
 	// CMM
 	OpCMMNodeID      = "cmm.nodeid"      // - -> NodeArg (the local node id)

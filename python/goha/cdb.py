@@ -39,6 +39,8 @@ def _need(fn: str) -> None:
 def _path(fn: str, path: Any) -> bytes:
     if not isinstance(path, str):
         raise TypeError(f"{fn}() path must be str, not {type(path).__name__}")
+    if "\0" in path:
+        raise ValueError(f"{fn}() path must not contain NUL")
     return path.encode()
 
 

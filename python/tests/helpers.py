@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 GOHAD = Path(os.environ.get("GOHAD", ROOT / "build" / "bin" / "gohad"))
 GOHACTL = Path(os.environ.get("GOHACTL", ROOT / "build" / "bin" / "gohactl"))
@@ -227,15 +225,3 @@ def run_python(code: str, env: dict[str, str], timeout: float = 60.0) -> subproc
     full.update(env)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=full, timeout=timeout)
-
-
-# Tests that need gohad's HA control, which capi does not wire yet
-# (confd_ha_* and confd_notifications_* return CONFD_ERR_NOT_IMPLEMENTED).
-needs_daemon_ha = pytest.mark.skip(
-    reason="needs gohad HA control over the control socket: confd_ha_connect/"
-    "beprimary/besecondary/get_status and confd_notifications_connect/"
-    "read_notification still return CONFD_ERR_NOT_IMPLEMENTED (capi not wired to core/ha)")
-
-needs_cdb = pytest.mark.skip(
-    reason="needs goha_cdb_connect/set/get/delete: not yet declared in include/goha.h "
-    "nor exported by libgoha.so")

@@ -9,7 +9,7 @@ import goha
 import pytest
 from goha import cdb, error, ha
 from goha.value import Value
-from helpers import HA_TOKEN, Cluster, needs_cdb, needs_daemon_ha, wait_until
+from helpers import HA_TOKEN, Cluster, wait_until
 
 
 def test_argument_checks() -> None:
@@ -44,7 +44,6 @@ def cdb_sock(c: Cluster, i: int) -> socket.socket:
     return s
 
 
-@needs_cdb
 @pytest.mark.parametrize("value,text", [
     ("hello", "hello"), (Value("hi", goha.C_STR), "hi"), (42, "42"), (True, "true"),
     (Value(7, goha.C_UINT16), "7"), (2.5, "2.5"), (Value("10.0.0.1", goha.C_IPV4), "10.0.0.1"),
@@ -59,7 +58,6 @@ def test_set_get_delete(cluster: Cluster, value: Any, text: str) -> None:
         assert ei.value.confd_errno == error.ERR_NOEXISTS
 
 
-@needs_cdb
 def test_bad_paths(cluster: Cluster) -> None:
     with cdb_sock(cluster, 1) as s:
         for p in ("", "no-slash", "/a\0b", "/" + "x" * 5000):
@@ -67,8 +65,6 @@ def test_bad_paths(cluster: Cluster) -> None:
                 cdb.set(s, p, "v")
 
 
-@needs_cdb
-@needs_daemon_ha
 def test_replicated_and_read_only_on_secondary(cluster: Cluster) -> None:
     h1, h2 = socket.socket(socket.AF_UNIX), socket.socket(socket.AF_UNIX)
     try:

@@ -1,7 +1,4 @@
-"""goha.ha and goha.events against real gohad nodes doing HA work.
-
-Marked needs_daemon_ha while libgoha's confd_ha_*/confd_notifications_*
-exchange with gohad is not wired (see helpers.needs_daemon_ha)."""
+"""goha.ha and goha.events against real gohad nodes doing HA work."""
 
 from __future__ import annotations
 
@@ -15,9 +12,7 @@ import goha
 import pytest
 from goha import error, events, ha
 from goha.value import Value
-from helpers import HA_TOKEN, Cluster, free_ports, needs_daemon_ha, wait_until
-
-pytestmark = needs_daemon_ha
+from helpers import HA_TOKEN, Cluster, free_ports, wait_until
 
 
 def ha_sock(c: Cluster, i: int, token: str = HA_TOKEN) -> socket.socket:
@@ -55,6 +50,20 @@ def next_notification(s: socket.socket, pred: Callable[[dict[str, Any]], bool],
                 return n
 
 
+def collect(s: socket.socket, types: set[int], timeout: float = 15.0) -> dict[int, dict[str, Any]]:
+    """Read notifications until one of each HA_INFO type in `types` arrived
+    (in any order); returns the first of each."""
+    got: dict[int, dict[str, Any]] = {}
+
+    def want(n: dict[str, Any]) -> bool:
+        if n.get("type") == events.NOTIF_HA_INFO:
+            got.setdefault(n["hnot"]["type"], n)
+        return types <= set(got)
+
+    next_notification(s, want, timeout)
+    return got
+
+
 def of_type(t: int) -> Callable[[dict[str, Any]], bool]:
     return lambda n: n.get("type") == events.NOTIF_HA_INFO and n["hnot"]["type"] == t
 
@@ -77,10 +86,16 @@ def test_connect_and_initial_state(cluster: Cluster) -> None:
         assert ha.status(s) == (ha.STATE_NONE, [])
 
 
-def test_connect_bad_token(cluster: Cluster) -> None:
-    with pytest.raises(error.Error) as ei:
-        ha_sock(cluster, 1, token="wrong-token")
-    assert ei.value.confd_errno == error.ERR_HA_BADTOKEN
+def test_bad_token(cluster: Cluster) -> None:
+    # As in ConfD, connect hands the node the token; the mismatch shows when
+    # the node authenticates with its primary.
+    with ha_sock(cluster, 1) as s1, ha_sock(cluster, 2, token="wrong-token") as s2:
+        ha.beprimary(s1, "n1")
+        with pytest.raises(error.Error) as ei:
+            ha.besecondary(s2, "n2", "n1", "127.0.0.1", 1)
+        assert ei.value.confd_errno == error.ERR_HA_BADTOKEN
+        assert ha.status(s2) == (ha.STATE_NONE, [])
+        assert ha.status(s1) == (ha.STATE_PRIMARY, [])
 
 
 @pytest.mark.parametrize("family,host", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")])
@@ -220,10 +235,12 @@ def test_besecondary_async_result_and_initialized(cluster: Cluster) -> None:
         ha.beprimary(s1, "n1")
         next_notification(n1, of_type(events.HA_INFO_IS_PRIMARY))
         ha.besecondary(s2, "n2", "n1", "127.0.0.1", 0)
-        r = next_notification(n2, of_type(events.HA_INFO_BESECONDARY_RESULT))
+        got = collect(n2, {events.HA_INFO_BESECONDARY_RESULT, events.HA_INFO_SECONDARY_INITIALIZED})
+        r = got[events.HA_INFO_BESECONDARY_RESULT]
         assert r["hnot"]["besecondary_result"] == 0 == r["hnot"]["beslave_result"]
-        i = next_notification(n2, of_type(events.HA_INFO_SECONDARY_INITIALIZED))
+        i = got[events.HA_INFO_SECONDARY_INITIALIZED]
         assert i["hnot"]["cdb_initialized_by_copy"] in (0, 1)
+        assert ha.status(s2) == (ha.STATE_SECONDARY, [{"nodeid": "n1", "address": "127.0.0.1"}])
         a = next_notification(n1, of_type(events.HA_INFO_SECONDARY_ARRIVED))
         node = a["hnot"]["secondary_arrived"]
         assert node["nodeid"] == Value("n2") and node["ip4"] == "127.0.0.1"

@@ -89,6 +89,9 @@ def test_events_follow_membership_and_votes(cluster: Cluster) -> None:
         assert ev.expected_votes == 4 and ev.context == 5
         assert c.getinfo().highest_expected == 4
         c.setexpected(3)
+        # setexpected is cluster-wide: let every node agree before the view changes.
+        wait_until(lambda: all(c.getinfo(i).node_expected_votes == 3 for i in (1, 2, 3)), 10,
+                   "expected votes 3 on every node")
         cluster.kill_node(3)
 
         def two_members() -> bool:
@@ -99,7 +102,7 @@ def test_events_follow_membership_and_votes(cluster: Cluster) -> None:
 
         wait_until(two_members, 15, "a NODELIST event without node 3")
         info = c.getinfo()
-        assert info.quorate and info.total_votes == 2
+        assert info.quorate and info.total_votes == 2, info
         with pytest.raises(CsError) as ei:
             c.setexpected(1)  # below the votes present
         assert ei.value.code == vq.CS_ERR_INVALID_PARAM

@@ -27,7 +27,7 @@ func (e *OpError) Error() string { return e.Msg }
 // RegisterOp adds an operation to the control protocol. Call it after
 // Start and before Run; built-in op names cannot be replaced.
 func (n *Node) RegisterOp(op string, h OpHandler) error {
-	if builtinOps[op] {
+	if _, ha := n.connOps[op]; builtinOps[op] || ha {
 		return fmt.Errorf("node: op %q is built in", op)
 	}
 	if n.ext == nil {

@@ -260,6 +260,9 @@ func (h *haService) opNotify(c *ctlConn, body []byte, reply func(any, error)) {
 	h.mu.Lock()
 	_, had := h.subs[c]
 	h.subs[c] = a.Sync
+	if !a.Sync {
+		h.ackedLocked(c) // no longer owes acknowledgements
+	}
 	reply(nil, nil)
 	h.mu.Unlock()
 	if !had {

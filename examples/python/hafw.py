@@ -83,6 +83,27 @@ def load_nodes(config: Path) -> tuple[list[Node], str]:
     return nodes, token
 
 
+_INFO_NAMES = {
+    events.HA_INFO_NOPRIMARY: "NOPRIMARY", events.HA_INFO_SECONDARY_DIED: "SECONDARY_DIED",
+    events.HA_INFO_SECONDARY_ARRIVED: "SECONDARY_ARRIVED",
+    events.HA_INFO_SECONDARY_INITIALIZED: "SECONDARY_INITIALIZED",
+    events.HA_INFO_IS_PRIMARY: "IS_PRIMARY", events.HA_INFO_IS_NONE: "IS_NONE",
+    events.HA_INFO_BESECONDARY_RESULT: "BESECONDARY_RESULT",
+}
+
+
+def brief(h: dict[str, Any]) -> str:
+    """A short text for the "hnot" dict of a notification."""
+    text = _INFO_NAMES.get(h.get("type", 0), f"type {h.get('type')}")
+    for key in ("noprimary", "cdb_initialized_by_copy", "besecondary_result"):
+        if key in h:
+            text += f" {key}={h[key]}"
+    for key in ("secondary_died", "secondary_arrived"):
+        if key in h:
+            text += f" {h[key]['nodeid']}"
+    return text
+
+
 class HAFramework:
     """Decides and enforces the HA roles of a goha cluster."""
 
@@ -240,7 +261,7 @@ class HAFramework:
                 need_failover |= was_primary
                 continue
             h = notif.get("hnot", {})
-            self.out(f"hafw: {n.name}: HA event {h}")
+            self.out(f"hafw: {n.name}: {brief(h)}")
             if h.get("type") == events.HA_INFO_NOPRIMARY and not self._primary_alive():
                 need_failover = True
         if need_failover or (self.primary is not None and not self.nodes[self.primary].alive):

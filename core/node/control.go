@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/goha/goha/core/client"
 	"github.com/goha/goha/core/wire"
 )
@@ -306,11 +308,19 @@ type ctlConn struct {
 
 	mu       sync.Mutex
 	cond     *sync.Cond
-	out      [][]byte
+	out      []outFrame
 	outBytes int
 	seq      uint64 // last event sequence number queued
 	closed   bool
 	closeC   chan struct{}
+}
+
+// outFrame is one queued frame; fd >= 0 is a descriptor to pass with it
+// (SCM_RIGHTS, unix sockets only), owned by someone who keeps it open
+// until the connection's writer has finished.
+type outFrame struct {
+	b  []byte
+	fd int
 }
 
 func (c *ctlConn) closedCh() <-chan struct{} {
@@ -354,7 +364,9 @@ func (c *ctlConn) shutdown(reason string) {
 // enqueue adds one encoded frame; over the backlog limit the client is
 // disconnected (it learns that from the closed connection, never from a
 // silently missing event).
-func (c *ctlConn) enqueue(frame []byte) {
+func (c *ctlConn) enqueue(frame []byte) { c.enqueueFD(frame, -1) }
+
+func (c *ctlConn) enqueueFD(frame []byte, fd int) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -366,19 +378,22 @@ func (c *ctlConn) enqueue(frame []byte) {
 		c.shutdown(fmt.Sprintf("client is not reading: backlog over %d frames or %d bytes", MaxBacklogFrames, MaxBacklogBytes))
 		return
 	}
-	c.out = append(c.out, frame)
+	c.out = append(c.out, outFrame{b: frame, fd: fd})
 	c.outBytes += len(frame)
 	c.cond.Signal()
 	c.mu.Unlock()
 }
 
-func (c *ctlConn) sendMsg(m *wire.Msg) {
+func (c *ctlConn) sendMsg(m *wire.Msg) { c.sendMsgFD(m, -1) }
+
+func (c *ctlConn) sendMsgFD(m *wire.Msg, fd int) {
 	b, err := wire.EncodeMsg(m)
 	if err != nil {
 		// A reply too large for a frame: answer with an error instead.
 		b, _ = wire.EncodeMsg(&wire.Msg{Type: wire.TypeReply, ID: m.ID, Code: wire.CodeInternal, Err: err.Error()})
+		fd = -1
 	}
-	c.enqueue(wire.AppendFrame(make([]byte, 0, 4+len(b)), b))
+	c.enqueueFD(wire.AppendFrame(make([]byte, 0, 4+len(b)), b), fd)
 }
 
 // reply answers request id.
@@ -415,15 +430,48 @@ func (c *ctlConn) writeLoop() {
 		c.out = nil
 		c.outBytes = 0
 		c.mu.Unlock()
-		var buf []byte
-		for _, f := range batch {
-			buf = append(buf, f...)
-		}
-		c.nc.SetWriteDeadline(time.Now().Add(ControlIOTimeout))
-		if _, err := c.nc.Write(buf); err != nil {
+		if err := c.writeBatch(batch); err != nil {
 			c.srv.dropped.Add(1)
 			c.shutdown(fmt.Sprintf("write failed: %v", err))
 			return
 		}
 	}
+}
+
+// writeBatch writes frames in order: runs without a descriptor in one
+// Write, a frame with one alone (the descriptor rides on its first byte).
+func (c *ctlConn) writeBatch(batch []outFrame) error {
+	c.nc.SetWriteDeadline(time.Now().Add(ControlIOTimeout))
+	var buf []byte
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		_, err := c.nc.Write(buf)
+		buf = buf[:0]
+		return err
+	}
+	for _, f := range batch {
+		if f.fd < 0 {
+			buf = append(buf, f.b...)
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		uc, ok := c.nc.(*net.UnixConn)
+		if !ok {
+			return fmt.Errorf("descriptor for a %T", c.nc)
+		}
+		n, _, err := uc.WriteMsgUnix(f.b, unix.UnixRights(f.fd), nil)
+		if err != nil {
+			return err
+		}
+		if n < len(f.b) {
+			if _, err := c.nc.Write(f.b[n:]); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }

@@ -58,7 +58,7 @@ var builtinOps = map[string]bool{
 	wire.OpQDeviceUpdate: true, wire.OpQDevicePoll: true, wire.OpQDeviceMasterWin: true, wire.OpCMMNodeID: true,
 	wire.OpCMMMember: true, wire.OpCMMMembers: true, wire.OpCMMMaster: true, wire.OpCMMViceMaster: true,
 	wire.OpCMMRelease: true, wire.OpCMMRemove: true, wire.OpCMMSetQualif: true, wire.OpCMMSeizeQualif: true,
-	wire.OpConfigReload: true,
+	wire.OpConfigReload: true, wire.OpVQShm: true,
 }
 
 // handleExt runs a registered extension op; it reports whether op exists.

@@ -63,7 +63,14 @@ func (n *Node) handle(r request) {
 	if !builtinOps[m.Op] && n.handleExt(r.conn, m) {
 		return
 	}
+	if m.Op == wire.OpVQShm {
+		n.replyVQShm(r.conn, m.ID)
+		return
+	}
 	res, err := n.dispatch(r.conn, m)
+	// The reply must not reach the client before the info page shows
+	// what the request changed (read-your-writes for votequorum_getinfo).
+	n.publishVQ()
 	if err != nil {
 		code := codeOf(err)
 		if code == wire.CodeInternal {

@@ -55,6 +55,7 @@ type Node struct {
 	tr  *transport
 	ctl *ctlServer
 	cnt counters
+	vq  *vqPage // nil if the host cannot make one (clients then ask)
 
 	inbound chan inbound
 	done    chan struct{}
@@ -180,6 +181,15 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	hello := wire.Hello{Software: Software, NodeID: self.ID, NodeName: self.Name, Cluster: cfg.ClusterName}
 	n.ctl = newCtlServer(ln, unixPath, hello, n.log, &n.cnt.clientsDropped)
+	if n.vq, err = newVQPage(); err != nil {
+		n.log.Warn("no votequorum info page; clients will ask the daemon", "err", err)
+		n.vq, err = nil, nil
+	}
+	closers = append(closers, func() {
+		if n.vq != nil {
+			n.vq.close()
+		}
+	})
 
 	// The first Ready carries the bumped incarnation: persist it before
 	// anything is sent (the transport stamps datagrams with it).
@@ -291,6 +301,9 @@ func (n *Node) step(in inbound) {
 // flush handles every pending Ready in the order its contract demands:
 // persist, send, publish, advance.
 func (n *Node) flush() error {
+	// The info page first: a client that sees an event below must read
+	// the state that the event announces (wire.VQShm).
+	n.publishVQ()
 	for n.mem.HasReady() {
 		rd := n.mem.Ready()
 		if rd.Persist != nil {
@@ -405,6 +418,9 @@ func (n *Node) shutdown(clean bool) {
 	}
 	close(n.done)
 	n.ctl.close()
+	if n.vq != nil {
+		n.vq.close() // after ctl.close: writers may still be passing its descriptor
+	}
 	n.tr.conn.Close()
 	n.ha.close()
 	if err := n.db.Close(); err != nil {

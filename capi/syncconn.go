@@ -34,6 +34,10 @@ type syncConn struct {
 	nextID uint64
 	err    error // terminal error, set once
 	rbuf   []byte
+	// vq is the daemon's votequorum info page (wire.VQShm), mapped
+	// read-only by mapVQ, or nil: then getinfo asks the daemon.
+	vq    *wire.VQShm
+	vqMem []byte
 }
 
 // dialSync connects to the daemon at addr and exchanges hellos. Only unix
@@ -148,18 +152,85 @@ func (c *syncConn) call(op string, arg, res any) error {
 	return nil
 }
 
+// vqInfo answers votequorum_getinfo(node) from the info page when it is
+// mapped, valid now and lists node; false: ask the daemon (which also
+// reports a lost connection and unknown nodes).
+func (c *syncConn) vqInfo(node uint32, out *wire.VQInfo) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.vq == nil || c.err != nil {
+		return false
+	}
+	return c.vq.Read(node, wire.MonotonicNow(), out)
+}
+
+// mapVQ asks the daemon for its votequorum info page and maps it
+// read-only. Failure is not an error of the handle: getinfo then asks the
+// daemon each time. Only a broken connection is returned.
+func (c *syncConn) mapVQ() error {
+	c.mu.Lock()
+	c.nextID++
+	id := c.nextID
+	c.mu.Unlock()
+	m, fd, err := c.roundTripFD(&wire.Msg{Type: wire.TypeReq, ID: id, Op: wire.OpVQShm}, wire.TypeReply, true)
+	if err != nil {
+		return err
+	}
+	if fd < 0 {
+		return nil // refused (TCP, a daemon without a page): m says why
+	}
+	defer unix.Close(fd)
+	var info wire.VQShmInfo
+	var st unix.Stat_t
+	if m.ID != id || m.Code != wire.CodeOK || wire.DecodeBody(m.Body, &info) != nil || info.Magic != wire.VQShmMagic ||
+		unix.Fstat(fd, &st) != nil || st.Size < wire.VQShmSize {
+		return nil
+	}
+	mem, err := unix.Mmap(fd, 0, wire.VQShmSize, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return nil
+	}
+	shm, err := wire.NewVQShm(mem)
+	if err != nil {
+		unix.Munmap(mem)
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil || c.vq != nil {
+		unix.Munmap(mem)
+		return nil
+	}
+	c.vq, c.vqMem = shm, mem
+	return nil
+}
+
 // roundTrip writes one frame and reads the next, holding the lock so that
 // concurrent callers on one handle take turns.
 func (c *syncConn) roundTrip(m *wire.Msg, want wire.MsgType) (*wire.Msg, error) {
+	r, _, err := c.roundTripFD(m, want, false)
+	return r, err
+}
+
+// roundTripFD is roundTrip that, with wantFD, also returns a descriptor
+// passed with the reply (-1 if none; the caller closes it).
+func (c *syncConn) roundTripFD(m *wire.Msg, want wire.MsgType, wantFD bool) (_ *wire.Msg, fd int, _ error) {
+	fd = -1
 	b, err := wire.EncodeMsg(m)
 	if err != nil {
-		return nil, &client.Error{Op: m.Op, Code: wire.CodeBadRequest, Msg: err.Error()}
+		return nil, fd, &client.Error{Op: m.Op, Code: wire.CodeBadRequest, Msg: err.Error()}
 	}
 	frame := wire.AppendFrame(make([]byte, 0, 4+len(b)), b)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer func() {
+		if fd >= 0 && c.err != nil {
+			unix.Close(fd)
+			fd = -1
+		}
+	}()
 	if c.err != nil {
-		return nil, c.err
+		return nil, fd, c.err
 	}
 	for len(frame) > 0 {
 		// MSG_NOSIGNAL: a dead daemon must give EPIPE, not kill the
@@ -169,35 +240,85 @@ func (c *syncConn) roundTrip(m *wire.Msg, want wire.MsgType) (*wire.Msg, error) 
 			continue
 		}
 		if err != nil {
-			return nil, c.failLocked(fmt.Errorf("%w: %v", client.ErrDaemonGone, err))
+			return nil, fd, c.failLocked(fmt.Errorf("%w: %v", client.ErrDaemonGone, err))
 		}
 		frame = frame[n:]
 	}
 	var hdr [4]byte
-	if err := c.readFull(hdr[:]); err != nil {
-		return nil, err
+	if wantFD {
+		// The descriptor comes with the reply's first byte: receive it
+		// with recvmsg, then read the rest of the header as usual.
+		got, rfd, err := c.recvFD(hdr[:])
+		if err != nil {
+			return nil, fd, err
+		}
+		fd = rfd
+		if err := c.readFull(hdr[got:]); err != nil {
+			return nil, fd, err
+		}
+	} else if err := c.readFull(hdr[:]); err != nil {
+		return nil, fd, err
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
 	if n == 0 || n > wire.MaxFrame {
-		return nil, c.failLocked(fmt.Errorf("%w: frame of %d bytes", client.ErrProtocol, n))
+		return nil, fd, c.failLocked(fmt.Errorf("%w: frame of %d bytes", client.ErrProtocol, n))
 	}
 	if cap(c.rbuf) < int(n) {
 		c.rbuf = make([]byte, n)
 	}
 	body := c.rbuf[:n]
 	if err := c.readFull(body); err != nil {
-		return nil, err
+		return nil, fd, err
 	}
 	r, err := wire.DecodeMsg(body)
 	if err != nil {
-		return nil, c.failLocked(fmt.Errorf("%w: %v", client.ErrProtocol, err))
+		return nil, fd, c.failLocked(fmt.Errorf("%w: %v", client.ErrProtocol, err))
 	}
 	if r.Type != want {
-		return nil, c.failLocked(fmt.Errorf("%w: unexpected message type %d", client.ErrProtocol, r.Type))
+		return nil, fd, c.failLocked(fmt.Errorf("%w: unexpected message type %d", client.ErrProtocol, r.Type))
 	}
 	// r.Body aliases rbuf: copy it, the next call reuses the buffer.
 	r.Body = append([]byte(nil), r.Body...)
-	return r, nil
+	return r, fd, nil
+}
+
+// recvFD reads at least one byte into p with recvmsg and returns the byte
+// count and the first descriptor passed with them (-1 if none; any
+// others are closed). mu held.
+func (c *syncConn) recvFD(p []byte) (int, int, error) {
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(c.fd, p, oob, unix.MSG_CMSG_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, -1, c.failLocked(fmt.Errorf("%w: %v", client.ErrDaemonGone, err))
+		}
+		fd := -1
+		if cmsgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
+			for _, cm := range cmsgs {
+				fds, err := unix.ParseUnixRights(&cm)
+				if err != nil {
+					continue
+				}
+				for _, f := range fds {
+					if fd < 0 {
+						fd = f
+					} else {
+						unix.Close(f)
+					}
+				}
+			}
+		}
+		if n == 0 {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+			return 0, -1, c.failLocked(fmt.Errorf("%w: connection closed by the daemon", client.ErrDaemonGone))
+		}
+		return n, fd, nil
+	}
 }
 
 // readFull reads len(p) bytes. mu held.
@@ -252,5 +373,9 @@ func (c *syncConn) close() {
 	if c.fd >= 0 {
 		unix.Close(c.fd)
 		c.fd = -1
+	}
+	if c.vqMem != nil {
+		unix.Munmap(c.vqMem)
+		c.vq, c.vqMem = nil, nil
 	}
 }

@@ -182,6 +182,12 @@ func newVQHandle(callbacks *C.votequorum_callbacks_t) (*vqHandle, error) {
 	}
 	addr := ipcAddr()
 	req, err := dialSync(addr)
+	if err == nil {
+		err = req.mapVQ() // the info page, if the daemon passes one
+		if err != nil {
+			req.close()
+		}
+	}
 	if err != nil {
 		q.close()
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
@@ -370,8 +376,10 @@ func votequorum_getinfo(handle C.votequorum_handle_t, nodeid C.uint, info *C.str
 			return csErrf(C.CS_ERR_INVALID_PARAM, "info is NULL")
 		}
 		var in wire.VQInfo
-		if err := vh.req.call(wire.OpVQGetInfo, &wire.NodeArg{Node: uint32(nodeid)}, &in); err != nil {
-			return fmt.Errorf("node %d: %w", uint32(nodeid), err)
+		if !vh.req.vqInfo(uint32(nodeid), &in) {
+			if err := vh.req.call(wire.OpVQGetInfo, &wire.NodeArg{Node: uint32(nodeid)}, &in); err != nil {
+				return fmt.Errorf("node %d: %w", uint32(nodeid), err)
+			}
 		}
 		var out C.struct_votequorum_info
 		out.node_id = C.uint(in.NodeID)

@@ -304,3 +304,18 @@ def test_notification_socket_eof(cluster: Cluster) -> None:
             events.read_notification(n1)
 
 
+
+
+def test_ipv6_ha_addresses(make_cluster: Any) -> None:
+    """A primary on [::1]: besecondary with an IPv6 primary_ip, and status
+    printing the IPv6 addresses (the real _ncs would print a dotted quad)."""
+    p1, p2 = free_ports(2)
+    c = make_cluster(2, node__1__ha_addr=f'"[::1]:{p1}"', node__2__ha_addr=f'"[::1]:{p2}"')
+    with ha_sock(c, 1) as s1, ha_sock(c, 2) as s2, notif_sock(c, 1) as n1:
+        ha.beprimary(s1, "n1")
+        ha.besecondary(s2, "n2", "n1", "::1", 1)
+        assert ha.status(s2) == (ha.STATE_SECONDARY, [{"nodeid": "n1", "address": "::1"}])
+        assert ha.status(s1) == (ha.STATE_PRIMARY, [{"nodeid": "n2", "address": "::1"}])
+        a = next_notification(n1, of_type(events.HA_INFO_SECONDARY_ARRIVED))
+        node = a["hnot"]["secondary_arrived"]
+        assert node["af"] == socket.AF_INET6 and node["ip6"] == "::1" and "ip4" not in node

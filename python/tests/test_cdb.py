@@ -60,9 +60,12 @@ def test_set_get_delete(cluster: Cluster, value: Any, text: str) -> None:
 
 def test_bad_paths(cluster: Cluster) -> None:
     with cdb_sock(cluster, 1) as s:
-        for p in ("", "no-slash", "/a\0b", "/" + "x" * 5000):
-            with pytest.raises((error.Error, ValueError)):
+        for p in ("", "no-slash", "/a//b", "/a/", "/" + "x" * 5000):
+            with pytest.raises(error.Error) as ei:
                 cdb.set(s, p, "v")
+            assert ei.value.confd_errno == error.ERR_BADPATH, p
+        with pytest.raises(ValueError, match="NUL"):
+            cdb.set(s, "/a\0b", "v")
 
 
 def test_replicated_and_read_only_on_secondary(cluster: Cluster) -> None:
@@ -75,8 +78,28 @@ def test_replicated_and_read_only_on_secondary(cluster: Cluster) -> None:
         with cdb_sock(cluster, 1) as c1, cdb_sock(cluster, 2) as c2:
             cdb.set(c1, "/repl/a", "1")
             wait_until(lambda: cdb.get(c2, "/repl/a") == "1", 10, "replication to n2")
-            with pytest.raises(error.Error):
+            with pytest.raises(error.Error) as ei:
                 cdb.set(c2, "/repl/b", "2")
+            assert ei.value.confd_errno == error.ERR_NOT_WRITABLE
     finally:
         h1.close()
         h2.close()
+
+
+def test_missing_entries_binary_and_eof(cluster: Cluster) -> None:
+    with cdb_sock(cluster, 1) as s:
+        with pytest.raises(error.Error) as ei:
+            cdb.delete(s, "/nothing/here")
+        assert ei.value.confd_errno == error.ERR_NOEXISTS
+        cdb.set(s, "/bin", Value(b"\x01\xff", goha.C_BINARY))
+        assert cdb.get(s, "/bin").lower() in ("01ff", "01:ff")
+        with plain_sock() as other, pytest.raises(error.Error) as ei:
+            cdb.get(other, "/bin")  # not a goha_cdb_connect socket
+        assert ei.value.confd_errno == error.ERR_PROTOUSAGE
+        cluster.stop_node(1)
+        with pytest.raises(error.EOF):
+            cdb.get(s, "/bin")
+
+
+def plain_sock() -> socket.socket:
+    return socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -45,32 +45,26 @@
 // WriteSnapshot streams the store from one bbolt read transaction: writers
 // are not blocked (OpenFile reserves a large mmap so that file growth does
 // not need the remap that would wait for readers). Stage reads a stream,
-// verifying order, CRC and digest as it arrives, and Activate installs it
-// atomically. How depends on where the store lives:
+// verifying order, CRC and digest as it arrives (the SHA-256 work spread
+// over several goroutines), and writes it as a complete new bbolt file,
+// PATH.stage, laid out directly from the sorted stream: leaves packed
+// full, large sequential writes (on Linux with O_DIRECT, so the pages skip
+// the page cache), meta pages last, one fsync. That is several times
+// faster than inserting through bbolt transactions. The image is the file
+// bbolt itself would write (format version 2; the tests run bbolt's
+// Tx.Check on it), so bbolt keeps committing to it as usual. Activate
+// renames it over PATH, syncs the directory and reopens; the old file is
+// closed when its last reader is done. A crash leaves either file complete
+// and synced; OpenFile deletes a leftover PATH.stage.
 //
-//   - In a file of its own (OpenFile), Stage writes the copy as a complete
-//     new bbolt file, PATH.stage, laid out directly from the sorted stream
-//     (leaves packed full, large sequential writes, on Linux with O_DIRECT
-//     so the pages skip the page cache, meta pages last, one fsync) rather
-//     than inserted through bbolt transactions, which is several times
-//     faster. Activate renames it over PATH, syncs the
-//     directory and reopens; the old file is closed when its last reader
-//     is done. A crash leaves either file complete and synced; OpenFile
-//     deletes a leftover PATH.stage. The image is the file bbolt itself
-//     would write (format version 2, checked with bbolt's Tx.Check in the
-//     tests), so bbolt keeps committing to it as usual.
-//   - In a shared file (Open), Stage fills the inactive one of two data
-//     buckets in bounded write transactions and Activate flips the active
-//     bucket in one transaction. A crash while staging leaves the live data
-//     intact; Open discards the leftovers.
+// # Files
 //
-// # Sharing a bbolt file
-//
-// Open takes an open *bbolt.DB and uses only the buckets goha.cdb.meta,
-// goha.cdb.data.0 and goha.cdb.data.1, so the daemon keeps its own state in
-// the same file (DATA/goha.db). Both layouts are the same buckets, so a file
-// written by either opens with OpenFile; but only a store of its own file
-// receives full copies at disk speed.
+// OpenFile(PATH) keeps the store in PATH. Open(db), for the daemon, keeps
+// it in its own file beside the daemon's bbolt file (BesidePath:
+// DATA/goha.db -> DATA/goha.cdb), because a copy is installed by renaming
+// a whole file; the daemon's file is left to the daemon. A store that an
+// earlier version kept inside the daemon's file (buckets goha.cdb.meta,
+// goha.cdb.data.0/1) is moved to its own file by Open, crash-safely.
 //
 // # Read-only mode and errors
 //

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
@@ -70,8 +71,7 @@ var ne = binary.NativeEndian // bbolt stores its structures in native order
 
 func newImageBuilder(f *os.File, direct bool) *imageBuilder {
 	ps := os.Getpagesize() // bbolt's default page size for a new file
-	return &imageBuilder{f: f, direct: direct, pageSize: ps, next: 3, outFirst: 3,
-		out: alignedBuf(imageBufBytes, ps)[:0]}
+	return &imageBuilder{f: f, direct: direct, pageSize: ps, next: 3, outFirst: 3}
 }
 
 // alignedBuf returns n zero bytes starting at a multiple of align (a power
@@ -85,8 +85,9 @@ func alignedBuf(n, align int) []byte {
 	return b[off : off+n : off+n]
 }
 
-// add appends an entry; keys must arrive strictly increasing and k, v must
-// stay unchanged until finish (they are referenced, not copied).
+// add appends an entry; keys must arrive strictly increasing. k and v are
+// referenced, not copied, until their leaf is written (by a later add or
+// finish), so they must not change until then.
 func (b *imageBuilder) add(k, v []byte) error {
 	sz := boltElem + len(k) + len(v)
 	if len(b.leaf) > 0 && (b.leafSize+sz > b.pageSize || len(b.leaf) == boltMaxElems) {
@@ -107,7 +108,9 @@ func (b *imageBuilder) flushLeaf() error {
 	if err != nil {
 		return err
 	}
-	b.refs = append(b.refs, pageRef{b.leaf[0].k, id})
+	// A copy of the key: the entries' memory can then be freed as soon as
+	// their leaf is written, so a copy never has to fit in memory.
+	b.refs = append(b.refs, pageRef{bytes.Clone(b.leaf[0].k), id})
 	clear(b.leaf)
 	b.leaf = b.leaf[:0]
 	return nil
@@ -126,12 +129,14 @@ func (b *imageBuilder) writeNode(flags uint16, entries []kvEntry, refs []pageRef
 		size += len(r.key)
 	}
 	pages := (size + b.pageSize - 1) / b.pageSize
-	if len(b.out)+pages*b.pageSize > cap(b.out) { // keep b.out where it is (aligned)
+	if len(b.out)+pages*b.pageSize > cap(b.out) { // never append: b.out must stay aligned
 		if err := b.flushOut(); err != nil {
 			return 0, err
 		}
-		if pages*b.pageSize > cap(b.out) {
-			return 0, fmt.Errorf("store: snapshot entry of %d bytes does not fit a page run", size)
+		// Small copies (the usual case) stay cheap: the buffer starts
+		// small and doubles up to imageBufBytes, or what one node needs.
+		if n := max(min(2*cap(b.out), imageBufBytes), pages*b.pageSize, 16*b.pageSize); n > cap(b.out) {
+			b.out = alignedBuf(n, b.pageSize)[:0]
 		}
 	}
 	id := b.next

@@ -79,7 +79,11 @@ func TestImageFile(t *testing.T) {
 	}
 	for name, fill := range shapes {
 		t.Run(name, func(t *testing.T) {
-			p := openTemp(t)
+			p, err := OpenFile(filepath.Join(t.TempDir(), "p.db"), &Options{NoSync: true, InitialMmapSize: 1 << 24})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
 			fill(p)
 			dir := t.TempDir()
 			path := filepath.Join(dir, "s.db")
@@ -147,8 +151,12 @@ func TestImageFile(t *testing.T) {
 // nothing behind.
 func TestImageFileCrash(t *testing.T) {
 	p := openTemp(t)
-	for i := 0; i < 500; i++ {
-		p.Set(fmt.Sprintf("/p/%03d", i), Binary(make([]byte, 300)))
+	ops := make([]Op, 500)
+	for i := range ops {
+		ops[i] = SetOp(fmt.Sprintf("/p/%03d", i), Binary(make([]byte, 300)))
+	}
+	if _, err := p.Batch(ops); err != nil {
+		t.Fatal(err)
 	}
 	snap := snapshotOf(t, p)
 	path := filepath.Join(t.TempDir(), "s.db")

@@ -112,13 +112,12 @@ func (s *Store) WriteSnapshot(w io.Writer) (_ SnapshotInfo, err error) {
 	return info, err
 }
 
-// Staged is a verified snapshot written into the store's inactive bucket,
-// waiting for Activate. The live data is untouched until then.
+// Staged is a verified snapshot written into a complete bbolt file beside
+// the store's, waiting for Activate. The live data is untouched until then.
 type Staged struct {
-	Info   SnapshotInfo
-	bucket int    // the inactive bucket it was written to (shared file)
-	file   string // or the complete bbolt file it was written to (own file)
-	gen    uint64
+	Info SnapshotInfo
+	file string
+	gen  uint64
 }
 
 // slabReader hands out the stream in contiguous pieces carved from large
@@ -139,7 +138,8 @@ func (r *slabReader) next(n int) ([]byte, error) {
 	for r.end-r.pos < n {
 		if r.pos+n > len(r.slab) { // continue in a new slab
 			r.sumUpTo()
-			ns := make([]byte, max(slabSize, n))
+			// The first slabs are small, for small copies.
+			ns := make([]byte, max(min(slabSize, 2*len(r.slab)), n, 64<<10))
 			k := copy(ns, r.slab[r.pos:r.end])
 			r.n += int64(r.pos)
 			r.slab, r.pos, r.end, r.crcd = ns, 0, k, 0
@@ -169,37 +169,35 @@ func (r *slabReader) sum() uint32 { r.sumUpTo(); return r.crc }
 // consumed returns how many bytes have been consumed.
 func (r *slabReader) consumed() int64 { return r.n + int64(r.pos) }
 
-// stageBatchBytes bounds the size of one bbolt write transaction while
-// staging, so a large snapshot does not hold everything dirty in memory.
-const stageBatchBytes = 8 << 20
+// stageBatchBytes is the size of the batches handed from the reader to the
+// hashers and the writer: large enough to amortise the hand-over, small
+// enough to keep a few in flight (memory stays a few batches, not the copy).
+const stageBatchBytes = 4 << 20
 
 // slabSize is the allocation unit for staged keys and values.
 const slabSize = 1 << 20
 
 // Stage reads a snapshot stream from r, verifying it as it goes, into a new
-// file next to the store's (OpenFile) or the inactive data bucket (a store
-// in a shared file, Open). On any error (I/O, malformed, wrong digest, wrong
-// CRC) the partial copy is discarded and the error wraps ErrCorrupt (or is
-// the I/O error). It may run concurrently with commits to the live data.
+// bbolt file beside the store's (PATH.stage). On any error (I/O, malformed,
+// wrong digest, wrong CRC) the partial copy is discarded and the error
+// wraps ErrCorrupt (or is the I/O error). It may run concurrently with
+// commits to the live data. Staging again makes an earlier Staged stale.
 func (s *Store) Stage(r io.Reader) (_ *Staged, err error) {
 	defer guard(&err)
 	s.stageMu.Lock()
 	defer s.stageMu.Unlock()
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
+	closed := s.closed
+	s.stageGen++ // whatever happens, an earlier staging is overwritten
+	s.mu.Unlock()
+	if closed {
 		return nil, ErrClosed
 	}
-	target := 1 - s.active
-	s.mu.Unlock()
-	st := &Staged{bucket: target}
-	if s.path != "" {
-		st.bucket, st.file = -1, stagePath(s.path)
-		st.Info, err = s.stageFile(r, st.file)
-	} else {
-		st.Info, err = s.stageBucket(r, dataBuckets[target])
+	if s.path == "" {
+		return nil, fmt.Errorf("store: stage: store has no file of its own")
 	}
-	if err != nil {
+	st := &Staged{file: stagePath(s.path)}
+	if st.Info, err = s.stageFile(r, st.file); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -214,12 +212,19 @@ func (s *Store) Stage(r io.Reader) (_ *Staged, err error) {
 // store's file. The live file is not touched, and a crash leaves at most
 // a stage file that OpenFile deletes.
 func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
-	f, direct, err := createDirect(path)
+	var f *os.File
+	var direct bool
+	var err error
+	if s.opts.NoSync { // nothing reaches the disk on purpose: the page cache is cheaper
+		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	} else {
+		f, direct, err = createDirect(path)
+	}
 	if err != nil {
 		return SnapshotInfo{}, fmt.Errorf("store: stage: %w", err)
 	}
 	b := newImageBuilder(f, direct)
-	info, err := s.parseSnapshot(r, nil, func(batch []kvEntry) error {
+	info, err := s.parseSnapshot(r, func(batch []kvEntry) error {
 		for _, e := range batch {
 			if err := b.add(e.k, e.v); err != nil {
 				return err
@@ -240,56 +245,15 @@ func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
 	return info, nil
 }
 
-// stageBucket receives a snapshot into the inactive data bucket of a
-// shared bbolt file, in bounded bbolt write transactions.
-func (s *Store) stageBucket(r io.Reader, name []byte) (SnapshotInfo, error) {
-	// In a shared file the db is never replaced, but reading s.db needs mu
-	// or dbMu; Activate (which would replace it) waits for stageMu anyway.
-	db, release := s.acquire()
-	defer release()
-	info, err := s.parseSnapshot(r, func() error {
-		return db.Update(func(tx *bolt.Tx) error {
-			if tx.Bucket(name) != nil {
-				if err := tx.DeleteBucket(name); err != nil {
-					return err
-				}
-			}
-			_, err := tx.CreateBucket(name)
-			return err
-		})
-	}, func(b []kvEntry) error {
-		return db.Update(func(tx *bolt.Tx) error {
-			bk := tx.Bucket(name)
-			bk.FillPercent = 1.0 // keys arrive sorted: pack pages full
-			for _, e := range b {
-				if err := bk.Put(e.k, e.v); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		db.Update(func(tx *bolt.Tx) error {
-			if tx.Bucket(name) != nil {
-				return tx.DeleteBucket(name)
-			}
-			return nil
-		})
-	}
-	return info, err
-}
-
-// parseSnapshot reads and verifies a snapshot stream. After the header it
-// calls prepare (if not nil), then hands the entries, in order, in batches
-// to write. Three goroutines share the work so that the network, the CPU
-// and the disk are busy at once: this one reads the stream and checks
-// framing, order, count and CRC; a hasher validates paths and values and
-// computes the content digest (an XOR, so batch by batch); a writer calls
-// write. Batches reference memory that is never reused, so write may keep
-// them. Any error, or a panic in write (bbolt on a damaged file), fails the
-// parse.
-func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kvEntry) error) (SnapshotInfo, error) {
+// parseSnapshot reads and verifies a snapshot stream, handing the entries,
+// in order, in batches to write. The work is shared so that the network,
+// the CPU and the disk are busy at once: this goroutine reads the stream
+// and checks framing, order, count and CRC; hashers validate paths and
+// values and compute the content digest (an XOR, so batch by batch, in any
+// order); a writer calls write. Batches reference memory that is never
+// reused, so write may keep them. Any error, or a panic in write, fails
+// the parse.
+func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (SnapshotInfo, error) {
 	var info SnapshotInfo
 	corrupt := func(what string, a ...any) (SnapshotInfo, error) {
 		return info, fmt.Errorf("%w: snapshot: %s", ErrCorrupt, fmt.Sprintf(what, a...))
@@ -304,11 +268,6 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 	}
 	info.Txid = binary.BigEndian.Uint64(hdr[12:])
 	copy(info.Digest[:], hdr[20:])
-	if prepare != nil {
-		if err := prepare(); err != nil {
-			return info, err
-		}
-	}
 	// The digest is an XOR, so batches can be hashed in any order by
 	// several hashers: hashing is the largest CPU cost of a copy.
 	nh := min(runtime.GOMAXPROCS(0), maxHashers)
@@ -321,7 +280,7 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 			if r := recover(); r != nil {
 				for range writes {
 				}
-				writeErr <- fmt.Errorf("%w: database file: %v", ErrCorrupt, r)
+				writeErr <- fmt.Errorf("%w: writing the copy: %v", ErrCorrupt, r)
 			}
 		}()
 		for b := range writes {
@@ -445,8 +404,8 @@ func (s *Store) parseSnapshot(r io.Reader, prepare func() error, write func([]kv
 	return info, nil
 }
 
-// Activate atomically (one bbolt transaction) makes a staged snapshot the
-// live data, with its transaction id and digest, and drops the old data.
+// Activate atomically makes a staged snapshot the live data, with its
+// transaction id and digest: see activateFile.
 func (s *Store) Activate(st *Staged) (err error) {
 	defer guard(&err)
 	s.stageMu.Lock()
@@ -456,38 +415,10 @@ func (s *Store) Activate(st *Staged) (err error) {
 	if s.closed {
 		return ErrClosed
 	}
-	if st == nil || st.gen != s.stageGen || st.bucket == s.active || (st.file != "") != (s.path != "") {
+	if st == nil || st.gen != s.stageGen || s.path == "" {
 		return fmt.Errorf("store: activate: staged snapshot is stale")
 	}
-	if st.file != "" {
-		return s.activateFile(st)
-	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(dataBuckets[st.bucket]) == nil {
-			return fmt.Errorf("store: activate: staged data missing")
-		}
-		meta := tx.Bucket(metaBucket)
-		var t [8]byte
-		binary.BigEndian.PutUint64(t[:], st.Info.Txid)
-		if err := meta.Put(keyTxid, t[:]); err != nil {
-			return err
-		}
-		if err := meta.Put(keyDigest, st.Info.Digest[:]); err != nil {
-			return err
-		}
-		if err := meta.Put(keyActive, []byte{byte(st.bucket)}); err != nil {
-			return err
-		}
-		return tx.DeleteBucket(dataBuckets[s.active])
-	})
-	if err != nil {
-		return err
-	}
-	s.active = st.bucket
-	s.txid = st.Info.Txid
-	s.digest = st.Info.Digest
-	s.stageGen++ // a staged snapshot is used once
-	return nil
+	return s.activateFile(st)
 }
 
 // activateFile renames a staged file over the store's file (atomic: a

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +40,7 @@ type Store struct {
 	dbMu  sync.RWMutex
 	users *sync.WaitGroup // read transactions open on db
 	own   bool            // db was opened by OpenFile and is closed by Close
-	path  string          // the store's own file (OpenFile), "" in a shared file
+	path  string          // the store's file ("" only while moving an old store, see Open)
 	opts  Options         // how path was opened, to reopen it after a swap
 
 	mu     sync.Mutex // serialises commits and activation; guards the fields below
@@ -53,8 +55,10 @@ type Store struct {
 	stageGen uint64     // generation of the last successful staging (guarded by mu)
 }
 
-// RecommendedMmapSize is the bbolt InitialMmapSize to open a shared file
-// with (see Options.InitialMmapSize): address space only, not memory.
+// RecommendedMmapSize is the bbolt InitialMmapSize for the store's file
+// (OpenFile's default; see Options.InitialMmapSize): address space only,
+// not memory. The daemon's own file no longer needs it (Open keeps the
+// store beside it), but it does no harm.
 const RecommendedMmapSize = 1 << 30
 
 // Options for OpenFile.
@@ -87,7 +91,7 @@ func OpenFile(path string, opts *Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s, err := Open(db)
+	s, err := openDB(db)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -113,14 +117,84 @@ func openBolt(path string, o Options) (*bolt.DB, error) {
 // stagePath is where a full copy for the store file path is received.
 func stagePath(path string) string { return path + ".stage" }
 
-// Open uses an already open bbolt database (shared with other users, e.g.
-// the daemon's node bucket), creating the store's buckets if missing. Open
-// the file with InitialMmapSize RecommendedMmapSize, or a full copy being
-// sent will stall commits whenever the file has to grow. It
-// recomputes the content digest and fails with ErrCorrupt if it disagrees with
-// the persisted one, so a damaged file is never silently used. Leftovers of a
-// snapshot staging interrupted by a crash are removed.
-func Open(db *bolt.DB) (_ *Store, err error) {
+// Open opens the config store of a daemon whose bbolt database is db. The
+// store keeps its data in a bbolt file of its own beside db's file
+// (BesidePath: DATA/goha.db -> DATA/goha.cdb), created if missing, so that
+// a full copy from an HA primary is installed by renaming one file; Close
+// closes that file, never db. db is only read to move a store that an
+// earlier version kept inside it (buckets goha.cdb.*) into the store's
+// file, once: the file is built completely and synced before it appears,
+// and the buckets are dropped from db after that, so a crash at any point
+// loses nothing. It fails with ErrCorrupt, touching nothing, if that old
+// store does not verify.
+func Open(db *bolt.DB) (*Store, error) {
+	path := BesidePath(db.Path())
+	if err := migrateFrom(db, path); err != nil {
+		return nil, err
+	}
+	return OpenFile(path, &Options{NoSync: db.NoSync})
+}
+
+// BesidePath is the store's file for a daemon bbolt file at dbPath: the
+// same name with extension .cdb instead of .db (or .cdb appended).
+func BesidePath(dbPath string) string {
+	return strings.TrimSuffix(dbPath, ".db") + ".cdb"
+}
+
+// migrateFrom moves a store kept in db's buckets into its own file at path.
+func migrateFrom(db *bolt.DB, path string) (err error) {
+	defer guard(&err)
+	var legacy bool
+	if err := db.View(func(tx *bolt.Tx) error { legacy = tx.Bucket(metaBucket) != nil; return nil }); err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	if !legacy {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		old, err := openDB(db) // verifies it
+		if err != nil {
+			return err
+		}
+		pr, pw := io.Pipe()
+		go func() {
+			_, err := old.WriteSnapshot(pw)
+			pw.CloseWithError(err)
+		}()
+		tmp := &Store{opts: Options{NoSync: db.NoSync}}
+		_, err = tmp.stageFile(pr, stagePath(path))
+		pr.CloseWithError(io.ErrClosedPipe) // unblock the writer on failure
+		if err != nil {
+			return fmt.Errorf("store: moving the store out of %s: %w", db.Path(), err)
+		}
+		if err := os.Rename(stagePath(path), path); err != nil {
+			return fmt.Errorf("store: moving the store out of %s: %w", db.Path(), err)
+		}
+		if !db.NoSync {
+			if err := syncDir(filepath.Dir(path)); err != nil {
+				return fmt.Errorf("store: moving the store out of %s: %w", db.Path(), err)
+			}
+		}
+	} else if err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	return db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{metaBucket, dataBuckets[0], dataBuckets[1]} {
+			if tx.Bucket(name) != nil {
+				if err := tx.DeleteBucket(name); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// openDB sets up the store's buckets in db, creating them if missing. It
+// recomputes the content digest and fails with ErrCorrupt if it disagrees
+// with the persisted one, so a damaged file is never silently used.
+// Leftovers of a bucket staging (older versions) are removed.
+func openDB(db *bolt.DB) (_ *Store, err error) {
 	defer guard(&err)
 	s := &Store{db: db, users: new(sync.WaitGroup)}
 	err = db.Update(func(tx *bolt.Tx) error {

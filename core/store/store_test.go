@@ -227,14 +227,16 @@ func TestSnapshotRoundTripAndCorruption(t *testing.T) {
 	}
 }
 
-// TestSharedDBAndCorruptFile: the store lives beside other buckets, and a
+// TestBesideDaemonDBAndCorruptFile: Open(db) keeps the store in its own
+// file beside the daemon's, leaving the daemon's buckets alone, and a
 // value changed behind its back is detected when the file is reopened.
-func TestSharedDBAndCorruptFile(t *testing.T) {
+func TestBesideDaemonDBAndCorruptFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "goha.db")
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer db.Close()
 	db.Update(func(tx *bolt.Tx) error {
 		b, _ := tx.CreateBucketIfNotExists([]byte("node"))
 		return b.Put([]byte("incarnation"), []byte{7})
@@ -247,9 +249,17 @@ func TestSharedDBAndCorruptFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	db.Update(func(tx *bolt.Tx) error { // tamper with the stored value
+	if got := BesidePath(path); got != strings.TrimSuffix(path, "goha.db")+"goha.cdb" {
+		t.Fatalf("store file %s", got)
+	}
+	sf, err := bolt.Open(BesidePath(path), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf.Update(func(tx *bolt.Tx) error { // tamper with the stored value
 		return tx.Bucket(dataBuckets[0]).Put([]byte("/x"), String("evil").Encode())
 	})
+	sf.Close()
 	if _, err := Open(db); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("tampered file opened: %v", err)
 	}
@@ -257,9 +267,100 @@ func TestSharedDBAndCorruptFile(t *testing.T) {
 		if v := tx.Bucket([]byte("node")).Get([]byte("incarnation")); !bytes.Equal(v, []byte{7}) {
 			t.Error("store touched the node bucket")
 		}
+		if tx.Bucket(metaBucket) != nil {
+			t.Error("store buckets in the daemon's file")
+		}
 		return nil
 	})
-	db.Close()
+}
+
+// TestMigrateFromDaemonDB: a store that an earlier version kept inside the
+// daemon's file moves to its own file on Open, with the same content, txid
+// and digest, whatever step a crash interrupted; a damaged one is refused
+// and left where it is.
+func TestMigrateFromDaemonDB(t *testing.T) {
+	legacy := func(t *testing.T) (*bolt.DB, string, []byte) {
+		path := filepath.Join(t.TempDir(), "goha.db")
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		db.Update(func(tx *bolt.Tx) error {
+			b, _ := tx.CreateBucketIfNotExists([]byte("node"))
+			return b.Put([]byte("incarnation"), []byte{7})
+		})
+		old, err := openDB(db) // the old layout
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 50; i++ {
+			if _, err := old.Set(fmt.Sprintf("/m/%02d", i), Uint32(uint32(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old.Delete("/m/07")
+		return db, path, snapshotOf(t, old)
+	}
+	check := func(t *testing.T, db *bolt.DB, want []byte) {
+		t.Helper()
+		s, err := Open(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if !bytes.Equal(snapshotOf(t, s), want) || s.Txid() != 51 {
+			t.Fatalf("moved store differs (txid %d)", s.Txid())
+		}
+		db.View(func(tx *bolt.Tx) error {
+			if tx.Bucket(metaBucket) != nil || tx.Bucket(dataBuckets[0]) != nil {
+				t.Error("old buckets left in the daemon's file")
+			}
+			if v := tx.Bucket([]byte("node")).Get([]byte("incarnation")); !bytes.Equal(v, []byte{7}) {
+				t.Error("daemon's bucket touched")
+			}
+			return nil
+		})
+	}
+	t.Run("clean", func(t *testing.T) {
+		db, _, want := legacy(t)
+		check(t, db, want)
+		check(t, db, want) // and again, from the store's file
+	})
+	t.Run("crash before the rename", func(t *testing.T) {
+		db, path, want := legacy(t)
+		os.WriteFile(stagePath(BesidePath(path)), []byte("half a file"), 0o600)
+		check(t, db, want)
+	})
+	t.Run("crash before dropping the buckets", func(t *testing.T) {
+		db, path, want := legacy(t)
+		if err := migrateFrom(db, BesidePath(path)); err != nil {
+			t.Fatal(err)
+		}
+		// Put the old buckets back as if the drop never happened: they
+		// must not win over the moved store.
+		old, _ := openDB(db)
+		old.Set("/stale", Int8(1))
+		check(t, db, want)
+	})
+	t.Run("damaged", func(t *testing.T) {
+		db, path, _ := legacy(t)
+		db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(dataBuckets[0]).Put([]byte("/m/01"), String("evil").Encode())
+		})
+		if _, err := Open(db); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("damaged store moved: %v", err)
+		}
+		if _, err := os.Stat(BesidePath(path)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatal("store file created from a damaged store")
+		}
+		db.View(func(tx *bolt.Tx) error {
+			if tx.Bucket(metaBucket) == nil {
+				t.Error("damaged store dropped")
+			}
+			return nil
+		})
+	})
 }
 
 func BenchmarkCommitLatency(b *testing.B) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -38,7 +39,18 @@ type syncConn struct {
 	// read-only by mapVQ, or nil: then getinfo asks the daemon.
 	vq    *wire.VQShm
 	vqMem []byte
+	// heard is CLOCK_MONOTONIC (wire.MonotonicNow) when the last round
+	// trip completed; see vqTrust.
+	heard int64
 }
+
+// vqTrust is how long after a completed round trip the info page may
+// answer for the daemon. The page alone is valid for 1.5 ticks, but a
+// stopped (SIGSTOP) or killed daemon must be noticed sooner, as with
+// corosync, where a request after the stop waits or fails; so every
+// vqTrust at least one getinfo goes to the daemon (about one call in a
+// thousand under a tight loop).
+const vqTrust = 500 * time.Microsecond
 
 // dialSync connects to the daemon at addr and exchanges hellos. Only unix
 // sockets and TCP are supported, as in client.SplitAddr.
@@ -161,7 +173,8 @@ func (c *syncConn) vqInfo(node uint32, out *wire.VQInfo) bool {
 	if c.vq == nil || c.err != nil {
 		return false
 	}
-	return c.vq.Read(node, wire.MonotonicNow(), out)
+	now := wire.MonotonicNow()
+	return now-c.heard < int64(vqTrust) && c.vq.Read(node, now, out)
 }
 
 // mapVQ asks the daemon for its votequorum info page and maps it
@@ -279,6 +292,9 @@ func (c *syncConn) roundTripFD(m *wire.Msg, want wire.MsgType, wantFD bool) (_ *
 	}
 	// r.Body aliases rbuf: copy it, the next call reuses the buffer.
 	r.Body = append([]byte(nil), r.Body...)
+	if c.vq != nil {
+		c.heard = wire.MonotonicNow()
+	}
 	return r, fd, nil
 }
 

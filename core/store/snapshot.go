@@ -174,8 +174,11 @@ func (r *slabReader) consumed() int64 { return r.n + int64(r.pos) }
 // enough to keep a few in flight (memory stays a few batches, not the copy).
 const stageBatchBytes = 4 << 20
 
-// slabSize is the allocation unit for staged keys and values.
-const slabSize = 1 << 20
+// slabSize is the largest allocation unit for received keys and values. An
+// entry that does not fit the rest of a slab moves, with what was read
+// after it, to the next slab: slabs several times the largest value
+// (MaxValueLen) keep that copying small.
+const slabSize = 4 << 20
 
 // Stage reads a snapshot stream from r, verifying it as it goes, into a new
 // bbolt file beside the store's (PATH.stage). On any error (I/O, malformed,

@@ -5,7 +5,7 @@
 //
 // # Embedding
 //
-//	st, _ := store.Open(db)                       // the daemon's bbolt file
+//	st, _ := store.Open(db)                       // beside the daemon's bbolt file
 //	rt, _ := hanet.Start(hanet.Config{Name: "n1", ListenAddr: haAddr,
 //	        Token: token, TickTimeout: tick, Mode: mode, SchemaID: id, Store: st})
 //	defer rt.Close()
@@ -54,9 +54,11 @@
 // (MaxFrame, 16 MiB, which also bounds one transaction): 'M' + msgpack
 // ha.Message (checked with wire.CheckMsgpack before decoding), and for a
 // full copy 'D' + chunk frames of the store.WriteSnapshot stream ended by
-// 'E'. The protocol version travels in the hello (see core/ha). The
-// receiver stages the copy (store.Stage verifies the CRC and the digest)
-// while it arrives, reporting progress so a long copy is not mistaken for
-// a dead primary, and the node then activates it atomically; a damaged copy
+// 'E', each 'D' frame sent with one gathered write and read straight into
+// the receiver's buffer. The protocol version travels in the hello (see
+// core/ha). The receiver stages the copy (store.Stage verifies the CRC and
+// the digest, and writes it as a new bbolt file) while it arrives,
+// reporting progress so a long copy is not mistaken for a dead primary, and
+// the node then activates it atomically; a damaged copy
 // closes the connection and is never installed.
 package hanet

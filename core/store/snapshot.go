@@ -442,9 +442,15 @@ func (s *Store) activateFile(st *Staged) error {
 	}
 	db, err := openBolt(s.path, s.opts)
 	if err != nil {
-		// The file in place is the verified copy and is used from the
-		// next start; this process keeps serving what it had.
-		return fmt.Errorf("store: activate: %w", err)
+		// The file in place is the verified copy and is what the next
+		// start uses. Going on with the old, now unlinked, file would
+		// lose every later commit at that start: stop instead.
+		s.closed = true
+		s.dbMu.Lock()
+		old, users := s.db, s.users
+		s.dbMu.Unlock()
+		go func() { users.Wait(); old.Close() }()
+		return fmt.Errorf("store: activate: %w (store closed)", err)
 	}
 	s.dbMu.Lock()
 	old, users := s.db, s.users

@@ -55,10 +55,26 @@
 // a gap in its event sequence. A malformed or oversized frame drops that
 // connection with one (rate-limited) log line.
 //
+// # The votequorum info page
+//
+// A same-CPU round trip over a unix socket costs about as much as
+// corosync's whole votequorum_getinfo, so the node also publishes every
+// node's votequorum info in a sealed memfd (wire.VQShm) that clients map
+// read-only after asking for it with vq.shm (SCM_RIGHTS). Ordering rule:
+// the loop rewrites the page after every state change before it queues
+// any reply or event that follows from the change (publishVQ at the start
+// of flush, and in handle before the reply), so neither a client's own
+// write nor an event it has seen can be newer than what it then reads.
+// The page carries a validity deadline renewed at every loop pass (1.5
+// ticks), so a stalled loop is not answered for beyond that; libgoha
+// adds its own bound (a read must follow a completed round trip by at
+// most 0.5 ms) so that a stopped or killed daemon is noticed at once.
+//
 // # Operations and their codes
 //
 //	op                      codes besides CodeOK
 //	vq.getinfo              NotExist (unknown node)
+//	vq.shm                  NotSupported (TCP endpoint, no page)
 //	vq.setexpected          Invalid
 //	vq.setvotes             NameNotFound (unknown node), Invalid
 //	vq.qdevice.register     Invalid (name), Exist (other name), Access, TryAgain

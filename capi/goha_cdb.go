@@ -16,6 +16,14 @@ package main
 typedef const char gh_cdb_cchar;
 typedef const struct sockaddr gh_confd_csockaddr;
 typedef const struct confd_value gh_cdb_cvalue;
+
+// Go cannot call a C function pointer: this calls goha_cdb_dump's callback.
+// (static, so defining it in an //export file's preamble is harmless.)
+static inline int gh_cdb_call_dump_cb(goha_cdb_dump_cb cb, const char *path,
+				      const confd_value_t *value, const char *text, void *opaque)
+{
+	return cb(path, value, text, opaque);
+}
 */
 import "C"
 
@@ -184,4 +192,170 @@ func goha_cdb_delete(sock C.int, path *C.gh_cdb_cchar) C.int {
 		}
 		return cdbCall(sock, wire.OpCDBDelete, &wire.CDBPathArg{Path: p}, nil)
 	})
+}
+
+// cdbPrefix checks goha_cdb_dump's prefix: NULL is a usage error; "" (all
+// entries) or a byte prefix that starts with '/' and fits a path, else
+// CONFD_ERR_BADPATH (gohad checks the same).
+func cdbPrefix(prefix *C.gh_cdb_cchar) (string, error) {
+	if prefix == nil {
+		return "", confdErrf(C.CONFD_ERR_PROTOUSAGE, "prefix is NULL")
+	}
+	p := (*C.char)(unsafe.Pointer(prefix))
+	n := C.strnlen(p, store.MaxPathLen+1)
+	if n > store.MaxPathLen {
+		return "", confdErrf(C.CONFD_ERR_BADPATH, "prefix is longer than %d bytes", store.MaxPathLen)
+	}
+	s := C.GoStringN(p, C.int(n))
+	if s != "" && s[0] != '/' {
+		return "", confdErrf(C.CONFD_ERR_BADPATH, "prefix %q does not start with /", s)
+	}
+	return s, nil
+}
+
+// cdbEntry is one decoded entry of a dump.
+type cdbEntry struct {
+	path string
+	val  store.Value
+}
+
+// cdbDumpEntries reads every entry under prefix in one request and decodes
+// them all before any is handed to the caller, so a bad reply delivers
+// nothing.
+func cdbDumpEntries(sock C.int, prefix string) ([]cdbEntry, error) {
+	var r wire.CDBEntries
+	if err := cdbCall(sock, wire.OpCDBDump, &wire.CDBPathArg{Path: prefix}, &r); err != nil {
+		return nil, err
+	}
+	out := make([]cdbEntry, 0, len(r.Entries))
+	for _, e := range r.Entries {
+		v, err := store.DecodeValue(e.Value)
+		if err != nil {
+			return nil, confdErrf(C.CONFD_ERR_INTERNAL, "gohad sent a bad value for %q: %v", e.Path, err)
+		}
+		if err := store.ValidatePath(e.Path); err != nil || !hasPrefix(e.Path, prefix) {
+			return nil, confdErrf(C.CONFD_ERR_INTERNAL, "gohad sent entry %q for prefix %q", e.Path, prefix)
+		}
+		out = append(out, cdbEntry{path: e.Path, val: v})
+	}
+	return out, nil
+}
+
+func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
+
+// cBytes copies b into C memory with a NUL after it (never NULL, also for
+// an empty b); the caller frees it.
+func cBytes(b []byte) *C.char {
+	p := (*C.char)(C.malloc(C.size_t(len(b) + 1)))
+	out := unsafe.Slice((*byte)(unsafe.Pointer(p)), len(b)+1)
+	copy(out, b)
+	out[len(b)] = 0
+	return p
+}
+
+// fillValue writes v into *cv, the inverse of valueOf. A string, buf or
+// binary value points into C memory that it returns for the caller to free
+// once the callback has returned.
+func fillValue(cv *C.confd_value_t, v store.Value) (unsafe.Pointer, error) {
+	*cv = C.confd_value_t{}
+	u := unsafe.Pointer(&cv.val)
+	var mem unsafe.Pointer
+	setBuf := func() {
+		b := v.Bytes()
+		p := cBytes(b)
+		mem = unsafe.Pointer(p)
+		cb := (*C.confd_buf_t)(u)
+		cb.size = C.uint(len(b))
+		cb.ptr = (*C.uchar)(mem)
+	}
+	switch t := v.Type(); t {
+	case store.TypeString:
+		p := cBytes([]byte(v.Str()))
+		mem = unsafe.Pointer(p)
+		*(**C.char)(u) = p
+	case store.TypeBuf, store.TypeBinary:
+		setBuf()
+	case store.TypeInt8:
+		*(*int8)(u) = int8(v.Int())
+	case store.TypeInt16:
+		*(*int16)(u) = int16(v.Int())
+	case store.TypeInt32:
+		*(*int32)(u) = int32(v.Int())
+	case store.TypeInt64:
+		*(*int64)(u) = v.Int()
+	case store.TypeUint8:
+		*(*uint8)(u) = uint8(v.Uint())
+	case store.TypeUint16:
+		*(*uint16)(u) = uint16(v.Uint())
+	case store.TypeUint32:
+		*(*uint32)(u) = uint32(v.Uint())
+	case store.TypeUint64:
+		*(*uint64)(u) = v.Uint()
+	case store.TypeDouble:
+		*(*uint64)(u) = math.Float64bits(v.Float())
+	case store.TypeBool:
+		b := C.int(0)
+		if v.Bool() {
+			b = 1
+		}
+		*(*C.int)(u) = b
+	case store.TypeIPv4:
+		copy((*[4]byte)(u)[:], v.Bytes())
+	case store.TypeIPv6:
+		copy((*[16]byte)(u)[:], v.Bytes())
+	default:
+		return nil, confdErrf(C.CONFD_ERR_INTERNAL, "gohad sent a value of unknown type %d", int(t))
+	}
+	cv._type = C.enum_confd_vtype(v.Type())
+	return mem, nil
+}
+
+//export goha_cdb_dump
+func goha_cdb_dump(sock C.int, prefix *C.gh_cdb_cchar, cb C.goha_cdb_dump_cb, opaque unsafe.Pointer) C.int {
+	visited := 0
+	rc := confdCall("goha_cdb_dump", fmtFd(sock), func() error {
+		p, err := cdbPrefix(prefix)
+		if err != nil {
+			return err
+		}
+		if cb == nil {
+			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "cb is NULL")
+		}
+		entries, err := cdbDumpEntries(sock, p)
+		if err != nil {
+			return err
+		}
+		// The socket is not locked from here on: cb may use it.
+		cv := (*C.confd_value_t)(C.calloc(1, C.size_t(unsafe.Sizeof(C.confd_value_t{}))))
+		defer C.free(unsafe.Pointer(cv))
+		for _, e := range entries {
+			stop, err := dumpOne(cb, opaque, cv, e)
+			if err != nil {
+				return err
+			}
+			visited++
+			if stop {
+				break
+			}
+		}
+		return nil
+	})
+	if rc != C.CONFD_OK {
+		return rc
+	}
+	return C.int(visited)
+}
+
+// dumpOne hands one entry to cb, in C memory that lives until cb returns.
+func dumpOne(cb C.goha_cdb_dump_cb, opaque unsafe.Pointer, cv *C.confd_value_t, e cdbEntry) (stop bool, err error) {
+	mem, err := fillValue(cv, e.val)
+	if err != nil {
+		return false, err
+	}
+	defer C.free(mem) // free(NULL) is a no-op
+	path := cBytes([]byte(e.path))
+	defer C.free(unsafe.Pointer(path))
+	text := cBytes([]byte(e.val.String()))
+	defer C.free(unsafe.Pointer(text))
+	return C.gh_cdb_call_dump_cb(cb, path, cv, text, opaque) != 0, nil
 }

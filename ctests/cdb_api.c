@@ -3,8 +3,9 @@
  * cdb_api.c -- goha_cdb_* and the daemon-backed ConfD HA calls with NULL
  * and bad arguments against a real gohad: calls before confd_init, every
  * value type stored and read back as text, bad paths and types, missing
- * entries, short buffers, sockets of the wrong kind, and CONFD_EOF once the
- * daemon is gone.
+ * entries, short buffers, goha_cdb_dump (prefixes, early stop, a callback
+ * that writes on the same socket), sockets of the wrong kind, and CONFD_EOF
+ * once the daemon is gone.
  */
 #include "harness.h"
 #include "ha_util.h"
@@ -16,6 +17,124 @@ static void check_roundtrip(int c, confd_value_t *v, const char *want)
 	CHECK_CONFD(goha_cdb_set(c, "/types/v", v), CONFD_OK, 0);
 	CHECK(goha_cdb_get(c, "/types/v", buf, sizeof buf) == CONFD_OK && strcmp(buf, want) == 0,
 	      "type %d reads back as \"%s\", want \"%s\" (%s)", (int)v->type, buf, want, confd_lasterr());
+}
+
+/* What goha_cdb_dump handed to dump_collect, copied. */
+struct dump_seen {
+	int n, stop_after;	/* stop_after: return non-zero at this entry (1-based) */
+	int delete_sock;	/* >= 0: goha_cdb_delete each entry on this socket */
+	int delete_rc[8];
+	char path[8][64], text[8][64];
+	int type[8], ival[8];
+	unsigned bsize[8];
+	char bytes[8][16];
+};
+
+static int dump_collect(const char *path, const struct confd_value *value, const char *text, void *opaque)
+{
+	struct dump_seen *d = opaque;
+	int i = d->n++;
+
+	if (i >= 8)
+		return 1;
+	snprintf(d->path[i], sizeof d->path[i], "%s", path);
+	snprintf(d->text[i], sizeof d->text[i], "%s", text);
+	d->type[i] = value->type;
+	if (value->type == C_INT32)
+		d->ival[i] = CONFD_GET_INT32(value);
+	if (value->type == C_BUF || value->type == C_BINARY) {
+		d->bsize[i] = value->val.buf.size;
+		if (d->bsize[i] < sizeof d->bytes[i])
+			memcpy(d->bytes[i], value->val.buf.ptr, d->bsize[i] + 1); /* with its NUL */
+	}
+	if (d->delete_sock >= 0)
+		d->delete_rc[i] = goha_cdb_delete(d->delete_sock, path);
+	return d->stop_after == d->n;
+}
+
+static int dump_never(const char *path, const struct confd_value *value, const char *text, void *opaque)
+{
+	(void)path, (void)value, (void)text;
+	++*(int *)opaque;
+	return 0;
+}
+
+static void test_dump(int c, int ha)
+{
+	struct dump_seen d;
+	confd_value_t v;
+	char longprefix[1100];
+	int calls = 0, i, all;
+
+	CONFD_SET_INT32(&v, 42);
+	CHECK_CONFD(goha_cdb_set(c, "/dump/a", &v), CONFD_OK, 0);
+	CONFD_SET_STR(&v, "x y");
+	CHECK_CONFD(goha_cdb_set(c, "/dump/b/c", &v), CONFD_OK, 0);
+	CONFD_SET_BINARY(&v, (unsigned char *)"\x00\x01", 2);
+	CHECK_CONFD(goha_cdb_set(c, "/dump/bb", &v), CONFD_OK, 0);
+	CONFD_SET_BOOL(&v, 0);
+	CHECK_CONFD(goha_cdb_set(c, "/dumpx", &v), CONFD_OK, 0);
+
+	/* a subtree, in path order, every field */
+	memset(&d, 0, sizeof d);
+	d.delete_sock = -1;
+	CHECK_EQ(goha_cdb_dump(c, "/dump/", dump_collect, &d), 3, "entries under /dump/");
+	CHECK_EQ(d.n, 3, "callbacks under /dump/");
+	CHECK(strcmp(d.path[0], "/dump/a") == 0 && d.type[0] == C_INT32 && d.ival[0] == 42 &&
+	      strcmp(d.text[0], "42") == 0, "entry 0: %s %d %d %s", d.path[0], d.type[0], d.ival[0], d.text[0]);
+	CHECK(strcmp(d.path[1], "/dump/b/c") == 0 && d.type[1] == C_STR && strcmp(d.text[1], "x y") == 0,
+	      "entry 1: %s %d %s", d.path[1], d.type[1], d.text[1]);
+	CHECK(strcmp(d.path[2], "/dump/bb") == 0 && d.type[2] == C_BINARY && d.bsize[2] == 2 &&
+	      memcmp(d.bytes[2], "\x00\x01\x00", 3) == 0 && strcmp(d.text[2], "0001") == 0,
+	      "entry 2: %s %d size %u %s", d.path[2], d.type[2], d.bsize[2], d.text[2]);
+
+	/* a byte prefix: "/dump" also matches "/dumpx" */
+	memset(&d, 0, sizeof d);
+	d.delete_sock = -1;
+	CHECK_EQ(goha_cdb_dump(c, "/dump", dump_collect, &d), 4, "entries under /dump");
+	CHECK(strcmp(d.path[3], "/dumpx") == 0 && d.type[3] == C_BOOL && strcmp(d.text[3], "false") == 0,
+	      "entry 3: %s %d %s", d.path[3], d.type[3], d.text[3]);
+
+	/* the empty prefix: everything, which includes the above */
+	all = goha_cdb_dump(c, "", dump_never, &calls);
+	CHECK(all >= 4 && all == calls, "dump of everything: %d entries, %d calls (%s)", all, calls, confd_lasterr());
+
+	/* a prefix with nothing under it: 0, cb never called */
+	calls = 0;
+	CHECK_EQ(goha_cdb_dump(c, "/nothing/here", dump_never, &calls), 0, "entries under /nothing/here");
+	CHECK_EQ(calls, 0, "callbacks under /nothing/here");
+
+	/* cb stops the walk */
+	memset(&d, 0, sizeof d);
+	d.delete_sock = -1;
+	d.stop_after = 2;
+	CHECK_EQ(goha_cdb_dump(c, "/dump/", dump_collect, &d), 2, "entries until the stop");
+	CHECK_EQ(d.n, 2, "callbacks until the stop");
+
+	/* bad arguments */
+	calls = 0;
+	CHECK_CONFD(goha_cdb_dump(c, NULL, dump_never, &calls), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_dump(c, "/dump/", NULL, &calls), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_dump(c, "dump", dump_never, &calls), CONFD_ERR, CONFD_ERR_BADPATH);
+	memset(longprefix, 'p', sizeof longprefix - 1);
+	longprefix[0] = '/';
+	longprefix[sizeof longprefix - 1] = '\0';
+	CHECK_CONFD(goha_cdb_dump(c, longprefix, dump_never, &calls), CONFD_ERR, CONFD_ERR_BADPATH);
+	CHECK_CONFD(goha_cdb_dump(ha, "/dump/", dump_never, &calls), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	errno = 0;
+	CHECK_CONFD(goha_cdb_dump(-1, "/dump/", dump_never, &calls), CONFD_ERR, CONFD_ERR_OS);
+	CHECK_EQ(errno, EBADF, "errno of a dump on fd -1");
+	CHECK_EQ(calls, 0, "no callback for a failed dump");
+
+	/* cb may use the same socket: delete every entry it is shown */
+	memset(&d, 0, sizeof d);
+	d.delete_sock = c;
+	CHECK_EQ(goha_cdb_dump(c, "/dump", dump_collect, &d), 4, "entries deleted from the callback");
+	for (i = 0; i < 4; i++)
+		CHECK_EQ(d.delete_rc[i], CONFD_OK, d.path[i]);
+	calls = 0;
+	CHECK_EQ(goha_cdb_dump(c, "/dump", dump_never, &calls), 0, "nothing left under /dump");
+	CHECK_EQ(goha_cdb_dump(c, "", dump_never, &calls), all - 4, "the rest is untouched");
 }
 
 int main(int argc, char **argv)
@@ -38,6 +157,7 @@ int main(int argc, char **argv)
 	CHECK_CONFD(goha_cdb_get(fd, "/a", buf, sizeof buf), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
 	CHECK_CONFD(goha_cdb_set(fd, "/a", &v), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
 	CHECK_CONFD(goha_cdb_delete(fd, "/a"), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
+	CHECK_CONFD(goha_cdb_dump(fd, "", dump_never, NULL), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
 	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&a, al, HA_TOKEN), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
 	confd_init("cdb_api", stderr, CONFD_SILENT);
 
@@ -130,6 +250,7 @@ int main(int argc, char **argv)
 	CHECK(h >= 0, "HA socket");
 	CHECK_CONFD(goha_cdb_get(h, "/types/v", buf, sizeof buf), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK(strstr(confd_lasterr(), "config store socket") != NULL, "lasterr names the kind: %s", confd_lasterr());
+	test_dump(c, h);
 	CHECK_CONFD(confd_ha_connect(h, (struct sockaddr *)&a, al, HA_TOKEN), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(confd_ha_get_status(h, &st), CONFD_OK, 0);
 	CHECK_EQ(st.state, CONFD_HA_STATE_NONE, "state none");
@@ -142,6 +263,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(h_cluster("stop-node", H_NODE(1), NULL), 0, "stop n1");
 	CHECK_CONFD(goha_cdb_get(c, "/types/v", buf, sizeof buf), CONFD_EOF, CONFD_ERR_EOF);
 	CHECK_CONFD(goha_cdb_get(c, "/types/v", buf, sizeof buf), CONFD_EOF, CONFD_ERR_EOF);
+	CHECK_CONFD(goha_cdb_dump(c, "", dump_never, NULL), CONFD_EOF, CONFD_ERR_EOF);
 	CHECK_CONFD(confd_ha_get_status(h, &st), CONFD_EOF, CONFD_ERR_EOF);
 	CHECK_CONFD(confd_ha_beprimary(h, &me), CONFD_EOF, CONFD_ERR_EOF);
 	CHECK(h_wait_readable(nfd, 5000), "the notification socket sees the close");

@@ -115,10 +115,10 @@ int goha_handles_open(void);
 /* ===================================================================== *
  * Config store access (goha_cdb_*)                                       *
  *                                                                        *
- * Reserved for the ConfD-style config store functions                    *
- * (goha_cdb_connect, goha_cdb_set, goha_cdb_get, goha_cdb_delete), which *
- * return CONFD_OK/CONFD_ERR with confd_errno set as <confd_lib.h>        *
- * describes.  Their declarations go here.                                *
+ * The ConfD-style config store functions (goha_cdb_connect,            *
+ * goha_cdb_set, goha_cdb_get, goha_cdb_delete, goha_cdb_dump), which     *
+ * return CONFD_OK (or a count)/CONFD_ERR/CONFD_EOF with confd_errno set  *
+ * as <confd_lib.h> describes.                                            *
  * ===================================================================== */
 
 /* ---- BEGIN goha_cdb_* ---- */
@@ -200,6 +200,49 @@ int goha_cdb_get(int sock, const char *path, char *buf, int len);
  * path.
  */
 int goha_cdb_delete(int sock, const char *path);
+
+/*
+ * goha_cdb_dump_cb - called by goha_cdb_dump() once per entry
+ *
+ * path is the entry's path, value its typed value (a C_STR, C_BUF or
+ * C_BINARY points into library memory, and a C_BUF/C_BINARY ptr is followed
+ * by a NUL byte not counted in size), text the value as goha_cdb_get() would
+ * give it, NUL-terminated (a C_BUF holding NUL bytes: use value).  All three
+ * are valid only until the callback returns: copy what you keep.  opaque is
+ * goha_cdb_dump()'s argument.  Return 0 to go on, anything else to stop
+ * after this entry.
+ */
+typedef int (*goha_cdb_dump_cb)(const char *path, const struct confd_value *value,
+				const char *text, void *opaque);
+
+/*
+ * goha_cdb_dump - call cb for every entry whose path starts with prefix
+ *
+ * prefix "" means every entry.  Otherwise it starts with '/' and is matched
+ * byte by byte: "/a" also matches "/ab/c"; pass "/a/" for the subtree below
+ * "/a" (a prefix may end in '/', unlike a path).  The entries come from one
+ * consistent read of the store, in byte order of their paths, all in one
+ * reply of at most about 4 MiB of paths and values.  cb runs on the calling
+ * thread, after that reply has arrived and before goha_cdb_dump() returns,
+ * once per entry in order; it may call any libgoha function, also on sock
+ * (for example goha_cdb_delete() of the entry it is shown), but must not
+ * leave by longjmp().  If the daemon fails, cb is not called at all.
+ *
+ * Returns: the number of entries passed to cb (>= 0; 0 when nothing is
+ * stored under prefix, and counting the entry at which cb asked to stop),
+ * or CONFD_ERR with confd_errno:
+ *   CONFD_ERR_PROTOUSAGE  prefix or cb is NULL; sock is not a
+ *                         goha_cdb_connect() socket
+ *   CONFD_ERR_BADPATH     prefix is neither "" nor starts with '/', or is
+ *                         longer than 1024 bytes
+ *   CONFD_ERR_INTERNAL    the store failed, the entries under prefix do
+ *                         not fit one reply (dump a narrower prefix), or
+ *                         gohad sent a malformed entry
+ *   CONFD_ERR_OS          sock is not an open fd (errno EBADF)
+ *   CONFD_ERR_LIB_NOT_INITIALIZED  confd_init() was not called
+ * or CONFD_EOF (confd_errno CONFD_ERR_EOF) if the daemon closed the socket.
+ */
+int goha_cdb_dump(int sock, const char *prefix, goha_cdb_dump_cb cb, void *opaque);
 
 /* ---- END goha_cdb_* ---- */
 

@@ -51,6 +51,9 @@ type ctlServer struct {
 	done     chan struct{}
 	dropped  *atomic.Uint64
 	badLog   *rateLog
+	// fast, if set, may answer a request on the connection's reader
+	// goroutine (Node.answerFast); false hands it to the loop.
+	fast func(*ctlConn, *wire.Msg) bool
 
 	mu     sync.Mutex
 	conns  map[*ctlConn]struct{}
@@ -250,6 +253,10 @@ func (s *ctlServer) handleConn(nc net.Conn) {
 			s.badLog.Log("control client dropped: bad message", "peer", c.peer, "err", err)
 			return
 		}
+		if s.fast != nil && s.fast(c, m) {
+			continue
+		}
+		c.pending.Add(1) // until reply
 		select {
 		case s.reqs <- request{conn: c, msg: m}:
 		case <-s.done:
@@ -305,6 +312,10 @@ type ctlConn struct {
 	peer string
 
 	topics atomic.Uint32 // set by the loop only
+	// pending counts requests handed to the loop and not yet replied to;
+	// while any is, requests are not answered on the reader goroutine, so
+	// replies keep the order of their requests.
+	pending atomic.Int32
 
 	mu       sync.Mutex
 	cond     *sync.Cond
@@ -396,9 +407,16 @@ func (c *ctlConn) sendMsgFD(m *wire.Msg, fd int) {
 	c.enqueueFD(wire.AppendFrame(make([]byte, 0, 4+len(b)), b), fd)
 }
 
-// reply answers request id.
+// reply answers request id (exactly once per request).
 func (c *ctlConn) reply(id uint64, code wire.Code, errText string, body []byte) {
-	c.sendMsg(&wire.Msg{Type: wire.TypeReply, ID: id, Code: code, Err: errText, Body: body})
+	c.replyFD(&wire.Msg{Type: wire.TypeReply, ID: id, Code: code, Err: errText, Body: body}, -1)
+}
+
+// replyFD queues a reply, with a descriptor if fd >= 0, then counts the
+// request as answered.
+func (c *ctlConn) replyFD(m *wire.Msg, fd int) {
+	c.sendMsgFD(m, fd)
+	c.pending.Add(-1)
 }
 
 // event queues one event with the connection's next sequence number.

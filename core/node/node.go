@@ -56,6 +56,7 @@ type Node struct {
 	ctl *ctlServer
 	cnt counters
 	vq  *vqPage // nil if the host cannot make one (clients then ask)
+	vqs vqState
 
 	inbound chan inbound
 	done    chan struct{}
@@ -181,6 +182,7 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	hello := wire.Hello{Software: Software, NodeID: self.ID, NodeName: self.Name, Cluster: cfg.ClusterName}
 	n.ctl = newCtlServer(ln, unixPath, hello, n.log, &n.cnt.clientsDropped)
+	n.ctl.fast = n.answerFast
 	if n.vq, err = newVQPage(); err != nil {
 		n.log.Warn("no votequorum info page; clients will ask the daemon", "err", err)
 		n.vq, err = nil, nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -17,9 +18,6 @@ type vqPage struct {
 	fd   int
 	mem  []byte
 	shm  *wire.VQShm
-	last []wire.VQInfo // as last published, to skip identical rewrites
-	next []wire.VQInfo // scratch for the next one
-	self uint32
 }
 
 // newVQPage creates the page. The seals forbid resizing (a client could
@@ -51,31 +49,38 @@ func newVQPage() (*vqPage, error) {
 	return p, nil
 }
 
-// publishVQ rewrites the info page from the membership state (or only
-// renews its validity when nothing changed). The loop calls it after every
-// state change before it queues the replies and events that follow from
-// the change, and at least once a tick: see wire.VQShm for the rules.
+// publishVQ publishes the votequorum info of every node to the info page
+// and to the reader goroutines' fast path (answerFast), or only renews
+// their validity when nothing changed. The loop calls it after every state
+// change before it queues the replies and events that follow from the
+// change, and at every pass (at least once a tick): see wire.VQShm.
 func (n *Node) publishVQ() {
-	p := n.vq
-	if p == nil {
-		return
-	}
-	infos := p.next[:0]
+	q := &n.vqs
+	infos := q.next[:0]
 	for _, nc := range n.mcfg.Nodes {
 		if info, err := n.mem.GetInfo(uint32(nc.ID)); err == nil {
 			infos = append(infos, *vqInfo(info))
 		}
 	}
+	changed := q.fast.Load() == nil || !slices.Equal(infos, q.last)
+	if changed {
+		q.fast.Store(newFastAnswers(n.self.ID, infos))
+		q.last, q.next = infos, q.last
+	} else {
+		q.next = infos
+	}
 	// Valid for a tick and a half past now: the loop renews it at every
 	// pass, and passes at least once a tick while it is alive.
-	validUntil := wire.MonotonicNow() + int64(n.tick+n.tick/2)
-	if p.self == n.self.ID && slices.Equal(infos, p.last) {
-		p.next = infos
-		p.shm.Renew(validUntil)
-		return
+	window := n.tick + n.tick/2
+	q.validUntil.Store(int64(time.Since(n.start) + window))
+	if p := n.vq; p != nil {
+		validUntil := wire.MonotonicNow() + int64(window)
+		if changed {
+			p.shm.Publish(n.self.ID, infos, validUntil)
+		} else {
+			p.shm.Renew(validUntil)
+		}
 	}
-	p.shm.Publish(n.self.ID, infos, validUntil)
-	p.self, p.last, p.next = n.self.ID, infos, p.last
 }
 
 func (p *vqPage) close() {
@@ -109,5 +114,5 @@ func (n *Node) replyVQShm(c *ctlConn, id uint64) {
 		c.reply(id, wire.CodeInternal, err.Error(), nil)
 		return
 	}
-	c.sendMsgFD(&wire.Msg{Type: wire.TypeReply, ID: id, Code: wire.CodeOK, Body: body}, n.vq.fd)
+	c.replyFD(&wire.Msg{Type: wire.TypeReply, ID: id, Code: wire.CodeOK, Body: body}, n.vq.fd)
 }

@@ -2,8 +2,9 @@
 
 The store maps string paths to typed values.  Connect a stream socket to a
 node's control endpoint with :func:`connect` (address arguments as for
-goha.ha.connect), then :func:`set`, :func:`get` and :func:`delete`.  On a
-secondary the store is read-only (set/delete raise goha.error.Error).
+goha.ha.connect), then :func:`set`, :func:`get`, :func:`delete` and
+:func:`dump`.  On a secondary the store is read-only (set/delete raise
+goha.error.Error).
 
 The C functions are declared in goha/_cdefs.py (CDB_CDEF) as DESIGN.md
 states them; a libgoha built without them makes every call here raise
@@ -15,11 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from . import _sock
+from ._callbacks import Pending
 from ._ffi import ffi, has_symbol, lib
 from .error import Error, confd_check, strerror
 from .value import Value
 
-__all__ = ["connect", "get", "set", "delete", "available"]
+__all__ = ["available", "connect", "delete", "dump", "get", "set"]
 
 _GET_BUF = 1 << 20
 
@@ -27,7 +29,7 @@ _GET_BUF = 1 << 20
 def available() -> bool:
     """Whether the loaded libgoha has the goha_cdb_* functions."""
     return all(has_symbol(n) for n in ("goha_cdb_connect", "goha_cdb_set",
-                                       "goha_cdb_get", "goha_cdb_delete"))
+                                       "goha_cdb_get", "goha_cdb_delete", "goha_cdb_dump"))
 
 
 def _need(fn: str) -> None:
@@ -41,7 +43,9 @@ def _path(fn: str, path: Any) -> bytes:
         raise TypeError(f"{fn}() path must be str, not {type(path).__name__}")
     if "\0" in path:
         raise ValueError(f"{fn}() path must not contain NUL")
-    return path.encode()
+    # surrogateescape: a path that dump() decoded from non-UTF-8 bytes
+    # encodes back to the same bytes.
+    return path.encode("utf-8", "surrogateescape")
 
 
 def connect(sock: Any, ip: str | None = None, port: int | None = None,
@@ -79,3 +83,49 @@ def delete(sock: Any, path: str) -> None:
     p = _path("delete", path)
     _need("goha_cdb_delete")
     confd_check(lib.goha_cdb_delete(fd, p))
+
+
+class _DumpState:
+    """What one dump() call collects; its cffi handle is the C opaque."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, str] = {}
+        self.pending = Pending()
+
+
+def _dump_fn(path: Any, value: Any, text: Any, opaque: Any) -> int:
+    st = ffi.from_handle(opaque)
+    try:
+        p = ffi.string(path).decode("utf-8", "surrogateescape")
+        st.entries[p] = ffi.string(text).decode("utf-8", "replace")
+        return 0
+    except BaseException as e:  # noqa: BLE001 - parked, re-raised by dump()
+        st.pending.add(e)
+        return 1  # stop the walk
+
+
+# The C trampoline lives as long as the module (cffi keeps it alive here).
+_dump_tramp: Any = ffi.callback("goha_cdb_dump_cb", _dump_fn)
+
+
+def dump(sock: Any, prefix: str = "") -> dict[str, str]:
+    """Every entry whose path starts with `prefix` ("" for all), as a dict of
+    path to text (the text :func:`get` returns), in path order.
+
+    The prefix is matched byte by byte ("/a" also matches "/ab"; "/a/" is the
+    subtree below "/a").  The entries come from one consistent read; nothing
+    under `prefix` gives {}.  A prefix that is not "" and does not start with
+    "/" raises goha.error.Error with ERR_BADPATH.
+    """
+    fd = _sock.fd_of(sock)
+    p = _path("dump", prefix)
+    _need("goha_cdb_dump")
+    st = _DumpState()
+    h = ffi.new_handle(st)
+    rc = confd_check(lib.goha_cdb_dump(fd, p, _dump_tramp, h))
+    st.pending.reraise()
+    if rc != len(st.entries):
+        code = int(lib.CONFD_ERR_INTERNAL)
+        raise Error(code, strerror(code),
+                    f"goha_cdb_dump: {rc} entries reported, {len(st.entries)} distinct paths seen")
+    return st.entries

@@ -24,6 +24,10 @@ def test_argument_checks() -> None:
             cdb.delete(s, None)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="^path argument must be provided for an AF_UNIX socket$"):
             cdb.connect(s)
+        with pytest.raises(TypeError, match=r"dump\(\) path must be str"):
+            cdb.dump(s, b"/a")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="NUL"):
+            cdb.dump(s, "/a\0")
     with pytest.raises(TypeError, match="sock argument must be a socket"):
         cdb.get("not a socket", "/a")
 
@@ -36,6 +40,10 @@ def test_missing_functions_are_reported_not_crashed(monkeypatch: pytest.MonkeyPa
         cdb.get(s, "/a")
     assert ei.value.confd_errno == error.ERR_NOT_IMPLEMENTED
     assert "goha_cdb_get" in ei.value.confd_lasterr
+    with socket.socket(socket.AF_UNIX) as s, pytest.raises(error.Error) as ei:
+        cdb.dump(s, "/a")
+    assert ei.value.confd_errno == error.ERR_NOT_IMPLEMENTED
+    assert "goha_cdb_dump" in ei.value.confd_lasterr
 
 
 def cdb_sock(c: Cluster, i: int) -> socket.socket:
@@ -103,3 +111,59 @@ def test_missing_entries_binary_and_eof(cluster: Cluster) -> None:
 
 def plain_sock() -> socket.socket:
     return socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+
+
+def test_dump(cluster: Cluster) -> None:
+    with cdb_sock(cluster, 1) as s:
+        before = cdb.dump(s)
+        assert isinstance(before, dict)
+        cdb.set(s, "/d/b/c", "x y")
+        cdb.set(s, "/d/a", 42)
+        cdb.set(s, "/d/bin", Value(b"\x00\x01", goha.C_BINARY))
+        cdb.set(s, "/dx", True)
+        sub = cdb.dump(s, "/d/")
+        assert sub == {"/d/a": "42", "/d/b/c": "x y", "/d/bin": "0001"}
+        assert list(sub) == ["/d/a", "/d/b/c", "/d/bin"]  # path order
+        assert all(cdb.get(s, p) == t for p, t in sub.items())  # the text get() gives
+        # A byte prefix, not a path component: "/d" also matches "/dx".
+        assert cdb.dump(s, "/d") == {**sub, "/dx": "true"}
+        assert cdb.dump(s, "") == cdb.dump(s) == {**before, **sub, "/dx": "true"}
+        assert cdb.dump(s, "/nothing/here") == {}
+        assert cdb.dump(s, "/d/a") == {"/d/a": "42"}
+        for bad in ("d", "x/", "/" + "p" * 2000):
+            with pytest.raises(error.Error) as ei:
+                cdb.dump(s, bad)
+            assert ei.value.confd_errno == error.ERR_BADPATH, bad
+        with plain_sock() as other, pytest.raises(error.Error) as ei:
+            cdb.dump(other, "")
+        assert ei.value.confd_errno == error.ERR_PROTOUSAGE
+        cdb.delete(s, "/d/a")
+        assert cdb.dump(s, "/d/") == {"/d/b/c": "x y", "/d/bin": "0001"}
+        cluster.stop_node(1)
+        with pytest.raises(error.EOF):
+            cdb.dump(s)
+
+
+def test_dump_callback_exception_stops_and_is_reraised(
+        cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    class Boom(dict):  # type: ignore[type-arg]
+        def __setitem__(self, k: str, v: str) -> None:
+            seen.append(k)
+            raise RuntimeError(f"boom at {k}")
+
+    class State(cdb._DumpState):
+        def __init__(self) -> None:
+            super().__init__()
+            self.entries = Boom()
+
+    with cdb_sock(cluster, 1) as s:
+        cdb.set(s, "/e/1", "a")
+        cdb.set(s, "/e/2", "b")
+        monkeypatch.setattr(cdb, "_DumpState", State)
+        with pytest.raises(RuntimeError, match="boom at /e/1"):
+            cdb.dump(s, "/e/")
+        assert seen == ["/e/1"]  # the walk stopped at the first entry
+        monkeypatch.undo()
+        assert cdb.dump(s, "/e/") == {"/e/1": "a", "/e/2": "b"}  # the socket still works

@@ -321,6 +321,7 @@ type ctlConn struct {
 	cond     *sync.Cond
 	out      []outFrame
 	outBytes int
+	writing  bool // a goroutine is writing to nc (writeLoop or sendDirect)
 	seq      uint64 // last event sequence number queued
 	closed   bool
 	closeC   chan struct{}
@@ -437,7 +438,7 @@ func (c *ctlConn) lastSeq() uint64 {
 func (c *ctlConn) writeLoop() {
 	for {
 		c.mu.Lock()
-		for len(c.out) == 0 && !c.closed {
+		for (len(c.out) == 0 || c.writing) && !c.closed {
 			c.cond.Wait()
 		}
 		if c.closed {
@@ -447,12 +448,49 @@ func (c *ctlConn) writeLoop() {
 		batch := c.out
 		c.out = nil
 		c.outBytes = 0
+		c.writing = true
 		c.mu.Unlock()
-		if err := c.writeBatch(batch); err != nil {
+		err := c.writeBatch(batch)
+		c.mu.Lock()
+		c.writing = false
+		c.mu.Unlock()
+		if err != nil {
 			c.srv.dropped.Add(1)
 			c.shutdown(fmt.Sprintf("write failed: %v", err))
 			return
 		}
+	}
+}
+
+// sendDirect writes one reply frame on the calling goroutine when nothing
+// is queued or being written (so it cannot overtake anything), saving the
+// hand-off to writeLoop; otherwise it queues the frame behind the others.
+func (c *ctlConn) sendDirect(m *wire.Msg) {
+	b, err := wire.EncodeMsg(m)
+	if err != nil {
+		c.sendMsg(m)
+		return
+	}
+	frame := wire.AppendFrame(make([]byte, 0, 4+len(b)), b)
+	c.mu.Lock()
+	if c.closed || len(c.out) != 0 || c.writing {
+		c.mu.Unlock()
+		c.enqueue(frame)
+		return
+	}
+	c.writing = true
+	c.mu.Unlock()
+	c.nc.SetWriteDeadline(time.Now().Add(ControlIOTimeout))
+	_, err = c.nc.Write(frame)
+	c.mu.Lock()
+	c.writing = false
+	if len(c.out) != 0 {
+		c.cond.Signal() // frames queued meanwhile
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.srv.dropped.Add(1)
+		c.shutdown(fmt.Sprintf("write failed: %v", err))
 	}
 }
 

@@ -90,7 +90,6 @@ func (n *Node) answerFast(c *ctlConn, m *wire.Msg) bool {
 			return false
 		}
 	}
-	c.pending.Add(1) // reply counts it down
-	c.reply(m.ID, wire.CodeOK, "", body)
+	c.sendDirect(&wire.Msg{Type: wire.TypeReply, ID: m.ID, Code: wire.CodeOK, Body: body})
 	return true
 }

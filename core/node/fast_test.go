@@ -1,0 +1,106 @@
+package node
+
+import (
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/goha/goha/core/wire"
+)
+
+// TestFastPathKeepsOrder: requests pipelined on one connection get their
+// replies in order, and a getinfo behind a setvotes sees its effect (the
+// fast path steps aside while an earlier request is with the loop).
+func TestFastPathKeepsOrder(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "solo.sock")
+	runNode(t, oneNode(t, dir), filepath.Join(dir, "data"))
+	nc, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(10 * time.Second))
+	frame := func(m *wire.Msg) []byte {
+		b, err := wire.EncodeMsg(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wire.AppendFrame(nil, b)
+	}
+	body := func(v any) []byte {
+		b, err := wire.EncodeBody(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	read := func() *wire.Msg {
+		b, err := wire.ReadFrame(nc, wire.MaxFrame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := wire.DecodeMsg(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	nc.Write(frame(&wire.Msg{Type: wire.TypeHello, Body: body(&wire.Hello{Proto: wire.ProtocolVersion})}))
+	if m := read(); m.Type != wire.TypeHello || m.Code != wire.CodeOK {
+		t.Fatalf("hello %+v", m)
+	}
+	getinfo := func(id uint64, node uint32) []byte {
+		return frame(&wire.Msg{Type: wire.TypeReq, ID: id, Op: wire.OpVQGetInfo, Body: body(&wire.NodeArg{Node: node})})
+	}
+	var batch []byte
+	id := uint64(0)
+	for votes := uint32(2); votes <= 4; votes++ {
+		id++
+		batch = append(batch, frame(&wire.Msg{Type: wire.TypeReq, ID: id, Op: wire.OpVQSetVotes,
+			Body: body(&wire.SetVotesArg{Node: 7, Votes: votes})})...)
+		id++
+		batch = append(batch, getinfo(id, 0)...)
+		id++
+		batch = append(batch, frame(&wire.Msg{Type: wire.TypeReq, ID: id, Op: wire.OpPing})...)
+	}
+	id++
+	batch = append(batch, getinfo(id, 99)...) // unknown: the loop's error
+	if _, err := nc.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	for want := uint64(1); want <= id; want++ {
+		m := read()
+		if m.Type != wire.TypeReply || m.ID != want {
+			t.Fatalf("reply %d: got %+v", want, m)
+		}
+		switch {
+		case want == id:
+			if m.Code != wire.CodeNotExist {
+				t.Fatalf("getinfo of an unknown node: %+v", m)
+			}
+		case want%3 == 2:
+			var in wire.VQInfo
+			if m.Code != wire.CodeOK || wire.DecodeBody(m.Body, &in) != nil || in.NodeVotes != uint32(2+want/3) {
+				t.Fatalf("getinfo %d after setvotes %d: %+v %+v", want, 2+want/3, m, in)
+			}
+		default:
+			if m.Code != wire.CodeOK {
+				t.Fatalf("reply %+v", m)
+			}
+		}
+	}
+	// Alone on the connection, getinfo and cmm.nodeid are answered (fast
+	// or not) with the current state.
+	nc.Write(getinfo(100, 7))
+	var in wire.VQInfo
+	if m := read(); m.ID != 100 || m.Code != wire.CodeOK || wire.DecodeBody(m.Body, &in) != nil || in.NodeVotes != 4 || in.NodeID != 7 {
+		t.Fatalf("getinfo: %+v %+v", m, in)
+	}
+	nc.Write(frame(&wire.Msg{Type: wire.TypeReq, ID: 101, Op: wire.OpCMMNodeID}))
+	var na wire.NodeArg
+	if m := read(); m.ID != 101 || m.Code != wire.CodeOK || wire.DecodeBody(m.Body, &na) != nil || na.Node != 7 {
+		t.Fatalf("cmm.nodeid: %+v %+v", m, na)
+	}
+}

@@ -321,7 +321,7 @@ type ctlConn struct {
 	cond     *sync.Cond
 	out      []outFrame
 	outBytes int
-	writing  bool // a goroutine is writing to nc (writeLoop or sendDirect)
+	writing  bool   // a goroutine is writing to nc (writeLoop or sendDirect)
 	seq      uint64 // last event sequence number queued
 	closed   bool
 	closeC   chan struct{}

@@ -15,9 +15,9 @@ import (
 // that the loop rewrites and local clients map read-only. It is written
 // only by the node loop.
 type vqPage struct {
-	fd   int
-	mem  []byte
-	shm  *wire.VQShm
+	fd  int
+	mem []byte
+	shm *wire.VQShm
 }
 
 // newVQPage creates the page. The seals forbid resizing (a client could

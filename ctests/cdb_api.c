@@ -4,11 +4,14 @@
  * and bad arguments against a real gohad: calls before confd_init, every
  * value type stored and read back as text, bad paths and types, missing
  * entries, short buffers, goha_cdb_dump (prefixes, early stop, a callback
- * that writes on the same socket), sockets of the wrong kind, and CONFD_EOF
- * once the daemon is gone.
+ * that writes on the same socket), sockets of the wrong kind, CONFD_EOF
+ * once the daemon is gone, and what confd_init does to SIGPIPE (goha.h,
+ * process model 4).
  */
 #include "harness.h"
 #include "ha_util.h"
+
+#include <signal.h>
 
 static void check_roundtrip(int c, confd_value_t *v, const char *want)
 {
@@ -17,6 +20,23 @@ static void check_roundtrip(int c, confd_value_t *v, const char *want)
 	CHECK_CONFD(goha_cdb_set(c, "/types/v", v), CONFD_OK, 0);
 	CHECK(goha_cdb_get(c, "/types/v", buf, sizeof buf) == CONFD_OK && strcmp(buf, want) == 0,
 	      "type %d reads back as \"%s\", want \"%s\" (%s)", (int)v->type, buf, want, confd_lasterr());
+}
+
+static volatile sig_atomic_t sigpipes;
+
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+	sigpipes++;
+}
+
+/* The current SIGPIPE handler (SIG_DFL, SIG_IGN or a function). */
+static void (*sigpipe_handler(void))(int)
+{
+	struct sigaction sa;
+
+	sigaction(SIGPIPE, NULL, &sa);
+	return sa.sa_handler;
 }
 
 /* What goha_cdb_dump handed to dump_collect, copied. */
@@ -159,7 +179,16 @@ int main(int argc, char **argv)
 	CHECK_CONFD(goha_cdb_delete(fd, "/a"), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
 	CHECK_CONFD(goha_cdb_dump(fd, "", dump_never, NULL), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
 	CHECK_CONFD(confd_ha_connect(fd, (struct sockaddr *)&a, al, HA_TOKEN), CONFD_ERR, CONFD_ERR_LIB_NOT_INITIALIZED);
+
+	/* SIGPIPE: only a successful confd_init sets it to SIG_IGN */
+	signal(SIGPIPE, SIG_DFL);
+	confd_init_vsn_sz("cdb_api", stderr, CONFD_SILENT, CONFD_LIB_API_VSN + 1, MAXDEPTH, MAXKEYLEN);
+	CHECK(sigpipe_handler() == SIG_DFL, "a failed confd_init leaves SIGPIPE alone");
 	confd_init("cdb_api", stderr, CONFD_SILENT);
+	CHECK(sigpipe_handler() == SIG_IGN, "confd_init ignores SIGPIPE");
+	/* The program's own handler stays, and libgoha's writes to a dead
+	 * daemon (below) raise no SIGPIPE. */
+	signal(SIGPIPE, on_sigpipe);
 
 	/* connect */
 	CHECK_CONFD(goha_cdb_connect(fd, NULL, al), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
@@ -268,6 +297,10 @@ int main(int argc, char **argv)
 	CHECK_CONFD(confd_ha_beprimary(h, &me), CONFD_EOF, CONFD_ERR_EOF);
 	CHECK(h_wait_readable(nfd, 5000), "the notification socket sees the close");
 	CHECK_CONFD(confd_read_notification(nfd, &n), CONFD_EOF, CONFD_ERR_EOF);
+	CHECK(sigpipe_handler() == on_sigpipe, "no libgoha call replaced the program's SIGPIPE handler");
+	CHECK_EQ(sigpipes, 0, "SIGPIPEs raised by libgoha's writes");
+	confd_init("cdb_api", stderr, CONFD_SILENT);
+	CHECK(sigpipe_handler() == SIG_IGN, "confd_init again: SIGPIPE ignored again");
 	close(c);
 	close(h);
 	close(nfd);

@@ -88,8 +88,15 @@ struct confd_ha_status {
  * (the [ha] token of the cluster config; at most 4096 bytes), which the
  * node then uses to authenticate its HA peers, in place of the token it had
  * (as in ConfD, the latest HA socket's token wins); it is sent only to the
- * local node.  A token that differs from the peers' shows when they meet:
- * confd_ha_besecondary() fails with CONFD_ERR_HA_BADTOKEN on the secondary.
+ * local node, never over the network.  The new token applies to HA
+ * handshakes from then on; HA connections already up are not
+ * re-authenticated.  The node cannot know its peers' token, so
+ * confd_ha_connect() accepts any non-empty token and never fails with
+ * CONFD_ERR_HA_BADTOKEN: a token that differs from the primary's shows
+ * only when the two meet, as confd_ha_besecondary()'s CONFD_ERR_HA_BADTOKEN
+ * on the secondary (or the BESECONDARY_RESULT notification's, with
+ * waitreply 0), as in ConfD.  The primary's caller sees no error (its node
+ * only logs the failed handshake).
  * If this fails, close sock and use a new socket to retry.
  *
  * Returns:
@@ -144,7 +151,10 @@ extern int confd_ha_beprimary(int sock, confd_value_t *mynodeid);
  *              CONFD_ERR_HA_CONNECT  the primary could not be reached
  *              CONFD_ERR_HA_BADNAME  the primary has another name, or
  *                                    mynodeid is not this node's name
- *              CONFD_ERR_HA_BADTOKEN the primary has another token
+ *              CONFD_ERR_HA_BADTOKEN this node's token (the one its latest
+ *                                    confd_ha_connect() gave) differs from
+ *                                    the primary's; checked at each
+ *                                    handshake, never by confd_ha_connect()
  *              CONFD_ERR_HA_BADFXS   the primary has another schema
  *              CONFD_ERR_HA_BADVSN   incompatible HA protocol version
  *              CONFD_ERR_HA_CLOSED   the initial sync failed (the primary

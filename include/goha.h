@@ -30,10 +30,21 @@
  *   3. Do not load two Go shared libraries (c-shared or c-archive built) into
  *      one process: each would bring its own runtime and signal handlers.
  *   4. libgoha installs no signal handlers of its own for the application's
- *      signals (it never calls signal.Notify); the Go runtime does install
- *      handlers for synchronous signals (SIGSEGV, SIGBUS, SIGFPE) and SIGPROF
- *      and forwards signals it does not own to the handlers that were there
- *      before.  Install your own handlers with SA_ONSTACK.
+ *      signals (it never calls signal.Notify), with one exception, as in
+ *      ConfD's library: each successful confd_init() sets SIGPIPE to
+ *      SIG_IGN for the whole process (replacing any handler or default), so
+ *      that a write to a socket whose peer has gone gives EPIPE instead of
+ *      killing the program.  A failed confd_init() and every other function
+ *      (votequorum_*, cmm_*, goha_*, the rest of confd_*) leave SIGPIPE
+ *      alone; libgoha's own sockets are written with MSG_NOSIGNAL and do not
+ *      depend on it.  So a program may install its own SIGPIPE handler after
+ *      confd_init() (a later confd_init() call sets SIG_IGN again).  An
+ *      ignored signal stays ignored across exec(): reset SIGPIPE to SIG_DFL
+ *      in a child that expects the default (posix_spawnattr_setsigdefault).
+ *      The Go runtime does install handlers for synchronous signals
+ *      (SIGSEGV, SIGBUS, SIGFPE) and SIGPROF and forwards signals it does
+ *      not own to the handlers that were there before.  Install your own
+ *      handlers with SA_ONSTACK.
  *   5. Callbacks (votequorum and cmm) run only inside the caller's
  *      votequorum_dispatch() / cmm_notify_dispatch() call, on the calling
  *      thread, as in corosync and NHAS.  A callback may call any libgoha

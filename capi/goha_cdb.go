@@ -35,6 +35,15 @@ import (
 	"github.com/goha/goha/core/wire"
 )
 
+// Go names of the C types, usable in the tests (which cannot use cgo).
+type (
+	cConfdValue = C.confd_value_t
+	cCDBValue   = C.gh_cdb_cvalue
+)
+
+// cFree frees C memory (for the tests, which cannot use cgo).
+func cFree(p unsafe.Pointer) { C.free(p) }
+
 // maxCDBValue bounds a C_STR/C_BUF/C_BINARY value (the store's limit).
 const maxCDBValue = store.MaxValueLen
 

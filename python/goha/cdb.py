@@ -6,8 +6,8 @@ goha.ha.connect), then :func:`set`, :func:`get`, :func:`delete` and
 :func:`dump`.  On a secondary the store is read-only (set/delete raise
 goha.error.Error).
 
-The C functions are declared in goha/_cdefs.py (CDB_CDEF) as DESIGN.md
-states them; a libgoha built without them makes every call here raise
+The C functions are declared in goha/_cdefs.py (CDB_CDEF) as include/goha.h
+declares them; a libgoha built without them makes every call here raise
 goha.error.Error with ERR_NOT_IMPLEMENTED.
 """
 

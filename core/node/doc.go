@@ -70,6 +70,13 @@
 // adds its own bound (a read must follow a completed round trip by at
 // most 0.5 ms) so that a stopped or killed daemon is noticed at once.
 //
+// The same publication lets reader goroutines answer vq.getinfo, ping
+// and cmm.nodeid themselves, writing the reply directly when nothing is
+// queued (fast.go): only while the loop is within its validity window,
+// only when no earlier request of the connection is still with the loop
+// (replies keep request order) and only on connections without event
+// topics (a reply never overtakes an event it follows from).
+//
 // # Operations and their codes
 //
 //	op                      codes besides CodeOK

@@ -149,6 +149,26 @@ cluster_signal_wait() {
 }
 
 # cluster_wait_view DIR I "MEMBERS" [quorate|inquorate|ready|any] [TIMEOUT_S]
+# cluster_pause DIR I: SIGSTOP node I and wait (deadline) until every thread of
+# the process is stopped. The kernel stops a multi-threaded process thread by
+# thread as each gets a CPU, so under load a Go daemon can still answer a
+# request for a few milliseconds after kill returns.
+cluster_pause() {
+	local pid t state stopped deadline=$((SECONDS + 10))
+	pid=$(cluster_pid "$1" "$2")
+	kill -STOP "$pid" || return 1
+	while :; do
+		stopped=1
+		for t in /proc/"$pid"/task/*/stat; do
+			state=$(sed 's/^.*) //' "$t" 2>/dev/null | cut -d' ' -f1)
+			case "$state" in T|t|"") ;; *) stopped=0 ;; esac
+		done
+		[ $stopped = 1 ] && return 0
+		[ $SECONDS -lt $deadline ] || { echo "cluster.sh: node $2 (pid $pid) not stopped after 10s" >&2; return 1; }
+		sleep 0.005
+	done
+}
+
 cluster_wait_view() {
 	local dir=$1 i=$2 members=$3 q=${4:-any} t=${5:-$CLUSTER_WAIT_S}
 	local deadline=$((SECONDS + t)) out=""
@@ -200,7 +220,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	start-node) cluster_start_node "$@" ;;
 	stop-node) cluster_signal_wait "$1" "$2" TERM ;;
 	kill-node) cluster_signal_wait "$1" "$2" KILL ;;
-	pause-node) kill -STOP "$(cluster_pid "$1" "$2")" ;;
+	pause-node) cluster_pause "$@" ;;
 	resume-node) kill -CONT "$(cluster_pid "$1" "$2")" ;;
 	wait-view) cluster_wait_view "$@" ;;
 	stop) cluster_stop "$@" ;;

@@ -261,6 +261,7 @@ func (n *Node) accept(m Message) Message {
 	info := n.myInfo()
 	ack.Votes, ack.Expected, ack.QFlags = info.Votes, info.ExpectedVotes, uint32(info.Flags)
 	ack.Flags = n.myFlags()
+	ack.Quiet = n.quietTicks(m)
 	if claiming {
 		ack.Flags |= FlagMaster
 	}
@@ -276,6 +277,38 @@ func (n *Node) accept(m Message) Message {
 		n.demoted = true
 	}
 	return ack
+}
+
+// quietTicks is the number of our ticks since we last heard a node that
+// proposal m leaves out or names with another incarnation, capped at the
+// fence wait: every echo we sent such a node (the lease support it may
+// count) carries one of its ticks that came before that moment, and from
+// our acceptance of m on our heartbeats report m's ring or newer, which it
+// cannot count. A node we never heard counts from our start (tick 0): our
+// previous incarnation may have echoed it until then. A node that announced
+// its departure is left out: it stopped acting before it said so. See
+// "Invariant 5" in the package doc.
+func (n *Node) quietTicks(m Message) uint64 {
+	q := n.fence
+	for _, p := range n.peers {
+		if p.idx == n.self || (p.inc != 0 && p.leftInc == p.inc) {
+			continue
+		}
+		if j, ok := slices.BinarySearch(m.Members, p.cfg.ID); ok && m.Incarnations[j] == p.inc {
+			continue // a member: it stops acting when it accepts m
+		}
+		q = min(q, n.now-p.lastHeard) // lastHeard is 0 if never heard
+	}
+	return q
+}
+
+// fenceWait is the wait of a new master in a view whose members' least
+// Quiet is q: W - q ticks, at least 0 (see the package doc).
+func (n *Node) fenceWait(q uint64) uint64 {
+	if q >= n.fence {
+		return 0
+	}
+	return n.fence - q
 }
 
 func (n *Node) onPropose(m Message) error {
@@ -348,8 +381,10 @@ func (n *Node) maybeCommit() {
 	// accepted a view naming another master.
 	allFromCur := n.installed
 	var claimer NodeID
+	c.Quiet = n.fence
 	for i, id := range c.Members {
 		a := p.acks[id]
+		c.Quiet = min(c.Quiet, a.Quiet)
 		c.MemberVotes[i], c.MemberExp[i], c.MemberQFlags[i], c.MemberFlags[i] = a.Votes, a.Expected, a.QFlags, a.Flags
 		if a.Prev != n.cur.ring {
 			allFromCur = false
@@ -395,7 +430,7 @@ func (n *Node) install(c Message) {
 	n.cur = view{ring: c.Ring, members: slices.Clone(c.Members), incs: slices.Clone(c.Incarnations),
 		master: c.Master, vice: c.Vice, fenceUntil: n.now, installedAt: n.now}
 	if !c.NoFence {
-		n.cur.fenceUntil = n.now + n.fence
+		n.cur.fenceUntil = n.now + n.fenceWait(c.Quiet)
 		for _, p := range n.peers {
 			p.support = 0
 		}

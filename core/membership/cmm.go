@@ -18,11 +18,17 @@ func (n *Node) publish() {
 			case m == n.cfg.Self:
 				if !n.demoted && n.leaseValid() {
 					next.master = m
+					n.cur.acted = true
 				}
 			default:
 				next.master = m
 			}
-			next.vice = n.cur.vice
+			// A new master waits for its lease before it acts; its node
+			// names a new vice-master with it (MASTER_ELECTED first), not
+			// before.
+			if n.cur.master != n.cfg.Self || n.cur.acted || n.pub.vice == n.cur.vice {
+				next.vice = n.cur.vice
+			}
 		}
 	}
 	n.diff(n.pub, next)

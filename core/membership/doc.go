@@ -114,7 +114,7 @@
 // of our view that reports a ring older than the view (it restarted without
 // its disk and reused its incarnation) is told, with MsgStale, to take a
 // new incarnation.
-
+//
 // # Quorum
 //
 // Quorum is votequorum's, computed by package quorum on each node from the
@@ -173,33 +173,72 @@
 // FailureTicks + HeartbeatTicks), with the master, would be quorate on their
 // own (the same quorum arithmetic, restricted to them).
 //
-// A newly installed view whose master is new waits W = FenceTicks =
-// ceil(L(1+ρ)/(1-ρ)) + 2 ticks before anyone publishes its roles (ρ =
-// MaxDriftPPM/10⁶). It skips the wait (Commit.NoFence) only when every
-// member accepted it straight from the representative's installed view and
-// that view's master, still acting when it accepted, is a member: it either
-// goes on or handed over when it accepted.
+// A newly installed view whose master is new waits a fence before anyone
+// publishes its roles. With W = FenceTicks = ceil(L(1+ρ)/(1-ρ)) + 2 (ρ =
+// MaxDriftPPM/10⁶), the wait is W - Q ticks, at least 0, where Q (carried
+// by the commit) is the least Quiet of the members' acknowledgements. A
+// member's Quiet is the number of its ticks from the last time it heard any
+// node that the proposal leaves out (or names with another incarnation) to
+// its acceptance, capped at W; a node it never heard counts from its own
+// start (tick 0), since its previous incarnation may have echoed that node
+// until it stopped; a node that announced its departure (MsgLeave) does not
+// count, since it stopped acting before it said so. So after a crash the
+// members have not heard the old master for about FailureTicks when they
+// accept, and the new master waits about W - F ≈ H + 3 ticks instead of W;
+// after a clean Leave of the master, or when every configured node is a
+// member, it waits nothing. The view skips the wait altogether
+// (Commit.NoFence) when every member accepted it straight from the
+// representative's installed view and that view's master, still acting
+// when it accepted, is a member: it either goes on or handed over when it
+// accepted.
 //
-// Why at most one quorate master: let X act as master at true time T and Y
-// be elected in a view V_Y installed later with a fence wait. X's lease at
-// T rests on supporters S, with S plus X quorate; V_Y is quorate; two quorate
-// sets of the same expected votes intersect, so some w in S is in V_Y. w sent
-// its support for X before it accepted V_Y (a node's accepted rings only
-// grow and it reports the newest), and the support echoed X's tick e, so
-// X's tick e came before w's acceptance, which came before V_Y's
-// installation at I. X stops acting when its clock reaches e + L, at most
-// L/(1-ρ) after e in true time, hence before I + L/(1-ρ). Y acts no earlier
-// than W ticks of its clock after I, i.e. after I + (W-1)/(1+ρ) in true time
-// (one tick for the phase of its clock), and (W-1)/(1+ρ) > L/(1-ρ). The
-// NoFence cases need no wait: every member came straight from the view in
-// which the old master acted, and the old master stopped (handover) or is
-// the new master. Message delay does not enter the bound: the echo dates
-// the support by the master's own clock. A paused process keeps its clock
-// (the daemon catches up on ticks first, step 2), so a pause cannot extend a
-// lease. The argument needs quorate sets to intersect, which
-// votequorum's two_node (and setexpected below half, and the quorum device's
+// Why at most one quorate master: let X act as master at true time T in
+// view V_X and Y be elected in a view V_Y with a higher ring seq, installed
+// with a fence wait. If X is a member of V_Y it stopped acting when it
+// accepted V_Y, before V_Y was installed (and it installs nothing older
+// afterwards). Otherwise X's lease at T rests on supporters S, with S plus
+// X quorate; V_Y is quorate; two quorate sets of the same expected votes
+// intersect, so some w in S is in V_Y. Every support of w that X counts
+// reports V_X's ring (or the ring X accepted straight from it), so w sent it
+// before it accepted V_Y at its tick a_w (a node's accepted seqs only grow
+// and it reports the newest); from then on w reports V_Y's ring or a newer
+// one, which X, not a member, cannot count. The support echoed X's tick e,
+// the newest tick of X that w had received when it sent it, so X's tick e
+// came before w last heard X, at w's tick h ≤ a_w - Quiet_w (before w
+// started, if its incarnation never heard X's: then Quiet_w ≤ a_w). X
+// stops acting when its clock reaches e + L, at most L/(1-ρ) after e in
+// true time, hence before true(w's tick h+1) + L/(1-ρ) ≤ I - (Quiet_w -
+// 1)/(1+ρ) + L/(1-ρ), where I > a_w is V_Y's installation. Y acts no
+// earlier than W - Q ticks of its clock after I, i.e. after I + (W - Q -
+// 1)/(1+ρ) in true time (one tick for the phase of its clock), and since Q
+// ≤ Quiet_w, (W - Q - 1 + Quiet_w - 1)/(1+ρ) ≥ (W-2)/(1+ρ) ≥ L/(1-ρ): X
+// stopped before Y acts. With Q = 0 this is the full fence W counted from
+// the installation. The NoFence cases need no wait: every member came
+// straight from the view in which the old master acted, and the old master
+// stopped (handover) or is the new master. Message delay does not enter the
+// bound: the echo dates the support by the master's own clock, and Quiet
+// dates it by the supporter's. A paused process keeps its clock (the
+// daemon catches up on ticks first, step 2), so a pause cannot extend a
+// lease, and a paused member's Quiet still counts from the last tick of
+// the old master it actually received.
+//
+// The lease itself stays L = F + H: a healthy master's freshest support is
+// at most a heartbeat round trip old (2H + 2D < F), and the extra H lets it
+// survive a lost heartbeat; a shorter lease would not shorten the wait
+// after a crash much (the wait is about L - F + 3 ticks) but would demote
+// a healthy master on a single loss.
+//
+// The argument needs quorate sets to intersect, which votequorum's
+// two_node (and setexpected below half, and the quorum device's
 // master_wins) deliberately give up: two_node relies on fencing, and the
-// simulator exempts it.
+// simulator exempts it. The Quiet rule does not make those cases worse: it
+// only shortens the wait by how long the members have provably not fed the
+// old master's lease, and a quorum that does not intersect was never
+// fenced by the wait anyway. auto_tie_breaker keeps intersection (a
+// quorate half holds the tie-breaker node). last_man_standing lowers
+// expected votes step by step, so two quorate sets computed with different
+// expected votes need not intersect; corosync has the same limit, and the
+// simulator does not run it.
 //
 // # The invariants (DESIGN.md), and why they hold
 //

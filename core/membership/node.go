@@ -41,6 +41,8 @@ type view struct {
 	master, vice NodeID
 	fenceUntil   uint64
 	installedAt  uint64
+	// acted: the local node, master of this view, has acted as master.
+	acted bool
 }
 
 // published is what the local APIs were last told.

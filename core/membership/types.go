@@ -220,6 +220,11 @@ type Message struct {
 	Target NodeID
 	Arg    uint32
 	ReqID  uint64
+	// Quiet (ack): ticks, by the sender's clock, from the last time it
+	// heard a node the proposal leaves out to its acceptance (capped at the
+	// fence wait); (commit) the least Quiet of the members' acks. It
+	// shortens the fence wait of a new master (see the package doc).
+	Quiet uint64
 }
 
 // Message flag bits (Message.Flags, MemberFlags).

@@ -32,7 +32,10 @@
 // proposed), 4 (installed ring seqs strictly increase per node, across
 // restarts with the disk), 5 (at most one node acts as quorate CMM master at
 // any instant; two_node clusters are exempt, since votequorum keeps both
-// halves quorate there by design), and 6 (with plain votequorum options, a
+// halves quorate there by design, and so are masters of pairwise disjoint
+// views under auto_tie_breaker or last_man_standing, whose latched
+// tie-breaker and shrunken expected votes can make two disjoint partitions
+// quorate in corosync too: seed 558 with -nodes 32 is such a case), and 6 (with plain votequorum options, a
 // view is quorate exactly when it holds a strict majority of the votes).
 // RunScenario then stops the faults, heals, resumes and restarts everything
 // and checks 3 (one common view of all nodes within LivenessBound ticks). A

@@ -40,8 +40,11 @@
 // StateFile (goha.db in the data directory) is a bbolt database; bucket
 // BucketNode key "membership" holds membership.PersistentState as msgpack
 // (incarnation, ring sequence, qualification, synchronisation flag). The
-// *bbolt.DB is exposed by Node.DB so the config store can add its buckets
-// to the same file. A second gohad on the same directory fails at start.
+// config store (core/store) keeps its data in its own bbolt file beside it,
+// goha.cdb, so that an HA initial sync can install a received copy by an
+// atomic rename; store.Open(Node.DB()) finds that file and moves a store an
+// older version kept in goha.db's buckets. A second gohad on the same
+// directory fails at start.
 //
 // # Control server
 //

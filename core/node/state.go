@@ -13,8 +13,8 @@ import (
 )
 
 // StateFile is the node's bbolt file inside the data directory. It holds
-// bucket "node" (membership state that must survive a restart); other
-// packages add their own buckets to the same *bbolt.DB (Node.DB).
+// bucket "node" (membership state that must survive a restart). The config
+// store lives beside it in goha.cdb (see store.Open).
 const StateFile = "goha.db"
 
 // BucketNode is the bbolt bucket of the node's persistent state.

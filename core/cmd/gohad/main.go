@@ -4,7 +4,8 @@
 //
 // It runs the [[node]] called NAME of the cluster config FILE: membership
 // over UDP on the node's addr, the control endpoint on its ipc address, and
-// its persistent state in DIR/goha.db. DIR defaults to
+// its persistent state in DIR/goha.db and the config store in DIR/goha.cdb.
+// DIR defaults to
 // /var/lib/goha/NAME (DefaultDataRoot/NAME) and is created if missing.
 //
 // SIGTERM or SIGINT shut it down cleanly: peers are told it leaves (they

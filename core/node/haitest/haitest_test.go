@@ -6,9 +6,7 @@ package haitest
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"os"
 	"reflect"
 	"sync"
 	"testing"
@@ -22,26 +20,7 @@ import (
 
 var gohad string
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
-		os.Exit(m.Run())
-	}
-	dir, err := os.MkdirTemp("", "goha-haitest-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	gohad, _, err = nodetest.Build(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { nodetest.Main(m, "goha-haitest-bin", &gohad) }
 
 const (
 	token    = "haitest-token"
@@ -57,16 +36,7 @@ func startCluster(t *testing.T, n int) *nodetest.Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		c.StopAll()
-		if t.Failed() {
-			for i := 1; i <= n; i++ {
-				if b, err := os.ReadFile(c.LogPath(i)); err == nil {
-					t.Logf("log of n%d:\n%s", i, tailLines(b, 30))
-				}
-			}
-		}
-	})
+	c.StopOnCleanup(t, 30)
 	for i := 1; i <= n; i++ {
 		if err := c.Start(i); err != nil {
 			t.Fatal(err)
@@ -76,17 +46,6 @@ func startCluster(t *testing.T, n int) *nodetest.Cluster {
 		waitDial(t, c, i)
 	}
 	return c
-}
-
-func tailLines(b []byte, n int) string {
-	k := len(b)
-	for i := len(b) - 1; i >= 0 && n >= 0; i-- {
-		if b[i] == '\n' {
-			n--
-			k = i + 1
-		}
-	}
-	return string(b[k:])
 }
 
 // waitDial waits until node i answers and returns a connection to it.

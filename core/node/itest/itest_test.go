@@ -7,13 +7,11 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
-	"flag"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -26,26 +24,7 @@ import (
 
 var gohad string
 
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
-		os.Exit(m.Run()) // listing tests (make test-fuzz): no binaries needed
-	}
-	dir, err := os.MkdirTemp("", "goha-itest-bin")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	gohad, _, err = nodetest.Build(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { nodetest.Main(m, "goha-itest-bin", &gohad) }
 
 // Short timings keep the suite fast; converge deadlines are generous for a
 // loaded 2-core machine.
@@ -65,25 +44,8 @@ func startCluster(t *testing.T, n int, spec nodetest.Spec) *nodetest.Cluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		c.StopAll()
-		if t.Failed() {
-			for i := 1; i <= n; i++ {
-				if b, err := os.ReadFile(c.LogPath(i)); err == nil {
-					t.Logf("log of n%d:\n%s", i, tail(b, 40))
-				}
-			}
-		}
-	})
+	c.StopOnCleanup(t, 40)
 	return c
-}
-
-func tail(b []byte, lines int) string {
-	ls := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(ls) > lines {
-		ls = ls[len(ls)-lines:]
-	}
-	return strings.Join(ls, "\n")
 }
 
 func startAll(t *testing.T, c *nodetest.Cluster, ids ...int) {

@@ -8,6 +8,7 @@ package nodetest
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/goha/goha/core/client"
@@ -349,4 +351,54 @@ func sameIDs(a, b []uint32) bool {
 		}
 	}
 	return true
+}
+
+// Main is the TestMain of a package of integration tests: it builds the
+// binaries into a fresh temporary directory named after pattern, sets
+// *gohad to the daemon's path, runs m and exits with its code, removing
+// the binaries. Listing the tests (-test.list, as make test-fuzz does)
+// needs no binaries, so it skips the build.
+func Main(m *testing.M, pattern string, gohad *string) {
+	flag.Parse()
+	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*gohad, _, err = Build(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// StopOnCleanup makes t stop every process of c when it ends, even on
+// failure, and, if t failed, log the last lines of each node's log.
+func (c *Cluster) StopOnCleanup(t testing.TB, lines int) {
+	t.Cleanup(func() {
+		c.StopAll()
+		if t.Failed() {
+			for i := 1; i <= c.Spec.Nodes; i++ {
+				if b, err := os.ReadFile(c.LogPath(i)); err == nil {
+					t.Logf("log of n%d:\n%s", i, tail(b, lines))
+				}
+			}
+		}
+	})
+}
+
+// tail returns the last n lines of b.
+func tail(b []byte, n int) string {
+	ls := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return strings.Join(ls, "\n")
 }

@@ -1,18 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/goha/goha/core/node"
-	"github.com/goha/goha/core/node/nodetest"
 	"github.com/goha/goha/core/wire"
 )
 
@@ -23,35 +15,7 @@ func TestCDBAndHAStatus(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
 	}
-	dir := t.TempDir()
-	ports, err := nodetest.FreePorts(2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "g.sock")
-	cfg := filepath.Join(dir, "c.toml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`cluster_name = "ctl"
-authkey = "k"
-[timing]
-heartbeat = "20ms"
-failure_timeout = "200ms"
-[[node]]
-id = 1
-name = "alpha"
-addr = "127.0.0.1:%d"
-ha_addr = "127.0.0.1:%d"
-ipc = "unix:%s"
-`, ports[0], ports[1], sock)), 0o600)
-	n, err := node.Start(node.Options{ConfigPath: cfg, NodeName: "alpha", DataDir: filepath.Join(dir, "d"),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	ipc := "--ipc=unix:" + sock
+	ipc := startNode(t, 1)
 
 	mustRun := func(want string, args ...string) string {
 		t.Helper()

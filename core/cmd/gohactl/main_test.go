@@ -24,6 +24,44 @@ func ctl(args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// startNode runs a one-node cluster in-process, node id as "alpha", on
+// free loopback ports in a temporary directory; the test's cleanup stops
+// it. It returns the --ipc flag that reaches it.
+func startNode(t *testing.T, id int) string {
+	t.Helper()
+	dir := t.TempDir()
+	ports, err := nodetest.FreePorts(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "g.sock")
+	cfg := filepath.Join(dir, "c.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`cluster_name = "ctl"
+authkey = "k"
+[timing]
+heartbeat = "20ms"
+failure_timeout = "200ms"
+[[node]]
+id = %d
+name = "alpha"
+addr = "127.0.0.1:%d"
+ha_addr = "127.0.0.1:%d"
+ipc = "unix:%s"
+`, id, ports[0], ports[1], sock)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.Start(node.Options{ConfigPath: cfg, NodeName: "alpha", DataDir: filepath.Join(dir, "d"),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return "--ipc=unix:" + sock
+}
+
 func TestUsageAndUnreachable(t *testing.T) {
 	for _, args := range [][]string{{}, {"bogus"}, {"set-expected"}, {"set-expected", "x", "--ipc", "unix:/nonexistent"}, {"--timeout", "soon", "status"}, {"--nope", "status"}} {
 		if code, _, _ := ctl(args...); code != exitUsage {
@@ -41,35 +79,7 @@ func TestUsageAndUnreachable(t *testing.T) {
 }
 
 func TestAgainstSingleNode(t *testing.T) {
-	dir := t.TempDir()
-	ports, err := nodetest.FreePorts(2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock := filepath.Join(dir, "g.sock")
-	cfg := filepath.Join(dir, "c.toml")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`cluster_name = "ctl"
-authkey = "k"
-[timing]
-heartbeat = "20ms"
-failure_timeout = "200ms"
-[[node]]
-id = 4
-name = "alpha"
-addr = "127.0.0.1:%d"
-ha_addr = "127.0.0.1:%d"
-ipc = "unix:%s"
-`, ports[0], ports[1], sock)), 0o600)
-	n, err := node.Start(node.Options{ConfigPath: cfg, NodeName: "alpha", DataDir: filepath.Join(dir, "d"),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	ipc := "--ipc=unix:" + sock
+	ipc := startNode(t, 4)
 
 	// Wait (with a deadline) for the node to elect itself.
 	deadline := time.Now().Add(10 * time.Second)

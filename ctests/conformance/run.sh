@@ -18,16 +18,11 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 source ctests/lib/cluster.sh
+source ctests/conformance/corosync.sh
 
 WORK=$(mktemp -d /tmp/goha-conformance.XXXXXX)
-COROSYNC_PID=""
 cleanup() {
-	if [ -n "$COROSYNC_PID" ]; then
-		kill -TERM "$COROSYNC_PID" 2>/dev/null
-		local deadline=$((SECONDS + 10))
-		while kill -0 "$COROSYNC_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
-		kill -KILL "$COROSYNC_PID" 2>/dev/null
-	fi
+	corosync_stop
 	[ -d "$WORK/goha" ] && cluster_stop "$WORK/goha"
 	if [ "${KEEP:-}" = 1 ]; then echo "conformance: kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -47,52 +42,14 @@ pgrep -x corosync >/dev/null && die "a corosync is already running on this machi
 [ -e build/lib/libgoha.so ] && [ -x build/bin/gohad ] || make -s build >/dev/null || die "make build failed"
 
 # 2. probe against corosync
-mkdir -p "$WORK/corosync/state" "$WORK/corosync/run"
-cat >"$WORK/corosync/corosync.conf" <<CONF
-totem {
-	version: 2
-	cluster_name: goha-conformance
-	transport: knet
-	crypto_cipher: none
-	crypto_hash: none
-}
-nodelist {
-	node {
-		ring0_addr: 127.0.0.1
-		nodeid: 1
-		name: n1
-	}
-}
-quorum {
-	provider: corosync_votequorum
-}
-system {
-	state_dir: $WORK/corosync/state
-	run_dir: $WORK/corosync/run
-}
-logging {
-	to_stderr: yes
-	to_syslog: no
-	to_logfile: no
-}
-CONF
 gcc -Wall -Werror -O1 -o "$WORK/vqprobe-corosync" ctests/conformance/vqprobe.c \
 	-lvotequorum -lcorosync_common || die "vqprobe does not build against corosync"
 gcc -Wall -Werror -O1 -Iinclude -o "$WORK/vqprobe-goha" ctests/conformance/vqprobe.c \
 	-Lbuild/lib -lgoha "-Wl,-rpath,$ROOT/build/lib" || die "vqprobe does not build against goha"
 
-corosync -f -c "$WORK/corosync/corosync.conf" >"$WORK/corosync/log" 2>&1 &
-COROSYNC_PID=$!
-deadline=$((SECONDS + 30))
-until corosync-quorumtool -s 2>/dev/null | grep -q '^Quorate: *Yes'; do
-	kill -0 "$COROSYNC_PID" 2>/dev/null || { tail "$WORK/corosync/log"; die "corosync exited"; }
-	[ $SECONDS -lt $deadline ] || die "corosync not quorate within 30s"
-	sleep 0.05
-done
+corosync_start "$WORK/corosync" goha-conformance || die "corosync did not start"
 timeout 120 "$WORK/vqprobe-corosync" >"$WORK/corosync.out" 2>&1 || die "probe against corosync failed: $(tail -3 "$WORK/corosync.out")"
-kill -TERM "$COROSYNC_PID"
-wait "$COROSYNC_PID" 2>/dev/null
-COROSYNC_PID=""
+corosync_stop
 
 # 3. probe against a one-node gohad
 cluster_start "$WORK/goha" 1 || die "gohad did not start"

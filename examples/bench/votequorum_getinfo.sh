@@ -14,13 +14,13 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 source ctests/lib/cluster.sh
+source ctests/conformance/corosync.sh
 
 N=${1:-200000}
 CPU=${2:-0}
 WORK=$(mktemp -d /tmp/goha-bench.XXXXXX)
-COROSYNC_PID=""
 cleanup() {
-	[ -n "$COROSYNC_PID" ] && kill -TERM "$COROSYNC_PID" 2>/dev/null && wait "$COROSYNC_PID" 2>/dev/null
+	corosync_stop
 	[ -d "$WORK/goha" ] && cluster_stop "$WORK/goha"
 	rm -rf "$WORK"
 }
@@ -44,42 +44,7 @@ if command -v corosync >/dev/null && [ -e /usr/include/corosync/votequorum.h ]; 
 		exit 0
 	fi
 	gcc -O2 -Wall -o "$WORK/bench-corosync" examples/bench/votequorum_getinfo.c -lvotequorum -lcorosync_common || exit 1
-	mkdir -p "$WORK/cs/state" "$WORK/cs/run"
-	cat >"$WORK/cs/corosync.conf" <<CONF
-totem {
-	version: 2
-	cluster_name: goha-bench
-	transport: knet
-	crypto_cipher: none
-	crypto_hash: none
-}
-nodelist {
-	node {
-		ring0_addr: 127.0.0.1
-		nodeid: 1
-		name: n1
-	}
-}
-quorum {
-	provider: corosync_votequorum
-}
-system {
-	state_dir: $WORK/cs/state
-	run_dir: $WORK/cs/run
-}
-logging {
-	to_stderr: yes
-	to_syslog: no
-}
-CONF
-	taskset -c "$CPU" corosync -f -c "$WORK/cs/corosync.conf" >"$WORK/cs/log" 2>&1 &
-	COROSYNC_PID=$!
-	deadline=$((SECONDS + 30))
-	until corosync-quorumtool -s 2>/dev/null | grep -q '^Quorate: *Yes'; do
-		kill -0 "$COROSYNC_PID" 2>/dev/null || { echo "corosync exited"; tail -3 "$WORK/cs/log"; exit 1; }
-		[ $SECONDS -lt $deadline ] || { echo "corosync not quorate in 30s"; exit 1; }
-		sleep 0.05
-	done
+	corosync_start "$WORK/cs" goha-bench taskset -c "$CPU" || exit 1
 	taskset -acp "$CPU" "$COROSYNC_PID" >/dev/null
 	taskset -c "$CPU" "$WORK/bench-corosync" corosync "$N" || exit 1
 else

@@ -315,16 +315,9 @@ func ApplySetExpected(in Input, expected uint32) Result {
 // vote in place on success until the change is delivered; callers that want
 // that lag can store it themselves.
 func ValidateSetVotes(in Input, nodeID, votes uint32) error {
-	work := in
-	if nodeID == QDeviceNodeID {
-		work.QDevice.Votes = votes
-	} else {
-		work.Nodes = slices.Clone(in.Nodes)
-		n := findNode(work.Nodes, nodeID)
-		if n == nil {
-			return ErrNameNotFound
-		}
-		n.Votes = votes
+	work, ok := withVotes(in, nodeID, votes)
+	if !ok {
+		return ErrNameNotFound
 	}
 	quorum, total := calculateQuorum(work.Nodes, work, true, 0)
 	if quorum < total/2 || quorum > total {
@@ -337,18 +330,28 @@ func ValidateSetVotes(in Input, nodeID, votes uint32) error {
 // cluster-wide and recalculates quorum, allowed to decrease. An unknown
 // node is ignored, as votequorum does.
 func ApplySetVotes(in Input, nodeID, votes uint32) Result {
-	work := in
-	if nodeID == QDeviceNodeID {
-		work.QDevice.Votes = votes
-	} else {
-		work.Nodes = slices.Clone(in.Nodes)
-		n := findNode(work.Nodes, nodeID)
-		if n == nil {
-			return unchanged(in)
-		}
-		n.Votes = votes
+	work, ok := withVotes(in, nodeID, votes)
+	if !ok {
+		return unchanged(in)
 	}
 	return Recalculate(work, true, false)
+}
+
+// withVotes returns a copy of in in which nodeID (QDeviceNodeID: the quorum
+// device) has the given votes; ok is false for an unknown node.
+func withVotes(in Input, nodeID, votes uint32) (work Input, ok bool) {
+	work = in
+	if nodeID == QDeviceNodeID {
+		work.QDevice.Votes = votes
+		return work, true
+	}
+	work.Nodes = slices.Clone(in.Nodes)
+	n := findNode(work.Nodes, nodeID)
+	if n == nil {
+		return in, false
+	}
+	n.Votes = votes
+	return work, true
 }
 
 // CancelWaitForAll clears the wait_for_all latch (cmap

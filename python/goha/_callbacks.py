@@ -7,6 +7,32 @@ process never crashes."""
 
 from __future__ import annotations
 
+import select
+import time
+from collections import deque
+from typing import Callable, Iterator, TypeVar
+
+T = TypeVar("T")
+
+
+def drain(fd: int, queue: deque[T], dispatch: Callable[[], object],
+          timeout: float | None) -> Iterator[T]:
+    """Yield what `dispatch` (run whenever `fd` is readable) appends to
+    `queue`, until `timeout` seconds pass without an item (None: forever).
+    Shared by the events() iterators of votequorum and cmm."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        if queue:
+            yield queue.popleft()
+            if timeout is not None:
+                deadline = time.monotonic() + timeout
+            continue
+        wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+        r, _, _ = select.select([fd], [], [], wait)
+        if not r:
+            return
+        dispatch()
+
 
 class Pending:
     """Exceptions caught in callbacks, waiting to be re-raised."""

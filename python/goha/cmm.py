@@ -24,13 +24,11 @@ callback is re-raised by that dispatch call.
 from __future__ import annotations
 
 import collections
-import select
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from ._callbacks import Pending
+from ._callbacks import Pending, drain
 from ._ffi import ffi, lib
 from ._managed import Managed
 from .error import CmmError, cmm_check
@@ -332,18 +330,7 @@ class Notifications(Managed):
         fd = self.fileno()
         self._collecting += 1
         try:
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                if self._queue:
-                    yield self._queue.popleft()
-                    if timeout is not None:
-                        deadline = time.monotonic() + timeout
-                    continue
-                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-                r, _, _ = select.select([fd], [], [], wait)
-                if not r:
-                    return
-                self.dispatch()
+            yield from drain(fd, self._queue, self.dispatch, timeout)
         finally:
             self._collecting -= 1
             if not self._collecting:

@@ -25,14 +25,12 @@ Example::
 from __future__ import annotations
 
 import collections
-import select
 import threading
-import time
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, Union
 
-from ._callbacks import Pending
+from ._callbacks import Pending, drain
 from ._ffi import ffi, lib
 from ._managed import Managed
 from .error import CsError, cs_check
@@ -339,18 +337,7 @@ class Connection(Managed):
         with self._lock:
             self._collecting += 1
         try:
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                if self._queue:
-                    yield self._queue.popleft()
-                    if timeout is not None:
-                        deadline = time.monotonic() + timeout
-                    continue
-                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-                r, _, _ = select.select([fd], [], [], wait)
-                if not r:
-                    return
-                self.dispatch(CS_DISPATCH_ALL)
+            yield from drain(fd, self._queue, lambda: self.dispatch(CS_DISPATCH_ALL), timeout)
         finally:
             with self._lock:
                 self._collecting -= 1

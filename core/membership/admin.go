@@ -71,21 +71,30 @@ func (n *Node) Status() Status {
 func (n *Node) GetInfo(id uint32) (quorum.Info, error) { return quorum.GetInfo(n.qin, id) }
 
 // request queues an administrative request to the nodes in to, repeated on
-// the next two heartbeats in case the network loses it.
-func (n *Node) request(op RequestOp, target NodeID, arg uint32, to []NodeID) {
+// the next two heartbeats in case the network loses it. stamp is the admin
+// stamp of a setexpected/setvotes change (0 for the CMM requests).
+func (n *Node) request(op RequestOp, target NodeID, arg uint32, stamp uint64, to []NodeID) {
 	n.reqID++
 	n.resend = n.resend[:0]
 	for _, id := range to {
 		if id == n.cfg.Self {
 			continue
 		}
-		m := n.base(MsgRequest, id)
-		m.Ring = n.cur.ring
-		m.Op, m.Target, m.Arg, m.ReqID = op, target, arg, n.reqID
+		m := n.requestMsg(id, op, target, arg)
+		if stamp != 0 {
+			m.Admin = stamp
+		}
 		n.send(m)
 		n.resend = append(n.resend, m)
 	}
 	n.resendLeft = 2
+}
+
+func (n *Node) requestMsg(to NodeID, op RequestOp, target NodeID, arg uint32) Message {
+	m := n.base(MsgRequest, to)
+	m.Ring = n.cur.ring
+	m.Op, m.Target, m.Arg, m.ReqID = op, target, arg, n.reqID
+	return m
 }
 
 func (n *Node) onRequest(p *peer, m Message) error {
@@ -97,12 +106,11 @@ func (n *Node) onRequest(p *peer, m Message) error {
 	}
 	p.lastReq = m.ReqID
 	switch m.Op {
-	case OpSetExpected:
-		if quorum.ValidateSetExpected(n.qin, m.Arg) == nil || !n.qin.Quorate {
-			n.applyQuorum(quorum.ApplySetExpected(n.qin, m.Arg), false)
+	case OpSetExpected, OpSetVotes:
+		if m.Admin != 0 && m.Admin <= n.adm {
+			return nil // applied already, or older than a change applied here
 		}
-	case OpSetVotes:
-		n.applyQuorum(quorum.ApplySetVotes(n.qin, uint32(m.Target), m.Arg), false)
+		n.applyAdmin(adminChange{stamp: m.Admin, op: m.Op, target: m.Target, arg: m.Arg})
 	case OpRelease:
 		if n.cur.ring.Rep == n.cfg.Self && m.From == n.cur.master {
 			n.releasing = m.From
@@ -115,6 +123,98 @@ func (n *Node) onRequest(p *peer, m Message) error {
 		return fmt.Errorf("%w: request op %d", ErrMalformed, m.Op)
 	}
 	return nil
+}
+
+// adminChange is one setexpected or setvotes change with its stamp.
+type adminChange struct {
+	stamp  uint64
+	op     RequestOp
+	target NodeID
+	arg    uint32
+}
+
+// admLogLen bounds the changes kept for peers that missed them.
+const admLogLen = 16
+
+// newStamp returns an admin stamp newer than every stamp seen here: a
+// Lamport clock, the sequence in the high 32 bits and the node id in the
+// low ones, so that stamps of different nodes never tie.
+func (n *Node) newStamp() uint64 {
+	s := (max(n.admClock, n.adm)>>32+1)<<32 | uint64(n.cfg.Self)
+	n.admClock = s
+	return s
+}
+
+// applyAdmin applies a setexpected or setvotes change, local or received,
+// and raises every other member's need to its stamp: from now on a
+// member's votes and expected votes count only once it has applied the
+// change too. A received setexpected that this node's own check refuses
+// while quorate is not applied, but its stamp still counts as applied, so
+// that the sender does not wait for it forever.
+func (n *Node) applyAdmin(c adminChange) {
+	switch c.op {
+	case OpSetExpected:
+		if quorum.ValidateSetExpected(n.qin, c.arg) == nil || !n.qin.Quorate {
+			n.applyQuorum(quorum.ApplySetExpected(n.qin, c.arg), false)
+		}
+	case OpSetVotes:
+		n.applyQuorum(quorum.ApplySetVotes(n.qin, uint32(c.target), c.arg), false)
+	}
+	if c.stamp == 0 {
+		return // from a node that does not stamp its changes
+	}
+	n.adm = max(n.adm, c.stamp)
+	n.admClock = max(n.admClock, c.stamp)
+	if len(n.admLog) == admLogLen {
+		n.admLog = slices.Delete(n.admLog, 0, 1)
+	}
+	n.admLog = append(n.admLog, c)
+	if !n.installed {
+		return
+	}
+	for _, id := range n.cur.members {
+		if id != n.cfg.Self {
+			p := n.peers[n.index[id]]
+			p.need = max(p.need, c.stamp)
+		}
+	}
+}
+
+// peerInfo returns the node info a heartbeat, leave or view commit reports
+// for p with admin stamp admin. If p has not applied a change we applied
+// while it was a member, its votes and expected votes predate that change
+// (the messages are not ordered with the change, as votequorum's are by
+// totem): we keep our own record of them, which the change set, and
+// resend p the changes it lacks. Without this a node whose setexpected(3)
+// follows a setexpected(4) could take a member's expected votes back to 4
+// from a heartbeat in flight, and quorum, which never decreases on node
+// info, would stay at 3.
+func (n *Node) peerInfo(p *peer, info quorum.Node, admin uint64) quorum.Node {
+	return n.peerInfoIn(n.qin, p, info, admin)
+}
+
+// peerInfoIn is peerInfo with our records taken from in.
+func (n *Node) peerInfoIn(in quorum.Input, p *peer, info quorum.Node, admin uint64) quorum.Node {
+	n.admClock = max(n.admClock, admin)
+	p.heard = max(p.heard, admin)
+	if p.heard >= p.need {
+		return info
+	}
+	if cur, err := quorum.GetInfo(in, info.ID); err == nil {
+		info.Votes, info.ExpectedVotes = cur.Votes, cur.ExpectedVotes
+	}
+	if n.installed && n.isMember(p.cfg.ID) && (p.adminSent == 0 || n.now-p.adminSent >= n.heartbeat) {
+		p.adminSent = n.now
+		for _, c := range n.admLog {
+			if c.stamp > p.heard {
+				n.reqID++
+				m := n.requestMsg(p.cfg.ID, c.op, c.target, c.arg)
+				m.Admin = c.stamp
+				n.send(m)
+			}
+		}
+	}
+	return info
 }
 
 func (n *Node) setQualified(q bool) {
@@ -133,8 +233,9 @@ func (n *Node) SetExpected(expected uint32) error {
 	if err := quorum.ValidateSetExpected(n.qin, expected); err != nil {
 		return err
 	}
-	n.applyQuorum(quorum.ApplySetExpected(n.qin, expected), false)
-	n.request(OpSetExpected, 0, expected, n.cur.members)
+	c := adminChange{stamp: n.newStamp(), op: OpSetExpected, arg: expected}
+	n.applyAdmin(c)
+	n.request(c.op, 0, expected, c.stamp, n.cur.members)
 	n.publish()
 	return nil
 }
@@ -147,8 +248,9 @@ func (n *Node) SetVotes(node NodeID, votes uint32) error {
 	if err := quorum.ValidateSetVotes(n.qin, uint32(node), votes); err != nil {
 		return err
 	}
-	n.applyQuorum(quorum.ApplySetVotes(n.qin, uint32(node), votes), false)
-	n.request(OpSetVotes, node, votes, n.cur.members)
+	c := adminChange{stamp: n.newStamp(), op: OpSetVotes, target: node, arg: votes}
+	n.applyAdmin(c)
+	n.request(c.op, node, votes, c.stamp, n.cur.members)
 	n.publish()
 	return nil
 }
@@ -327,7 +429,7 @@ func (n *Node) SetQualification(node NodeID, qualified bool) error {
 	if qualified {
 		arg = 1
 	}
-	n.request(OpSetQualif, node, arg, []NodeID{node})
+	n.request(OpSetQualif, node, arg, 0, []NodeID{node})
 	return nil
 }
 

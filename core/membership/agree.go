@@ -373,7 +373,7 @@ func (n *Node) maybeCommit() {
 	c.Type = MsgCommit
 	k := len(c.Members)
 	c.MemberVotes, c.MemberExp = make([]uint32, k), make([]uint32, k)
-	c.MemberQFlags, c.MemberFlags = make([]uint32, k), make([]uint32, k)
+	c.MemberQFlags, c.MemberFlags, c.MemberAdmin = make([]uint32, k), make([]uint32, k), make([]uint64, k)
 	// The new master may act at once (no fence wait) when it is the member
 	// that acted as master when it accepted (it simply goes on), or when
 	// every member comes straight from our installed view and that view's
@@ -386,6 +386,7 @@ func (n *Node) maybeCommit() {
 		a := p.acks[id]
 		c.Quiet = min(c.Quiet, a.Quiet)
 		c.MemberVotes[i], c.MemberExp[i], c.MemberQFlags[i], c.MemberFlags[i] = a.Votes, a.Expected, a.QFlags, a.Flags
+		c.MemberAdmin[i] = a.Admin
 		if a.Prev != n.cur.ring {
 			allFromCur = false
 		}
@@ -454,6 +455,9 @@ func (n *Node) install(c Message) {
 			continue
 		}
 		p := n.peers[n.index[id]]
+		if i < len(c.MemberAdmin) {
+			info = n.peerInfoIn(in, p, info, c.MemberAdmin[i])
+		}
 		p.info, p.flags = info, c.MemberFlags[i]
 		r, lmsStopped := quorum.ReceiveNodeInfo(in, info)
 		if lmsStopped {

@@ -10,8 +10,8 @@ import (
 // Type From To Incarnation Ring.Rep Ring.Seq Now Echo Hears View Votes
 // Expected QFlags Flags Prev.Rep Prev.Seq Members Incarnations MemberVotes
 // MemberExp MemberQFlags MemberFlags Master Vice NoFence Op Target Arg ReqID
-// Quiet.
-const messageFields = 30
+// Quiet Admin MemberAdmin.
+const messageFields = 32
 
 // maxListLen bounds any list in a decoded message.
 const maxListLen = MaxNodes
@@ -43,7 +43,7 @@ func (m *Message) fields() []any {
 		uint64(m.Votes), uint64(m.Expected), uint64(m.QFlags), uint64(m.Flags),
 		uint64(m.Prev.Rep), m.Prev.Seq, nodes(m.Members), u32(m.Incarnations), u32(m.MemberVotes),
 		u32(m.MemberExp), u32(m.MemberQFlags), u32(m.MemberFlags), uint64(m.Master), uint64(m.Vice),
-		m.NoFence, uint64(m.Op), uint64(m.Target), uint64(m.Arg), m.ReqID, m.Quiet}
+		m.NoFence, uint64(m.Op), uint64(m.Target), uint64(m.Arg), m.ReqID, m.Quiet, m.Admin, m.MemberAdmin}
 }
 
 func isZero(v any) bool {
@@ -106,7 +106,7 @@ func (m *Message) DecodeMsgpack(dec *msgpack.Decoder) error {
 	var lists [messageFields][]uint64
 	for i := range n {
 		switch i {
-		case 8, 9, 16, 17, 18, 19, 20, 21:
+		case 8, 9, 16, 17, 18, 19, 20, 21, 31:
 			k, err := dec.DecodeArrayLen()
 			if err != nil {
 				return err
@@ -167,6 +167,7 @@ func (m *Message) DecodeMsgpack(dec *msgpack.Decoder) error {
 	}
 	m.Master, m.Vice = NodeID(u[22]), NodeID(u[23])
 	m.Op, m.Target, m.Arg, m.ReqID = RequestOp(u[25]), NodeID(u[26]), uint32(u[27]), u[28]
-	m.Quiet = u[29]
+	m.Quiet, m.Admin = u[29], u[30]
+	m.MemberAdmin = lists[31]
 	return nil
 }

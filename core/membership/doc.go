@@ -121,12 +121,46 @@
 // node infos carried by the commit (sync_init, node info of each member,
 // recalculation) and, between views, from heartbeats whose node info changed
 // (as votequorum's node-info messages). last_man_standing runs its window in
-// ticks (LMSWindowTicks); setexpected and setvotes are validated locally and
-// sent to every member of the view (repeated on the next two heartbeats);
-// each member applies them on receipt. Qdevice calls act on the local node;
-// a registered device whose polls stop loses its vote after
-// QDeviceTimeoutTicks. Events: EXPECTED before QUORUM; QUORUM at every view
-// installation and whenever the quorate state flips.
+// ticks (LMSWindowTicks). Qdevice calls act on the local node; a registered
+// device whose polls stop loses its vote after QDeviceTimeoutTicks. Events:
+// EXPECTED before QUORUM; QUORUM at every view installation and whenever the
+// quorate state flips.
+//
+// # Votequorum administration
+//
+// setexpected and setvotes are validated on the calling node, applied there,
+// and sent to every member of the view (repeated on the next two
+// heartbeats); each member applies them on receipt. Corosync orders these
+// changes with every other votequorum message (totem); here heartbeats and
+// acks carry node infos that are not ordered with them, and quorum never
+// decreases on node info, so one stale message could undo a change for
+// good: after setexpected(4) then setexpected(3), a heartbeat a member sent
+// between the two still says 4, and taking it would leave quorum at 3 with
+// 3 expected votes. Hence admin stamps:
+//   - each change carries a Lamport stamp (sequence in the high 32 bits,
+//     the caller's node id in the low ones); every message carries the
+//     stamp of the newest change its sender applied (Admin; a commit
+//     carries each member's, MemberAdmin);
+//   - applying a change raises every other member's need to its stamp; a
+//     member's votes and expected votes, from a heartbeat, leave or commit,
+//     count only once its Admin reaches its need. Until then the local
+//     record, which the change itself set, stands;
+//   - a member whose Admin stays below its need is sent the missing changes
+//     again (at most once a heartbeat, from a log of the last 16), so a
+//     change lost with its repetitions still arrives, from any member that
+//     has it;
+//   - a change whose stamp is not newer than the newest applied is ignored
+//     (a repetition, or overtaken by a newer change). Two changes made at
+//     the same time on different nodes are ordered by their stamps, not
+//     merged: the older one is dropped where the newer one came first.
+//     Corosync would apply both; callers that change votes from several
+//     nodes at once should not rely on both surviving.
+//
+// A restarted node (new incarnation) starts with no stamps and its info
+// counts at once, as a node that joins a corosync ring sends its own; the
+// core/sim sweep checks, with setexpected and setvotes calls among the
+// faults, that the settled members agree on quorum, highest expected and
+// total votes, and that quorum is votequorum's for them.
 //
 // # CMM roles
 //

@@ -148,7 +148,11 @@ func randomMessage(r *rand.Rand) Message {
 		Votes: uint32(r.IntN(3)), Expected: r.Uint32(), QFlags: uint32(r.IntN(256)), Flags: uint32(r.IntN(64)),
 		Incarnations: list(), MemberVotes: list(), MemberExp: list(), MemberQFlags: list(), MemberFlags: list(),
 		Master: NodeID(r.IntN(4)), Vice: NodeID(r.IntN(4)), NoFence: r.IntN(2) == 0, Op: RequestOp(r.IntN(5)),
-		Target: NodeID(r.IntN(4)), Arg: r.Uint32(), ReqID: uint64(r.IntN(3)), Quiet: uint64(r.IntN(50))}
+		Target: NodeID(r.IntN(4)), Arg: r.Uint32(), ReqID: uint64(r.IntN(3)), Quiet: uint64(r.IntN(50)),
+		Admin: r.Uint64() >> r.IntN(64)}
+	if r.IntN(2) == 0 {
+		m.MemberAdmin = []uint64{r.Uint64(), 0, uint64(r.IntN(9))}
+	}
 	if r.IntN(2) == 0 {
 		m.Hears, m.View = []uint64{r.Uint64()}, []uint64{r.Uint64(), 0}
 		m.Prev = RingID{Rep: 3, Seq: 9}

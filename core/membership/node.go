@@ -31,6 +31,11 @@ type peer struct {
 	staleReplied     uint64
 	// lastReq is the newest request id applied from this incarnation.
 	lastReq uint64
+	// need is the newest admin stamp we applied while the peer was a
+	// member of our view: its node info counts only once it has applied
+	// that too (its Admin, heard last in heard, is at least need).
+	// adminSent is the tick we last resent it the changes it lacks.
+	need, heard, adminSent uint64
 }
 
 // view is an installed view.
@@ -112,6 +117,13 @@ type Node struct {
 	// tolerance); resendLeft counts the remaining repetitions.
 	resend     []Message
 	resendLeft int
+
+	// Votequorum administration (admin.go): adm is the stamp of the newest
+	// setexpected/setvotes change applied here, admClock the newest stamp
+	// seen anywhere, admLog the latest changes applied (for peers that
+	// missed them).
+	adm, admClock uint64
+	admLog        []adminChange
 }
 
 // New returns the state machine of cfg.Self, restored from the persistent
@@ -340,7 +352,7 @@ func (n *Node) myFlags() uint32 {
 }
 
 func (n *Node) base(t MessageType, to NodeID) Message {
-	return Message{Type: t, From: n.cfg.Self, To: to, Incarnation: n.ps.Incarnation}
+	return Message{Type: t, From: n.cfg.Self, To: to, Incarnation: n.ps.Incarnation, Admin: n.adm}
 }
 
 func (n *Node) send(m Message) { n.msgs = append(n.msgs, m) }
@@ -415,8 +427,8 @@ func (n *Node) Step(m Message) error {
 				// With allow_downscale the leaver marks itself LEAVING, which
 				// lets expected votes shrink (votequorum's downscale).
 				if quorum.NodeFlags(m.QFlags)&quorum.NodeLeaving != 0 {
-					r, _ := quorum.ReceiveNodeInfo(n.qin, quorum.Node{ID: uint32(m.From), Votes: m.Votes,
-						ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)})
+					r, _ := quorum.ReceiveNodeInfo(n.qin, n.peerInfo(p, quorum.Node{ID: uint32(m.From), Votes: m.Votes,
+						ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}, m.Admin))
 					n.applyQuorum(r, false)
 				}
 			}
@@ -481,7 +493,7 @@ func (n *Node) check(m Message) error {
 			return fmt.Errorf("%w: member list", ErrMalformed)
 		}
 		if m.Type == MsgCommit && (len(m.MemberVotes) != k || len(m.MemberExp) != k ||
-			len(m.MemberQFlags) != k || len(m.MemberFlags) != k) {
+			len(m.MemberQFlags) != k || len(m.MemberFlags) != k || (len(m.MemberAdmin) != 0 && len(m.MemberAdmin) != k)) {
 			return fmt.Errorf("%w: member infos", ErrMalformed)
 		}
 		for j, id := range m.Members {
@@ -529,8 +541,8 @@ func (n *Node) onHeartbeat(p *peer, m Message) {
 	if p.hears.has(n.self) && m.Echo > p.support && m.Echo <= n.now && (inRing || nextRing) {
 		p.support = m.Echo
 	}
-	info := quorum.Node{ID: uint32(m.From), State: quorum.StateMember, Votes: m.Votes,
-		ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}
+	info := n.peerInfo(p, quorum.Node{ID: uint32(m.From), State: quorum.StateMember, Votes: m.Votes,
+		ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}, m.Admin)
 	changed := info.Votes != p.info.Votes || info.ExpectedVotes != p.info.ExpectedVotes || info.Flags != p.info.Flags
 	p.info = info
 	if changed && n.installed && n.isMember(m.From) && m.Ring == n.cur.ring {

@@ -225,6 +225,13 @@ type Message struct {
 	// fence wait); (commit) the least Quiet of the members' acks. It
 	// shortens the fence wait of a new master (see the package doc).
 	Quiet uint64
+	// Admin: in a setexpected/setvotes request, the change's admin stamp;
+	// in every other message, the stamp of the newest such change the
+	// sender has applied. MemberAdmin (commit) holds the members' Admin
+	// from their acks, index-aligned with Members. See "Votequorum
+	// administration" in the package doc.
+	Admin       uint64
+	MemberAdmin []uint64
 }
 
 // Message flag bits (Message.Flags, MemberFlags).

@@ -164,6 +164,11 @@ func (k *Checker) checkView(sn *simNode, e membership.Event) {
 }
 
 func (k *Checker) plainQuorum() bool {
+	return k.plainOptions() && !k.c.Opts.VoteAdmin
+}
+
+// plainOptions: no votequorum option changes the arithmetic.
+func (k *Checker) plainOptions() bool {
 	q := k.c.Opts.Quorum
 	return !q.TwoNode && !q.WaitForAll && !q.LastManStanding && q.AutoTieBreaker == quorum.ATBNone &&
 		!q.AllowDownscale && !q.QDevice && q.ExpectedVotes == 0
@@ -172,8 +177,8 @@ func (k *Checker) plainQuorum() bool {
 // after checks invariant 5 after a step of sn: at most one node acts as
 // master while quorate. two_node clusters are exempt: there votequorum keeps
 // both halves of a split quorate by design and relies on fencing; so are
-// masters of disjoint views under auto_tie_breaker or last_man_standing (see
-// disjointQuorums).
+// masters of disjoint views under auto_tie_breaker, last_man_standing or
+// administrative vote changes (see disjointQuorums).
 func (k *Checker) after(sn *simNode) {
 	if sn.node != nil {
 		is := sn.node.IsMaster()
@@ -210,10 +215,13 @@ func (k *Checker) after(sn *simNode) {
 // partition). There votequorum itself, in corosync too, declares both sides
 // quorate; no lease can order two masters that share no member, so the
 // configuration, not the protocol, breaks invariant 5 (as with two_node).
-// Any overlap between the views is still a violation.
+// The same holds for VoteAdmin runs: setexpected and setvotes override the
+// arithmetic, and a partition that lowers its expected votes or raises its
+// votes is quorate by the administrator's word, in corosync too. Any
+// overlap between the views is still a violation.
 func (k *Checker) disjointQuorums(masters []membership.NodeID) bool {
 	q := k.c.Opts.Quorum
-	if q.AutoTieBreaker == quorum.ATBNone && !q.LastManStanding {
+	if q.AutoTieBreaker == quorum.ATBNone && !q.LastManStanding && !k.c.Opts.VoteAdmin {
 		return false
 	}
 	seen := map[membership.NodeID]bool{}

@@ -48,6 +48,10 @@ type Options struct {
 	// (release the mastership, (dis)qualify a node, seize qualification,
 	// change the synchronisation flag).
 	AdminProb float64
+	// VoteAdmin adds votequorum_setexpected and votequorum_setvotes calls
+	// to those admin calls. Invariant 6 is then checked when the cluster
+	// has settled (see RunScenario), not at every view.
+	VoteAdmin bool
 }
 
 // DefaultOptions returns the options of the default sweep for n nodes.
@@ -72,6 +76,8 @@ func DefaultOptions(seed uint64, n int) Options {
 func VariedOptions(seed uint64, n int) Options {
 	o := DefaultOptions(seed, n)
 	switch seed % 10 {
+	case 6:
+		o.VoteAdmin = true
 	case 7:
 		o.Quorum.WaitForAll, o.Quorum.WaitForAllSet = true, true
 	case 8:
@@ -408,7 +414,11 @@ func (c *Cluster) adminOp() {
 	n := c.nodes[id-1].node
 	var err error
 	var what string
-	switch r.IntN(5) {
+	ops := 5
+	if c.Opts.VoteAdmin {
+		ops = 7
+	}
+	switch r.IntN(ops) {
 	case 0:
 		what, err = "release-mastership", n.ReleaseMastership()
 	case 1:
@@ -422,6 +432,12 @@ func (c *Cluster) adminOp() {
 		what, err = fmt.Sprintf("set-synchronized %t", s), n.SetSynchronized(s)
 	case 4:
 		what, err = "release-mastership", n.ReleaseMastership()
+	case 5:
+		v := uint32(1 + r.IntN(c.Opts.Nodes+2))
+		what, err = fmt.Sprintf("setexpected %d", v), n.SetExpected(v)
+	case 6:
+		target, v := membership.NodeID(1+r.IntN(c.Opts.Nodes)), uint32(1+r.IntN(3))
+		what, err = fmt.Sprintf("setvotes n%d %d", target, v), n.SetVotes(target, v)
 	}
 	c.Tracef("n%d %s: %v", id, what, err)
 	c.drain(c.nodes[id-1])
@@ -466,7 +482,8 @@ func (c *Cluster) RunScenario() (Result, error) {
 	bound := LivenessBound(c.cfg)
 	for t := 0; t <= c.Opts.QuietTicks; t++ {
 		if c.converged() {
-			return Result{LivenessTicks: int((c.Now - quietStart) / TickUnits), Views: c.check.views}, nil
+			res := Result{LivenessTicks: int((c.Now - quietStart) / TickUnits), Views: c.check.views}
+			return res, c.checkSettledQuorum()
 		}
 		if t > bound {
 			return Result{}, c.check.fail(3, fmt.Sprintf("liveness: no common view %d ticks after the faults stopped (bound %d): %s", t, bound, c.viewsSummary()))
@@ -479,6 +496,44 @@ func (c *Cluster) RunScenario() (Result, error) {
 		}
 	}
 	return Result{}, c.check.fail(3, "liveness: quiet period too short")
+}
+
+// checkSettledQuorum checks invariant 6 for VoteAdmin runs once the
+// cluster has converged: after a few more heartbeats (for the node infos
+// to go round), every member reports the same quorum, highest expected
+// votes and total votes, and with plain options the quorum is votequorum's
+// for them: a strict majority of the larger of the two. A node that took
+// a member's stale expected votes from a message sent before a setexpected
+// would keep a quorum that is too high (quorum never decreases on node
+// info), and fail here.
+func (c *Cluster) checkSettledQuorum() error {
+	if !c.Opts.VoteAdmin {
+		return nil
+	}
+	if err := c.RunTicks(3*c.Opts.HeartbeatTicks + 2*c.Opts.MaxDelayTicks + 2); err != nil {
+		return err
+	}
+	var first quorum.Info
+	var firstID membership.NodeID
+	for _, id := range c.Alive() {
+		info, err := c.nodes[id-1].node.GetInfo(0)
+		if err != nil {
+			return c.check.fail(6, fmt.Sprintf("n%d getinfo: %v", id, err))
+		}
+		if firstID == 0 {
+			first, firstID = info, id
+		} else if info.Quorum != first.Quorum || info.HighestExpected != first.HighestExpected || info.TotalVotes != first.TotalVotes {
+			return c.check.fail(6, fmt.Sprintf("settled members disagree: n%d quorum %d highest expected %d total %d, n%d quorum %d highest expected %d total %d",
+				firstID, first.Quorum, first.HighestExpected, first.TotalVotes, id, info.Quorum, info.HighestExpected, info.TotalVotes))
+		}
+		if c.check.plainOptions() {
+			if want := max(info.HighestExpected, info.TotalVotes)/2 + 1; info.Quorum != want {
+				return c.check.fail(6, fmt.Sprintf("n%d quorum %d, votequorum's is %d (highest expected %d, total %d)",
+					id, info.Quorum, want, info.HighestExpected, info.TotalVotes))
+			}
+		}
+	}
+	return nil
 }
 
 // converged reports whether every running node installed the same view,

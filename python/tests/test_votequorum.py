@@ -124,11 +124,6 @@ def test_setexpected_is_cluster_wide(cluster: Cluster) -> None:
         assert c.getinfo().quorum == 2
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known defect, left open in issue 2's closing note: after setexpected(4) then "
-    "setexpected(3), getinfo after a node loss sometimes reports quorum 3 (expected 3, "
-    "total 2, inquorate) although the membership state machine's quorum stayed 2 (traced): "
-    "a stale value on the read path (vq info page or the daemon's fast-path publication)"))
 def test_setexpected_then_node_loss(cluster: Cluster) -> None:
     with vq.Connection() as c:
         c.trackstart(vq.CS_TRACK_CHANGES_ONLY)

@@ -294,7 +294,10 @@ func (vh *vqHandle) dispatch(mode C.cs_dispatch_flags_t) error {
 	wait := mode == C.CS_DISPATCH_ONE || mode == C.CS_DISPATCH_BLOCKING
 	for {
 		ev, ok, err := vh.q.take(wait)
-		if errors.Is(err, errQueueClosed) {
+		// finalize marks the handle closed before it closes the connection,
+		// so a queue failed by that close (the reader may get there before
+		// finalize closes the queue) is told apart from a lost daemon.
+		if errors.Is(err, errQueueClosed) || (err != nil && vh.isClosed()) {
 			return csErrf(C.CS_ERR_BAD_HANDLE, "handle finalized during dispatch")
 		}
 		if err != nil {

@@ -6,8 +6,13 @@ import (
 )
 
 // ProtocolVersion is the HA protocol version carried in every hello. A peer
-// with another version is refused with CONFD_ERR_HA_BADVSN.
-const ProtocolVersion = 1
+// with another version is refused with CONFD_ERR_HA_BADVSN, before any
+// store data is exchanged.
+//
+// Versions: 1, the first; 2, full copies are store snapshot streams of
+// version 2 (each entry carries its hash; see core/store), which a
+// version 1 peer would misread.
+const ProtocolVersion = 2
 
 // Role is the HA state of a node; the numbers are confd_ha_status_state.
 type Role int

@@ -54,6 +54,30 @@ func (e *entryHasher) sum(path string, enc []byte) Digest {
 	return d
 }
 
+// hashLen is the size of the entry hash kept in front of every value in
+// the data bucket (store format 2).
+const hashLen = sha256.Size
+
+// storedValue is what the data bucket holds for path = v: the entry's
+// digest contribution, entryHash(path, encoding), then the encoding. It
+// returns the hash too.
+func storedValue(path string, v Value) ([]byte, Digest) {
+	b := make([]byte, hashLen, hashLen+v.Size())
+	b = v.AppendEncoding(b)
+	h := entryHash(path, b[hashLen:])
+	copy(b, h[:])
+	return b, h
+}
+
+// splitStored splits a stored value into its entry hash and encoding;
+// anything too short to hold both is ErrCorrupt.
+func splitStored(raw []byte) (Digest, []byte, error) {
+	if len(raw) <= hashLen {
+		return Digest{}, nil, fmt.Errorf("%w: stored value of %d bytes", ErrCorrupt, len(raw))
+	}
+	return Digest(raw[:hashLen]), raw[hashLen:], nil
+}
+
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // OpKind says what an Op does.

@@ -14,3 +14,6 @@ func createDirect(path string) (*os.File, bool, error) {
 func isDirectRefusal(error) bool { return false }
 
 func dropDirect(*os.File) error { return nil }
+
+// hugeBuf: only Linux maps huge pages (see direct_linux.go).
+func hugeBuf(int) ([]byte, func()) { return nil, nil }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"sync"
 	"unsafe"
 )
 
@@ -38,6 +39,23 @@ type imageBuilder struct {
 	leaf     []kvEntry // entries of the leaf being filled
 	leafSize int       // its page bytes: header + elements + keys + values
 	refs     []pageRef // first key and page of every data leaf, in order
+
+	// Filled buffers go to a disk writer goroutine, so that laying out the
+	// next pages overlaps the write of the previous ones (with O_DIRECT a
+	// write returns only when the device has the data).
+	writes   chan diskWrite // nil until the first flush
+	free     chan []byte    // buffers the disk writer is done with
+	inFlight int            // buffers handed over and not yet taken back
+	written  chan error     // the disk writer's result, once writes is closed
+	closed   bool
+	unmap    []func() // releases the buffers newBuf mapped, at close
+	wmu      sync.Mutex
+	werr     error // the disk writer's first error (guarded by wmu)
+}
+
+type diskWrite struct {
+	p   []byte
+	off int64
 }
 
 type kvEntry struct{ k, v []byte }
@@ -65,6 +83,8 @@ const (
 	// imageBufBytes holds a flush's worth plus the largest node (one entry
 	// of the longest path and value, with its page overhead).
 	imageBufBytes = imageFlushBytes + 2<<20
+	// imageBuffers bounds the buffers being written or waiting for it.
+	imageBuffers = 3
 )
 
 var ne = binary.NativeEndian // bbolt stores its structures in native order
@@ -72,6 +92,21 @@ var ne = binary.NativeEndian // bbolt stores its structures in native order
 func newImageBuilder(f *os.File, direct bool) *imageBuilder {
 	ps := os.Getpagesize() // bbolt's default page size for a new file
 	return &imageBuilder{f: f, direct: direct, pageSize: ps, next: 3, outFirst: 3}
+}
+
+// newBuf returns an empty page-aligned buffer of capacity at least n.
+// Once a copy needs buffers of a MiB or more it gets full-size ones
+// backed by huge pages where the system offers them (see hugeBuf): an
+// O_DIRECT write from physically contiguous memory goes to the device in
+// far fewer, larger requests.
+func (b *imageBuilder) newBuf(n int) []byte {
+	if n >= 1<<20 {
+		if p, free := hugeBuf(max(n, imageBufBytes)); p != nil {
+			b.unmap = append(b.unmap, free)
+			return p[:0]
+		}
+	}
+	return alignedBuf(n, b.pageSize)[:0]
 }
 
 // alignedBuf returns n zero bytes starting at a multiple of align (a power
@@ -130,13 +165,14 @@ func (b *imageBuilder) writeNode(flags uint16, entries []kvEntry, refs []pageRef
 	}
 	pages := (size + b.pageSize - 1) / b.pageSize
 	if len(b.out)+pages*b.pageSize > cap(b.out) { // never append: b.out must stay aligned
+		last := cap(b.out)
 		if err := b.flushOut(); err != nil {
 			return 0, err
 		}
 		// Small copies (the usual case) stay cheap: the buffer starts
 		// small and doubles up to imageBufBytes, or what one node needs.
-		if n := max(min(2*cap(b.out), imageBufBytes), pages*b.pageSize, 16*b.pageSize); n > cap(b.out) {
-			b.out = alignedBuf(n, b.pageSize)[:0]
+		if n := max(min(2*last, imageBufBytes), pages*b.pageSize, 16*b.pageSize); n > cap(b.out) {
+			b.out = b.newBuf(n)
 		}
 	}
 	id := b.next
@@ -144,7 +180,6 @@ func (b *imageBuilder) writeNode(flags uint16, entries []kvEntry, refs []pageRef
 	start := len(b.out)
 	b.out = b.out[:start+pages*b.pageSize]
 	p := b.out[start:]
-	clear(p) // the buffer is reused
 	ne.PutUint64(p[0:], id)
 	ne.PutUint16(p[8:], flags)
 	ne.PutUint16(p[10:], uint16(n))
@@ -166,22 +201,90 @@ func (b *imageBuilder) writeNode(flags uint16, entries []kvEntry, refs []pageRef
 		ne.PutUint64(p[el+8:], r.id)
 		data += copy(p[data:], r.key)
 	}
+	// The buffer is reused: zero what the node leaves of its pages (the
+	// header and elements above are written in full).
+	clear(p[data:])
 	if len(b.out) >= imageFlushBytes {
 		return id, b.flushOut()
 	}
 	return id, nil
 }
 
+// flushOut hands the filled buffer to the disk writer and takes back a
+// written one if there is one (waiting when imageBuffers are out). It
+// reports the disk writer's first error.
 func (b *imageBuilder) flushOut() error {
 	if len(b.out) == 0 {
+		return b.diskErr()
+	}
+	if b.closed {
+		return fmt.Errorf("store: image builder closed")
+	}
+	if b.writes == nil {
+		b.writes = make(chan diskWrite, imageBuffers)
+		b.free = make(chan []byte, imageBuffers)
+		b.written = make(chan error, 1)
+		go b.diskWriter()
+	}
+	b.writes <- diskWrite{b.out, int64(b.outFirst) * int64(b.pageSize)}
+	b.inFlight++
+	b.outFirst += uint64(len(b.out) / b.pageSize)
+	b.out = nil
+	if b.inFlight >= imageBuffers {
+		b.out = <-b.free
+		b.inFlight--
+	} else {
+		select {
+		case b.out = <-b.free:
+			b.inFlight--
+		default:
+		}
+	}
+	b.out = b.out[:0]
+	return b.diskErr()
+}
+
+// diskWriter writes the buffers it is handed, in order, and hands them
+// back. After an error it only hands them back.
+func (b *imageBuilder) diskWriter() {
+	var err error
+	for w := range b.writes {
+		if err == nil {
+			if err = b.writeAt(w.p, w.off); err != nil {
+				b.wmu.Lock()
+				b.werr = err
+				b.wmu.Unlock()
+			}
+		}
+		b.free <- w.p
+	}
+	b.written <- err
+}
+
+func (b *imageBuilder) diskErr() error {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	return b.werr
+}
+
+// close stops the disk writer once it has written what it was handed and
+// returns its error. Idempotent; the builder writes nothing after it.
+func (b *imageBuilder) close() error {
+	if b.closed {
+		return b.diskErr()
+	}
+	b.closed = true
+	if b.writes == nil {
 		return nil
 	}
-	if err := b.writeAt(b.out, int64(b.outFirst)*int64(b.pageSize)); err != nil {
-		return err
+	close(b.writes)
+	err := <-b.written
+	b.out = nil
+	for _, free := range b.unmap {
+		free()
 	}
-	b.outFirst += uint64(len(b.out) / b.pageSize)
-	b.out = b.out[:0]
-	return nil
+	b.unmap = nil
+	return err
 }
 
 // branchLevels builds branch pages over refs until one page remains and
@@ -208,7 +311,7 @@ func (b *imageBuilder) branchLevels(refs []pageRef) (uint64, error) {
 }
 
 // finish writes the rest of the tree, the store's meta bucket (txid,
-// digest, active bucket 0), the root bucket and the meta pages, and
+// digest, active bucket 0, format), the root bucket and the meta pages, and
 // syncs the file unless noSync.
 func (b *imageBuilder) finish(txid uint64, d Digest, noSync bool) error {
 	if len(b.leaf) > 0 || len(b.refs) == 0 { // an empty store has one empty leaf
@@ -223,7 +326,7 @@ func (b *imageBuilder) finish(txid uint64, d Digest, noSync bool) error {
 	var t [8]byte
 	binary.BigEndian.PutUint64(t[:], txid)
 	metaLeaf, err := b.writeNode(boltLeafFlag, []kvEntry{
-		{keyActive, []byte{0}}, {keyDigest, d[:]}, {keyTxid, t[:]}, // sorted
+		{keyActive, []byte{0}}, {keyDigest, d[:]}, {keyFormat, []byte{formatHashed}}, {keyTxid, t[:]}, // sorted
 	}, nil, 0)
 	if err != nil {
 		return err
@@ -240,6 +343,9 @@ func (b *imageBuilder) finish(txid uint64, d Digest, noSync bool) error {
 		return err
 	}
 	if err := b.flushOut(); err != nil {
+		return err
+	}
+	if err := b.close(); err != nil { // every page is written before the meta pages
 		return err
 	}
 	head := alignedBuf(3*b.pageSize, b.pageSize)
@@ -277,7 +383,7 @@ func (b *imageBuilder) finish(txid uint64, d Digest, noSync bool) error {
 }
 
 // writeAt writes p at off, turning O_DIRECT off for good if the file
-// system refuses it.
+// system refuses it. Only the disk writer calls it until close.
 func (b *imageBuilder) writeAt(p []byte, off int64) error {
 	_, err := b.f.WriteAt(p, off)
 	if err != nil && b.direct && isDirectRefusal(err) {
@@ -288,6 +394,20 @@ func (b *imageBuilder) writeAt(p []byte, off int64) error {
 		_, err = b.f.WriteAt(p, off)
 	}
 	return err
+}
+
+// detach makes the builder keep no reference to the entries added so far:
+// a pending leaf bigger than a page (one large entry: the next add would
+// write it anyway) is laid out now, a smaller one is copied. The layout is
+// the same as without it.
+func (b *imageBuilder) detach() error {
+	if b.leafSize > b.pageSize {
+		return b.flushLeaf()
+	}
+	for i, e := range b.leaf {
+		b.leaf[i] = kvEntry{bytes.Clone(e.k), bytes.Clone(e.v)}
+	}
+	return nil
 }
 
 // flushLeaf0 writes the pending leaf, or an empty one for an empty store.

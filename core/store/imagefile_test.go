@@ -209,6 +209,9 @@ func TestImageFileCrash(t *testing.T) {
 	}
 	b.flushLeaf()
 	b.flushOut()
+	if err := b.close(); err != nil { // wait for the disk writer
+		t.Fatal(err)
+	}
 	f.Close()
 	if _, err := OpenFile(half, &Options{InitialMmapSize: 1 << 22}); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("unfinished image opened: %v", err)

@@ -1,40 +1,54 @@
 package store
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 // Snapshot stream format (all integers big-endian):
 //
-//	header:  "GOHASNAP" version(4)=1 txid(8) digest(32)
-//	entry:   pathlen(4) path vallen(4) value        -- in strictly increasing path order
+//	header:  "GOHASNAP" version(4)=2 txid(8) digest(32)
+//	entry:   pathlen(4) path len(4) hash(32) value  -- in strictly increasing path order
 //	trailer: 0xFFFFFFFF count(8) crc32c(4)           -- CRC of every byte before it
 //
-// The receiver recomputes the content digest and checks it against the
-// header, and checks order, count and CRC; any mismatch is ErrCorrupt.
+// An entry's hash is its digest contribution, entryHash(path, value),
+// computed once when it was committed; hash and value are together exactly
+// what the data bucket stores (storedValue), and len counts both. The
+// receiver checks framing, order, count, paths and value encodings, the
+// CRC (transport integrity, end to end from the sender's bytes) and that
+// the XOR of the carried hashes is the header's digest; it does not
+// rehash the values (see the package doc, Checksums). Version 1 streams
+// (no hashes) are refused.
 var snapMagic = []byte("GOHASNAP")
 
 const (
-	snapVersion = 1
+	snapVersion = 2
 	snapEnd     = 0xFFFFFFFF
-	// maxHashers bounds the goroutines verifying a received copy.
-	maxHashers = 4
-	// snapWriteBuf is how much WriteSnapshot hands its writer at a time.
+	// snapWriteBuf is about how much WriteSnapshot hands its writer at a time.
 	snapWriteBuf = 1 << 20
+	// snapDirectMin: values at least this long go to a VectorWriter
+	// straight from bbolt's memory map (a large value is contiguous there)
+	// instead of being copied into the write buffer.
+	snapDirectMin = 64 << 10
 )
+
+// VectorWriter is an io.Writer that can also send several byte slices in
+// one gathered write (hanet's connection). WriteSnapshot then hands it
+// large values where they lie in the store's memory map, without copying
+// them; the slices are only valid during the call.
+type VectorWriter interface {
+	io.Writer
+	WriteVector(bufs [][]byte) error
+}
 
 // SnapshotInfo describes a snapshot.
 type SnapshotInfo struct {
@@ -44,17 +58,76 @@ type SnapshotInfo struct {
 	Bytes   int64 // stream length
 }
 
-type countingWriter struct {
-	w   io.Writer
-	crc hash.Hash32
-	n   int64
+// snapEmitter batches a snapshot stream for its writer, about
+// snapWriteBuf at a time: small pieces are copied into buf, large values
+// are referenced where they are (for a VectorWriter). It keeps the
+// CRC-32C and length of what it wrote. Errors are sticky.
+type snapEmitter struct {
+	w    io.Writer
+	vw   VectorWriter // nil: w gets one Write per piece of vec
+	crc  uint32
+	n    int64
+	buf  []byte   // copied pieces; vec holds slices of it
+	mark int      // buf[:mark] is in vec already
+	vec  [][]byte // the batch, in stream order
+	size int      // bytes in vec plus buf[mark:]
+	err  error
 }
 
-func (c *countingWriter) Write(p []byte) (int, error) {
-	c.crc.Write(p)
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+func newSnapEmitter(w io.Writer) *snapEmitter {
+	e := &snapEmitter{w: w, buf: make([]byte, 0, snapWriteBuf+snapDirectMin)}
+	e.vw, _ = w.(VectorWriter)
+	return e
+}
+
+// put adds p to the stream. A large p must stay unchanged until the next
+// flush (it is bbolt's memory, valid for the whole read transaction).
+func (e *snapEmitter) put(p []byte) {
+	if len(p) >= snapDirectMin {
+		e.cut()
+		e.vec = append(e.vec, p)
+	} else {
+		if len(e.buf)+len(p) > cap(e.buf) {
+			e.flush()
+		}
+		e.buf = append(e.buf, p...) // never reallocates: cap is checked
+	}
+	e.size += len(p)
+	if e.size >= snapWriteBuf {
+		e.flush()
+	}
+}
+
+// cut closes the run of copied pieces so that a referenced one can follow.
+func (e *snapEmitter) cut() {
+	if len(e.buf) > e.mark {
+		e.vec = append(e.vec, e.buf[e.mark:])
+		e.mark = len(e.buf)
+	}
+}
+
+func (e *snapEmitter) flush() error {
+	e.cut()
+	if e.err == nil && len(e.vec) > 0 {
+		for _, b := range e.vec {
+			e.crc = crc32.Update(e.crc, castagnoli, b)
+		}
+		if e.vw != nil {
+			e.err = e.vw.WriteVector(e.vec)
+		} else {
+			for _, b := range e.vec {
+				if _, e.err = e.w.Write(b); e.err != nil {
+					break
+				}
+			}
+		}
+		if e.err == nil {
+			e.n += int64(e.size)
+		}
+	}
+	clear(e.vec) // drop the references into the memory map
+	e.vec, e.buf, e.mark, e.size = e.vec[:0], e.buf[:0], 0, 0
+	return e.err
 }
 
 // WriteSnapshot streams a consistent copy of the store to w from one bbolt
@@ -75,38 +148,45 @@ func (s *Store) WriteSnapshot(w io.Writer) (_ SnapshotInfo, err error) {
 		a := meta.Get(keyActive)
 		info.Txid = binary.BigEndian.Uint64(meta.Get(keyTxid))
 		copy(info.Digest[:], meta.Get(keyDigest))
-		// The CRC runs below the buffer, over whole 1 MiB flushes.
-		cw := &countingWriter{w: w, crc: crc32.New(castagnoli)}
-		bw := bufio.NewWriterSize(cw, snapWriteBuf)
+		e := newSnapEmitter(w)
 		hdr := append([]byte{}, snapMagic...)
 		hdr = binary.BigEndian.AppendUint32(hdr, snapVersion)
 		hdr = binary.BigEndian.AppendUint64(hdr, info.Txid)
 		hdr = append(hdr, info.Digest[:]...)
-		bw.Write(hdr)
+		e.put(hdr)
 		var lb [4]byte
+		var h entryHasher
 		c := tx.Bucket(dataBuckets[a[0]]).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			binary.BigEndian.PutUint32(lb[:], uint32(len(k)))
-			bw.Write(lb[:])
-			bw.Write(k)
-			binary.BigEndian.PutUint32(lb[:], uint32(len(v)))
-			bw.Write(lb[:])
-			if _, err := bw.Write(v); err != nil { // errors are sticky in bw
-				return err
+			if e.err != nil {
+				return e.err
 			}
+			binary.BigEndian.PutUint32(lb[:], uint32(len(k)))
+			e.put(lb[:])
+			e.put(k)
+			if s.plain { // a format 1 store being moved or upgraded
+				sum := h.sum(string(k), v)
+				binary.BigEndian.PutUint32(lb[:], uint32(hashLen+len(v)))
+				e.put(lb[:])
+				e.put(sum[:])
+			} else {
+				binary.BigEndian.PutUint32(lb[:], uint32(len(v)))
+				e.put(lb[:])
+			}
+			e.put(v)
 			info.Entries++
 		}
 		tr := binary.BigEndian.AppendUint32(nil, snapEnd)
 		tr = binary.BigEndian.AppendUint64(tr, info.Entries)
-		bw.Write(tr)
-		if err := bw.Flush(); err != nil {
+		e.put(tr)
+		if err := e.flush(); err != nil {
 			return err
 		}
-		bw.Write(binary.BigEndian.AppendUint32(nil, cw.crc.Sum32()))
-		if err := bw.Flush(); err != nil {
+		e.put(binary.BigEndian.AppendUint32(nil, e.crc))
+		if err := e.flush(); err != nil {
 			return err
 		}
-		info.Bytes = cw.n
+		info.Bytes = e.n
 		return nil
 	})
 	return info, err
@@ -122,15 +202,48 @@ type Staged struct {
 
 // slabReader hands out the stream in contiguous pieces carved from large
 // slabs that are filled straight from the underlying reader (no bufio
-// copy) and never reused, so the pieces stay valid for the writer and
-// hasher goroutines. It keeps a CRC-32C of what has been consumed,
-// computed over large runs.
+// copy), so the pieces stay valid while the writer goroutine uses them.
+// A full-size slab the reader has left is reused once the writer is done
+// with every batch that may reference it: sent counts the batches handed
+// to the writer, done those it finished. It keeps a CRC-32C of what has
+// been consumed, computed in runs of crcRun while the data is still in
+// the cache.
 type slabReader struct {
 	r              io.Reader
 	slab           []byte
 	pos, end, crcd int // consumed, filled, and covered by crc
 	crc            uint32
 	n              int64 // bytes consumed before slab
+
+	sent    int64         // batches handed to the writer (owned by the parser)
+	done    *atomic.Int64 // batches the writer finished with; nil: no reuse
+	retired []retiredSlab
+}
+
+type retiredSlab struct {
+	b []byte
+	// sent when the reader left it: its pieces are in batches up to that
+	// number, so it is free once that many plus one are done.
+	sent int64
+}
+
+// crcRun is how much consumed data the CRC waits for: small enough to be
+// still in the cache, large enough for the CRC's fast path.
+const crcRun = 128 << 10
+
+// newSlab returns a slab for at least n bytes, reusing a free one if any.
+func (r *slabReader) newSlab(n int) []byte {
+	if len(r.slab) == slabSize && r.done != nil {
+		r.retired = append(r.retired, retiredSlab{r.slab, r.sent})
+	}
+	size := max(min(slabSize, 2*len(r.slab)), n, 64<<10) // the first slabs are small, for small copies
+	if size == slabSize && r.done != nil && len(r.retired) > 0 && r.retired[0].sent < r.done.Load() {
+		b := r.retired[0].b
+		r.retired[0] = retiredSlab{}
+		r.retired = r.retired[1:]
+		return b
+	}
+	return make([]byte, size)
 }
 
 // next returns the next n bytes of the stream.
@@ -138,8 +251,7 @@ func (r *slabReader) next(n int) ([]byte, error) {
 	for r.end-r.pos < n {
 		if r.pos+n > len(r.slab) { // continue in a new slab
 			r.sumUpTo()
-			// The first slabs are small, for small copies.
-			ns := make([]byte, max(min(slabSize, 2*len(r.slab)), n, 64<<10))
+			ns := r.newSlab(n)
 			k := copy(ns, r.slab[r.pos:r.end])
 			r.n += int64(r.pos)
 			r.slab, r.pos, r.end, r.crcd = ns, 0, k, 0
@@ -155,6 +267,9 @@ func (r *slabReader) next(n int) ([]byte, error) {
 	}
 	b := r.slab[r.pos : r.pos+n : r.pos+n]
 	r.pos += n
+	if r.pos-r.crcd >= crcRun {
+		r.sumUpTo()
+	}
 	return b, nil
 }
 
@@ -170,7 +285,7 @@ func (r *slabReader) sum() uint32 { r.sumUpTo(); return r.crc }
 func (r *slabReader) consumed() int64 { return r.n + int64(r.pos) }
 
 // stageBatchBytes is the size of the batches handed from the reader to the
-// hashers and the writer: large enough to amortise the hand-over, small
+// writer: large enough to amortise the hand-over, small
 // enough to keep a few in flight (memory stays a few batches, not the copy).
 const stageBatchBytes = 4 << 20
 
@@ -227,16 +342,22 @@ func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
 		return SnapshotInfo{}, fmt.Errorf("store: stage: %w", err)
 	}
 	b := newImageBuilder(f, direct)
+	defer b.close() // if parseSnapshot panicked
+	// The builder keeps no reference to a batch once it has returned:
+	// the batch's memory is then reused.
 	info, err := s.parseSnapshot(r, func(batch []kvEntry) error {
 		for _, e := range batch {
 			if err := b.add(e.k, e.v); err != nil {
 				return err
 			}
 		}
-		return nil
+		return b.detach()
 	})
 	if err == nil {
 		err = b.finish(info.Txid, info.Digest, s.opts.NoSync)
+	}
+	if cerr := b.close(); err == nil { // nothing writes to f after this
+		err = cerr
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -251,17 +372,17 @@ func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
 // parseSnapshot reads and verifies a snapshot stream, handing the entries,
 // in order, in batches to write. The work is shared so that the network,
 // the CPU and the disk are busy at once: this goroutine reads the stream
-// and checks framing, order, count and CRC; hashers validate paths and
-// values and compute the content digest (an XOR, so batch by batch, in any
-// order); a writer calls write. Batches reference memory that is never
-// reused, so write may keep them. Any error, or a panic in write, fails
-// the parse.
+// and checks framing, order, count, paths, value encodings, the CRC and
+// the XOR of the carried entry hashes against the header's digest; a
+// writer goroutine calls write. A batch's memory is reused once write
+// returns: write must not keep references into it. Any error, or a panic
+// in write, fails the parse.
 func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (SnapshotInfo, error) {
 	var info SnapshotInfo
 	corrupt := func(what string, a ...any) (SnapshotInfo, error) {
 		return info, fmt.Errorf("%w: snapshot: %s", ErrCorrupt, fmt.Sprintf(what, a...))
 	}
-	sr := &slabReader{r: r}
+	sr := &slabReader{r: r, done: new(atomic.Int64)}
 	hdr, err := sr.next(len(snapMagic) + 4 + 8 + 32)
 	if err != nil {
 		return corrupt("header: %v", err)
@@ -271,12 +392,7 @@ func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (Snapsho
 	}
 	info.Txid = binary.BigEndian.Uint64(hdr[12:])
 	copy(info.Digest[:], hdr[20:])
-	// The digest is an XOR, so batches can be hashed in any order by
-	// several hashers: hashing is the largest CPU cost of a copy.
-	nh := min(runtime.GOMAXPROCS(0), maxHashers)
-	writes, hashes := make(chan []kvEntry, 2), make(chan []kvEntry, nh)
-	writeErr, hashErr := make(chan error, 1), make(chan error, nh)
-	digests := make([]Digest, nh)
+	writes, writeErr := make(chan []kvEntry, 2), make(chan error, 1)
 	go func() {
 		var err error
 		defer func() { // report a bbolt panic as an error, after draining
@@ -290,43 +406,18 @@ func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (Snapsho
 			if err == nil {
 				err = write(b)
 			}
+			sr.done.Add(1)
 		}
 		writeErr <- err
 	}()
-	for i := range nh {
-		go func(d *Digest) {
-			var err error
-			var h entryHasher
-			for b := range hashes {
-				for _, e := range b {
-					if err != nil {
-						break
-					}
-					if verr := ValidatePath(string(e.k)); verr != nil {
-						err = fmt.Errorf("%w: snapshot: %v", ErrCorrupt, verr)
-					} else if verr := CheckEncoding(e.v); verr != nil {
-						err = fmt.Errorf("%w: snapshot: %s: %v", ErrCorrupt, e.k, verr)
-					} else {
-						d.xor(h.sum(string(e.k), e.v))
-					}
-				}
-			}
-			hashErr <- err
-		}(&digests[i])
-	}
 	done := false
-	wait := func() error { // waits for both goroutines; idempotent
+	wait := func() error { // waits for the writer; idempotent
 		if done {
 			return nil
 		}
 		done = true
 		close(writes)
-		close(hashes)
-		errs := []error{<-writeErr}
-		for range nh {
-			errs = append(errs, <-hashErr)
-		}
-		return errors.Join(errs...)
+		return <-writeErr
 	}
 	defer wait()
 	var (
@@ -334,10 +425,11 @@ func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (Snapsho
 		batchSize int
 		last      []byte
 	)
+	var digest Digest
 	flush := func() {
 		if len(batch) > 0 {
-			hashes <- batch
 			writes <- batch
+			sr.sent++
 			batch, batchSize = nil, 0
 		}
 	}
@@ -359,7 +451,7 @@ func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (Snapsho
 		}
 		k := kv4[:kl]
 		vl := binary.BigEndian.Uint32(kv4[kl:])
-		if vl == 0 || vl > MaxValueLen+1 {
+		if vl <= hashLen || vl > hashLen+MaxValueLen+1 {
 			return corrupt("value length %d", vl)
 		}
 		v, err := sr.next(int(vl))
@@ -370,6 +462,13 @@ func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (Snapsho
 			return corrupt("paths out of order at %q", k)
 		}
 		last = k
+		if err := ValidatePath(string(k)); err != nil {
+			return corrupt("%v", err)
+		}
+		if err := CheckEncoding(v[hashLen:]); err != nil {
+			return corrupt("%s: %v", k, err)
+		}
+		digest.xor(Digest(v[:hashLen]))
 		info.Entries++
 		batch = append(batch, kvEntry{k, v})
 		batchSize += len(k) + len(v)
@@ -397,12 +496,8 @@ func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (Snapsho
 	if err := wait(); err != nil {
 		return info, err
 	}
-	var digest Digest
-	for _, d := range digests {
-		digest.xor(d)
-	}
 	if digest != info.Digest {
-		return corrupt("content digest %s, header says %s", digest, info.Digest)
+		return corrupt("entry hashes make digest %s, header says %s", digest, info.Digest)
 	}
 	return info, nil
 }

@@ -25,6 +25,19 @@ var (
 	keyActive   = []byte("active")
 	keyTxid     = []byte("txid")
 	keyDigest   = []byte("digest")
+	keyFormat   = []byte("format")
+)
+
+// Store file formats (meta key "format"; absent means 1).
+const (
+	// formatPlain (1): the data bucket maps each path to its value's
+	// encoding.
+	formatPlain = 1
+	// formatHashed (2): the data bucket maps each path to the entry's
+	// hash (its digest contribution, 32 bytes) followed by the encoding
+	// (storedValue), so that a full copy carries the hashes and commits
+	// need not rehash the values they replace.
+	formatHashed = 2
 )
 
 // Store is the config database. All methods are safe for concurrent use.
@@ -48,6 +61,9 @@ type Store struct {
 	digest Digest
 	active int // index into dataBuckets
 	closed bool
+	// plain: the data is in formatPlain. Only an old store being read to
+	// move or upgrade it is; such a store refuses commits.
+	plain bool
 
 	readOnly atomic.Bool
 
@@ -97,7 +113,53 @@ func OpenFile(path string, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	s.own, s.path, s.opts = true, path, o
+	if s.plain {
+		return upgradeFile(s)
+	}
 	return s, nil
+}
+
+// upgradeFile rewrites a store file of format 1 (formatPlain) in the
+// current format, the way a received full copy is installed: the verified
+// content is streamed, entry hashes added, into a complete new file
+// (PATH.stage, synced), which is renamed over PATH, and the directory is
+// synced. A crash before the rename leaves the old file, upgraded again at
+// the next open (the partial stage file is deleted); after it, the new
+// file, complete. Content, transaction id and digest are unchanged (the
+// digest is made of the same entry hashes). s is closed in every case.
+func upgradeFile(s *Store) (*Store, error) {
+	path, o := s.path, s.opts
+	err := copyStore(s, stagePath(path), o)
+	s.Close()
+	if err != nil {
+		os.Remove(stagePath(path))
+		return nil, fmt.Errorf("store: upgrading %s to format %d: %w", path, formatHashed, err)
+	}
+	if err := os.Rename(stagePath(path), path); err != nil {
+		return nil, fmt.Errorf("store: upgrading %s to format %d: %w", path, formatHashed, err)
+	}
+	if !o.NoSync {
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			return nil, fmt.Errorf("store: upgrading %s to format %d: %w", path, formatHashed, err)
+		}
+	}
+	return OpenFile(path, &o)
+}
+
+// copyStore writes src's content as a complete, synced (unless o.NoSync)
+// store file at file, through the snapshot stream.
+func copyStore(src *Store, file string, o Options) error {
+	pr, pw := io.Pipe()
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		_, err := src.WriteSnapshot(pw)
+		pw.CloseWithError(err)
+	}()
+	_, err := (&Store{opts: o}).stageFile(pr, file)
+	pr.CloseWithError(io.ErrClosedPipe) // unblock the writer on failure
+	<-sent
+	return err
 }
 
 func openBolt(path string, o Options) (*bolt.DB, error) {
@@ -156,15 +218,7 @@ func migrateFrom(db *bolt.DB, path string) (err error) {
 		if err != nil {
 			return err
 		}
-		pr, pw := io.Pipe()
-		go func() {
-			_, err := old.WriteSnapshot(pw)
-			pw.CloseWithError(err)
-		}()
-		tmp := &Store{opts: Options{NoSync: db.NoSync}}
-		_, err = tmp.stageFile(pr, stagePath(path))
-		pr.CloseWithError(io.ErrClosedPipe) // unblock the writer on failure
-		if err != nil {
+		if err := copyStore(old, stagePath(path), Options{NoSync: db.NoSync}); err != nil {
 			return fmt.Errorf("store: moving the store out of %s: %w", db.Path(), err)
 		}
 		if err := os.Rename(stagePath(path), path); err != nil {
@@ -193,7 +247,9 @@ func migrateFrom(db *bolt.DB, path string) (err error) {
 // openDB sets up the store's buckets in db, creating them if missing. It
 // recomputes the content digest and fails with ErrCorrupt if it disagrees
 // with the persisted one, so a damaged file is never silently used.
-// Leftovers of a bucket staging (older versions) are removed.
+// Leftovers of a bucket staging (older versions) are removed. A new store
+// is created in the current format; an existing one of format 1 is opened
+// with plain set (readable, for WriteSnapshot, but refusing commits).
 func openDB(db *bolt.DB) (_ *Store, err error) {
 	defer guard(&err)
 	s := &Store{db: db, users: new(sync.WaitGroup)}
@@ -217,6 +273,15 @@ func openDB(db *bolt.DB) (_ *Store, err error) {
 			if err := meta.Put(keyDigest, make([]byte, 32)); err != nil {
 				return err
 			}
+			if err := meta.Put(keyFormat, []byte{formatHashed}); err != nil {
+				return err
+			}
+		}
+		switch f := meta.Get(keyFormat); {
+		case f == nil:
+			s.plain = true
+		case len(f) != 1 || f[0] != formatHashed:
+			return fmt.Errorf("%w: unknown store format %v (written by a newer version?)", ErrCorrupt, f)
 		}
 		t, d := meta.Get(keyTxid), meta.Get(keyDigest)
 		if len(a) != 1 || a[0] > 1 || len(t) != 8 || len(d) != 32 || tx.Bucket(dataBuckets[a[0]]) == nil {
@@ -368,6 +433,9 @@ func (s *Store) commitLocked(c *Commit, local bool) error {
 	if s.closed {
 		return ErrClosed
 	}
+	if s.plain {
+		return fmt.Errorf("store: a format %d store must be upgraded before commits", formatPlain)
+	}
 	d := s.digest
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(dataBuckets[s.active])
@@ -378,7 +446,11 @@ func (s *Store) commitLocked(c *Commit, local bool) error {
 		for _, op := range c.Ops {
 			key := []byte(op.Path)
 			if old := b.Get(key); old != nil {
-				d.xor(entryHash(op.Path, old))
+				h, _, err := splitStored(old)
+				if err != nil {
+					return fmt.Errorf("%w: %s", err, op.Path)
+				}
+				d.xor(h) // the stored hash: no need to rehash the old value
 			} else if op.Kind == OpDelete {
 				if local {
 					return fmt.Errorf("%w: %s", ErrNotFound, op.Path)
@@ -387,11 +459,11 @@ func (s *Store) commitLocked(c *Commit, local bool) error {
 			}
 			switch op.Kind {
 			case OpSet:
-				enc := op.Value.Encode()
-				if err := b.Put(key, enc); err != nil {
+				sv, h := storedValue(op.Path, op.Value)
+				if err := b.Put(key, sv); err != nil {
 					return err
 				}
-				d.xor(entryHash(op.Path, enc))
+				d.xor(h)
 			case OpDelete:
 				if err := b.Delete(key); err != nil {
 					return err
@@ -432,14 +504,26 @@ func (s *Store) Get(path string) (_ Value, err error) {
 		if raw == nil {
 			return fmt.Errorf("%w: %s", ErrNotFound, path)
 		}
-		var err error
-		v, err = DecodeValue(raw)
+		enc, err := s.encoding(raw)
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, path)
+		}
+		v, err = DecodeValue(enc)
 		if err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 		}
 		return nil
 	})
 	return v, err
+}
+
+// encoding returns the value encoding of a data bucket entry.
+func (s *Store) encoding(raw []byte) ([]byte, error) {
+	if s.plain {
+		return raw, nil
+	}
+	_, enc, err := splitStored(raw)
+	return enc, err
 }
 
 // view runs fn on the active data bucket in a read transaction.
@@ -472,7 +556,11 @@ func (s *Store) Walk(prefix string, fn func(path string, v Value) error) (err er
 	return s.view(func(b *bolt.Bucket) error {
 		c := b.Cursor()
 		for k, raw := c.Seek([]byte(prefix)); k != nil && string(k[:min(len(k), len(prefix))]) == prefix; k, raw = c.Next() {
-			v, err := DecodeValue(raw)
+			enc, err := s.encoding(raw)
+			if err != nil {
+				return fmt.Errorf("%w: %s", err, k)
+			}
+			v, err := DecodeValue(enc)
 			if err != nil {
 				return fmt.Errorf("%w: %s: %v", ErrCorrupt, k, err)
 			}
@@ -498,8 +586,10 @@ func (s *Store) DumpText(w io.Writer) error {
 	return bw.Flush()
 }
 
-// Verify recomputes the digest of the whole content, checks every value
-// decodes, and compares with the persisted digest (ErrCorrupt on mismatch).
+// Verify recomputes the hash of every entry from its path and value, checks
+// every value decodes and every stored entry hash matches, and compares
+// their XOR with the persisted digest (ErrCorrupt on any mismatch): it
+// reads and hashes every byte of the content.
 func (s *Store) Verify() (err error) {
 	defer guard(&err)
 	var d, want Digest
@@ -516,10 +606,22 @@ func (s *Store) Verify() (err error) {
 			if err := ValidatePath(string(k)); err != nil {
 				return fmt.Errorf("%w: %v", ErrCorrupt, err)
 			}
-			if err := CheckEncoding(v); err != nil {
+			enc := v
+			var stored Digest
+			if !s.plain {
+				var err error
+				if stored, enc, err = splitStored(v); err != nil {
+					return fmt.Errorf("%w: %s", err, k)
+				}
+			}
+			if err := CheckEncoding(enc); err != nil {
 				return fmt.Errorf("%w: %s: %v", ErrCorrupt, k, err)
 			}
-			d.xor(h.sum(string(k), v))
+			sum := h.sum(string(k), enc)
+			if !s.plain && sum != stored {
+				return fmt.Errorf("%w: %s: value does not match its stored hash", ErrCorrupt, k)
+			}
+			d.xor(sum)
 			return nil
 		})
 	})

@@ -26,8 +26,12 @@ func TestChunkReader(t *testing.T) {
 	good = append(good, end...)
 	good = append(good, "after"...) // the next protocol frame is not consumed
 	for _, bufSize := range []int{1, 7, 4096, 1 << 20} {
-		br := bufio.NewReaderSize(bytes.NewReader(good), 4096)
+		src := bytes.NewReader(good)
+		br := bufio.NewReaderSize(src, 4096)
 		cr := &chunkReader{r: br}
+		if bufSize != 7 { // reading the connection directly when br is empty
+			cr.nc = src
+		}
 		var got []byte
 		buf := make([]byte, bufSize)
 		for {

@@ -152,12 +152,45 @@ func (c *conn) writer() {
 
 // chunkWriter cuts the snapshot stream into 'D' frames, each written with
 // its header in one gathered write straight to the connection (after
-// whatever bw still holds), so the copy's bytes are not copied again.
+// whatever bw still holds), so the copy's bytes are not copied again. As a
+// store.VectorWriter it takes the store's batches (small pieces copied
+// together, large values straight from the store's memory map) as one
+// frame each.
 type chunkWriter struct {
 	bw       *bufio.Writer
 	nc       net.Conn
 	hdr      []byte
+	bufs     net.Buffers
 	progress func()
+}
+
+// WriteVector sends p as one 'D' frame (split if it exceeds the frame limit).
+func (cw *chunkWriter) WriteVector(p [][]byte) error {
+	n := 0
+	for _, b := range p {
+		n += len(b)
+	}
+	if n+1 > MaxFrame { // not what WriteSnapshot hands out; be safe anyway
+		for _, b := range p {
+			if _, err := cw.Write(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if cw.bw.Buffered() > 0 {
+		if err := cw.bw.Flush(); err != nil {
+			return err
+		}
+	}
+	cw.progress()
+	cw.hdr = binaryFrameHeader(cw.hdr[:0], n+1)
+	cw.hdr = append(cw.hdr, frameData)
+	cw.bufs = append(append(cw.bufs[:0], cw.hdr), p...)
+	bufs := cw.bufs // WriteTo consumes its receiver
+	_, err := bufs.WriteTo(cw.nc)
+	clear(cw.bufs) // keep no reference to the store's memory
+	return err
 }
 
 func (cw *chunkWriter) Write(p []byte) (int, error) {
@@ -199,9 +232,12 @@ func (c *conn) writeSnapshot(bw *bufio.Writer) error {
 // chunkReader reassembles the snapshot stream from 'D' frames up to 'E',
 // reading each frame's payload straight into the caller's buffer (a
 // full copy is the one large transfer; no per-frame allocation or copy).
+// Whenever r holds nothing buffered it reads from nc directly, frame
+// headers included, so that the payload never goes through r's buffer.
 type chunkReader struct {
 	r     *bufio.Reader
-	left  int // payload bytes of the current 'D' frame not yet read
+	nc    io.Reader // what r reads from
+	left  int       // payload bytes of the current 'D' frame not yet read
 	eof   bool
 	alive func() // called at most every aliveEvery while data arrives
 	last  time.Time
@@ -215,7 +251,7 @@ func (cr *chunkReader) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		var hdr [5]byte // length, frame type
-		if _, err := io.ReadFull(cr.r, hdr[:]); err != nil {
+		if _, err := io.ReadFull(cr.source(), hdr[:]); err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
@@ -241,12 +277,20 @@ func (cr *chunkReader) Read(p []byte) (int, error) {
 			return 0, fmt.Errorf("hanet: frame %q inside a full copy", hdr[4])
 		}
 	}
-	n, err := cr.r.Read(p[:min(len(p), cr.left)])
+	n, err := cr.source().Read(p[:min(len(p), cr.left)])
 	cr.left -= n
 	if err == io.EOF {
 		err = io.ErrUnexpectedEOF
 	}
 	return n, err
+}
+
+// source is r while it has buffered bytes, then the connection itself.
+func (cr *chunkReader) source() io.Reader {
+	if cr.nc == nil || cr.r.Buffered() > 0 {
+		return cr.r
+	}
+	return cr.nc
 }
 
 func (c *conn) reader() {
@@ -291,7 +335,7 @@ func (c *conn) reader() {
 			case <-c.rt.stop:
 				return
 			}
-			cr := &chunkReader{r: br, alive: func() {
+			cr := &chunkReader{r: br, nc: c.nc, alive: func() {
 				select { // never block the copy on a busy loop
 				case c.rt.in <- func() { c.rt.step(ha.Message{Type: ha.MsgAlive, Conn: c.id}) }:
 				default:

@@ -54,10 +54,18 @@
 // (MaxFrame, 16 MiB, which also bounds one transaction): 'M' + msgpack
 // ha.Message (checked with wire.CheckMsgpack before decoding), and for a
 // full copy 'D' + chunk frames of the store.WriteSnapshot stream ended by
-// 'E', each 'D' frame sent with one gathered write and read straight into
-// the receiver's buffer. The protocol version travels in the hello (see
-// core/ha). The receiver stages the copy (store.Stage verifies the CRC and
-// the digest, and writes it as a new bbolt file) while it arrives,
+// 'E'. The sender's connection is a store.VectorWriter: each batch of
+// about 1 MiB the store hands it (large values as slices of the store's
+// memory map) goes out as one 'D' frame in one gathered write, so a value
+// is not copied in user space on the way out. The receiver reads each
+// frame's header and payload straight from the socket into the store's
+// buffers whenever its bufio buffer is empty, so the payload is not
+// copied either. The protocol version travels in the hello (see core/ha):
+// version 2 carries snapshot streams of version 2, and peers of another
+// version refuse each other with HA_BADVSN before any data is sent. The
+// receiver stages the copy (store.Stage checks framing, the CRC and the
+// carried entry hashes against the digest, and writes it as a new bbolt
+// file) while it arrives,
 // reporting progress so a long copy is not mistaken for a dead primary, and
 // the node then activates it atomically; a damaged copy
 // closes the connection and is never installed.

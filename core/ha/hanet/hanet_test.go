@@ -311,7 +311,10 @@ type proxy struct {
 	// stallDown stops reading from the primary's side (a secondary that
 	// no longer reads) until the test ends; the other direction still flows.
 	stallDown atomic.Bool
-	end       chan struct{}
+	// flipSnap, if k+1 > 0, flips one bit of the byte k bytes after the
+	// start of the first full copy (its "GOHASNAP" magic) going down.
+	flipSnap atomic.Int64
+	end      chan struct{}
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -347,6 +350,8 @@ func newProxy(t *testing.T, target string) *proxy {
 			mu.Unlock()
 			pipe := func(dst, src net.Conn) {
 				buf := make([]byte, 64<<10)
+				var off, magic int64 = 0, -1 // bytes forwarded; where the copy starts
+				var tail []byte              // the last bytes forwarded, for a magic split by reads
 				for {
 					if src == b && p.stallDown.Load() {
 						<-p.end
@@ -359,6 +364,19 @@ func newProxy(t *testing.T, target string) *proxy {
 						}
 						return
 					}
+					if k := p.flipSnap.Load() - 1; src == b && k >= 0 {
+						if magic < 0 {
+							if i := bytes.Index(append(tail, buf[:n]...), []byte("GOHASNAP")); i >= 0 {
+								magic = off - int64(len(tail)) + int64(i)
+							}
+							tail = append(tail[:0], buf[max(0, n-7):n]...)
+						}
+						if at := magic + k; magic >= 0 && at >= off && at < off+int64(n) {
+							buf[at-off] ^= 0x04
+							p.flipSnap.Store(0)
+						}
+					}
+					off += int64(n)
 					if !p.blackhole.Load() {
 						dst.Write(buf[:n])
 					}
@@ -521,18 +539,29 @@ func TestResolvePrimaryAddr(t *testing.T) {
 // both (at least syncRounds) and reports the medians, the spread, and the
 // process CPU time each costs per MiB (less sensitive to other load than
 // wall time).
+//
+// Two shapes: values of 1000 bytes (several entries per bbolt page, like
+// real config: per-entry costs dominate) and of 1 MiB (the shape of
+// examples/bench/ha_sync.sh: per-byte costs dominate).
 func BenchmarkInitialSync(b *testing.B) {
+	b.Run("1000B", func(b *testing.B) { benchInitialSync(b, 1000, 1024) })
+	b.Run("1MiB", func(b *testing.B) { benchInitialSync(b, store.MaxValueLen, 8) })
+}
+
+// benchInitialSync fills a primary with about 100 MiB of valSize values,
+// perBatch values a commit, and measures full copies of it.
+func benchInitialSync(b *testing.B, valSize, perBatch int) {
 	const total = 100 << 20
-	const valSize = 1000 // several entries per bbolt page, like real config
 	const syncRounds = 3
 	p := startNode(b, "p", opt{})
 	if err := p.rt.BePrimary("p"); err != nil {
 		b.Fatal(err)
 	}
 	val := bytes.Repeat([]byte("v"), valSize)
-	for i := 0; i <= total/valSize/1024; i++ {
-		ops := make([]store.Op, 1024)
+	for i := 0; i < (total/valSize+perBatch-1)/perBatch; i++ {
+		ops := make([]store.Op, perBatch)
 		for j := range ops {
+			val[0] = byte(j)
 			ops[j] = store.SetOp(fmt.Sprintf("/bulk/%05d/%04d", i, j), store.Binary(val))
 		}
 		if _, err := p.rt.Batch(ops); err != nil {

@@ -288,6 +288,19 @@ func TestStageChecks(t *testing.T) {
 		"header digest, CRC recomputed":   reCRC(flip(hdr - 1)),
 		"value type broken, CRC computed": reCRC(func() []byte { b := bytes.Clone(snap); b[hashAt+hashLen] = 0xEE; return b }()),
 	}
+	// A large value is read straight into its place in the new file:
+	// damage in its first bytes (read ahead with its path) or further on
+	// (read directly), a broken encoding, or a stream cut inside it is
+	// refused the same way.
+	p.Set("/t/large", Binary(bytes.Repeat([]byte{7}, 3*directMin)))
+	p.Set("/u/after", Int8(1))
+	snap = snapshotOf(t, p)
+	large := bytes.Index(snap, []byte("/t/large")) + len("/t/large") + 4 // its stored value
+	refused["large value, early byte"] = flip(large + hashLen + 10)
+	refused["large value, late byte"] = flip(large + 2*directMin)
+	refused["large value hash, CRC recomputed"] = reCRC(flip(large + 1))
+	refused["large value type, CRC recomputed"] = reCRC(func() []byte { b := bytes.Clone(snap); b[large+hashLen] = 0xEE; return b }())
+	refused["cut in a large value"] = snap[:large+directMin]
 	for name, b := range refused {
 		r := openTemp(t)
 		r.Set("/live", Int8(1))

@@ -163,27 +163,10 @@ func (b *imageBuilder) writeNode(flags uint16, entries []kvEntry, refs []pageRef
 	for _, r := range refs {
 		size += len(r.key)
 	}
-	pages := (size + b.pageSize - 1) / b.pageSize
-	if len(b.out)+pages*b.pageSize > cap(b.out) { // never append: b.out must stay aligned
-		last := cap(b.out)
-		if err := b.flushOut(); err != nil {
-			return 0, err
-		}
-		// Small copies (the usual case) stay cheap: the buffer starts
-		// small and doubles up to imageBufBytes, or what one node needs.
-		if n := max(min(2*last, imageBufBytes), pages*b.pageSize, 16*b.pageSize); n > cap(b.out) {
-			b.out = b.newBuf(n)
-		}
+	id, p, err := b.allocNode(size, flags, n)
+	if err != nil {
+		return 0, err
 	}
-	id := b.next
-	b.next += uint64(pages)
-	start := len(b.out)
-	b.out = b.out[:start+pages*b.pageSize]
-	p := b.out[start:]
-	ne.PutUint64(p[0:], id)
-	ne.PutUint16(p[8:], flags)
-	ne.PutUint16(p[10:], uint16(n))
-	ne.PutUint32(p[12:], uint32(pages-1))
 	data := boltPageHeader + n*boltElem
 	for i, e := range entries {
 		el := boltPageHeader + i*boltElem
@@ -208,6 +191,71 @@ func (b *imageBuilder) writeNode(flags uint16, entries []kvEntry, refs []pageRef
 		return id, b.flushOut()
 	}
 	return id, nil
+}
+
+// allocNode allocates the pages of a node of size bytes in the output
+// buffer (flushing it first if they do not fit) and writes the page
+// header; it returns the node's page id and its pages.
+func (b *imageBuilder) allocNode(size int, flags uint16, count int) (uint64, []byte, error) {
+	pages := (size + b.pageSize - 1) / b.pageSize
+	if len(b.out)+pages*b.pageSize > cap(b.out) { // never append: b.out must stay aligned
+		last := cap(b.out)
+		if err := b.flushOut(); err != nil {
+			return 0, nil, err
+		}
+		// Small copies (the usual case) stay cheap: the buffer starts
+		// small and doubles up to imageBufBytes, or what one node needs.
+		if n := max(min(2*last, imageBufBytes), pages*b.pageSize, 16*b.pageSize); n > cap(b.out) {
+			b.out = b.newBuf(n)
+		}
+	}
+	id := b.next
+	b.next += uint64(pages)
+	start := len(b.out)
+	b.out = b.out[:start+pages*b.pageSize]
+	p := b.out[start:]
+	ne.PutUint64(p[0:], id)
+	ne.PutUint16(p[8:], flags)
+	ne.PutUint16(p[10:], uint16(count))
+	ne.PutUint32(p[12:], uint32(pages-1))
+	return id, p, nil
+}
+
+// reserve lays out, after everything added so far, a leaf holding only
+// the entry k (a large one: with its value it exceeds a page) and returns
+// the place of its value, vlen bytes, for the caller to fill in (the
+// snapshot reader reads it there straight from the network). filled must
+// follow before anything else.
+func (b *imageBuilder) reserve(k []byte, vlen int) ([]byte, error) {
+	if boltPageHeader+boltElem+len(k)+vlen <= b.pageSize {
+		return nil, fmt.Errorf("store: image: entry of %d bytes reserved", vlen)
+	}
+	if len(b.leaf) > 0 {
+		if err := b.flushLeaf(); err != nil {
+			return nil, err
+		}
+	}
+	id, p, err := b.allocNode(boltPageHeader+boltElem+len(k)+vlen, boltLeafFlag, 1)
+	if err != nil {
+		return nil, err
+	}
+	el := boltPageHeader
+	ne.PutUint32(p[el:], 0)
+	ne.PutUint32(p[el+4:], boltElem) // the key follows its element
+	ne.PutUint32(p[el+8:], uint32(len(k)))
+	ne.PutUint32(p[el+12:], uint32(vlen))
+	data := el + boltElem + copy(p[el+boltElem:], k)
+	clear(p[data+vlen:])
+	b.refs = append(b.refs, pageRef{bytes.Clone(k), id})
+	return p[data : data+vlen : data+vlen], nil
+}
+
+// filled says the value of the last reserve is in place.
+func (b *imageBuilder) filled() error {
+	if len(b.out) >= imageFlushBytes {
+		return b.flushOut()
+	}
+	return nil
 }
 
 // flushOut hands the filled buffer to the disk writer and takes back a
@@ -394,6 +442,16 @@ func (b *imageBuilder) writeAt(p []byte, off int64) error {
 		_, err = b.f.WriteAt(p, off)
 	}
 	return err
+}
+
+// addBatch adds entries (stageSink) and keeps no reference to them.
+func (b *imageBuilder) addBatch(batch []kvEntry) error {
+	for _, e := range batch {
+		if err := b.add(e.k, e.v); err != nil {
+			return err
+		}
+	}
+	return b.detach()
 }
 
 // detach makes the builder keep no reference to the entries added so far:

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -218,7 +219,14 @@ type slabReader struct {
 	sent    int64         // batches handed to the writer (owned by the parser)
 	done    *atomic.Int64 // batches the writer finished with; nil: no reuse
 	retired []retiredSlab
+	// short limits read-ahead to shortReadAhead, so that little of a
+	// large value that follows lands in the slab (see readInto).
+	short bool
 }
+
+// shortReadAhead is how far the reader reads beyond what it needs while
+// large values come: enough for the next entry's path and lengths.
+const shortReadAhead = 4 << 10
 
 type retiredSlab struct {
 	b []byte
@@ -256,7 +264,11 @@ func (r *slabReader) next(n int) ([]byte, error) {
 			r.n += int64(r.pos)
 			r.slab, r.pos, r.end, r.crcd = ns, 0, k, 0
 		}
-		k, err := r.r.Read(r.slab[r.end:])
+		lim := len(r.slab)
+		if r.short {
+			lim = min(lim, r.pos+n+shortReadAhead)
+		}
+		k, err := r.r.Read(r.slab[r.end:lim])
 		r.end += k
 		if err != nil && r.end-r.pos < n {
 			if err == io.EOF {
@@ -276,6 +288,28 @@ func (r *slabReader) next(n int) ([]byte, error) {
 func (r *slabReader) sumUpTo() {
 	r.crc = crc32.Update(r.crc, castagnoli, r.slab[r.crcd:r.pos])
 	r.crcd = r.pos
+}
+
+// readInto consumes the next len(dst) bytes of the stream into dst: what
+// was read ahead into the slab is copied, the rest is read straight into
+// dst (and checksummed there, while it is in the cache).
+func (r *slabReader) readInto(dst []byte) error {
+	k := copy(dst, r.slab[r.pos:r.end])
+	r.pos += k
+	r.sumUpTo()
+	for k < len(dst) {
+		n, err := r.r.Read(dst[k:])
+		r.crc = crc32.Update(r.crc, castagnoli, dst[k:k+n])
+		r.n += int64(n)
+		k += n
+		if err != nil && k < len(dst) {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // sum returns the CRC of everything consumed so far.
@@ -343,16 +377,7 @@ func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
 	}
 	b := newImageBuilder(f, direct)
 	defer b.close() // if parseSnapshot panicked
-	// The builder keeps no reference to a batch once it has returned:
-	// the batch's memory is then reused.
-	info, err := s.parseSnapshot(r, func(batch []kvEntry) error {
-		for _, e := range batch {
-			if err := b.add(e.k, e.v); err != nil {
-				return err
-			}
-		}
-		return b.detach()
-	})
+	info, err := s.parseSnapshot(r, b)
 	if err == nil {
 		err = b.finish(info.Txid, info.Digest, s.opts.NoSync)
 	}
@@ -369,15 +394,49 @@ func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
 	return info, nil
 }
 
+// stageSink receives a parsed snapshot in order, on one goroutine (the
+// imageBuilder).
+type stageSink interface {
+	// addBatch takes entries; it keeps no reference to their memory
+	// once it returns (the memory is then reused).
+	addBatch(batch []kvEntry) error
+	// reserve returns where the stored value (vlen bytes) of the large
+	// entry k, following everything added so far, is to be read to;
+	// filled follows once it is there.
+	reserve(k []byte, vlen int) ([]byte, error)
+	filled() error
+}
+
+// directMin: a value of at least this many bytes is read straight into
+// its place in the image (stageSink.reserve) instead of into a slab and
+// then copied.
+const directMin = 64 << 10
+
+// stageItem is a batch of entries, or a large entry whose value the
+// reader reads into the place the writer reserves for it.
+type stageItem struct {
+	batch []kvEntry
+	large *largeEntry
+}
+
+type largeEntry struct {
+	k    []byte
+	vlen int
+	dst  chan []byte // from the writer: where to read the value (nil: it failed)
+	read chan error  // from the reader: the value is there (nil) or not
+}
+
+var errReadFailed = errors.New("store: snapshot: value not received")
+
 // parseSnapshot reads and verifies a snapshot stream, handing the entries,
-// in order, in batches to write. The work is shared so that the network,
-// the CPU and the disk are busy at once: this goroutine reads the stream
-// and checks framing, order, count, paths, value encodings, the CRC and
-// the XOR of the carried entry hashes against the header's digest; a
-// writer goroutine calls write. A batch's memory is reused once write
-// returns: write must not keep references into it. Any error, or a panic
-// in write, fails the parse.
-func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (SnapshotInfo, error) {
+// in order, to sink. The work is shared so that the network, the CPU and
+// the disk are busy at once: this goroutine reads the stream and checks
+// framing, order, count, paths, value encodings, the CRC and the XOR of
+// the carried entry hashes against the header's digest; a writer
+// goroutine lays the entries out (sink), and the sink has its own disk
+// writer. Large values go from the network straight into the sink's
+// buffers. Any error, or a panic in sink, fails the parse.
+func (s *Store) parseSnapshot(r io.Reader, sink stageSink) (SnapshotInfo, error) {
 	var info SnapshotInfo
 	corrupt := func(what string, a ...any) (SnapshotInfo, error) {
 		return info, fmt.Errorf("%w: snapshot: %s", ErrCorrupt, fmt.Sprintf(what, a...))
@@ -392,19 +451,44 @@ func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (Snapsho
 	}
 	info.Txid = binary.BigEndian.Uint64(hdr[12:])
 	copy(info.Digest[:], hdr[20:])
-	writes, writeErr := make(chan []kvEntry, 2), make(chan error, 1)
+	items, writeErr := make(chan stageItem, 2), make(chan error, 1)
 	go func() {
 		var err error
-		defer func() { // report a bbolt panic as an error, after draining
+		var pending *largeEntry // reserved for, no answer sent yet
+		defer func() {          // report a panic as an error, after draining
 			if r := recover(); r != nil {
-				for range writes {
+				if pending != nil {
+					pending.dst <- nil
+				}
+				for it := range items {
+					if it.large != nil {
+						it.large.dst <- nil
+					}
 				}
 				writeErr <- fmt.Errorf("%w: writing the copy: %v", ErrCorrupt, r)
 			}
 		}()
-		for b := range writes {
-			if err == nil {
-				err = write(b)
+		for it := range items {
+			switch {
+			case it.large == nil:
+				if err == nil {
+					err = sink.addBatch(it.batch)
+				}
+			default:
+				pending = it.large
+				var dst []byte
+				if err == nil {
+					dst, err = sink.reserve(it.large.k, it.large.vlen)
+				}
+				pending = nil
+				it.large.dst <- dst
+				if dst != nil {
+					if rerr := <-it.large.read; rerr != nil {
+						err = rerr
+					} else {
+						err = sink.filled()
+					}
+				}
 			}
 			sr.done.Add(1)
 		}
@@ -416,19 +500,19 @@ func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (Snapsho
 			return nil
 		}
 		done = true
-		close(writes)
+		close(items)
 		return <-writeErr
 	}
 	defer wait()
 	var (
 		batch     []kvEntry
 		batchSize int
-		last      []byte
+		last      []byte // a copy: slabs are reused
+		digest    Digest
 	)
-	var digest Digest
 	flush := func() {
 		if len(batch) > 0 {
-			writes <- batch
+			items <- stageItem{batch: batch}
 			sr.sent++
 			batch, batchSize = nil, 0
 		}
@@ -454,27 +538,50 @@ func (s *Store) parseSnapshot(r io.Reader, write func([]kvEntry) error) (Snapsho
 		if vl <= hashLen || vl > hashLen+MaxValueLen+1 {
 			return corrupt("value length %d", vl)
 		}
-		v, err := sr.next(int(vl))
-		if err != nil {
-			return corrupt("truncated: %v", err)
-		}
 		if last != nil && bytes.Compare(k, last) <= 0 {
 			return corrupt("paths out of order at %q", k)
 		}
-		last = k
+		last = append(last[:0], k...)
 		if err := ValidatePath(string(k)); err != nil {
 			return corrupt("%v", err)
 		}
-		if err := CheckEncoding(v[hashLen:]); err != nil {
-			return corrupt("%s: %v", k, err)
+		var v []byte
+		sr.short = vl >= directMin
+		if sr.short {
+			flush()
+			le := &largeEntry{k: k, vlen: int(vl), dst: make(chan []byte, 1), read: make(chan error, 1)}
+			items <- stageItem{large: le}
+			sr.sent++
+			if v = <-le.dst; v == nil {
+				if err := wait(); err != nil {
+					return info, err
+				}
+				return info, errReadFailed // not reached: the writer failed
+			}
+			err = sr.readInto(v)
+			if err == nil {
+				err = CheckEncoding(v[hashLen:])
+			}
+			if err != nil {
+				le.read <- errReadFailed
+				return corrupt("%s: %v", k, err)
+			}
+			le.read <- nil
+		} else {
+			if v, err = sr.next(int(vl)); err != nil {
+				return corrupt("truncated: %v", err)
+			}
+			if err := CheckEncoding(v[hashLen:]); err != nil {
+				return corrupt("%s: %v", k, err)
+			}
+			batch = append(batch, kvEntry{k, v})
+			batchSize += len(k) + len(v)
+			if batchSize >= stageBatchBytes {
+				flush()
+			}
 		}
 		digest.xor(Digest(v[:hashLen]))
 		info.Entries++
-		batch = append(batch, kvEntry{k, v})
-		batchSize += len(k) + len(v)
-		if batchSize >= stageBatchBytes {
-			flush()
-		}
 	}
 	tr, err := sr.next(8)
 	if err != nil {

@@ -54,31 +54,44 @@ func (e *entryHasher) sum(path string, enc []byte) Digest {
 	return d
 }
 
-// hashLen is the size of the entry hash kept in front of every value in
-// the data bucket (store format 2).
+// hashLen is the size of an entry hash.
 const hashLen = sha256.Size
 
-// storedValue is what the data bucket holds for path = v: the entry's
-// digest contribution, entryHash(path, encoding), then the encoding. It
-// returns the hash too.
+// storedHdr is what the data bucket keeps in front of each value's
+// encoding (store format 2):
+//
+//	hash(32)  entryHash(path, encoding): the entry's digest contribution
+//	crc(4)    CRC-32C of path then encoding (entryCRC), big-endian
+//
+// Both are computed once, at the commit, and travel with the value in a
+// full copy, whose receiver checks the CRC against the bytes it got.
+const storedHdr = hashLen + 4
+
+// entryCRC is the CRC-32C of an entry's path followed by its encoding.
+func entryCRC(path string, enc []byte) uint32 {
+	c := crc32.Update(0, castagnoli, []byte(path))
+	return crc32.Update(c, castagnoli, enc)
+}
+
+// storedValue is what the data bucket holds for path = v (see
+// storedHdr). It returns the entry hash too.
 func storedValue(path string, v Value) ([]byte, Digest) {
-	b := make([]byte, hashLen, hashLen+v.Size())
+	b := make([]byte, storedHdr, storedHdr+v.Size())
 	b = v.AppendEncoding(b)
-	h := entryHash(path, b[hashLen:])
+	h := entryHash(path, b[storedHdr:])
 	copy(b, h[:])
+	binary.BigEndian.PutUint32(b[hashLen:], entryCRC(path, b[storedHdr:]))
 	return b, h
 }
 
-// splitStored splits a stored value into its entry hash and encoding;
-// anything too short to hold both is ErrCorrupt.
-func splitStored(raw []byte) (Digest, []byte, error) {
-	if len(raw) <= hashLen {
-		return Digest{}, nil, fmt.Errorf("%w: stored value of %d bytes", ErrCorrupt, len(raw))
+// splitStored splits a stored value into its entry hash, entry CRC and
+// encoding; anything too short to hold them is ErrCorrupt.
+func splitStored(raw []byte) (Digest, uint32, []byte, error) {
+	if len(raw) <= storedHdr {
+		return Digest{}, 0, nil, fmt.Errorf("%w: stored value of %d bytes", ErrCorrupt, len(raw))
 	}
-	return Digest(raw[:hashLen]), raw[hashLen:], nil
+	return Digest(raw[:hashLen]), binary.BigEndian.Uint32(raw[hashLen:]), raw[storedHdr:], nil
 }
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // OpKind says what an Op does.
 type OpKind uint8

@@ -24,70 +24,74 @@
 //
 // # Checksums
 //
-// Each entry's hash is SHA-256(path, value encoding). It is computed once,
-// when the entry is committed, and stored with the entry (store format 2:
-// the data bucket holds hash, then encoding). The content digest (Digest)
-// is the XOR of the entry hashes, updated incrementally by each commit
-// (the hash of a replaced or deleted entry is read back, not recomputed).
-// What each check covers:
-//   - Open recomputes every entry's hash from its path and value (Verify),
-//     compares it with the stored hash, and their XOR with the recorded
-//     digest: a damaged file (a value, a stored hash, a key, the digest) is
-//     reported with ErrCorrupt, not used. This is the one check that reads
-//     and hashes every byte. bbolt's own meta-page checks and the panics it
-//     raises on some damaged pages are reported as ErrCorrupt too; no store
-//     call panics.
+// Each entry's hash is SHA-256(path, value encoding) and its CRC the
+// CRC-32C of path then encoding. Both are computed once, when the entry is
+// committed, and stored in front of the value (store format 2; see
+// storedHdr). The content digest (Digest) is the XOR of the entry hashes,
+// updated incrementally by each commit (the hash of a replaced or deleted
+// entry is read back, not recomputed). What each check covers:
+//   - Open recomputes every entry's hash and CRC from its path and value
+//     (Verify), compares them with the stored ones, and the hashes' XOR
+//     with the recorded digest: a damaged file (a value, a stored hash or
+//     CRC, a key, the digest) is reported with ErrCorrupt, not used. This
+//     is the one check that SHA-256-hashes every byte. bbolt's own
+//     meta-page checks and the panics it raises on some damaged pages are
+//     reported as ErrCorrupt too; no store call panics.
 //   - HA peers compare (txid, digest) to decide whether a full copy can be
 //     skipped.
 //   - Every replicated Commit carries the primary's digest after it, and
 //     Apply refuses (ErrCorrupt, nothing written) a commit that does not
 //     reproduce it, so a diverged replica is detected at the first commit.
 //     An encoded Commit ends with a CRC-32C.
-//   - A snapshot stream (a full copy) carries each entry's stored hash and,
-//     in its header, the digest; it ends with a CRC-32C of every byte
-//     before it, computed by the sender over the very bytes it sends (from
-//     bbolt's memory map) and checked by the receiver before it installs
-//     anything. The receiver also checks order, count, paths and value
-//     encodings, and that the XOR of the carried hashes is the header's
-//     digest. It does not rehash the values: at about 1.3 GB/s per core,
-//     SHA-256 of a large copy took longer than sending and writing it.
+//   - A full copy (snapshot stream) carries each entry's stored hash and
+//     CRC with its value, the digest in its header, and ends with a
+//     CRC-32C of the whole stream. Before it installs anything the
+//     receiver checks the stream CRC, each entry's CRC against the path
+//     and value it received, that the carried hashes XOR to the header's
+//     digest, and order, count, paths and value encodings. It does not
+//     rehash the values: at about 1.3 GB/s per core, SHA-256 of a large
+//     copy took longer than sending and writing it.
 //
-// Why the copy's checks are enough: the CRC-32C detects any damage in
-// transit (every error burst up to 32 bits, other errors but for a
-// 2^-32 chance), end to end from the sender's buffers to the receiver's,
-// so the receiver installs exactly the bytes the sender read from its
-// store; the carried hashes XOR to the digest, so no entry was lost,
-// added or given a wrong hash on the way; and the sender's bytes are its
-// store's, each hash computed from its value at the commit and since
-// carried with it byte for byte (copies included), and checked against it
-// whenever a store holding it was opened. What the
-// copy does not detect is a value damaged in the sender's file after the
-// sender opened it (bad RAM or disk under a running process): the copy
-// then faithfully carries the damage, and the receiver's own Verify
-// reports it at its next start. Before format 2 the receiver rehashed
-// every value and would have refused such a copy; that is the trade-off
-// for a copy several times faster.
+// Why that is enough: the stream CRC covers every byte of the copy in
+// transit (all error bursts up to 32 bits; other damage but for a 2^-32
+// chance). The entry CRCs go further: computed at the commit from the
+// value the client gave, carried with the value ever since (copies
+// included), they make the receiver detect a value or path damaged at
+// any point after its commit (in the sender's file or memory, in
+// transit, in the receiver's buffers), with the same strength. The
+// carried hashes XOR to the digest, so no entry was lost, added or given
+// a wrong hash. What SHA-256 would add is strength against deliberate
+// forgery, which a CRC does not give; the HA peers authenticate each
+// other (HMAC handshake), and the receiver's own Verify rehashes
+// everything at its next start.
+//
+// A large value's share of the stream CRC is folded in on the sender
+// from its stored CRC (crcCombine) instead of computed, so the sender
+// never reads the value itself: the kernel copies it from bbolt's memory
+// map into the socket. The receiver computes the CRC of each value once,
+// as it arrives, and derives the stream CRC from it the same way.
 //
 // # Snapshots
 //
 // WriteSnapshot streams the store from one bbolt read transaction: writers
 // are not blocked (OpenFile reserves a large mmap so that file growth does
 // not need the remap that would wait for readers). The stream (format in
-// snapshot.go, version 2) is each entry's path and stored bytes (hash and
-// encoding). To a VectorWriter (hanet's connection) it hands batches of
-// about 1 MiB in which small pieces are copied together and large values
-// are slices of bbolt's memory map, sent with one gathered write: a large
-// value is read once, by the CRC, before the kernel copies it to the
-// socket. Stage reads a stream, verifying it as it arrives (see
-// Checksums), and writes it as a complete new bbolt file, PATH.stage, laid
-// out directly from the sorted stream: leaves packed full, large
-// sequential writes (on Linux with O_DIRECT from huge-page buffers, so the
-// pages skip the page cache and reach the device in few large requests)
-// by a disk writer goroutine, so that receiving, laying out and writing
-// overlap; meta pages last, one fsync. Received data lives in a few
-// reused 4 MiB slabs, not in fresh memory per copy. That is several times
+// snapshot.go, version 2) is each entry's path and stored bytes (hash,
+// CRC and encoding). To a VectorWriter (hanet's connection) it hands
+// batches of about 1 MiB in which small pieces are copied together and
+// large values are slices of bbolt's memory map, sent with one gathered
+// write: a large value is neither read nor copied in user space (see
+// Checksums). Stage reads a stream, verifying it as it arrives (see
+// Checksums), and writes it as a complete new bbolt file, PATH.stage,
+// laid out directly from the sorted stream: leaves packed full, a large
+// value read from the network straight into its place in the file's
+// pages, large sequential writes (on Linux with O_DIRECT from huge-page
+// buffers, so the pages skip the page cache and reach the device in few
+// large requests) by a disk writer goroutine, so that receiving, laying
+// out and writing overlap; meta pages last, one fsync. Small entries are
+// received into a few reused 4 MiB slabs. That is several times
 // faster than inserting through bbolt transactions. The image is the file
-// bbolt itself would write (format version 2; the tests run bbolt's
+// bbolt itself would write (bbolt file format 2; the tests run bbolt's
 // Tx.Check on it), so bbolt keeps committing to it as usual. Activate
 // renames it over PATH, syncs the directory and reopens; the old file is
 // closed when its last reader is done. A crash leaves either file complete

@@ -79,8 +79,10 @@ func checkUpgraded(t *testing.T, s *Store, entries map[string]Value, txid uint64
 			t.Errorf("format key %v", f)
 		}
 		raw := tx.Bucket(dataBuckets[0]).Get([]byte("/f1/007"))
-		if h := entryHash("/f1/007", String("value 7").Encode()); !bytes.Equal(raw[:hashLen], h[:]) {
-			t.Error("entry hash not stored in front of the value")
+		enc := String("value 7").Encode()
+		if h := entryHash("/f1/007", enc); !bytes.Equal(raw[:hashLen], h[:]) ||
+			binary.BigEndian.Uint32(raw[hashLen:]) != entryCRC("/f1/007", enc) || !bytes.Equal(raw[storedHdr:], enc) {
+			t.Error("entry hash and CRC not stored in front of the value")
 		}
 		return nil
 	})
@@ -221,9 +223,10 @@ func TestMoveFormat1FromDaemonDB(t *testing.T) {
 
 // TestVerifyChecksStoredHashes: Verify (run by every open) rehashes every
 // value: a value changed behind the store's back, with or without its
-// stored hash, or a stored hash changed alone, is ErrCorrupt.
+// stored hash and CRC, or a stored hash or CRC changed alone, is
+// ErrCorrupt.
 func TestVerifyChecksStoredHashes(t *testing.T) {
-	for _, damage := range []string{"value", "hash", "value and hash"} {
+	for _, damage := range []string{"value", "hash", "crc", "value and hash"} {
 		t.Run(damage, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "s.cdb")
 			s, err := OpenFile(path, nil)
@@ -242,6 +245,8 @@ func TestVerifyChecksStoredHashes(t *testing.T) {
 					raw[len(raw)-1] ^= 1
 				case "hash":
 					raw[3] ^= 1
+				case "crc":
+					raw[hashLen+2] ^= 1
 				case "value and hash": // consistent entry, but not the recorded digest
 					raw, _ = storedValue("/a", String("evil"))
 				}
@@ -264,43 +269,49 @@ func reCRC(b []byte) []byte {
 }
 
 // TestStageChecks pins down what a receiver checks in a version 2 stream
-// (see the package doc): a bit flipped in transit anywhere, value or
-// carried hash included, fails the CRC; a carried hash that does not add
-// up to the header's digest is refused even with a good CRC; so is a
-// value that does not decode. A value damaged at the source together with
-// a matching CRC is the one thing the copy does not see: the receiver's
-// Verify, at its next open, does.
+// (see the package doc): a bit flipped in transit anywhere (a value, a
+// carried hash or entry CRC, a header) fails the stream CRC; with the
+// stream CRC recomputed, as a sender whose own data was damaged would
+// send it, a value or path that does not match its entry CRC is refused,
+// a carried hash that does not add up to the header's digest is refused,
+// and so is a value that does not decode. Large values, read straight
+// into the new file, are checked the same way.
 func TestStageChecks(t *testing.T) {
 	p := openTemp(t)
 	for i := 0; i < 20; i++ {
 		p.Set(fmt.Sprintf("/s/%02d", i), Binary(bytes.Repeat([]byte{byte(i)}, 5000)))
 	}
+	p.Set("/t/large", Binary(bytes.Repeat([]byte{7}, 3*directMin)))
+	p.Set("/u/after", Int8(1))
 	snap := snapshotOf(t, p)
 	hdr := len(snapMagic) + 4 + 8 + 32
 	kl := int(binary.BigEndian.Uint32(snap[hdr:]))
-	hashAt := hdr + 4 + kl + 4 // the first entry's carried hash
-	valueAt := hashAt + hashLen + 100
-	flip := func(off int) []byte { b := bytes.Clone(snap); b[off] ^= 0x08; return b }
-	refused := map[string][]byte{
-		"value flipped in transit":        flip(valueAt),
-		"hash flipped in transit":         flip(hashAt),
-		"hash changed, CRC recomputed":    reCRC(flip(hashAt)),
-		"header digest, CRC recomputed":   reCRC(flip(hdr - 1)),
-		"value type broken, CRC computed": reCRC(func() []byte { b := bytes.Clone(snap); b[hashAt+hashLen] = 0xEE; return b }()),
-	}
-	// A large value is read straight into its place in the new file:
-	// damage in its first bytes (read ahead with its path) or further on
-	// (read directly), a broken encoding, or a stream cut inside it is
-	// refused the same way.
-	p.Set("/t/large", Binary(bytes.Repeat([]byte{7}, 3*directMin)))
-	p.Set("/u/after", Int8(1))
-	snap = snapshotOf(t, p)
+	pathAt := hdr + 4         // the first entry's path
+	hashAt := pathAt + kl + 4 // its carried hash, then entry CRC, then value
+	crcAt, valueAt := hashAt+hashLen, hashAt+storedHdr
 	large := bytes.Index(snap, []byte("/t/large")) + len("/t/large") + 4 // its stored value
-	refused["large value, early byte"] = flip(large + hashLen + 10)
-	refused["large value, late byte"] = flip(large + 2*directMin)
-	refused["large value hash, CRC recomputed"] = reCRC(flip(large + 1))
-	refused["large value type, CRC recomputed"] = reCRC(func() []byte { b := bytes.Clone(snap); b[large+hashLen] = 0xEE; return b }())
-	refused["cut in a large value"] = snap[:large+directMin]
+	flip := func(off int) []byte { b := bytes.Clone(snap); b[off] ^= 0x08; return b }
+	badType := func(off int) []byte { b := bytes.Clone(snap); b[off] = 0xEE; return b }
+	refused := map[string][]byte{
+		"value flipped in transit":      flip(valueAt + 100),
+		"hash flipped in transit":       flip(hashAt),
+		"entry CRC flipped in transit":  flip(crcAt),
+		"value, stream CRC recomputed":  reCRC(flip(valueAt + 100)),
+		"path, stream CRC recomputed":   reCRC(flip(pathAt + kl - 1)),
+		"hash, stream CRC recomputed":   reCRC(flip(hashAt)),
+		"CRC, stream CRC recomputed":    reCRC(flip(crcAt)),
+		"header digest, CRC recomputed": reCRC(flip(hdr - 1)),
+		"value type, CRC recomputed":    reCRC(badType(valueAt)),
+		// a large value: damage in its first bytes (read ahead with its
+		// path) or further on (read directly), or a stream cut inside it
+		"large value, early byte":                 flip(large + storedHdr + 10),
+		"large value, late byte":                  flip(large + 2*directMin),
+		"large value, stream CRC recomputed":      reCRC(flip(large + 2*directMin)),
+		"large value hash, stream CRC recomputed": reCRC(flip(large + 1)),
+		"large entry CRC, stream CRC recomputed":  reCRC(flip(large + hashLen)),
+		"large value type, CRC recomputed":        reCRC(badType(large + storedHdr)),
+		"cut in a large value":                    snap[:large+directMin],
+	}
 	for name, b := range refused {
 		r := openTemp(t)
 		r.Set("/live", Int8(1))
@@ -311,20 +322,37 @@ func TestStageChecks(t *testing.T) {
 			t.Fatalf("%s: live data touched", name)
 		}
 	}
-	// Damaged at the source, CRC matching: installed, then caught by Verify.
-	path := filepath.Join(t.TempDir(), "r.cdb")
-	r, err := OpenFile(path, nil)
-	if err != nil {
-		t.Fatal(err)
+	r := openTemp(t)
+	if _, err := r.RestoreSnapshot(bytes.NewReader(snap)); err != nil {
+		t.Fatalf("undamaged copy: %v", err)
 	}
-	if _, err := r.RestoreSnapshot(bytes.NewReader(reCRC(flip(valueAt)))); err != nil {
-		t.Fatalf("source-damaged copy: %v", err)
-	}
-	if err := r.Verify(); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("Verify after installing a source-damaged copy: %v", err)
-	}
-	r.Close()
-	if _, err := OpenFile(path, nil); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("source-damaged copy reopened: %v", err)
+}
+
+// TestSourceDamageRefused: a value damaged in the sender's own file while
+// it runs (its stored hash and CRC intact) is sent as it is, and the
+// receiver refuses it: the entry CRC, computed when the value was
+// committed, no longer matches. For a large value the sender's stream CRC
+// (folded from the stored CRC, the value unread) does not match either.
+func TestSourceDamageRefused(t *testing.T) {
+	for _, size := range []int{100, 4 * directMin} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			p := openTemp(t)
+			p.Set("/a", Binary(bytes.Repeat([]byte{1}, size)))
+			p.Set("/b", Int8(2))
+			p.DB().Update(func(tx *bolt.Tx) error { // damage under the running store
+				b := tx.Bucket(dataBuckets[0])
+				raw := bytes.Clone(b.Get([]byte("/a")))
+				raw[len(raw)-3] ^= 0x10
+				return b.Put([]byte("/a"), raw)
+			})
+			var snap bytes.Buffer
+			if _, err := p.WriteSnapshot(&snap); err != nil {
+				t.Fatal(err)
+			}
+			r := openTemp(t)
+			if _, err := r.RestoreSnapshot(&snap); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("copy of a damaged value: %v", err)
+			}
+		})
 	}
 }

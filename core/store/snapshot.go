@@ -18,17 +18,18 @@ import (
 // Snapshot stream format (all integers big-endian):
 //
 //	header:  "GOHASNAP" version(4)=2 txid(8) digest(32)
-//	entry:   pathlen(4) path len(4) hash(32) value  -- in strictly increasing path order
-//	trailer: 0xFFFFFFFF count(8) crc32c(4)           -- CRC of every byte before it
+//	entry:   pathlen(4) path len(4) hash(32) crc(4) value  -- in strictly increasing path order
+//	trailer: 0xFFFFFFFF count(8) crc32c(4)                  -- CRC of every byte before it
 //
-// An entry's hash is its digest contribution, entryHash(path, value),
-// computed once when it was committed; hash and value are together exactly
-// what the data bucket stores (storedValue), and len counts both. The
+// An entry's hash is its digest contribution, entryHash(path, value), and
+// its crc the CRC-32C of path then value (entryCRC), both computed once
+// when it was committed; hash, crc and value are together exactly what
+// the data bucket stores (storedHdr), and len counts all three. The
 // receiver checks framing, order, count, paths and value encodings, the
-// CRC (transport integrity, end to end from the sender's bytes) and that
-// the XOR of the carried hashes is the header's digest; it does not
-// rehash the values (see the package doc, Checksums). Version 1 streams
-// (no hashes) are refused.
+// stream CRC, each entry's CRC against its path and value, and that the
+// XOR of the carried hashes is the header's digest; it does not rehash
+// the values (see the package doc, Checksums). Version 1 streams (no
+// hashes) are refused.
 var snapMagic = []byte("GOHASNAP")
 
 const (
@@ -61,18 +62,31 @@ type SnapshotInfo struct {
 
 // snapEmitter batches a snapshot stream for its writer, about
 // snapWriteBuf at a time: small pieces are copied into buf, large values
-// are referenced where they are (for a VectorWriter). It keeps the
-// CRC-32C and length of what it wrote. Errors are sticky.
+// are referenced where they are. It keeps the CRC-32C and length of what
+// it wrote; a large stored value's CRC is folded in from the CRC stored
+// with it (crcCombine), so the value itself is read only by the writer
+// (for a VectorWriter: by the kernel, from the memory map, into the
+// socket). Errors are sticky.
 type snapEmitter struct {
 	w    io.Writer
-	vw   VectorWriter // nil: w gets one Write per piece of vec
+	vw   VectorWriter // nil: w gets one Write per piece
 	crc  uint32
 	n    int64
-	buf  []byte   // copied pieces; vec holds slices of it
-	mark int      // buf[:mark] is in vec already
-	vec  [][]byte // the batch, in stream order
-	size int      // bytes in vec plus buf[mark:]
+	buf  []byte  // copied pieces; vec holds slices of it
+	mark int     // buf[:mark] is in vec already
+	vec  []piece // the batch, in stream order
+	bufs [][]byte
+	size int // bytes in vec plus buf[mark:]
 	err  error
+}
+
+// piece is part of the stream; if known, its CRC is that of
+// b[:head] followed by bytes whose CRC is rest, not to be computed.
+type piece struct {
+	b     []byte
+	head  int
+	rest  uint32
+	known bool
 }
 
 func newSnapEmitter(w io.Writer) *snapEmitter {
@@ -85,15 +99,39 @@ func newSnapEmitter(w io.Writer) *snapEmitter {
 // flush (it is bbolt's memory, valid for the whole read transaction).
 func (e *snapEmitter) put(p []byte) {
 	if len(p) >= snapDirectMin {
-		e.cut()
-		e.vec = append(e.vec, p)
-	} else {
-		if len(e.buf)+len(p) > cap(e.buf) {
-			e.flush()
-		}
-		e.buf = append(e.buf, p...) // never reallocates: cap is checked
+		e.putLarge(piece{b: p})
+		return
 	}
-	e.size += len(p)
+	if len(e.buf)+len(p) > cap(e.buf) {
+		e.flush()
+	}
+	e.buf = append(e.buf, p...) // never reallocates: cap is checked
+	e.add(len(p))
+}
+
+// putLarge adds a large piece, referenced, not copied.
+func (e *snapEmitter) putLarge(p piece) {
+	e.cut()
+	e.vec = append(e.vec, p)
+	e.add(len(p.b))
+}
+
+// putStored adds the stored value v of path k (storedHdr, then the
+// encoding): a large one with its CRC taken from the stored entry CRC.
+func (e *snapEmitter) putStored(k, v []byte) {
+	if len(v) < snapDirectMin {
+		e.put(v)
+		return
+	}
+	// The stored CRC covers the path then the encoding; take the path's
+	// share out (crcCombine is linear) to get the encoding's.
+	enc := int64(len(v) - storedHdr)
+	rest := binary.BigEndian.Uint32(v[hashLen:]) ^ crcMulMod(crcShift(enc), crc32.Checksum(k, castagnoli))
+	e.putLarge(piece{b: v, head: storedHdr, rest: rest, known: true})
+}
+
+func (e *snapEmitter) add(n int) {
+	e.size += n
 	if e.size >= snapWriteBuf {
 		e.flush()
 	}
@@ -102,7 +140,7 @@ func (e *snapEmitter) put(p []byte) {
 // cut closes the run of copied pieces so that a referenced one can follow.
 func (e *snapEmitter) cut() {
 	if len(e.buf) > e.mark {
-		e.vec = append(e.vec, e.buf[e.mark:])
+		e.vec = append(e.vec, piece{b: e.buf[e.mark:]})
 		e.mark = len(e.buf)
 	}
 }
@@ -110,14 +148,24 @@ func (e *snapEmitter) cut() {
 func (e *snapEmitter) flush() error {
 	e.cut()
 	if e.err == nil && len(e.vec) > 0 {
-		for _, b := range e.vec {
-			e.crc = crc32.Update(e.crc, castagnoli, b)
+		for _, p := range e.vec {
+			if p.known {
+				e.crc = crc32.Update(e.crc, castagnoli, p.b[:p.head])
+				e.crc = crcCombine(e.crc, p.rest, int64(len(p.b)-p.head))
+			} else {
+				e.crc = crc32.Update(e.crc, castagnoli, p.b)
+			}
 		}
 		if e.vw != nil {
-			e.err = e.vw.WriteVector(e.vec)
+			for _, p := range e.vec {
+				e.bufs = append(e.bufs, p.b)
+			}
+			e.err = e.vw.WriteVector(e.bufs)
+			clear(e.bufs)
+			e.bufs = e.bufs[:0]
 		} else {
-			for _, b := range e.vec {
-				if _, e.err = e.w.Write(b); e.err != nil {
+			for _, p := range e.vec {
+				if _, e.err = e.w.Write(p.b); e.err != nil {
 					break
 				}
 			}
@@ -167,14 +215,17 @@ func (s *Store) WriteSnapshot(w io.Writer) (_ SnapshotInfo, err error) {
 			e.put(k)
 			if s.plain { // a format 1 store being moved or upgraded
 				sum := h.sum(string(k), v)
-				binary.BigEndian.PutUint32(lb[:], uint32(hashLen+len(v)))
+				binary.BigEndian.PutUint32(lb[:], uint32(storedHdr+len(v)))
 				e.put(lb[:])
 				e.put(sum[:])
+				binary.BigEndian.PutUint32(lb[:], entryCRC(string(k), v))
+				e.put(lb[:])
+				e.put(v)
 			} else {
 				binary.BigEndian.PutUint32(lb[:], uint32(len(v)))
 				e.put(lb[:])
+				e.putStored(k, v)
 			}
-			e.put(v)
 			info.Entries++
 		}
 		tr := binary.BigEndian.AppendUint32(nil, snapEnd)
@@ -290,26 +341,43 @@ func (r *slabReader) sumUpTo() {
 	r.crcd = r.pos
 }
 
-// readInto consumes the next len(dst) bytes of the stream into dst: what
+// readValue consumes the next len(dst) bytes of the stream into dst: what
 // was read ahead into the slab is copied, the rest is read straight into
-// dst (and checksummed there, while it is in the cache).
-func (r *slabReader) readInto(dst []byte) error {
+// dst. It checksums dst as it arrives, while it is in the cache, and
+// returns the CRC-32C of dst[skip:], which it also folds into the
+// stream's CRC (one pass for both).
+func (r *slabReader) readValue(dst []byte, skip int) (uint32, error) {
+	r.sumUpTo()
+	var tail uint32
+	summed := 0
+	sumTo := func(end int) {
+		if h := min(end, skip); h > summed {
+			r.crc = crc32.Update(r.crc, castagnoli, dst[summed:h])
+			summed = h
+		}
+		if end > summed {
+			tail = crc32.Update(tail, castagnoli, dst[summed:end])
+			summed = end
+		}
+	}
 	k := copy(dst, r.slab[r.pos:r.end])
 	r.pos += k
-	r.sumUpTo()
+	r.crcd = r.pos // summed through dst
+	sumTo(k)
 	for k < len(dst) {
 		n, err := r.r.Read(dst[k:])
-		r.crc = crc32.Update(r.crc, castagnoli, dst[k:k+n])
 		r.n += int64(n)
 		k += n
+		sumTo(k)
 		if err != nil && k < len(dst) {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	r.crc = crcCombine(r.crc, tail, int64(len(dst)-skip))
+	return tail, nil
 }
 
 // sum returns the CRC of everything consumed so far.
@@ -426,7 +494,10 @@ type largeEntry struct {
 	read chan error  // from the reader: the value is there (nil) or not
 }
 
-var errReadFailed = errors.New("store: snapshot: value not received")
+var (
+	errReadFailed = errors.New("store: snapshot: value not received")
+	errEntryCRC   = errors.New("value does not match the CRC it was committed with")
+)
 
 // parseSnapshot reads and verifies a snapshot stream, handing the entries,
 // in order, to sink. The work is shared so that the network, the CPU and
@@ -535,7 +606,7 @@ func (s *Store) parseSnapshot(r io.Reader, sink stageSink) (SnapshotInfo, error)
 		}
 		k := kv4[:kl]
 		vl := binary.BigEndian.Uint32(kv4[kl:])
-		if vl <= hashLen || vl > hashLen+MaxValueLen+1 {
+		if vl <= storedHdr || vl > storedHdr+MaxValueLen+1 {
 			return corrupt("value length %d", vl)
 		}
 		if last != nil && bytes.Compare(k, last) <= 0 {
@@ -558,9 +629,12 @@ func (s *Store) parseSnapshot(r io.Reader, sink stageSink) (SnapshotInfo, error)
 				}
 				return info, errReadFailed // not reached: the writer failed
 			}
-			err = sr.readInto(v)
+			encCRC, err := sr.readValue(v, storedHdr)
 			if err == nil {
-				err = CheckEncoding(v[hashLen:])
+				err = CheckEncoding(v[storedHdr:])
+			}
+			if err == nil && crcCombine(crc32.Checksum(k, castagnoli), encCRC, int64(len(v)-storedHdr)) != binary.BigEndian.Uint32(v[hashLen:]) {
+				err = errEntryCRC
 			}
 			if err != nil {
 				le.read <- errReadFailed
@@ -571,8 +645,11 @@ func (s *Store) parseSnapshot(r io.Reader, sink stageSink) (SnapshotInfo, error)
 			if v, err = sr.next(int(vl)); err != nil {
 				return corrupt("truncated: %v", err)
 			}
-			if err := CheckEncoding(v[hashLen:]); err != nil {
+			if err := CheckEncoding(v[storedHdr:]); err != nil {
 				return corrupt("%s: %v", k, err)
+			}
+			if entryCRC(string(k), v[storedHdr:]) != binary.BigEndian.Uint32(v[hashLen:]) {
+				return corrupt("%s: %v", k, errEntryCRC)
 			}
 			batch = append(batch, kvEntry{k, v})
 			batchSize += len(k) + len(v)

@@ -34,9 +34,9 @@ const (
 	// encoding.
 	formatPlain = 1
 	// formatHashed (2): the data bucket maps each path to the entry's
-	// hash (its digest contribution, 32 bytes) followed by the encoding
-	// (storedValue), so that a full copy carries the hashes and commits
-	// need not rehash the values they replace.
+	// hash (its digest contribution, 32 bytes) and CRC, then the encoding
+	// (storedHdr, storedValue), so that a full copy carries them and
+	// commits need not rehash the values they replace.
 	formatHashed = 2
 )
 
@@ -446,7 +446,7 @@ func (s *Store) commitLocked(c *Commit, local bool) error {
 		for _, op := range c.Ops {
 			key := []byte(op.Path)
 			if old := b.Get(key); old != nil {
-				h, _, err := splitStored(old)
+				h, _, _, err := splitStored(old)
 				if err != nil {
 					return fmt.Errorf("%w: %s", err, op.Path)
 				}
@@ -522,7 +522,7 @@ func (s *Store) encoding(raw []byte) ([]byte, error) {
 	if s.plain {
 		return raw, nil
 	}
-	_, enc, err := splitStored(raw)
+	_, _, enc, err := splitStored(raw)
 	return enc, err
 }
 
@@ -586,8 +586,9 @@ func (s *Store) DumpText(w io.Writer) error {
 	return bw.Flush()
 }
 
-// Verify recomputes the hash of every entry from its path and value, checks
-// every value decodes and every stored entry hash matches, and compares
+// Verify recomputes the hash and CRC of every entry from its path and
+// value, checks every value decodes and every stored hash and CRC
+// matches, and compares
 // their XOR with the persisted digest (ErrCorrupt on any mismatch): it
 // reads and hashes every byte of the content.
 func (s *Store) Verify() (err error) {
@@ -608,9 +609,10 @@ func (s *Store) Verify() (err error) {
 			}
 			enc := v
 			var stored Digest
+			var crc uint32
 			if !s.plain {
 				var err error
-				if stored, enc, err = splitStored(v); err != nil {
+				if stored, crc, enc, err = splitStored(v); err != nil {
 					return fmt.Errorf("%w: %s", err, k)
 				}
 			}
@@ -618,8 +620,8 @@ func (s *Store) Verify() (err error) {
 				return fmt.Errorf("%w: %s: %v", ErrCorrupt, k, err)
 			}
 			sum := h.sum(string(k), enc)
-			if !s.plain && sum != stored {
-				return fmt.Errorf("%w: %s: value does not match its stored hash", ErrCorrupt, k)
+			if !s.plain && (sum != stored || crc != entryCRC(string(k), enc)) {
+				return fmt.Errorf("%w: %s: value does not match its stored hash or CRC", ErrCorrupt, k)
 			}
 			d.xor(sum)
 			return nil

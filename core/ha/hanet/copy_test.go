@@ -33,13 +33,14 @@ func TestDamagedCopyRefused(t *testing.T) {
 	}
 	// Offsets on the wire from the copy's magic: the first 'D' frame
 	// holds the stream header (52 bytes) and the first entry, pathlen(4)
-	// "/big/0" len(4) hash(32) value; later offsets also count the
+	// "/big/0" len(4) hash(32) crc(4) value; later offsets also count the
 	// headers of later frames (a flip there is refused just the same).
-	const firstHash = 52 + 4 + 6 + 4
+	const firstHash, entry = 52 + 4 + 6 + 4, 4 + 6 + 4 + 36
 	for name, at := range map[string]int64{
 		"carried hash":  firstHash + 5,
+		"entry CRC":     firstHash + 33,
 		"large value":   3 << 19,
-		"small value":   int64(3*(store.MaxValueLen+1+32+4+6+4) + 52 + 4 + 6 + 4 + 32 + 1),
+		"small value":   int64(52 + 3*(entry+1+store.MaxValueLen) + entry + 1),
 		"stream header": 30,
 	} {
 		t.Run(name, func(t *testing.T) {

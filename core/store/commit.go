@@ -68,7 +68,7 @@ const hashLen = sha256.Size
 const storedHdr = hashLen + 4
 
 // entryCRC is the CRC-32C of an entry's path followed by its encoding.
-func entryCRC(path string, enc []byte) uint32 {
+func entryCRC[P string | []byte](path P, enc []byte) uint32 {
 	c := crc32.Update(0, castagnoli, []byte(path))
 	return crc32.Update(c, castagnoli, enc)
 }
@@ -119,6 +119,20 @@ type Commit struct {
 	Txid   uint64
 	Ops    []Op
 	Digest Digest
+}
+
+// pathOK is ValidatePath without the error (and without allocating), for
+// the hot paths: every entry of a received copy.
+func pathOK(p []byte) bool {
+	if len(p) < 2 || len(p) > MaxPathLen || p[0] != '/' || p[len(p)-1] == '/' {
+		return false
+	}
+	for i := 1; i < len(p); i++ {
+		if p[i] == 0 || p[i] == '/' && p[i-1] == '/' {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidatePath checks a path: it starts with '/', has no empty component,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -78,6 +79,19 @@ func FuzzDecodeValue(f *testing.F) {
 		}
 		if !bytes.Equal(v.Encode(), b) {
 			t.Fatalf("%v does not re-encode to its input", v)
+		}
+	})
+}
+
+// FuzzPathOK: the allocation-free check of received paths agrees with
+// ValidatePath.
+func FuzzPathOK(f *testing.F) {
+	for _, p := range []string{"/a", "/a/b", "", "/", "a", "//a", "/a/", "/a//b", "/a\x00b", "/" + strings.Repeat("x", MaxPathLen)} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if pathOK([]byte(p)) != (ValidatePath(p) == nil) {
+			t.Fatalf("%q: pathOK %v, ValidatePath %v", p, pathOK([]byte(p)), ValidatePath(p))
 		}
 	})
 }

@@ -39,6 +39,7 @@ type imageBuilder struct {
 	leaf     []kvEntry // entries of the leaf being filled
 	leafSize int       // its page bytes: header + elements + keys + values
 	refs     []pageRef // first key and page of every data leaf, in order
+	keys     []byte    // arena of the refs' keys
 
 	// Filled buffers go to a disk writer goroutine, so that laying out the
 	// next pages overlaps the write of the previous ones (with O_DIRECT a
@@ -145,7 +146,7 @@ func (b *imageBuilder) flushLeaf() error {
 	}
 	// A copy of the key: the entries' memory can then be freed as soon as
 	// their leaf is written, so a copy never has to fit in memory.
-	b.refs = append(b.refs, pageRef{bytes.Clone(b.leaf[0].k), id})
+	b.refs = append(b.refs, pageRef{b.keyCopy(b.leaf[0].k), id})
 	clear(b.leaf)
 	b.leaf = b.leaf[:0]
 	return nil
@@ -246,7 +247,7 @@ func (b *imageBuilder) reserve(k []byte, vlen int) ([]byte, error) {
 	ne.PutUint32(p[el+12:], uint32(vlen))
 	data := el + boltElem + copy(p[el+boltElem:], k)
 	clear(p[data+vlen:])
-	b.refs = append(b.refs, pageRef{bytes.Clone(k), id})
+	b.refs = append(b.refs, pageRef{b.keyCopy(k), id})
 	return p[data : data+vlen : data+vlen], nil
 }
 
@@ -452,6 +453,16 @@ func (b *imageBuilder) addBatch(batch []kvEntry) error {
 		}
 	}
 	return b.detach()
+}
+
+// keyCopy copies a leaf's first key into an arena of 64 KiB chunks (one
+// allocation per thousands of leaves, not one each).
+func (b *imageBuilder) keyCopy(k []byte) []byte {
+	if len(b.keys)+len(k) > cap(b.keys) {
+		b.keys = make([]byte, 0, max(64<<10, len(k)))
+	}
+	b.keys = append(b.keys, k...)
+	return b.keys[len(b.keys)-len(k) : len(b.keys) : len(b.keys)]
 }
 
 // detach makes the builder keep no reference to the entries added so far:

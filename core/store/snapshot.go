@@ -37,9 +37,10 @@ const (
 	snapEnd     = 0xFFFFFFFF
 	// snapWriteBuf is about how much WriteSnapshot hands its writer at a time.
 	snapWriteBuf = 1 << 20
-	// snapDirectMin: values at least this long go to a VectorWriter
-	// straight from bbolt's memory map (a large value is contiguous there)
-	// instead of being copied into the write buffer.
+	// snapDirectMin: values at least this long are written straight from
+	// bbolt's memory map (a large value is contiguous there) instead of
+	// being copied into the write buffer, their CRC folded in from the
+	// stored one.
 	snapDirectMin = 64 << 10
 )
 
@@ -109,7 +110,7 @@ func (e *snapEmitter) put(p []byte) {
 	e.add(len(p))
 }
 
-// putLarge adds a large piece, referenced, not copied.
+// putLarge adds a piece by reference, not copied.
 func (e *snapEmitter) putLarge(p piece) {
 	e.cut()
 	e.vec = append(e.vec, p)
@@ -117,7 +118,8 @@ func (e *snapEmitter) putLarge(p piece) {
 }
 
 // putStored adds the stored value v of path k (storedHdr, then the
-// encoding): a large one with its CRC taken from the stored entry CRC.
+// encoding): a large one with its CRC taken from the stored entry CRC
+// (for a small one computing the CRC is cheaper).
 func (e *snapEmitter) putStored(k, v []byte) {
 	if len(v) < snapDirectMin {
 		e.put(v)
@@ -218,7 +220,7 @@ func (s *Store) WriteSnapshot(w io.Writer) (_ SnapshotInfo, err error) {
 				binary.BigEndian.PutUint32(lb[:], uint32(storedHdr+len(v)))
 				e.put(lb[:])
 				e.put(sum[:])
-				binary.BigEndian.PutUint32(lb[:], entryCRC(string(k), v))
+				binary.BigEndian.PutUint32(lb[:], entryCRC(k, v))
 				e.put(lb[:])
 				e.put(v)
 			} else {
@@ -585,7 +587,7 @@ func (s *Store) parseSnapshot(r io.Reader, sink stageSink) (SnapshotInfo, error)
 		if len(batch) > 0 {
 			items <- stageItem{batch: batch}
 			sr.sent++
-			batch, batchSize = nil, 0
+			batch, batchSize = make([]kvEntry, 0, len(batch)), 0
 		}
 	}
 	for {
@@ -613,8 +615,8 @@ func (s *Store) parseSnapshot(r io.Reader, sink stageSink) (SnapshotInfo, error)
 			return corrupt("paths out of order at %q", k)
 		}
 		last = append(last[:0], k...)
-		if err := ValidatePath(string(k)); err != nil {
-			return corrupt("%v", err)
+		if !pathOK(k) {
+			return corrupt("%v", ValidatePath(string(k)))
 		}
 		var v []byte
 		sr.short = vl >= directMin
@@ -648,7 +650,7 @@ func (s *Store) parseSnapshot(r io.Reader, sink stageSink) (SnapshotInfo, error)
 			if err := CheckEncoding(v[storedHdr:]); err != nil {
 				return corrupt("%s: %v", k, err)
 			}
-			if entryCRC(string(k), v[storedHdr:]) != binary.BigEndian.Uint32(v[hashLen:]) {
+			if entryCRC(k, v[storedHdr:]) != binary.BigEndian.Uint32(v[hashLen:]) {
 				return corrupt("%s: %v", k, errEntryCRC)
 			}
 			batch = append(batch, kvEntry{k, v})

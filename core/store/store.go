@@ -604,8 +604,8 @@ func (s *Store) Verify() (err error) {
 		copy(want[:], meta.Get(keyDigest))
 		txid = binary.BigEndian.Uint64(meta.Get(keyTxid))
 		return tx.Bucket(dataBuckets[a[0]]).ForEach(func(k, v []byte) error {
-			if err := ValidatePath(string(k)); err != nil {
-				return fmt.Errorf("%w: %v", ErrCorrupt, err)
+			if !pathOK(k) {
+				return fmt.Errorf("%w: %v", ErrCorrupt, ValidatePath(string(k)))
 			}
 			enc := v
 			var stored Digest
@@ -620,7 +620,7 @@ func (s *Store) Verify() (err error) {
 				return fmt.Errorf("%w: %s: %v", ErrCorrupt, k, err)
 			}
 			sum := h.sum(string(k), enc)
-			if !s.plain && (sum != stored || crc != entryCRC(string(k), enc)) {
+			if !s.plain && (sum != stored || crc != entryCRC(k, enc)) {
 				return fmt.Errorf("%w: %s: value does not match its stored hash or CRC", ErrCorrupt, k)
 			}
 			d.xor(sum)

@@ -56,7 +56,16 @@ func (t Type) String() string {
 }
 
 // Valid reports whether t is a type the store supports.
-func (t Type) Valid() bool { _, ok := typeNames[t]; return ok }
+func (t Type) Valid() bool { return validTypes[t] }
+
+// validTypes is typeNames as a table: Valid is on the hot path of
+// receiving a full copy.
+var validTypes = func() (v [256]bool) {
+	for t := range typeNames {
+		v[t] = true
+	}
+	return v
+}()
 
 // ParseType maps a type name ("string", "uint16", ...) to its Type.
 func ParseType(name string) (Type, bool) {

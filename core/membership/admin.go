@@ -197,7 +197,9 @@ func (n *Node) peerInfo(p *peer, info quorum.Node, admin uint64) quorum.Node {
 func (n *Node) peerInfoIn(in quorum.Input, p *peer, info quorum.Node, admin uint64) quorum.Node {
 	n.admClock = max(n.admClock, admin)
 	p.heard = max(p.heard, admin)
-	if p.heard >= p.need {
+	// The message's own stamp decides: an ack carried by a later commit
+	// can be older than a heartbeat already heard.
+	if admin >= p.need {
 		return info
 	}
 	if cur, err := quorum.GetInfo(in, info.ID); err == nil {

@@ -440,6 +440,15 @@ func (n *Node) install(c Message) {
 	n.releasing = 0
 	n.releaseAsked = false
 	n.resendLeft = 0
+	// Admin stamps order changes with node infos inside a view; a node that
+	// is not in the new one starts afresh when it joins again (its info
+	// then comes with that view's commit, as a joining node's does in
+	// votequorum), whatever stamps it had or missed before.
+	for _, p := range n.peers {
+		if !slices.Contains(c.Members, p.cfg.ID) {
+			p.need, p.heard = 0, 0
+		}
+	}
 
 	ids := make([]uint32, len(c.Members))
 	for i, id := range c.Members {
@@ -447,8 +456,20 @@ func (n *Node) install(c Message) {
 	}
 	in, armLMS := quorum.SyncInit(n.qin, ids)
 	before := n.myInfo().ExpectedVotes
-	expChanged := false
-	for i, id := range c.Members {
+	expChanged, adopted := false, false
+	// Quorate members first: an inquorate node adopts their expected votes,
+	// and takes its own expected votes for the inquorate members, so these
+	// must come after the adoption (see below).
+	order := make([]int, 0, len(c.Members))
+	for _, quorate := range []bool{true, false} {
+		for i := range c.Members {
+			if (quorum.NodeFlags(c.MemberQFlags[i])&quorum.NodeQuorate != 0) == quorate {
+				order = append(order, i)
+			}
+		}
+	}
+	for _, i := range order {
+		id := c.Members[i]
 		info := quorum.Node{ID: uint32(id), State: quorum.StateMember, Votes: c.MemberVotes[i],
 			ExpectedVotes: c.MemberExp[i], Flags: quorum.NodeFlags(c.MemberQFlags[i])}
 		if id == n.cfg.Self {
@@ -459,6 +480,7 @@ func (n *Node) install(c Message) {
 			info = n.peerInfoIn(in, p, info, c.MemberAdmin[i])
 		}
 		p.info, p.flags = info, c.MemberFlags[i]
+		adopted = adopted || (!in.Quorate && info.Flags&quorum.NodeQuorate != 0)
 		r, lmsStopped := quorum.ReceiveNodeInfo(in, info)
 		if lmsStopped {
 			n.lmsDeadline = 0
@@ -467,7 +489,16 @@ func (n *Node) install(c Message) {
 		expChanged = expChanged || r.ExpectedChanged
 		in = in.Apply(r)
 	}
-	r := quorum.Calculate(in)
+	// The commit's infos arrive as one batch, where votequorum takes them
+	// one message at a time, in an order that differs from view to view,
+	// with results that depend on it: an inquorate node adopts the expected
+	// votes of a quorate member, lowering quorum, but a member whose record
+	// still held a higher value kept quorum up, and once that record came
+	// down quorum could no longer follow (it never decreases on node info).
+	// Taking the quorate members first and recalculating after the whole
+	// batch, allowing the decrease that the adoption allows, gives every
+	// member of the view the same quorum whatever the order.
+	r := quorum.Recalculate(in, adopted, false)
 	if armLMS {
 		n.lmsDeadline = n.now + uint64(n.cfg.LMSWindowTicks)
 	}

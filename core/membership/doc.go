@@ -119,7 +119,9 @@
 //
 // Quorum is votequorum's, computed by package quorum on each node from the
 // node infos carried by the commit (sync_init, node info of each member,
-// recalculation) and, between views, from heartbeats whose node info changed
+// quorate members first, then one recalculation for the whole batch, so
+// that every member reaches the same quorum whatever order votequorum would
+// have delivered the infos in) and, between views, from heartbeats whose node info changed
 // (as votequorum's node-info messages). last_man_standing runs its window in
 // ticks (LMSWindowTicks). Qdevice calls act on the local node; a registered
 // device whose polls stop loses its vote after QDeviceTimeoutTicks. Events:
@@ -143,8 +145,11 @@
 //     carries each member's, MemberAdmin);
 //   - applying a change raises every other member's need to its stamp; a
 //     member's votes and expected votes, from a heartbeat, leave or commit,
-//     count only once its Admin reaches its need. Until then the local
-//     record, which the change itself set, stands;
+//     count only if that message's Admin reaches the member's need (a
+//     commit can carry an ack older than a heartbeat already heard).
+//     Otherwise the local record, which the change itself set, stands. A
+//     node left out of a view has its need cleared: it joins again with its
+//     info in the commit, as a joining node does in votequorum;
 //   - a member whose Admin stays below its need is sent the missing changes
 //     again (at most once a heartbeat, from a log of the last 16), so a
 //     change lost with its repetitions still arrives, from any member that

@@ -25,7 +25,9 @@
 // running, as the daemon catches up on ticks first), symmetric partitions
 // into 2 or 3 groups, one-way link cuts, heal, packet loss, duplication,
 // delay and reordering, clock drift, and CMM administrative calls
-// (mastership release, (dis)qualification, seize, synchronisation).
+// (mastership release, (dis)qualification, seize, synchronisation), plus,
+// on every tenth seed (Options.VoteAdmin), votequorum setexpected and
+// setvotes calls.
 //
 // The Checker verifies after every node step: 1 (one member list per ring
 // id), 2 (no view holds an incarnation that crashed before the view was
@@ -35,8 +37,18 @@
 // halves quorate there by design, and so are masters of pairwise disjoint
 // views under auto_tie_breaker or last_man_standing, whose latched
 // tie-breaker and shrunken expected votes can make two disjoint partitions
-// quorate in corosync too: seed 558 with -nodes 32 is such a case), and 6 (with plain votequorum options, a
-// view is quorate exactly when it holds a strict majority of the votes).
+// quorate in corosync too: seed 558 with -nodes 32 is such a case; the
+// same goes for VoteAdmin runs, where the administrator's setexpected or
+// setvotes in one partition overrides the arithmetic), and 6 (with plain
+// votequorum options and no vote changes, a view is quorate exactly when it
+// holds a strict majority of the votes). In VoteAdmin runs invariant 6 is
+// checked once the cluster has settled (Cluster.checkSettledQuorum): the
+// nodes' records of each other's votes and expected votes agree with the
+// nodes' own, and no quorum is below votequorum's; TestVoteAdminExact,
+// without crashes and partitions, requires exactly votequorum's quorum on
+// every node. Breaking the admin stamps (a member's info taken from a
+// message sent before a setexpected it had not applied yet) fails it at
+// seed 280.
 // RunScenario then stops the faults, heals, resumes and restarts everything
 // and checks 3 (one common view of all nodes within LivenessBound ticks). A
 // violation fails with the seed, the options, the trace of recent events and
@@ -54,7 +66,7 @@
 // Each seed runs 200 ticks of faults (heartbeat 2, failure 8 ticks, drift up
 // to 2%, 5% loss, 2% duplication, delays up to one tick) then a quiet period.
 // Seeds vary the options: every tenth seed uses wait_for_all, auto tie
-// breaker (even sizes) or ineligible nodes. A sweep of 100,000 seeds takes
+// breaker (even sizes), ineligible nodes or votequorum vote changes. A sweep of 100,000 seeds takes
 // about 30 minutes on two cores (run it with -timeout 2h).
 //
 // # The checker has teeth

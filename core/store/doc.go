@@ -8,13 +8,16 @@
 // confd_vtype numbers: C_STR, C_BUF, C_INT8..C_INT64, C_UINT8..C_UINT64,
 // C_DOUBLE, C_IPV4, C_IPV6, C_BOOL and C_BINARY. Each value has one canonical
 // byte encoding (a type byte, then a fixed-width big-endian number or the raw
-// bytes), which is what bbolt stores.
+// bytes), which is what bbolt stores, after the entry's hash and CRC (see
+// Checksums).
 //
 // # Transactions
 //
-// Set, Delete and Batch commit one transaction each, in one bbolt write
-// transaction that also persists the new transaction id and content digest,
-// so data, txid and digest never disagree, whatever moment the process dies
+// Set, Delete and Batch commit one transaction each (BatchGroup several,
+// with one fsync for all, each with its own txid; ApplyGroup likewise for
+// replicated ones), in one bbolt write transaction that also persists the
+// new transaction id and content digest, so data, txid and digest never
+// disagree, whatever moment the process dies
 // (bbolt's copy-on-write pages and meta-page switch make each commit atomic
 // and, with fsync, durable when the call returns). Transaction ids start at
 // 1 and increase by one per commit. A secondary applies its primary's

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -364,35 +365,76 @@ func (s *Store) Delete(path string) (Commit, error) { return s.Batch([]Op{Delete
 // id, durably (fsync) unless the file was opened with NoSync. A delete of a
 // missing path fails the whole batch with ErrNotFound. It returns the commit
 // to replicate.
-func (s *Store) Batch(ops []Op) (_ Commit, err error) {
-	defer guard(&err)
+func (s *Store) Batch(ops []Op) (Commit, error) {
+	cs, errs := s.BatchGroup([][]Op{ops})
+	return cs[0], errs[0]
+}
+
+// validateOps checks a transaction's ops before anything is written.
+func validateOps(ops []Op) error {
 	if len(ops) == 0 {
-		return Commit{}, fmt.Errorf("%w: empty transaction", ErrBadPath)
+		return fmt.Errorf("%w: empty transaction", ErrBadPath)
 	}
 	for _, op := range ops {
 		if err := ValidatePath(op.Path); err != nil {
-			return Commit{}, err
+			return err
 		}
 		switch op.Kind {
 		case OpSet:
 			if err := op.Value.Validate(); err != nil {
-				return Commit{}, err
+				return err
 			}
 		case OpDelete:
 		default:
-			return Commit{}, fmt.Errorf("%w: unknown op kind %d", ErrBadValue, op.Kind)
+			return fmt.Errorf("%w: unknown op kind %d", ErrBadValue, op.Kind)
 		}
 	}
+	return nil
+}
+
+// BatchGroup commits several transactions together (group commit): in one
+// bbolt write transaction, so with one fsync, each gets the next
+// transaction id in order and its own Commit, exactly as if Batch had been
+// called for each in turn. One that Batch would refuse (bad path or value,
+// a delete of a missing path, given the transactions before it) gets its
+// error in errs and takes no txid; the others are committed. An I/O error
+// fails all of them and commits none.
+func (s *Store) BatchGroup(reqs [][]Op) (cs []Commit, errs []error) {
+	cs, errs = make([]Commit, len(reqs)), make([]error, len(reqs))
+	defer func() { // a panic in bbolt fails every transaction
+		var err error
+		guard(&err)
+		if err != nil {
+			for i := range errs {
+				cs[i], errs[i] = Commit{}, err
+			}
+		}
+	}()
+	for i, ops := range reqs {
+		errs[i] = validateOps(ops)
+		cs[i].Ops = ops
+	}
 	if s.readOnly.Load() {
-		return Commit{}, ErrReadOnly
+		for i := range errs {
+			errs[i] = ErrReadOnly
+		}
+		return cs, errs
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := Commit{Txid: s.txid + 1, Ops: ops}
-	if err := s.commitLocked(&c, true); err != nil {
-		return Commit{}, err
+	if err := s.commitLocked(cs, true, errs); err != nil {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
 	}
-	return c, nil
+	for i := range cs {
+		if errs[i] != nil {
+			cs[i] = Commit{}
+		}
+	}
+	return cs, errs
 }
 
 // Apply applies a commit replicated from the primary. It must be the next
@@ -406,14 +448,23 @@ func (s *Store) Apply(c Commit) (err error) {
 	if c.Txid != s.txid+1 {
 		return fmt.Errorf("%w: have %d, got %d", ErrOutOfOrder, s.txid, c.Txid)
 	}
-	want := c.Digest
-	if err := s.commitLocked(&c, false); err != nil {
-		return err
+	return s.commitLocked([]Commit{c}, false, nil)
+}
+
+// ApplyGroup applies several replicated commits, in order, in one bbolt
+// write transaction (one fsync): all of them, or, if one is out of order
+// or does not reproduce its digest, none (then Apply them one by one to
+// find which).
+func (s *Store) ApplyGroup(cs []Commit) (err error) {
+	defer guard(&err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, c := range cs {
+		if c.Txid != s.txid+1+uint64(i) {
+			return fmt.Errorf("%w: have %d, got %d", ErrOutOfOrder, s.txid+uint64(i), c.Txid)
+		}
 	}
-	if c.Digest != want {
-		panic("unreachable: commitLocked checks the digest")
-	}
-	return nil
+	return s.commitLocked(cs, false, nil)
 }
 
 // ApplyEncoded decodes (checking the CRC) and applies a replicated commit.
@@ -427,68 +478,106 @@ func (s *Store) ApplyEncoded(b []byte) (Commit, error) {
 
 var errDigestMismatch = errors.New("digest mismatch")
 
-// commitLocked writes c in one bbolt transaction. For a local commit it
-// fills c.Digest; for a replicated one it checks it.
-func (s *Store) commitLocked(c *Commit, local bool) error {
+// commitLocked writes cs, in order, in one bbolt transaction. Local
+// commits (errs has one entry each; those already set are skipped) get
+// the next txids and their digests; one whose delete finds nothing gets
+// ErrNotFound in errs and is left out. Replicated commits keep their txids
+// and must reproduce their digests, or nothing is written.
+func (s *Store) commitLocked(cs []Commit, local bool, errs []error) error {
 	if s.closed {
 		return ErrClosed
 	}
 	if s.plain {
 		return fmt.Errorf("store: a format %d store must be upgraded before commits", formatPlain)
 	}
-	d := s.digest
+	d, txid := s.digest, s.txid
+	var mismatch uint64
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		d, txid = s.digest, s.txid // again, if bbolt retried
 		b := tx.Bucket(dataBuckets[s.active])
 		meta := tx.Bucket(metaBucket)
 		if b == nil || meta == nil {
 			return fmt.Errorf("%w: store buckets missing", ErrCorrupt)
 		}
-		for _, op := range c.Ops {
-			key := []byte(op.Path)
-			if old := b.Get(key); old != nil {
-				h, _, _, err := splitStored(old)
-				if err != nil {
-					return fmt.Errorf("%w: %s", err, op.Path)
+		for i := range cs {
+			c := &cs[i]
+			if local {
+				if errs[i] != nil {
+					continue
 				}
-				d.xor(h) // the stored hash: no need to rehash the old value
-			} else if op.Kind == OpDelete {
-				if local {
-					return fmt.Errorf("%w: %s", ErrNotFound, op.Path)
-				}
-				continue // the digest check decides whether this was right
-			}
-			switch op.Kind {
-			case OpSet:
-				sv, h := storedValue(op.Path, op.Value)
-				if err := b.Put(key, sv); err != nil {
-					return err
-				}
-				d.xor(h)
-			case OpDelete:
-				if err := b.Delete(key); err != nil {
-					return err
+				if errs[i] = missingDelete(b, c.Ops); errs[i] != nil {
+					continue
 				}
 			}
-		}
-		if !local && d != c.Digest {
-			return errDigestMismatch
+			for _, op := range c.Ops {
+				key := []byte(op.Path)
+				if old := b.Get(key); old != nil {
+					h, _, _, err := splitStored(old)
+					if err != nil {
+						return fmt.Errorf("%w: %s", err, op.Path)
+					}
+					d.xor(h) // the stored hash: no need to rehash the old value
+				} else if op.Kind == OpDelete {
+					continue // replicated: the digest check decides whether this was right
+				}
+				switch op.Kind {
+				case OpSet:
+					sv, h := storedValue(op.Path, op.Value)
+					if err := b.Put(key, sv); err != nil {
+						return err
+					}
+					d.xor(h)
+				case OpDelete:
+					if err := b.Delete(key); err != nil {
+						return err
+					}
+				}
+			}
+			txid++
+			if local {
+				c.Txid, c.Digest = txid, d
+			} else if d != c.Digest {
+				mismatch = c.Txid
+				return errDigestMismatch
+			}
 		}
 		var t [8]byte
-		binary.BigEndian.PutUint64(t[:], c.Txid)
+		binary.BigEndian.PutUint64(t[:], txid)
 		if err := meta.Put(keyTxid, t[:]); err != nil {
 			return err
 		}
 		return meta.Put(keyDigest, d[:])
 	})
 	if errors.Is(err, errDigestMismatch) {
-		return fmt.Errorf("%w: commit %d does not reproduce the primary's digest (replica diverged)", ErrCorrupt, c.Txid)
+		return fmt.Errorf("%w: commit %d does not reproduce the primary's digest (replica diverged)", ErrCorrupt, mismatch)
 	}
 	if err != nil {
 		return err
 	}
-	c.Digest = d
-	s.txid = c.Txid
-	s.digest = d
+	s.txid, s.digest = txid, d
+	return nil
+}
+
+// missingDelete returns ErrNotFound if one of ops deletes a path that is
+// not there, given the ops before it; b is not changed.
+func missingDelete(b *bolt.Bucket, ops []Op) error {
+	if !slices.ContainsFunc(ops, func(op Op) bool { return op.Kind == OpDelete }) {
+		return nil
+	}
+	var after map[string]bool // path -> present, for paths ops changed
+	for _, op := range ops {
+		present, changed := after[op.Path]
+		if !changed {
+			present = b.Get([]byte(op.Path)) != nil
+		}
+		if op.Kind == OpDelete && !present {
+			return fmt.Errorf("%w: %s", ErrNotFound, op.Path)
+		}
+		if after == nil {
+			after = map[string]bool{}
+		}
+		after[op.Path] = op.Kind == OpSet
+	}
 	return nil
 }
 

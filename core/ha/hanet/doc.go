@@ -47,6 +47,17 @@
 // bbolt read transaction opened when its MsgSnapshot is handled, is always
 // consistent with the commit stream that follows it.
 //
+// Group commit: client transactions queue on a channel of their own; the
+// loop takes all that are waiting (up to 64) and commits them with
+// store.BatchGroup, one bbolt transaction and one fsync for all, each
+// with its own txid, proposed to the node in order (a refused one fails
+// alone). Transactions arriving during an fsync thus make the next
+// group. Likewise the loop steps every message already waiting before it
+// handles Ready, so commits a secondary received together are persisted
+// with one store.ApplyGroup (one fsync; if that fails, one by one, so
+// the commits before a bad one are kept) before their acknowledgements
+// go out.
+//
 // Each connection has a reader goroutine and a writer goroutine with a
 // queue. A peer that stops reading is dropped when a write makes no
 // progress for WriteStall (3 x tick_timeout, as ConfD holds data for a

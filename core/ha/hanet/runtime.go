@@ -47,16 +47,17 @@ type Config struct {
 // Runtime drives one core/ha Node over TCP with a real clock. All methods
 // are safe for concurrent use.
 type Runtime struct {
-	cfg    Config
-	node   *ha.Node
-	in     chan func()
-	stop   chan struct{}
-	done   chan struct{}
-	wg     sync.WaitGroup
-	events chan ha.Event
-	evMu   sync.Mutex
-	evQ    []ha.Event
-	evCond *sync.Cond
+	cfg     Config
+	node    *ha.Node
+	in      chan func()
+	commits chan *commitReq // client transactions, committed in groups
+	stop    chan struct{}
+	done    chan struct{}
+	wg      sync.WaitGroup
+	events  chan ha.Event
+	evMu    sync.Mutex
+	evQ     []ha.Event
+	evCond  *sync.Cond
 
 	// Owned by the loop goroutine:
 	conns    map[uint64]*conn
@@ -99,7 +100,8 @@ func Start(cfg Config) (*Runtime, error) {
 	}
 	cfg.Store.SetReadOnly(false)
 	r := &Runtime{
-		cfg: cfg, node: n, in: make(chan func(), 1024), stop: make(chan struct{}), done: make(chan struct{}),
+		cfg: cfg, node: n, in: make(chan func(), 1024), commits: make(chan *commitReq, 1024),
+		stop: make(chan struct{}), done: make(chan struct{}),
 		events: make(chan ha.Event), conns: map[uint64]*conn{}, staged: map[uint64]*store.Staged{},
 		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan int{},
 	}
@@ -213,6 +215,30 @@ func (r *Runtime) loop() {
 		select {
 		case fn := <-r.in:
 			fn()
+			// Step what else is already waiting (received commits above
+			// all) before handling Ready, so that they are persisted
+			// together: one fsync for all (group commit on a secondary).
+			for range maxGroup - 1 {
+				select {
+				case fn := <-r.in:
+					fn()
+					continue
+				default:
+				}
+				break
+			}
+		case req := <-r.commits:
+			reqs := []*commitReq{req}
+			for len(reqs) < maxGroup {
+				select {
+				case req := <-r.commits:
+					reqs = append(reqs, req)
+					continue
+				default:
+				}
+				break
+			}
+			r.commitGroup(reqs)
 		case <-tick:
 			r.node.Tick()
 		case <-r.stop:
@@ -254,18 +280,21 @@ func (r *Runtime) handleReady() {
 			r.dial(d)
 		}
 		var applyErr error
-		for _, a := range rd.Apply {
-			switch a.Kind {
+		for i := 0; i < len(rd.Apply) && applyErr == nil; i++ {
+			switch a := rd.Apply[i]; a.Kind {
 			case ha.ApplyCommit:
-				_, applyErr = r.cfg.Store.ApplyEncoded(a.Data)
+				j := i + 1
+				for j < len(rd.Apply) && rd.Apply[j].Kind == ha.ApplyCommit {
+					j++
+				}
+				applyErr = r.applyCommits(rd.Apply[i:j])
+				i = j - 1
 			case ha.ApplySnapshot:
 				st := r.staged[a.Conn]
 				delete(r.staged, a.Conn)
-				applyErr = r.cfg.Store.Activate(st)
-			}
-			if applyErr != nil {
-				r.logf("hanet: persisting txid %d from the primary failed: %v", a.Txid, applyErr)
-				break
+				if applyErr = r.cfg.Store.Activate(st); applyErr != nil {
+					r.logf("hanet: persisting txid %d from the primary failed: %v", a.Txid, applyErr)
+				}
 			}
 		}
 		if applyErr == nil {
@@ -310,6 +339,79 @@ func (r *Runtime) handleReady() {
 		if applyErr != nil {
 			t, d := r.cfg.Store.State()
 			r.step(ha.Message{Type: ha.MsgApplyFailed, Txid: t, Digest: d[:], Reason: applyErr.Error()})
+		}
+	}
+}
+
+// applyCommits persists replicated commits, in one store transaction
+// (one fsync) if there are several; if that fails (nothing is then
+// written), one by one, so that every commit before a bad one is kept and
+// the error names the bad one.
+func (r *Runtime) applyCommits(as []ha.Apply) error {
+	if len(as) > 1 {
+		cs := make([]store.Commit, 0, len(as))
+		for _, a := range as {
+			c, err := store.DecodeCommit(a.Data)
+			if err != nil {
+				break
+			}
+			cs = append(cs, c)
+		}
+		if len(cs) == len(as) && r.cfg.Store.ApplyGroup(cs) == nil {
+			return nil
+		}
+	}
+	for _, a := range as {
+		if _, err := r.cfg.Store.ApplyEncoded(a.Data); err != nil {
+			r.logf("hanet: persisting txid %d from the primary failed: %v", a.Txid, err)
+			return err
+		}
+	}
+	return nil
+}
+
+// commitReq is a client transaction waiting in Runtime.commits.
+type commitReq struct {
+	ops  []store.Op
+	done chan struct{} // closed once txid and err are set
+	txid uint64
+	err  error
+	ack  chan error // the acknowledgement (buffered)
+}
+
+// maxGroup bounds the transactions committed together and the messages
+// stepped before one Ready is handled.
+const maxGroup = 64
+
+// commitGroup commits client transactions waiting together (group
+// commit: one store transaction, one fsync, each its own txid) and
+// proposes each to the node, in txid order.
+func (r *Runtime) commitGroup(reqs []*commitReq) {
+	defer func() {
+		for _, req := range reqs {
+			close(req.done)
+		}
+	}()
+	if r.node.ReadOnly() {
+		for _, req := range reqs {
+			req.err = store.ErrReadOnly
+		}
+		return
+	}
+	ops := make([][]store.Op, len(reqs))
+	for i, req := range reqs {
+		ops[i] = req.ops
+	}
+	cs, errs := r.cfg.Store.BatchGroup(ops)
+	for i, req := range reqs {
+		if req.err = errs[i]; req.err != nil {
+			continue
+		}
+		req.txid = cs[i].Txid
+		r.ackWait[req.txid] = req.ack
+		if err := r.node.Propose(cs[i].Txid, cs[i].Digest[:], cs[i].Encode()); err != nil {
+			delete(r.ackWait, req.txid)
+			req.err = err
 		}
 	}
 }
@@ -586,36 +688,27 @@ func (r *Runtime) BatchContext(ctx context.Context, ops []store.Op) (uint64, err
 	if size > MaxFrame-1024 {
 		return 0, fmt.Errorf("%w: transaction of %d bytes exceeds the replication limit", store.ErrBadValue, size)
 	}
-	var (
-		txid uint64
-		err  error
-		ch   = make(chan error, 1)
-	)
-	if e := r.call(func() {
-		if r.node.ReadOnly() {
-			err = store.ErrReadOnly
-			return
-		}
-		var c store.Commit
-		if c, err = r.cfg.Store.Batch(ops); err != nil {
-			return
-		}
-		txid = c.Txid
-		r.ackWait[txid] = ch
-		if err = r.node.Propose(c.Txid, c.Digest[:], c.Encode()); err != nil {
-			delete(r.ackWait, txid)
-		}
-	}); e != nil {
-		return 0, e
-	}
-	if err != nil {
-		return txid, err
+	// Transactions that arrive while the loop is busy (an fsync) are
+	// committed together by the next loop iteration (commitGroup).
+	req := &commitReq{ops: ops, done: make(chan struct{}), ack: make(chan error, 1)}
+	select {
+	case r.commits <- req:
+	case <-r.stop:
+		return 0, ErrClosed
 	}
 	select {
-	case err := <-ch:
-		return txid, err
+	case <-req.done:
+	case <-r.done:
+		return 0, ErrClosed
+	}
+	if req.err != nil {
+		return req.txid, req.err
+	}
+	select {
+	case err := <-req.ack:
+		return req.txid, err
 	case <-ctx.Done():
-		return txid, ctx.Err()
+		return req.txid, ctx.Err()
 	}
 }
 

@@ -108,7 +108,8 @@ func TestLostSetExpectedIsResent(t *testing.T) {
 }
 
 // TestSweepRegressions replays seeds outside the default sweep that once
-// failed, with what they caught.
+// failed (with vote changes of any value, as the sweep then made them), with
+// what they caught.
 func TestSweepRegressions(t *testing.T) {
 	for _, s := range []struct {
 		seed, nodes int
@@ -121,7 +122,9 @@ func TestSweepRegressions(t *testing.T) {
 		{9116, 13, "setexpected 14 then 13 from two nodes: a commit carried a member's ack from before " +
 			"it applied 13, accepted because a newer heartbeat had been heard"},
 	} {
-		c, err := NewCluster(VariedOptions(uint64(s.seed), s.nodes))
+		o := VariedOptions(uint64(s.seed), s.nodes)
+		o.AnyVotes = true // as when they were found
+		c, err := NewCluster(o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +142,7 @@ func TestVoteAdminExact(t *testing.T) {
 	for seed := uint64(1); seed <= 400; seed++ {
 		o := DefaultOptions(seed, 2+int(seed%8))
 		o.CrashProb, o.RestartProb, o.PauseProb, o.PartitionProb, o.OneWayProb = 0, 0, 0, 0, 0
-		o.VoteAdmin, o.AdminExact, o.AdminProb = true, true, 0.3
+		o.VoteAdmin, o.AdminExact, o.AnyVotes, o.AdminProb = true, true, true, 0.3
 		c, err := NewCluster(o)
 		if err != nil {
 			t.Fatal(err)

@@ -178,7 +178,7 @@ func (k *Checker) plainOptions() bool {
 // master while quorate. two_node clusters are exempt: there votequorum keeps
 // both halves of a split quorate by design and relies on fencing; so are
 // masters of disjoint views under auto_tie_breaker, last_man_standing or
-// administrative vote changes (see disjointQuorums).
+// unrestricted administrative vote changes (see disjointQuorums).
 func (k *Checker) after(sn *simNode) {
 	if sn.node != nil {
 		is := sn.node.IsMaster()
@@ -215,13 +215,13 @@ func (k *Checker) after(sn *simNode) {
 // partition). There votequorum itself, in corosync too, declares both sides
 // quorate; no lease can order two masters that share no member, so the
 // configuration, not the protocol, breaks invariant 5 (as with two_node).
-// The same holds for VoteAdmin runs: setexpected and setvotes override the
+// The same holds for AnyVotes runs: setexpected and setvotes override the
 // arithmetic, and a partition that lowers its expected votes or raises its
 // votes is quorate by the administrator's word, in corosync too. Any
 // overlap between the views is still a violation.
 func (k *Checker) disjointQuorums(masters []membership.NodeID) bool {
 	q := k.c.Opts.Quorum
-	if q.AutoTieBreaker == quorum.ATBNone && !q.LastManStanding && !k.c.Opts.VoteAdmin {
+	if q.AutoTieBreaker == quorum.ATBNone && !q.LastManStanding && !k.c.Opts.AnyVotes {
 		return false
 	}
 	seen := map[membership.NodeID]bool{}

@@ -52,7 +52,12 @@ type Options struct {
 	// to those admin calls. Invariant 6 is then checked when the cluster
 	// has settled (see checkSettledQuorum), not at every view; AdminExact
 	// checks it exactly (for runs without crashes and partitions).
-	VoteAdmin, AdminExact bool
+	// The values keep every quorum a majority of the configured votes
+	// (expected votes at least their sum, votes at most 1), so invariant 5
+	// still holds; AnyVotes lifts that, and then, as with auto_tie_breaker,
+	// masters of disjoint views are exempt from invariant 5 (a partition
+	// told to expect fewer votes is quorate by the administrator's word).
+	VoteAdmin, AdminExact, AnyVotes bool
 }
 
 // DefaultOptions returns the options of the default sweep for n nodes.
@@ -435,9 +440,15 @@ func (c *Cluster) adminOp() {
 		what, err = "release-mastership", n.ReleaseMastership()
 	case 5:
 		v := uint32(1 + r.IntN(c.Opts.Nodes+2))
+		if !c.Opts.AnyVotes {
+			v = uint32(c.Opts.Nodes) + v%3
+		}
 		what, err = fmt.Sprintf("setexpected %d", v), n.SetExpected(v)
 	case 6:
 		target, v := membership.NodeID(1+r.IntN(c.Opts.Nodes)), uint32(1+r.IntN(3))
+		if !c.Opts.AnyVotes {
+			v %= 2
+		}
 		what, err = fmt.Sprintf("setvotes n%d %d", target, v), n.SetVotes(target, v)
 	}
 	c.Tracef("n%d %s: %v", id, what, err)

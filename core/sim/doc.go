@@ -27,7 +27,8 @@
 // delay and reordering, clock drift, and CMM administrative calls
 // (mastership release, (dis)qualification, seize, synchronisation), plus,
 // on every tenth seed (Options.VoteAdmin), votequorum setexpected and
-// setvotes calls.
+// setvotes calls, with values that keep every quorum a majority of the
+// configured votes (Options.AnyVotes lifts that).
 //
 // The Checker verifies after every node step: 1 (one member list per ring
 // id), 2 (no view holds an incarnation that crashed before the view was
@@ -38,7 +39,7 @@
 // views under auto_tie_breaker or last_man_standing, whose latched
 // tie-breaker and shrunken expected votes can make two disjoint partitions
 // quorate in corosync too: seed 558 with -nodes 32 is such a case; the
-// same goes for VoteAdmin runs, where the administrator's setexpected or
+// same goes for AnyVotes runs, where the administrator's setexpected or
 // setvotes in one partition overrides the arithmetic), and 6 (with plain
 // votequorum options and no vote changes, a view is quorate exactly when it
 // holds a strict majority of the votes). In VoteAdmin runs invariant 6 is

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -49,7 +50,11 @@ type imageBuilder struct {
 	inFlight int            // buffers handed over and not yet taken back
 	written  chan error     // the disk writer's result, once writes is closed
 	closed   bool
-	unmap    []func() // releases the buffers newBuf mapped, at close
+	hugeOK   bool     // the file was opened with O_DIRECT (direct may change later, on the disk writer)
+	unmap    []func() // releases the huge buffers adopted, at close
+	huge     chan hugeBuffer
+	hugeWG   sync.WaitGroup
+	hugeBase []*byte // the huge buffers in use
 	wmu      sync.Mutex
 	werr     error // the disk writer's first error (guarded by wmu)
 }
@@ -92,22 +97,77 @@ var ne = binary.NativeEndian // bbolt stores its structures in native order
 
 func newImageBuilder(f *os.File, direct bool) *imageBuilder {
 	ps := os.Getpagesize() // bbolt's default page size for a new file
-	return &imageBuilder{f: f, direct: direct, pageSize: ps, next: 3, outFirst: 3}
+	return &imageBuilder{f: f, direct: direct, hugeOK: direct, pageSize: ps, next: 3, outFirst: 3}
 }
 
 // newBuf returns an empty page-aligned buffer of capacity at least n.
-// Once a copy needs buffers of a MiB or more it gets full-size ones
-// backed by huge pages where the system offers them (see hugeBuf): an
-// O_DIRECT write from physically contiguous memory goes to the device in
-// far fewer, larger requests.
+// Once a copy written with O_DIRECT needs buffers of a MiB or more, full
+// size ones backed by huge pages are prepared in the background (see
+// hugeBuf: an O_DIRECT write from physically contiguous memory goes to
+// the device in far fewer, larger requests), and used as they become
+// ready: getting huge pages may mean the kernel compacting memory for
+// tens of milliseconds, which must not stall the copy.
 func (b *imageBuilder) newBuf(n int) []byte {
-	if n >= 1<<20 {
-		if p, free := hugeBuf(max(n, imageBufBytes)); p != nil {
-			b.unmap = append(b.unmap, free)
-			return p[:0]
+	if n >= 1<<20 && b.hugeOK {
+		if b.huge == nil {
+			b.prepareHuge()
 		}
+		select {
+		case h := <-b.huge:
+			if p := b.adopt(h); cap(p) >= n {
+				return p[:0]
+			}
+		default:
+		}
+		n = max(n, imageBufBytes)
 	}
 	return alignedBuf(n, b.pageSize)[:0]
+}
+
+type hugeBuffer struct {
+	p    []byte
+	free func()
+}
+
+// prepareHuge maps and faults in imageBuffers huge-page buffers on a
+// goroutine of its own, handing them over on b.huge.
+func (b *imageBuilder) prepareHuge() {
+	b.huge = make(chan hugeBuffer, imageBuffers)
+	b.hugeWG.Add(1)
+	go func() {
+		defer b.hugeWG.Done()
+		for range imageBuffers {
+			p, free := hugeBuf(imageBufBytes)
+			if p == nil {
+				return
+			}
+			for i := 0; i < len(p); i += os.Getpagesize() {
+				p[i] = 0 // fault it in here, not in the copy's path
+			}
+			b.huge <- hugeBuffer{p, free}
+		}
+	}()
+}
+
+// adopt takes a prepared huge buffer into use (and into b.unmap).
+func (b *imageBuilder) adopt(h hugeBuffer) []byte {
+	b.unmap = append(b.unmap, h.free)
+	b.hugeBase = append(b.hugeBase, unsafe.SliceData(h.p))
+	return h.p
+}
+
+// swapForHuge returns a prepared huge buffer instead of p if p is an
+// ordinary one and a huge one is ready (p is then dropped).
+func (b *imageBuilder) swapForHuge(p []byte) []byte {
+	if b.huge == nil || cap(p) < imageBufBytes || slices.Contains(b.hugeBase, unsafe.SliceData(p[:1])) {
+		return p
+	}
+	select {
+	case h := <-b.huge:
+		return b.adopt(h)
+	default:
+		return p
+	}
 }
 
 // alignedBuf returns n zero bytes starting at a multiple of align (a power
@@ -289,6 +349,9 @@ func (b *imageBuilder) flushOut() error {
 		default:
 		}
 	}
+	if b.out != nil {
+		b.out = b.swapForHuge(b.out)
+	}
 	b.out = b.out[:0]
 	return b.diskErr()
 }
@@ -323,16 +386,23 @@ func (b *imageBuilder) close() error {
 		return b.diskErr()
 	}
 	b.closed = true
-	if b.writes == nil {
-		return nil
+	var err error
+	if b.writes != nil {
+		close(b.writes)
+		err = <-b.written
 	}
-	close(b.writes)
-	err := <-b.written
 	b.out = nil
+	if b.huge != nil { // release what was prepared and not used too
+		b.hugeWG.Wait()
+		close(b.huge)
+		for h := range b.huge {
+			h.free()
+		}
+	}
 	for _, free := range b.unmap {
 		free()
 	}
-	b.unmap = nil
+	b.unmap, b.hugeBase = nil, nil
 	return err
 }
 

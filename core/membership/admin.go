@@ -107,9 +107,6 @@ func (n *Node) onRequest(p *peer, m Message) error {
 	p.lastReq = m.ReqID
 	switch m.Op {
 	case OpSetExpected, OpSetVotes:
-		if m.Admin != 0 && m.Admin <= n.adm {
-			return nil // applied already, or older than a change applied here
-		}
 		n.applyAdmin(adminChange{stamp: m.Admin, op: m.Op, target: m.Target, arg: m.Arg})
 	case OpRelease:
 		if n.cur.ring.Rep == n.cfg.Self && m.From == n.cur.master {
@@ -148,10 +145,16 @@ func (n *Node) newStamp() uint64 {
 // applyAdmin applies a setexpected or setvotes change, local or received,
 // and raises every other member's need to its stamp: from now on a
 // member's votes and expected votes count only once it has applied the
-// change too. A received setexpected that this node's own check refuses
-// while quorate is not applied, but its stamp still counts as applied, so
-// that the sender does not wait for it forever.
+// change too. Each setting (the expected votes, each node's votes) keeps
+// the stamp of the change that set it last, and a change that is not newer
+// is ignored: a repetition, or overtaken by a newer change of the same
+// setting. A received setexpected that this node's own check refuses while
+// quorate is not applied, but its stamp still counts as applied, so that
+// the sender does not wait for it forever.
 func (n *Node) applyAdmin(c adminChange) {
+	if c.stamp != 0 && !n.claimSetting(c) {
+		return
+	}
 	switch c.op {
 	case OpSetExpected:
 		if quorum.ValidateSetExpected(n.qin, c.arg) == nil || !n.qin.Quorate {
@@ -178,6 +181,27 @@ func (n *Node) applyAdmin(c adminChange) {
 			p.need = max(p.need, c.stamp)
 		}
 	}
+}
+
+// claimSetting records c's stamp as the last to set its setting, unless a
+// change at least as new already did (false).
+func (n *Node) claimSetting(c adminChange) bool {
+	switch c.op {
+	case OpSetExpected:
+		if c.stamp <= n.admExp {
+			return false
+		}
+		n.admExp = c.stamp
+	case OpSetVotes:
+		if c.stamp <= n.admVotes[c.target] {
+			return false
+		}
+		if n.admVotes == nil {
+			n.admVotes = make(map[NodeID]uint64)
+		}
+		n.admVotes[c.target] = c.stamp
+	}
+	return true
 }
 
 // peerInfo returns the node info a heartbeat, leave or view commit reports

@@ -154,18 +154,23 @@
 //     again (at most once a heartbeat, from a log of the last 16), so a
 //     change lost with its repetitions still arrives, from any member that
 //     has it;
-//   - a change whose stamp is not newer than the newest applied is ignored
-//     (a repetition, or overtaken by a newer change). Two changes made at
-//     the same time on different nodes are ordered by their stamps, not
-//     merged: the older one is dropped where the newer one came first.
-//     Corosync would apply both; callers that change votes from several
-//     nodes at once should not rely on both surviving.
+//   - each setting (expected votes, each node's votes) remembers the stamp
+//     of the change that set it last, and a change that is not newer is
+//     ignored: a repetition, or overtaken by a newer change of the same
+//     setting, so concurrent changes of one setting from two nodes end with
+//     the newer stamp everywhere, and changes of different settings are
+//     all applied, in any order. What is not covered: a node that lost a
+//     change and all its repetitions, and meanwhile applied a newer change
+//     of another setting, is not sent the lost one again (its Admin
+//     already reaches its need).
 //
 // A restarted node (new incarnation) starts with no stamps and its info
 // counts at once, as a node that joins a corosync ring sends its own; the
-// core/sim sweep checks, with setexpected and setvotes calls among the
-// faults, that the settled members agree on quorum, highest expected and
-// total votes, and that quorum is votequorum's for them.
+// core/sim sweep makes setexpected and setvotes calls among its faults and
+// checks, once the cluster has settled, that the nodes' records of each
+// other agree with the nodes' own and that no quorum is below votequorum's;
+// without crashes and partitions (TestVoteAdminExact) every node must have
+// exactly votequorum's quorum.
 //
 // # CMM roles
 //

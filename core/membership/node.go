@@ -124,6 +124,10 @@ type Node struct {
 	// missed them).
 	adm, admClock uint64
 	admLog        []adminChange
+	// admExp and admVotes are the stamps of the changes that last set the
+	// expected votes and each node's votes.
+	admExp   uint64
+	admVotes map[NodeID]uint64
 }
 
 // New returns the state machine of cfg.Self, restored from the persistent
@@ -544,6 +548,12 @@ func (n *Node) onHeartbeat(p *peer, m Message) {
 	info := n.peerInfo(p, quorum.Node{ID: uint32(m.From), State: quorum.StateMember, Votes: m.Votes,
 		ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}, m.Admin)
 	changed := info.Votes != p.info.Votes || info.ExpectedVotes != p.info.ExpectedVotes || info.Flags != p.info.Flags
+	// A local change may have set our record since (votequorum keeps its
+	// own expected votes for an inquorate node).
+	if rec, err := quorum.GetInfo(n.qin, info.ID); err == nil && (rec.Votes != info.Votes ||
+		(info.Flags&quorum.NodeQuorate != 0 && rec.ExpectedVotes != info.ExpectedVotes)) {
+		changed = true
+	}
 	p.info = info
 	if changed && n.installed && n.isMember(m.From) && m.Ring == n.cur.ring {
 		r, lmsStopped := quorum.ReceiveNodeInfo(n.qin, info)

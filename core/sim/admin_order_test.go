@@ -121,6 +121,8 @@ func TestSweepRegressions(t *testing.T) {
 			"it took its own 7 for an inquorate member before adopting 5, and kept quorum 4"},
 		{9116, 13, "setexpected 14 then 13 from two nodes: a commit carried a member's ack from before " +
 			"it applied 13, accepted because a newer heartbeat had been heard"},
+		{18396, 13, "setexpected 15 and setvotes from two nodes at once: a node that got the newer-stamped " +
+			"setvotes first dropped the setexpected (changes were ordered by one stamp, not per setting)"},
 	} {
 		o := VariedOptions(uint64(s.seed), s.nodes)
 		o.AnyVotes = true // as when they were found

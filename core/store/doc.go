@@ -89,7 +89,8 @@
 // laid out directly from the sorted stream: leaves packed full, a large
 // value read from the network straight into its place in the file's
 // pages, large sequential writes (on Linux with O_DIRECT from huge-page
-// buffers, prepared in the background, so the pages skip the page cache
+// buffers, prepared in the background (the copy waits at most a few ms
+// for the first), so the pages skip the page cache
 // and reach the device in few large requests) by a disk writer goroutine, so that receiving, laying
 // out and writing overlap; meta pages last, one fsync. Small entries are
 // received into a few reused 4 MiB slabs. That is several times

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -112,17 +113,28 @@ func (b *imageBuilder) newBuf(n int) []byte {
 		if b.huge == nil {
 			b.prepareHuge()
 		}
+		var wait <-chan time.Time // the first one is worth a short wait
+		if len(b.hugeBase) == 0 {
+			t := time.NewTimer(hugeWait)
+			defer t.Stop()
+			wait = t.C
+		}
 		select {
 		case h := <-b.huge:
 			if p := b.adopt(h); cap(p) >= n {
 				return p[:0]
 			}
-		default:
+		case <-wait:
 		}
 		n = max(n, imageBufBytes)
 	}
 	return alignedBuf(n, b.pageSize)[:0]
 }
+
+// hugeWait is how long the copy waits for its first huge-page buffer
+// before it goes on with an ordinary one: usually the kernel has huge
+// pages at hand, but compacting memory for one can take tens of ms.
+const hugeWait = 3 * time.Millisecond
 
 type hugeBuffer struct {
 	p    []byte

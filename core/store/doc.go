@@ -88,13 +88,13 @@
 // Checksums), and writes it as a complete new bbolt file, PATH.stage,
 // laid out directly from the sorted stream: leaves packed full, a large
 // value read from the network straight into its place in the file's
-// pages, large sequential writes (on Linux with O_DIRECT from huge-page
-// buffers, prepared in the background (the copy waits at most a few ms
-// for the first), so the pages skip the page cache
-// and reach the device in few large requests) by a disk writer goroutine, so that receiving, laying
-// out and writing overlap; meta pages last, one fsync. Small entries are
-// received into a few reused 4 MiB slabs. That is several times
-// faster than inserting through bbolt transactions. The image is the file
+// pages, and large sequential writes by a disk writer goroutine, so that
+// receiving, laying out and writing overlap; meta pages last, one fsync.
+// On Linux the writes use O_DIRECT (the pages skip the page cache) from
+// huge-page buffers (they reach the device in few large requests), which
+// are prepared in the background: the copy waits at most a few ms for the
+// first. Small entries are received into a few reused 4 MiB slabs. That
+// is several times faster than inserting through bbolt transactions. The image is the file
 // bbolt itself would write (bbolt file format 2; the tests run bbolt's
 // Tx.Check on it), so bbolt keeps committing to it as usual. Activate
 // renames it over PATH, syncs the directory and reopens; the old file is

@@ -113,18 +113,24 @@ func (b *imageBuilder) newBuf(n int) []byte {
 		if b.huge == nil {
 			b.prepareHuge()
 		}
-		var wait <-chan time.Time // the first one is worth a short wait
-		if len(b.hugeBase) == 0 {
+		var h hugeBuffer
+		if len(b.hugeBase) == 0 { // the first one is worth a short wait
 			t := time.NewTimer(hugeWait)
-			defer t.Stop()
-			wait = t.C
+			select {
+			case h = <-b.huge:
+			case <-t.C:
+			}
+			t.Stop()
+		} else { // never wait for more: there may be none
+			select {
+			case h = <-b.huge:
+			default:
+			}
 		}
-		select {
-		case h := <-b.huge:
+		if h.p != nil {
 			if p := b.adopt(h); cap(p) >= n {
 				return p[:0]
 			}
-		case <-wait:
 		}
 		n = max(n, imageBufBytes)
 	}
@@ -133,22 +139,26 @@ func (b *imageBuilder) newBuf(n int) []byte {
 
 // hugeWait is how long the copy waits for its first huge-page buffer
 // before it goes on with an ordinary one: usually the kernel has huge
-// pages at hand, but compacting memory for one can take tens of ms.
-const hugeWait = 3 * time.Millisecond
+// pages at hand, but compacting memory for one can take tens of ms. (A
+// variable for the tests.)
+var hugeWait = 3 * time.Millisecond
 
 type hugeBuffer struct {
 	p    []byte
 	free func()
 }
 
-// prepareHuge maps and faults in imageBuffers huge-page buffers on a
-// goroutine of its own, handing them over on b.huge.
+// prepareHuge maps and faults in up to imageBuffers huge-page buffers on
+// a goroutine of its own, handing them over on b.huge. It stops early if
+// one takes longer than hugeWait: the kernel is then short of huge pages
+// and compacting memory for them costs CPU the copy needs.
 func (b *imageBuilder) prepareHuge() {
 	b.huge = make(chan hugeBuffer, imageBuffers)
 	b.hugeWG.Add(1)
 	go func() {
 		defer b.hugeWG.Done()
 		for range imageBuffers {
+			start := time.Now()
 			p, free := hugeBuf(imageBufBytes)
 			if p == nil {
 				return
@@ -157,6 +167,9 @@ func (b *imageBuilder) prepareHuge() {
 				p[i] = 0 // fault it in here, not in the copy's path
 			}
 			b.huge <- hugeBuffer{p, free}
+			if time.Since(start) > hugeWait {
+				return
+			}
 		}
 	}()
 }

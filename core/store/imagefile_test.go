@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -289,4 +290,43 @@ func TestImageFileDirect(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestImageFileFewHugeBuffers: a copy whose huge-page buffers come late
+// or not at all (the kernel short of huge pages: here hugeWait is so short
+// that at most one is prepared) completes with ordinary buffers, never
+// waiting for buffers that will not come.
+func TestImageFileFewHugeBuffers(t *testing.T) {
+	defer func(w time.Duration) { hugeWait = w }(hugeWait)
+	hugeWait = time.Nanosecond
+	p := openTemp(t)
+	v := make([]byte, MaxValueLen)
+	for i := range 24 {
+		v[0] = byte(i)
+		if _, err := p.Set(fmt.Sprintf("/h/%02d", i), Binary(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := snapshotOf(t, p)
+	for round := range 3 {
+		s, err := OpenFile(filepath.Join(t.TempDir(), "s.db"), nil) // O_DIRECT where possible
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := s.RestoreSnapshot(bytes.NewReader(snap)); done <- err }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("round %d: the copy hangs", round)
+		}
+		if !bytes.Equal(snapshotOf(t, s), snap) {
+			t.Fatal("copy differs")
+		}
+		checkBolt(t, s)
+		s.Close()
+	}
 }

@@ -382,17 +382,22 @@ func (n *Node) maybeCommit() {
 	allFromCur := n.installed
 	var claimer NodeID
 	c.Quiet = n.fence
+	anyAdmin := false
 	for i, id := range c.Members {
 		a := p.acks[id]
 		c.Quiet = min(c.Quiet, a.Quiet)
 		c.MemberVotes[i], c.MemberExp[i], c.MemberQFlags[i], c.MemberFlags[i] = a.Votes, a.Expected, a.QFlags, a.Flags
 		c.MemberAdmin[i] = a.Admin
+		anyAdmin = anyAdmin || a.Admin != 0
 		if a.Prev != n.cur.ring {
 			allFromCur = false
 		}
 		if a.Flags&FlagMaster != 0 && claimer == 0 {
 			claimer = id
 		}
+	}
+	if !anyAdmin {
+		c.MemberAdmin = nil // no stamps: the commit stays readable by versions without them
 	}
 	c.NoFence = claimer != 0 && (c.Master == claimer || (allFromCur && claimer == n.cur.master))
 	n.prop = nil

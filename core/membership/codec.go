@@ -13,6 +13,10 @@ import (
 // Quiet Admin MemberAdmin.
 const messageFields = 32
 
+// maxMessageFields bounds the fields a decoded message may have, including
+// fields of later versions that this one skips.
+const maxMessageFields = 64
+
 // maxListLen bounds any list in a decoded message.
 const maxListLen = MaxNodes
 
@@ -99,12 +103,20 @@ func (m *Message) DecodeMsgpack(dec *msgpack.Decoder) error {
 	if err != nil {
 		return err
 	}
-	if n < 0 || n > messageFields {
+	if n < 0 || n > maxMessageFields {
 		return fmt.Errorf("%w: %d fields", ErrMalformed, n)
 	}
 	var u [messageFields]uint64
 	var lists [messageFields][]uint64
 	for i := range n {
+		if i >= messageFields {
+			// A field a later version added: skipped, so that versions
+			// that differ only by such fields work together.
+			if err := dec.Skip(); err != nil {
+				return err
+			}
+			continue
+		}
 		switch i {
 		case 8, 9, 16, 17, 18, 19, 20, 21, 31:
 			k, err := dec.DecodeArrayLen()

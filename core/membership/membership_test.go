@@ -1,6 +1,7 @@
 package membership
 
 import (
+	"bytes"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -333,5 +334,40 @@ func TestSingleNodeViewAndQDevice(t *testing.T) {
 	}
 	if err := n.SetExpected(1); !errors.Is(err, ErrRemoved) {
 		t.Fatalf("SetExpected after Leave: %v", err)
+	}
+}
+
+// TestCodecSkipsLaterFields: a message with fields a later version added
+// decodes (they are skipped); one with more than maxMessageFields does not.
+func TestCodecSkipsLaterFields(t *testing.T) {
+	m := Message{Type: MsgHeartbeat, From: 2, To: 1, Incarnation: 3, Now: 7, Admin: 9}
+	enc := func(extra int) []byte {
+		var b bytes.Buffer
+		e := msgpack.NewEncoder(&b)
+		f := m.fields()
+		if err := e.EncodeArrayLen(len(f) + extra); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range f {
+			if err := e.Encode(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range extra {
+			if err := e.Encode([]any{uint64(i), "later"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b.Bytes()
+	}
+	var got Message
+	if err := msgpack.Unmarshal(enc(3), &got); err != nil {
+		t.Fatalf("three later fields: %v", err)
+	}
+	if got.From != 2 || got.Now != 7 || got.Admin != 9 {
+		t.Fatalf("decoded %+v", got)
+	}
+	if err := msgpack.Unmarshal(enc(maxMessageFields), &got); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("too many fields: %v, want ErrMalformed", err)
 	}
 }

@@ -481,9 +481,11 @@ func (n *Node) install(c Message) {
 			continue
 		}
 		p := n.peers[n.index[id]]
+		var admin uint64 // a commit without stamps: no member had applied a change
 		if i < len(c.MemberAdmin) {
-			info = n.peerInfoIn(in, p, info, c.MemberAdmin[i])
+			admin = c.MemberAdmin[i]
 		}
+		info = n.peerInfoIn(in, p, info, admin)
 		p.info, p.flags = info, c.MemberFlags[i]
 		adopted = adopted || (!in.Quorate && info.Flags&quorum.NodeQuorate != 0)
 		r, lmsStopped := quorum.ReceiveNodeInfo(in, info)

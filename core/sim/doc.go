@@ -49,7 +49,7 @@
 // without crashes and partitions, requires exactly votequorum's quorum on
 // every node. Breaking the admin stamps (a member's info taken from a
 // message sent before a setexpected it had not applied yet) fails it at
-// seed 280.
+// seed 193 (3 nodes), and TestSetExpectedThenNodeLoss at seed 1.
 // RunScenario then stops the faults, heals, resumes and restarts everything
 // and checks 3 (one common view of all nodes within LivenessBound ticks). A
 // violation fails with the seed, the options, the trace of recent events and

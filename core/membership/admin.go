@@ -137,7 +137,7 @@ const admLogLen = 16
 // Lamport clock, the sequence in the high 32 bits and the node id in the
 // low ones, so that stamps of different nodes never tie.
 func (n *Node) newStamp() uint64 {
-	s := (max(n.admClock, n.adm)>>32+1)<<32 | uint64(n.cfg.Self)
+	s := (n.admClock>>32+1)<<32 | uint64(n.cfg.Self) // admClock >= adm: applyAdmin raises both
 	n.admClock = s
 	return s
 }
@@ -205,7 +205,7 @@ func (n *Node) claimSetting(c adminChange) bool {
 }
 
 // peerInfo returns the node info a heartbeat, leave or view commit reports
-// for p with admin stamp admin. If p has not applied a change we applied
+// for p with admin stamp admin, against our records in in. If p has not applied a change we applied
 // while it was a member, its votes and expected votes predate that change
 // (the messages are not ordered with the change, as votequorum's are by
 // totem): we keep our own record of them, which the change set, and
@@ -213,12 +213,7 @@ func (n *Node) claimSetting(c adminChange) bool {
 // follows a setexpected(4) could take a member's expected votes back to 4
 // from a heartbeat in flight, and quorum, which never decreases on node
 // info, would stay at 3.
-func (n *Node) peerInfo(p *peer, info quorum.Node, admin uint64) quorum.Node {
-	return n.peerInfoIn(n.qin, p, info, admin)
-}
-
-// peerInfoIn is peerInfo with our records taken from in.
-func (n *Node) peerInfoIn(in quorum.Input, p *peer, info quorum.Node, admin uint64) quorum.Node {
+func (n *Node) peerInfo(in quorum.Input, p *peer, info quorum.Node, admin uint64) quorum.Node {
 	n.admClock = max(n.admClock, admin)
 	p.heard = max(p.heard, admin)
 	// The message's own stamp decides: an ack carried by a later commit
@@ -226,8 +221,8 @@ func (n *Node) peerInfoIn(in quorum.Input, p *peer, info quorum.Node, admin uint
 	if admin >= p.need {
 		return info
 	}
-	if cur, err := quorum.GetInfo(in, info.ID); err == nil {
-		info.Votes, info.ExpectedVotes = cur.Votes, cur.ExpectedVotes
+	if rec, ok := in.Node(info.ID); ok {
+		info.Votes, info.ExpectedVotes = rec.Votes, rec.ExpectedVotes
 	}
 	if n.installed && n.isMember(p.cfg.ID) && (p.adminSent == 0 || n.now-p.adminSent >= n.heartbeat) {
 		p.adminSent = n.now

@@ -485,7 +485,7 @@ func (n *Node) install(c Message) {
 		if i < len(c.MemberAdmin) {
 			admin = c.MemberAdmin[i]
 		}
-		info = n.peerInfoIn(in, p, info, admin)
+		info = n.peerInfo(in, p, info, admin)
 		p.info, p.flags = info, c.MemberFlags[i]
 		adopted = adopted || (!in.Quorate && info.Flags&quorum.NodeQuorate != 0)
 		r, lmsStopped := quorum.ReceiveNodeInfo(in, info)

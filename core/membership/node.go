@@ -431,7 +431,7 @@ func (n *Node) Step(m Message) error {
 				// With allow_downscale the leaver marks itself LEAVING, which
 				// lets expected votes shrink (votequorum's downscale).
 				if quorum.NodeFlags(m.QFlags)&quorum.NodeLeaving != 0 {
-					r, _ := quorum.ReceiveNodeInfo(n.qin, n.peerInfo(p, quorum.Node{ID: uint32(m.From), Votes: m.Votes,
+					r, _ := quorum.ReceiveNodeInfo(n.qin, n.peerInfo(n.qin, p, quorum.Node{ID: uint32(m.From), Votes: m.Votes,
 						ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}, m.Admin))
 					n.applyQuorum(r, false)
 				}
@@ -545,12 +545,12 @@ func (n *Node) onHeartbeat(p *peer, m Message) {
 	if p.hears.has(n.self) && m.Echo > p.support && m.Echo <= n.now && (inRing || nextRing) {
 		p.support = m.Echo
 	}
-	info := n.peerInfo(p, quorum.Node{ID: uint32(m.From), State: quorum.StateMember, Votes: m.Votes,
+	info := n.peerInfo(n.qin, p, quorum.Node{ID: uint32(m.From), State: quorum.StateMember, Votes: m.Votes,
 		ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}, m.Admin)
 	changed := info.Votes != p.info.Votes || info.ExpectedVotes != p.info.ExpectedVotes || info.Flags != p.info.Flags
 	// A local change may have set our record since (votequorum keeps its
 	// own expected votes for an inquorate node).
-	if rec, err := quorum.GetInfo(n.qin, info.ID); err == nil && (rec.Votes != info.Votes ||
+	if rec, ok := n.qin.Node(info.ID); ok && (rec.Votes != info.Votes ||
 		(info.Flags&quorum.NodeQuorate != 0 && rec.ExpectedVotes != info.ExpectedVotes)) {
 		changed = true
 	}

@@ -292,6 +292,14 @@ func setMemberExpected(nodes []Node, ev uint32) {
 	}
 }
 
+// Node returns the record of node id (false: votequorum knows no such node).
+func (in Input) Node(id uint32) (Node, bool) {
+	if n := findNode(in.Nodes, id); n != nil {
+		return *n, true
+	}
+	return Node{}, false
+}
+
 func findNode(nodes []Node, id uint32) *Node {
 	for i := range nodes {
 		if nodes[i].ID == id {

@@ -3,16 +3,8 @@
 # cluster and measure until every survivor has published the new master
 # through the control protocol. 20 trials each for the timing of
 # examples/cluster.toml and for heartbeat=20ms/failure_timeout=200ms.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
 TRIALS=${TRIALS:-20}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-[ -x build/bin/gohad ] || go build -o build/bin/gohad ./core/cmd/gohad
-go build -o "$tmp/gohabench" ./core/cmd/gohabench
-
-hb=$(sed -n 's/^heartbeat *= *"\(.*\)".*/\1/p' examples/cluster.toml | head -1)
-ft=$(sed -n 's/^failure_timeout *= *"\(.*\)".*/\1/p' examples/cluster.toml | head -1)
+source "$(dirname "$0")/lib.sh" gohabench
 "$tmp/gohabench" failover --gohad build/bin/gohad --trials "$TRIALS" --heartbeat "${hb:-300ms}" --failure "${ft:-900ms}"
 "$tmp/gohabench" failover --gohad build/bin/gohad --trials "$TRIALS" --heartbeat 20ms --failure 200ms
 echo "reference: corosync 3 two-node default (token 3000ms + consensus 3600ms) detects a dead node after ~6.6 s"

@@ -2,10 +2,5 @@
 # Sync-mode config store commits through gohad: latency p50/p99 and
 # throughput of 1 KiB values with 0, 1 and 2 in-sync secondaries, for one
 # client and for 8 concurrent clients (core/cmd/habench commit).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-[ -x build/bin/gohad ] || go build -o build/bin/gohad ./core/cmd/gohad
-go build -o "$tmp/habench" ./core/cmd/habench
+source "$(dirname "$0")/lib.sh" habench
 "$tmp/habench" commit --gohad build/bin/gohad --ops "${OPS:-400}" --size 1024

@@ -12,7 +12,15 @@ GOFLAGS    ?=
 FUZZTIME   ?= 3s
 export CGO_ENABLED := 1
 
-GO_SOURCES := $(shell find core capi -name '*.go' 2>/dev/null) go.mod go.sum
+# VERSION is the one version source: gohad, gohactl and goha_version() get
+# it through -X, the SONAME takes its major, goha.pc and the Python package
+# read it too (core/version's test checks goha.h and python/ agree).
+VERSION    := $(shell cat VERSION)
+SOMAJOR    := $(firstword $(subst ., ,$(VERSION)))
+SONAME     := libgoha.so.$(SOMAJOR)
+GO_LDFLAGS := -X github.com/goha/goha/core/version.version=$(VERSION)
+
+GO_SOURCES := $(shell find core capi -name '*.go' 2>/dev/null) go.mod go.sum VERSION
 HEADERS    := $(shell find include -name '*.h' 2>/dev/null)
 
 .DEFAULT_GOAL := help
@@ -28,21 +36,21 @@ build: $(BIN)/gohad $(BIN)/gohactl lib ## Build gohad, gohactl and libgoha.so in
 
 $(BIN)/gohad: $(GO_SOURCES)
 	@mkdir -p $(BIN)
-	@if [ -d core/cmd/gohad ]; then $(GO) build $(GOFLAGS) -o $@ ./core/cmd/gohad; else echo "core/cmd/gohad does not exist yet"; fi
+	@if [ -d core/cmd/gohad ]; then $(GO) build $(GOFLAGS) -ldflags "$(GO_LDFLAGS)" -o $@ ./core/cmd/gohad; else echo "core/cmd/gohad does not exist yet"; fi
 
 $(BIN)/gohactl: $(GO_SOURCES)
 	@mkdir -p $(BIN)
-	@if [ -d core/cmd/gohactl ]; then $(GO) build $(GOFLAGS) -o $@ ./core/cmd/gohactl; else echo "core/cmd/gohactl does not exist yet"; fi
+	@if [ -d core/cmd/gohactl ]; then $(GO) build $(GOFLAGS) -ldflags "$(GO_LDFLAGS)" -o $@ ./core/cmd/gohactl; else echo "core/cmd/gohactl does not exist yet"; fi
 
 .PHONY: lib
-lib: $(LIB)/libgoha.so ## Build build/lib/libgoha.so (SONAME libgoha.so.1)
+lib: $(LIB)/libgoha.so ## Build build/lib/libgoha.so (SONAME libgoha.so.MAJOR of VERSION)
 
 $(LIB)/libgoha.so: $(GO_SOURCES) $(HEADERS) $(wildcard capi/*.map)
 	@mkdir -p $(LIB)
 	@if ls capi/*.go >/dev/null 2>&1; then \
 		$(GO) build $(GOFLAGS) -buildmode=c-shared \
-			-ldflags "-extldflags '-Wl,-soname,libgoha.so.1 -Wl,--version-script=$(CURDIR)/capi/libgoha.map'" \
-			-o $@ ./capi && rm -f $(LIB)/libgoha.h && ln -sf libgoha.so $(LIB)/libgoha.so.1; \
+			-ldflags "$(GO_LDFLAGS) -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/libgoha.map'" \
+			-o $@ ./capi && rm -f $(LIB)/libgoha.h && ln -sf libgoha.so $(LIB)/$(SONAME); \
 	else echo "capi/ does not exist yet"; fi
 
 .PHONY: test

@@ -10,19 +10,18 @@ typedef const char goha_cchar;
 import "C"
 
 import (
-	"fmt"
 	"unsafe"
+
+	"github.com/goha/goha/core/version"
 )
 
-// version is the library version; keep it equal to GOHA_VERSION_* in goha.h.
-const (
-	versionMajor = 1
-	versionMinor = 0
-	versionPatch = 0
-)
+// The library version comes from core/version (the repository's VERSION
+// file, stamped by the Makefile); a test keeps GOHA_VERSION_* in goha.h
+// equal to it.
+var versionMajor, versionMinor, versionPatch, _ = version.Parts()
 
 // versionString is static C storage returned by goha_version (never freed).
-var versionString = C.CString(fmt.Sprintf("%d.%d.%d", versionMajor, versionMinor, versionPatch))
+var versionString = C.CString(version.String())
 
 // gohaCall is the wrapper of the goha_* exports: it recovers panics and
 // returns GOHA_EINTERNAL for them.
@@ -40,13 +39,13 @@ func gohaCall(fn string, body func() C.int) (rc C.int) {
 //export goha_version
 func goha_version(major, minor, patch *C.int) *C.goha_cchar {
 	if major != nil {
-		*major = versionMajor
+		*major = C.int(versionMajor)
 	}
 	if minor != nil {
-		*minor = versionMinor
+		*minor = C.int(versionMinor)
 	}
 	if patch != nil {
-		*patch = versionPatch
+		*patch = C.int(versionPatch)
 	}
 	return (*C.goha_cchar)(unsafe.Pointer(versionString))
 }

@@ -100,7 +100,8 @@ typedef char cmm_swload_t[CMM_MAX_SWLOADID_SIZE];
  *   incarnation_number  bumped (and persisted) every time the node's gohad
  *                       starts, so a restarted node differs from one that
  *                       never left; 0 for a node never seen
- *   software_load_id    "goha-<major>.<minor>" of the node's libgoha protocol
+ *   software_load_id    "gohad MAJOR.MINOR.PATCH": the version of the gohad
+ *                       that answered (the VERSION file goha was built from)
  */
 typedef struct cmm_member_t {
 	cmm_nodeid_t nodeid;

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/goha/goha/core/quorum"
@@ -33,7 +36,15 @@ type Config struct {
 	Timing      Timing
 	Quorum      Quorum
 	HA          HA
+	Logging     Logging
 	Nodes       []Node
+}
+
+// Logging is the [logging] table.
+type Logging struct {
+	// Level is "debug", "info", "warn" or "error"; "" when absent (gohad's
+	// --log-level, default info, applies). gohad re-reads it on SIGHUP.
+	Level string
 }
 
 // Timing is the [timing] table.
@@ -156,4 +167,14 @@ func (c *Config) QuorumSettings() (quorum.Settings, []quorum.ConfigNode) {
 		nodes[i] = quorum.ConfigNode{ID: n.ID, Votes: n.Votes}
 	}
 	return s, nodes
+}
+
+// UnknownNode is the message for a node name the config does not have; it
+// lists the names it does have.
+func UnknownNode(c *Config, name string) string {
+	names := make([]string, len(c.Nodes))
+	for i, n := range c.Nodes {
+		names[i] = strconv.Quote(n.Name)
+	}
+	return fmt.Sprintf("no [[node]] named %q; the nodes are %s", name, strings.Join(names, ", "))
 }

@@ -76,7 +76,12 @@ type rawConfig struct {
 	Timing      rawTiming `toml:"timing"`
 	Quorum      rawQuorum `toml:"quorum"`
 	HA          rawHA     `toml:"ha"`
+	Logging     rawLog    `toml:"logging"`
 	Nodes       []rawNode `toml:"node"`
+}
+
+type rawLog struct {
+	Level *string `toml:"level"`
 }
 
 type rawTiming struct {
@@ -225,6 +230,7 @@ func convert(raw *rawConfig, p *problems) *Config {
 	}
 	dur(p, "ha.tick_timeout", &c.HA.TickTimeout, raw.HA.TickTimeout)
 	str(&c.HA.Replication, raw.HA.Replication)
+	str(&c.Logging.Level, raw.Logging.Level)
 
 	for i, rn := range raw.Nodes {
 		key := func(k string) string { return fmt.Sprintf("node[%d].%s", i, k) }

@@ -58,6 +58,12 @@ func (c *Config) validate() error {
 		p.add("ha.replication", c.HA.Replication, "must be %q or %q", ReplicationSync, ReplicationAsync)
 	}
 
+	switch c.Logging.Level {
+	case "", "debug", "info", "warn", "error":
+	default:
+		p.add("logging.level", c.Logging.Level, "must be debug, info, warn or error")
+	}
+
 	c.validateNodes(&p)
 	return p.err()
 }

@@ -3,10 +3,9 @@ package node
 import (
 	"errors"
 	"fmt"
-	"reflect"
+	"strings"
 	"time"
 
-	"github.com/goha/goha/core/config"
 	"github.com/goha/goha/core/membership"
 	"github.com/goha/goha/core/quorum"
 	"github.com/goha/goha/core/wire"
@@ -228,7 +227,7 @@ func (n *Node) dispatch(c *ctlConn, m *wire.Msg) (any, error) {
 		}
 		return nil, err
 	case wire.OpConfigReload:
-		return nil, n.reload()
+		return nil, n.configReload()
 	}
 	return nil, fail(wire.CodeUnknownOp, "unknown operation %q", m.Op)
 }
@@ -252,24 +251,23 @@ func (n *Node) setQualif(a wire.SetQualifArg) error {
 	return fail(wire.CodeInvalid, "unknown qualification level %d", a.Qualif)
 }
 
-// reload re-reads the config file (cmm_config_reload, master only). The
-// node table and quorum options cannot change at run time yet: a changed
-// file is validated and then refused with CodeNotSupported.
-func (n *Node) reload() error {
+// configReload is cmm_config_reload (master only): the reload SIGHUP does
+// (reload.go). Settings that need a restart make it CodeNotSupported, after
+// what can be applied was applied.
+func (n *Node) configReload() error {
 	st := n.mem.Status()
 	if !st.IsMaster {
 		return fail(wire.CodePerm, "config reload must be called on the master")
 	}
-	cfg, err := config.Load(n.opts.ConfigPath)
+	rep, err := n.reload("cmm_config_reload")
 	if err != nil {
 		return fail(wire.CodeInvalid, "%v", err)
 	}
-	self, ok := cfg.NodeByID(n.self.ID)
-	if !ok {
-		return fail(wire.CodeInvalid, "reloaded config has no node %d", n.self.ID)
+	if len(rep.Restart) > 0 {
+		return fail(wire.CodeNotSupported, "these changes need a restart of every node: %s", strings.Join(rep.Restart, ", "))
 	}
-	if !reflect.DeepEqual(MembershipConfig(cfg, self.ID, n.tick), n.mcfg) {
-		return fail(wire.CodeNotSupported, "changes to the node table, timing or quorum options need a restart of every node")
+	if len(rep.Refused) > 0 {
+		return fail(wire.CodeInvalid, "refused: %s", strings.Join(rep.Refused, "; "))
 	}
 	return nil
 }

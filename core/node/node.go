@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"reflect"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/goha/goha/core/config"
 	"github.com/goha/goha/core/membership"
+	"github.com/goha/goha/core/version"
 	"github.com/goha/goha/core/wire"
 )
 
@@ -28,8 +31,9 @@ const (
 	persistKey = "membership"
 )
 
-// Software is reported in hellos and status.
-const Software = "gohad 0.1"
+// Software is reported in hellos, status and cmm_member_t.software_load_id:
+// "gohad VERSION" (core/version).
+var Software = version.Line("gohad")
 
 // Options say which node to run and where.
 type Options struct {
@@ -37,7 +41,15 @@ type Options struct {
 	NodeName   string       // the [[node]] name to run as
 	DataDir    string       // holds StateFile; created if missing
 	Logger     *slog.Logger // nil: slog.Default()
+	// LogLevel, if set, is the level of Logger's handler: Reload sets it
+	// from the config's [logging] level unless LogLevelFixed (the operator
+	// chose the level on the command line).
+	LogLevel      *slog.LevelVar
+	LogLevelFixed bool
 }
+
+// ErrStopped is returned by calls that need the node loop after it ended.
+var ErrStopped = errors.New("gohad is stopping")
 
 // Node is a running gohad: one membership state machine driven by a real
 // clock, a UDP socket, a bbolt file and a control server.
@@ -58,8 +70,12 @@ type Node struct {
 	vq  *vqPage // nil if the host cannot make one (clients then ask)
 	vqs vqState
 
-	inbound chan inbound
-	done    chan struct{}
+	inbound   chan inbound
+	reloads   chan reloadReq
+	reloaders []Reloader
+	done      chan struct{}
+	joined    chan struct{} // closed at the first view that includes this node
+	loopAt    atomic.Int64  // UnixNano of the loop's latest pass (Healthy)
 
 	ext       map[string]OpHandler // extension ops (RegisterOp)
 	connOps   map[string]connOpHandler
@@ -111,14 +127,21 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	self, ok := cfg.NodeByName(opts.NodeName)
 	if !ok {
-		return nil, fmt.Errorf("config %s: no [[node]] named %q", opts.ConfigPath, opts.NodeName)
+		return nil, fmt.Errorf("config %s: %s (--node)", opts.ConfigPath, config.UnknownNode(cfg, opts.NodeName))
+	}
+	if opts.LogLevel != nil && !opts.LogLevelFixed && cfg.Logging.Level != "" {
+		var lvl slog.Level
+		lvl.UnmarshalText([]byte(cfg.Logging.Level)) // validated by config
+		opts.LogLevel.Set(lvl)
 	}
 	tick := TickFor(cfg.Timing.Heartbeat)
 	n := &Node{
 		opts: opts, cfg: cfg, self: self, tick: tick, start: time.Now(),
 		log:     log.With("node", self.Name),
 		inbound: make(chan inbound, 1024),
+		reloads: make(chan reloadReq),
 		done:    make(chan struct{}),
+		joined:  make(chan struct{}),
 	}
 	n.bad = newRateLog(n.log, 5*time.Second)
 	n.mcfg = MembershipConfig(cfg, self.ID, tick)
@@ -205,6 +228,26 @@ func Start(opts Options) (_ *Node, err error) {
 	return n, nil
 }
 
+// Joined is closed once the node has installed a view it is a member of
+// (gohad then tells systemd READY=1).
+func (n *Node) Joined() <-chan struct{} { return n.joined }
+
+// Healthy reports whether the node loop made a pass within the last d: the
+// loop passes at least once a tick, so a loop that stalls (a deadlock, a
+// blocked disk) stops the systemd watchdog from being fed.
+func (n *Node) Healthy(d time.Duration) bool {
+	return time.Since(time.Unix(0, n.loopAt.Load())) <= d
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 // DB returns the node's bbolt handle, shared with other subsystems.
 func (n *Node) DB() *bbolt.DB { return n.db }
 
@@ -232,8 +275,10 @@ func (n *Node) loop(ctx context.Context) error {
 	defer ticker.Stop()
 	last := time.Now()
 	for {
+		n.loopAt.Store(time.Now().UnixNano())
 		var in *inbound
 		var req *request
+		var rl *reloadReq
 		select {
 		case <-ctx.Done():
 			return nil
@@ -242,6 +287,8 @@ func (n *Node) loop(ctx context.Context) error {
 			in = &i
 		case r := <-n.ctl.reqs:
 			req = &r
+		case r := <-n.reloads:
+			rl = &r
 		}
 		// Replay every tick period that elapsed before handling the input,
 		// so that after a stall (SIGSTOP, load) leases and timeouts have
@@ -261,6 +308,9 @@ func (n *Node) loop(ctx context.Context) error {
 			n.step(*in)
 		case req != nil:
 			n.handle(*req)
+		case rl != nil:
+			rep, err := n.reload(rl.trigger)
+			rl.res <- reloadRes{rep, err}
 		}
 		if err := n.flush(); err != nil {
 			return err
@@ -399,6 +449,9 @@ func (n *Node) publishView() {
 	}
 	if old.Ring != v.Ring {
 		n.viewSince = time.Now()
+		if slices.Contains(v.Members, n.self.ID) && !isClosed(n.joined) {
+			close(n.joined)
+		}
 	}
 	if old.Master != v.Master || old.ViceMaster != v.ViceMaster {
 		n.log.Info("roles", "ring", st.Ring.String(), "master", v.Master, "vicemaster", v.ViceMaster, "quorate", v.Quorate)

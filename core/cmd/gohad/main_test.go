@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -56,7 +57,7 @@ ipc = "unix:%s"
 	}
 	for _, c := range cases {
 		var errb bytes.Buffer
-		code := run(c.args, &errb)
+		code := run(c.args, io.Discard, &errb)
 		lines := strings.Split(strings.TrimRight(errb.String(), "\n"), "\n")
 		if code != 1 || len(lines) != 1 || !strings.Contains(lines[0], c.want) {
 			t.Errorf("%s: exit %d, stderr %q (want one line with %q)", c.name, code, errb.String(), c.want)
@@ -64,10 +65,10 @@ ipc = "unix:%s"
 	}
 	busy.Close()
 	var errb bytes.Buffer
-	if code := run([]string{"--node", "a"}, &errb); code != 2 {
+	if code := run([]string{"--node", "a"}, io.Discard, &errb); code != 2 {
 		t.Errorf("missing --config: exit %d", code)
 	}
-	if code := run([]string{"--config", cfg, "--node", "a", "--log-format", "xml"}, &errb); code != 2 {
+	if code := run([]string{"--config", cfg, "--node", "a", "--log-format", "xml"}, io.Discard, &errb); code != 2 {
 		t.Errorf("bad log format: exit %d", code)
 	}
 }

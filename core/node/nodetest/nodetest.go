@@ -25,16 +25,22 @@ import (
 )
 
 // Build compiles gohad and gohactl from the module containing this package
-// into dir and returns their paths.
+// into dir and returns their paths. They carry the repository's VERSION, as
+// the Makefile's builds do.
 func Build(dir string) (gohad, gohactl string, err error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return "", "", err
 	}
+	v, err := os.ReadFile(filepath.Join(root, "VERSION"))
+	if err != nil {
+		return "", "", err
+	}
+	ldflags := "-X github.com/goha/goha/core/version.version=" + strings.TrimSpace(string(v))
 	gohad = filepath.Join(dir, "gohad")
 	gohactl = filepath.Join(dir, "gohactl")
 	for bin, pkg := range map[string]string{gohad: "./core/cmd/gohad", gohactl: "./core/cmd/gohactl"} {
-		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		cmd := exec.Command("go", "build", "-ldflags", ldflags, "-o", bin, pkg)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", "", fmt.Errorf("go build %s: %v\n%s", pkg, err, out)

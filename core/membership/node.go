@@ -407,36 +407,14 @@ func (n *Node) Step(m Message) error {
 		return err
 	}
 	p := n.peers[n.index[m.From]]
-	switch {
-	case m.Incarnation < p.inc:
-		if m.Type != MsgStale && m.Type != MsgLeave && (p.staleReplied == 0 || n.now-p.staleReplied >= n.heartbeat) {
-			p.staleReplied = n.now
-			r := n.base(MsgStale, m.From)
-			r.Arg = p.inc
-			n.send(r)
-		}
-		return fmt.Errorf("%w: %s from %d incarnation %d, known %d", ErrStale, m.Type, m.From, m.Incarnation, p.inc)
-	case m.Incarnation > p.inc:
-		// A restarted node: a new member, whatever its old incarnation did.
-		*p = peer{cfg: p.cfg, idx: p.idx, inc: m.Incarnation}
+	if err := n.checkIncarnation(p, m); err != nil {
+		return err
 	}
 	if n.removed {
 		return nil
 	}
 	if m.Type == MsgLeave {
-		if p.leftInc != p.inc {
-			p.leftInc = p.inc
-			p.mutualSince = 0
-			if n.isMember(m.From) {
-				// With allow_downscale the leaver marks itself LEAVING, which
-				// lets expected votes shrink (votequorum's downscale).
-				if quorum.NodeFlags(m.QFlags)&quorum.NodeLeaving != 0 {
-					r, _ := quorum.ReceiveNodeInfo(n.qin, n.peerInfo(n.qin, p, quorum.Node{ID: uint32(m.From), Votes: m.Votes,
-						ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}, m.Admin))
-					n.applyQuorum(r, false)
-				}
-			}
-		}
+		n.onLeave(p, m)
 		return nil
 	}
 	if p.leftInc == p.inc {
@@ -472,6 +450,42 @@ func (n *Node) Step(m Message) error {
 	return err
 }
 
+// checkIncarnation compares m's incarnation with the newest known of its
+// sender p: an older one is stale (answered with MsgStale, at most once a
+// heartbeat); a newer one is a restarted node, a new member whatever its
+// old incarnation did.
+func (n *Node) checkIncarnation(p *peer, m Message) error {
+	switch {
+	case m.Incarnation < p.inc:
+		if m.Type != MsgStale && m.Type != MsgLeave && (p.staleReplied == 0 || n.now-p.staleReplied >= n.heartbeat) {
+			p.staleReplied = n.now
+			r := n.base(MsgStale, m.From)
+			r.Arg = p.inc
+			n.send(r)
+		}
+		return fmt.Errorf("%w: %s from %d incarnation %d, known %d", ErrStale, m.Type, m.From, m.Incarnation, p.inc)
+	case m.Incarnation > p.inc:
+		*p = peer{cfg: p.cfg, idx: p.idx, inc: m.Incarnation}
+	}
+	return nil
+}
+
+// onLeave drops a peer that announced a clean departure.
+func (n *Node) onLeave(p *peer, m Message) {
+	if p.leftInc == p.inc {
+		return
+	}
+	p.leftInc = p.inc
+	p.mutualSince = 0
+	// With allow_downscale the leaver marks itself LEAVING, which lets
+	// expected votes shrink (votequorum's downscale).
+	if n.isMember(m.From) && quorum.NodeFlags(m.QFlags)&quorum.NodeLeaving != 0 {
+		r, _ := quorum.ReceiveNodeInfo(n.qin, n.peerInfo(n.qin, p, quorum.Node{ID: uint32(m.From), Votes: m.Votes,
+			ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}, m.Admin))
+		n.applyQuorum(r, false)
+	}
+}
+
 // check validates the fields of m that Step relies on.
 func (n *Node) check(m Message) error {
 	if m.To != n.cfg.Self {
@@ -492,28 +506,42 @@ func (n *Node) check(m Message) error {
 		return fmt.Errorf("%w: node set too large", ErrMalformed)
 	}
 	if m.Type == MsgPropose || m.Type == MsgCommit {
-		k := len(m.Members)
-		if k == 0 || k > len(n.ids) || len(m.Incarnations) != k {
-			return fmt.Errorf("%w: member list", ErrMalformed)
-		}
-		if m.Type == MsgCommit && (len(m.MemberVotes) != k || len(m.MemberExp) != k ||
-			len(m.MemberQFlags) != k || len(m.MemberFlags) != k || (len(m.MemberAdmin) != 0 && len(m.MemberAdmin) != k)) {
-			return fmt.Errorf("%w: member infos", ErrMalformed)
-		}
-		for j, id := range m.Members {
-			if _, ok := n.index[id]; !ok || (j > 0 && m.Members[j-1] >= id) || m.Incarnations[j] == 0 {
-				return fmt.Errorf("%w: member %d", ErrMalformed, id)
-			}
-		}
-		if m.Ring.Rep != m.From || m.Ring.Seq == 0 || m.Members[0] != m.From {
-			return fmt.Errorf("%w: ring %s from %d", ErrMalformed, m.Ring, m.From)
-		}
-		if (m.Master != 0 && !slices.Contains(m.Members, m.Master)) ||
-			(m.Vice != 0 && (!slices.Contains(m.Members, m.Vice) || m.Vice == m.Master)) {
-			return fmt.Errorf("%w: roles", ErrMalformed)
-		}
+		return n.checkView(m)
 	}
 	return nil
+}
+
+// checkView validates the member list, ring and roles of a proposal or
+// commit.
+func (n *Node) checkView(m Message) error {
+	k := len(m.Members)
+	if k == 0 || k > len(n.ids) || len(m.Incarnations) != k {
+		return fmt.Errorf("%w: member list", ErrMalformed)
+	}
+	if m.Type == MsgCommit && !m.commitInfosAligned() {
+		return fmt.Errorf("%w: member infos", ErrMalformed)
+	}
+	for j, id := range m.Members {
+		if _, ok := n.index[id]; !ok || (j > 0 && m.Members[j-1] >= id) || m.Incarnations[j] == 0 {
+			return fmt.Errorf("%w: member %d", ErrMalformed, id)
+		}
+	}
+	if m.Ring.Rep != m.From || m.Ring.Seq == 0 || m.Members[0] != m.From {
+		return fmt.Errorf("%w: ring %s from %d", ErrMalformed, m.Ring, m.From)
+	}
+	if (m.Master != 0 && !slices.Contains(m.Members, m.Master)) ||
+		(m.Vice != 0 && (!slices.Contains(m.Members, m.Vice) || m.Vice == m.Master)) {
+		return fmt.Errorf("%w: roles", ErrMalformed)
+	}
+	return nil
+}
+
+// commitInfosAligned reports whether a commit's per-member lists match
+// its member list (MemberAdmin may be absent).
+func (m *Message) commitInfosAligned() bool {
+	k := len(m.Members)
+	return len(m.MemberVotes) == k && len(m.MemberExp) == k && len(m.MemberQFlags) == k &&
+		len(m.MemberFlags) == k && (len(m.MemberAdmin) == 0 || len(m.MemberAdmin) == k)
 }
 
 func (n *Node) onHeartbeat(p *peer, m Message) {
@@ -523,6 +551,21 @@ func (n *Node) onHeartbeat(p *peer, m Message) {
 	if m.Now < p.peerNow && p.peerNow-m.Now <= n.heartbeat+2*n.delay+2 {
 		return
 	}
+	n.notePeer(p, m)
+	n.noteSupport(p, m)
+	n.notePeerInfo(p, m)
+	n.tellStale(p, m)
+	// A member that missed our commit gets it again.
+	if n.installed && m.Flags&FlagPending != 0 && m.Ring == n.cur.ring && n.cur.ring.Rep == n.cfg.Self && n.lastCommit.Type == MsgCommit {
+		c := n.lastCommit
+		c.To = m.From
+		n.send(c)
+	}
+}
+
+// notePeer records what heartbeat m says about its sender p: whom it
+// hears, its clock, and its ring, view and flags.
+func (n *Node) notePeer(p *peer, m Message) {
 	p.hears = bitset(m.Hears)
 	p.peerNow = m.Now
 	// Its ring and view never go back: a heartbeat sent before the proposal
@@ -530,21 +573,32 @@ func (n *Node) onHeartbeat(p *peer, m Message) {
 	if !m.Ring.Less(p.ring) {
 		p.view, p.ring, p.flags = bitset(m.View), m.Ring, m.Flags
 	}
-	if p.hears.has(n.self) {
-		if p.mutualSince == 0 {
-			p.mutualSince = n.now
-		}
-	} else {
+	switch {
+	case !p.hears.has(n.self):
 		p.mutualSince = 0
+	case p.mutualSince == 0:
+		p.mutualSince = n.now
 	}
-	// Lease support: the peer is in our installed ring, or it moved from our
-	// installed ring straight to the ring we accepted next (see "Invariant
-	// 5" in the package doc).
-	inRing := n.installed && m.Ring == n.cur.ring
-	nextRing := n.installed && m.Ring == n.acked && m.Flags&FlagPending != 0 && m.Prev == n.cur.ring && n.prevAcked == n.cur.ring
-	if p.hears.has(n.self) && m.Echo > p.support && m.Echo <= n.now && (inRing || nextRing) {
+}
+
+// noteSupport records the lease support heartbeat m gives us: the peer
+// hears us and is in our installed ring, or it moved from our installed
+// ring straight to the ring we accepted next (see "Invariant 5" in the
+// package doc). Its Echo is a tick of ours it had received.
+func (n *Node) noteSupport(p *peer, m Message) {
+	if !n.installed || !p.hears.has(n.self) || m.Echo <= p.support || m.Echo > n.now {
+		return
+	}
+	inRing := m.Ring == n.cur.ring
+	nextRing := m.Ring == n.acked && m.Flags&FlagPending != 0 && m.Prev == n.cur.ring && n.prevAcked == n.cur.ring
+	if inRing || nextRing {
 		p.support = m.Echo
 	}
+}
+
+// notePeerInfo takes the votequorum node info of heartbeat m: a change
+// from a member of our installed ring is a votequorum node-info message.
+func (n *Node) notePeerInfo(p *peer, m Message) {
 	info := n.peerInfo(n.qin, p, quorum.Node{ID: uint32(m.From), State: quorum.StateMember, Votes: m.Votes,
 		ExpectedVotes: m.Expected, Flags: quorum.NodeFlags(m.QFlags)}, m.Admin)
 	changed := info.Votes != p.info.Votes || info.ExpectedVotes != p.info.ExpectedVotes || info.Flags != p.info.Flags
@@ -555,32 +609,31 @@ func (n *Node) onHeartbeat(p *peer, m Message) {
 		changed = true
 	}
 	p.info = info
-	if changed && n.installed && n.isMember(m.From) && m.Ring == n.cur.ring {
-		r, lmsStopped := quorum.ReceiveNodeInfo(n.qin, info)
-		if lmsStopped {
-			n.lmsDeadline = 0
-		}
-		n.applyQuorum(r, false)
+	if !changed || !n.installed || !n.isMember(m.From) || m.Ring != n.cur.ring {
+		return
 	}
-	// A member of our view that reports an older ring than the view has
-	// lost its state (a restart without its disk that reused its
-	// incarnation): tell it to take a new incarnation. Heartbeats sent
-	// before it accepted the view arrive within MaxDelayTicks of its
-	// acceptance, so later ones cannot be mistaken for it.
-	if n.installed && m.Ring.Less(n.cur.ring) && n.now >= n.cur.installedAt+n.delay+2 &&
-		(p.staleReplied == 0 || n.now-p.staleReplied >= n.heartbeat) {
-		if k, ok := slices.BinarySearch(n.cur.members, m.From); ok && n.cur.incs[k] == p.inc {
-			p.staleReplied = n.now
-			r := n.base(MsgStale, m.From)
-			r.Arg = p.inc
-			n.send(r)
-		}
+	r, lmsStopped := quorum.ReceiveNodeInfo(n.qin, info)
+	if lmsStopped {
+		n.lmsDeadline = 0
 	}
-	// A member that missed our commit gets it again.
-	if n.installed && m.Flags&FlagPending != 0 && m.Ring == n.cur.ring && n.cur.ring.Rep == n.cfg.Self && n.lastCommit.Type == MsgCommit {
-		c := n.lastCommit
-		c.To = m.From
-		n.send(c)
+	n.applyQuorum(r, false)
+}
+
+// tellStale answers a member of our view that reports an older ring than
+// the view: it has lost its state (a restart without its disk that reused
+// its incarnation) and must take a new incarnation. Heartbeats sent before
+// it accepted the view arrive within MaxDelayTicks of its acceptance, so
+// later ones cannot be mistaken for it.
+func (n *Node) tellStale(p *peer, m Message) {
+	if !n.installed || !m.Ring.Less(n.cur.ring) || n.now < n.cur.installedAt+n.delay+2 ||
+		(p.staleReplied != 0 && n.now-p.staleReplied < n.heartbeat) {
+		return
+	}
+	if k, ok := slices.BinarySearch(n.cur.members, m.From); ok && n.cur.incs[k] == p.inc {
+		p.staleReplied = n.now
+		r := n.base(MsgStale, m.From)
+		r.Arg = p.inc
+		n.send(r)
 	}
 }
 

@@ -4,11 +4,14 @@
 //	gohabench freeports N
 //	gohabench failover [--gohad PATH] [--trials 20] [--heartbeat D] [--failure D] [--nodes 3]
 //	gohabench idle [--gohad PATH] [--duration 30s] [--nodes 3] [--heartbeat D] [--failure D]
+//	gohabench scale [--gohad PATH] [--nodes 3] [--heartbeat D] [--failure D] [--idle 5m] [--label L] [--header]
 //
 // failover: SIGKILL the CMM master and measure the time until every
 // survivor has published (through the control protocol, as a view event)
 // a new master; the killed node is restarted between trials. idle: RSS,
-// CPU and datagram rate per node of an idle cluster.
+// CPU and datagram rate per node of an idle cluster. scale: N nodes started at
+// once: time to one common view, then an idle window with the number of
+// view and role changes, total and per-node CPU and RSS (scale.go).
 package main
 
 import (
@@ -38,6 +41,8 @@ func main() {
 		err = failover(os.Args[2:])
 	case "idle":
 		err = idle(os.Args[2:])
+	case "scale":
+		err = scale(os.Args[2:])
 	default:
 		usage()
 	}
@@ -48,7 +53,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gohabench freeports N | failover [flags] | idle [flags]")
+	fmt.Fprintln(os.Stderr, "usage: gohabench freeports N | failover [flags] | idle [flags] | scale [flags]")
 	os.Exit(2)
 }
 

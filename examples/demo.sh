@@ -68,7 +68,7 @@ wait_master() {
 		sleep 0.02
 	done
 }
-incarnation_of() { ctl "$1" members | awk -v n="$2" '$2 == n {print $6}'; }
+incarnation_of() { ctl "$1" members | awk -v n="$2" '$5 == n {print $4}'; }
 
 echo "== starting n1, n2, n3 (config: $tmp/cluster.toml)"
 for n in n1 n2 n3; do start $n; done
@@ -100,7 +100,7 @@ echo
 echo "== restarting $master"
 start "$master"
 deadline=$(( $(now_ms) + 30000 ))
-until ctl "$master" status 2>/dev/null | grep -q "^Members: *3" && [ "$(master_of "$master")" = "$new" ]; do
+until ctl "$master" status 2>/dev/null | grep -q "^Nodes: *3" && [ "$(master_of "$master")" = "$new" ]; do
 	if [ "$(now_ms)" -gt "$deadline" ]; then echo "demo: $master did not rejoin in time" >&2; exit 1; fi
 	sleep 0.05
 done

@@ -26,8 +26,11 @@ package node
 // would otherwise deadlock against itself.
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +48,27 @@ const SchemaID = "goha.cdb/1"
 // acknowledge an HA notification before it is disconnected (ConfD closes a
 // notification socket whose reader stalls for 15 s).
 const SyncAckTimeout = 15 * time.Second
+
+// haEventEchoes are the HA runtime's log lines that repeat a notification.
+var haEventEchoes = []string{"arrived", "initialized from primary", "role %s -> %s"}
+
+// logEvent logs one HA notification as one line with its data as fields.
+func (h *haService) logEvent(ev ha.Event) {
+	args := []any{"event", ev.Type.String()}
+	switch ev.Type {
+	case ha.EventSecondaryDied, ha.EventSecondaryArrived:
+		args = append(args, "secondary", ev.Node.Name, "addr", ev.Node.Addr)
+	case ha.EventSecondaryInitialized:
+		args = append(args, "by_copy", ev.ByCopy)
+	case ha.EventNoPrimary, ha.EventBeSecondaryResult:
+		args = append(args, "code", ev.Code)
+	}
+	if ev.Type == ha.EventNoPrimary || ev.Type == ha.EventSecondaryDied || (ev.Type == ha.EventBeSecondaryResult && ev.Code != 0) {
+		h.n.log.Warn("HA event", args...)
+		return
+	}
+	h.n.log.Info("HA event", args...)
+}
 
 // MaxDumpBytes bounds the entries one OpCDBDump reply carries.
 const MaxDumpBytes = wire.MaxFrame - 64<<10
@@ -88,7 +112,18 @@ func startHA(n *Node) (*haService, error) {
 		return nil, err
 	}
 	log := n.log.With("sub", "ha")
-	cfg.Logf = func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }
+	cfg.Logf = func(format string, args ...any) {
+		// The HA notifications themselves are logged once each, with
+		// their data as fields, by deliver; the runtime's lines about
+		// the same transitions are kept at debug level.
+		level := slog.LevelInfo
+		for _, p := range haEventEchoes {
+			if strings.Contains(format, p) {
+				level = slog.LevelDebug
+			}
+		}
+		log.Log(context.Background(), level, fmt.Sprintf(format, args...))
+	}
 	rt, err := hanet.Start(cfg)
 	if err != nil {
 		return nil, err
@@ -343,7 +378,7 @@ func (h *haService) deliver(ev ha.Event) {
 			e.Value = 1
 		}
 	}
-	h.n.log.Info("HA event", "event", ev.String())
+	h.logEvent(ev)
 	body, err := wire.EncodeBody(&e)
 	if err != nil {
 		h.n.log.Error("encode HA event", "err", err)

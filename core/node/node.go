@@ -81,6 +81,7 @@ type Node struct {
 	connOps   map[string]connOpHandler
 	ha        *haService
 	lastView  wire.ViewEvent
+	lastFlags map[uint32]uint32 // CMM flags without role bits, by node (publishMembers)
 	viewSince time.Time
 	bad       *rateLog
 }
@@ -228,6 +229,14 @@ func Start(opts Options) (_ *Node, err error) {
 	return n, nil
 }
 
+// nameOf returns the config name of node id ("" for 0 or an unknown id).
+func (n *Node) nameOf(id uint32) string {
+	if c, ok := n.cfg.NodeByID(id); ok {
+		return c.Name
+	}
+	return ""
+}
+
 // Joined is closed once the node has installed a view it is a member of
 // (gohad then tells systemd READY=1).
 func (n *Node) Joined() <-chan struct{} { return n.joined }
@@ -338,13 +347,13 @@ func (n *Node) step(in inbound) {
 	}
 	if err != nil {
 		n.cnt.rejMalformed.Add(1)
-		n.bad.Log("dropped malformed membership message", "node", in.from, "err", err)
+		n.bad.Log("dropped malformed membership message", "peer_id", in.from, "err", err)
 		return
 	}
 	if err := n.mem.Step(m); err != nil {
 		if errors.Is(err, membership.ErrMalformed) || errors.Is(err, membership.ErrForeign) {
 			n.cnt.rejMalformed.Add(1)
-			n.bad.Log("membership rejected a message", "node", in.from, "type", m.Type, "err", err)
+			n.bad.Log("membership rejected a message", "peer_id", in.from, "type", m.Type, "err", err)
 		}
 		// ErrStale is routine (old incarnations, old rings): not logged.
 	}
@@ -414,10 +423,14 @@ func (n *Node) publishEvent(ev membership.Event) {
 			qe.Nodes = append(qe.Nodes, wire.NodeState{ID: uint32(q.ID), State: uint32(q.State)})
 		}
 		kind, body = wire.EvQuorum, qe
-		n.log.Info("quorum", "quorate", ev.Quorate)
+		if ev.Quorate {
+			n.log.Info("quorum regained", "quorate", true)
+		} else {
+			n.log.Warn("quorum lost: activity blocked until enough votes are back", "quorate", false)
+		}
 	case membership.EventCMM:
 		kind, body = wire.EvCMM, &wire.CMMEvent{Change: uint32(ev.Change), Node: uint32(ev.Node)}
-		n.log.Info("cmm", "change", ev.Change.String(), "node", ev.Node)
+		n.log.Info("cmm", "change", ev.Change.String(), "member", n.nameOf(uint32(ev.Node)), "member_id", uint32(ev.Node))
 	default:
 		return
 	}
@@ -441,6 +454,7 @@ func (n *Node) currentView(st *membership.Status) wire.ViewEvent {
 // publishView sends EvView when the view or its roles changed.
 func (n *Node) publishView() {
 	st := n.mem.Status()
+	n.publishMembers(&st)
 	v := n.currentView(&st)
 	old := n.lastView
 	old.UnixNano = 0
@@ -454,12 +468,41 @@ func (n *Node) publishView() {
 		}
 	}
 	if old.Master != v.Master || old.ViceMaster != v.ViceMaster {
-		n.log.Info("roles", "ring", st.Ring.String(), "master", v.Master, "vicemaster", v.ViceMaster, "quorate", v.Quorate)
+		n.log.Info("roles", "ring", st.Ring.String(), "master", n.nameOf(v.Master), "vice_master", n.nameOf(v.ViceMaster), "quorate", v.Quorate)
 	}
 	v.UnixNano = time.Now().UnixNano()
 	n.lastView = v
 	if b, err := wire.EncodeBody(&v); err == nil {
 		n.ctl.publish(wire.TopicView, wire.EvView, b)
+	}
+}
+
+// publishMembers sends EvMember, and logs, when a node's CMM flags change
+// other than its role (qualification, synchronisation, out of cluster).
+func (n *Node) publishMembers(st *membership.Status) {
+	const ignore = wire.CMMMaster | wire.CMMViceMaster
+	if n.lastFlags == nil {
+		n.lastFlags = map[uint32]uint32{}
+		for _, ms := range st.Nodes {
+			n.lastFlags[uint32(ms.ID)] = ms.SFlag &^ ignore
+		}
+		return
+	}
+	for _, ms := range st.Nodes {
+		id, f := uint32(ms.ID), ms.SFlag&^ignore
+		old, seen := n.lastFlags[id]
+		if seen && old == f {
+			continue
+		}
+		n.lastFlags[id] = f
+		if (old^f)&^wire.CMMOutOfCluster == 0 {
+			continue // joining or leaving the cluster: the view events say it
+		}
+		n.log.Info("member flags changed", "member", ms.Name, "member_id", id,
+			"qualified", f&wire.CMMDisqualified == 0, "synchro_needed", f&wire.CMMSynchroNeeded != 0, "sflag", f)
+		if b, err := wire.EncodeBody(&wire.MemberEvent{Node: id, SFlag: ms.SFlag, Old: old}); err == nil {
+			n.ctl.publish(wire.TopicView, wire.EvMember, b)
+		}
 	}
 }
 

@@ -153,7 +153,7 @@ func (t *transport) accept(b []byte, from *net.UDPAddr) (*wire.Envelope, bool) {
 	}
 	if _, known := t.peers[env.Sender]; !known || env.Sender == t.self {
 		t.cnt.rejUnknown.Add(1)
-		t.bad.Log("dropped datagram from unknown node id", "from", from.String(), "node", env.Sender)
+		t.bad.Log("dropped datagram from unknown node id", "from", from.String(), "peer_id", env.Sender)
 		return nil, false
 	}
 	t.mu.Lock()
@@ -161,7 +161,7 @@ func (t *transport) accept(b []byte, from *net.UDPAddr) (*wire.Envelope, bool) {
 	t.mu.Unlock()
 	if !fresh {
 		t.cnt.rejReplay.Add(1)
-		t.bad.Log("dropped replayed or stale datagram", "from", from.String(), "node", env.Sender, "incarnation", env.Incarnation, "seq", env.Seq)
+		t.bad.Log("dropped replayed or stale datagram", "from", from.String(), "peer_id", env.Sender, "incarnation", env.Incarnation, "seq", env.Seq)
 		return nil, false
 	}
 	t.cnt.received.Add(1)

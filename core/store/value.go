@@ -302,8 +302,8 @@ func (v Value) String() string {
 // ParseValue builds a value of type t from its text form (the inverse of
 // String for the scalar kinds; buf and binary take the text bytes as is).
 func ParseValue(t Type, s string) (Value, error) {
-	bad := func(err error) (Value, error) {
-		return Value{}, fmt.Errorf("%w: %q is not a valid %s: %v", ErrBadValue, s, t, err)
+	bad := func(reason string) (Value, error) {
+		return Value{}, fmt.Errorf("%w: %q is not a valid %s: %s", ErrBadValue, s, t, reason)
 	}
 	switch t {
 	case TypeString:
@@ -316,24 +316,24 @@ func ParseValue(t Type, s string) (Value, error) {
 	case TypeBool:
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			return bad(err)
+			return bad("write true or false")
 		}
 		return Bool(b), nil
 	case TypeDouble:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return bad(err)
+			return bad("write a number such as 1.5 or 1e6")
 		}
 		return Double(f), nil
 	case TypeIPv4, TypeIPv6:
 		a, err := netip.ParseAddr(s)
-		if err != nil {
-			return bad(err)
+		if err != nil || (t == TypeIPv4 && !a.Is4()) || (t == TypeIPv6 && !a.Is6()) {
+			if t == TypeIPv4 {
+				return bad("write a dotted address such as 192.0.2.1")
+			}
+			return bad("write an address such as 2001:db8::1")
 		}
 		if t == TypeIPv4 {
-			if !a.Is4() {
-				return bad(fmt.Errorf("not IPv4"))
-			}
 			return IPv4(a.As4()), nil
 		}
 		return IPv6(a.As16()), nil
@@ -342,13 +342,14 @@ func ParseValue(t Type, s string) (Value, error) {
 		if signed(t) {
 			n, err := strconv.ParseInt(s, 10, 8*w)
 			if err != nil {
-				return bad(err)
+				lo, hi := -(int64(1) << (8*w - 1)), int64(1)<<(8*w-1)-1
+				return bad(fmt.Sprintf("write a whole number from %d to %d", lo, hi))
 			}
 			return Value{typ: t, n: uint64(n)}, nil
 		}
 		n, err := strconv.ParseUint(s, 10, 8*w)
 		if err != nil {
-			return bad(err)
+			return bad(fmt.Sprintf("write a whole number from 0 to %d", uint64(1)<<(8*w)-1))
 		}
 		return Value{typ: t, n: n}, nil
 	}

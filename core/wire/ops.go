@@ -41,6 +41,7 @@ const (
 	EvExpected = "vq.expected" // ExpectedEvent
 	EvCMM      = "cmm"         // CMMEvent
 	EvView     = "view"        // ViewEvent
+	EvMember   = "cmm.member"  // MemberEvent (TopicView)
 )
 
 // Topics select the events a subscription receives (a bit mask).
@@ -51,8 +52,10 @@ const (
 	TopicQuorum uint32 = 1 << 0
 	// TopicCMM: EvCMM notifications, in CMM order. No snapshot.
 	TopicCMM uint32 = 1 << 1
-	// TopicView: EvView at every installed view and role change. Its
-	// snapshot is the current view.
+	// TopicView: EvView at every installed view and role change, and
+	// EvMember when a node's CMM flags other than its role change (a
+	// qualification, the synchronisation flag). Its snapshot is the
+	// current view.
 	TopicView uint32 = 1 << 2
 	// TopicAll is every topic this protocol version defines.
 	TopicAll = TopicQuorum | TopicCMM | TopicView
@@ -319,4 +322,12 @@ type ViewEvent struct {
 	ViceMaster uint32   `msgpack:"vicemaster"`
 	// UnixNano is the daemon's wall clock when it published the event.
 	UnixNano int64 `msgpack:"t"`
+}
+
+// MemberEvent reports that a node's CMM flags changed other than by a role
+// change (cmm_member_setqualif, the synchronisation flag, eligibility).
+type MemberEvent struct {
+	Node  uint32 `msgpack:"node"`
+	SFlag uint32 `msgpack:"sflag"` // the new flags
+	Old   uint32 `msgpack:"old"`   // the flags before
 }

@@ -113,7 +113,7 @@ cluster_start_node() {
 	echo $! >"$dir/node$i.pid"
 	disown $! 2>/dev/null # its death is expected; no job-control notices
 	local deadline=$((SECONDS + CLUSTER_WAIT_S))
-	until "$GOHACTL" --ipc "unix:$dir/node$i.sock" --timeout 1s status >/dev/null 2>&1; do
+	until "$GOHACTL" --ipc "unix:$dir/node$i.sock" --timeout 1s quorum >/dev/null 2>&1; do
 		if ! cluster_alive "$(cat "$dir/node$i.pid")"; then
 			echo "cluster.sh: node $i exited at start:" >&2; tail -5 "$dir/node$i.log" >&2; return 1
 		fi
@@ -178,10 +178,10 @@ cluster_wait_view() {
 import json, sys
 s = json.loads(sys.argv[1]); want = sorted(int(x) for x in sys.argv[2].split())
 q = sys.argv[3]
-ok = sorted(s.get("Members") or []) == want
-if q in ("quorate", "ready"): ok = ok and s["Quorum"]["Quorate"]
-if q == "ready": ok = ok and s.get("Master", 0) != 0
-if q == "inquorate": ok = ok and not s["Quorum"]["Quorate"]
+ok = sorted(s["members"]) == want
+if q in ("quorate", "ready"): ok = ok and s["quorate"]
+if q == "ready": ok = ok and s["master"] is not None
+if q == "inquorate": ok = ok and not s["quorate"]
 sys.exit(0 if ok else 1)' "$out" "$members" "$q" 2>/dev/null; then
 			return 0
 		fi

@@ -201,7 +201,8 @@ class Cluster:
 
     def status(self, i: int) -> Optional[dict[str, Any]]:
         r = self.gohactl(i, "--json", "status")
-        if r.returncode != 0 or not r.stdout.strip():
+        # exit 2: printed, but not quorate (corosync-quorumtool's convention)
+        if r.returncode not in (0, 2) or not r.stdout.strip():
             return None
         return json.loads(r.stdout)  # type: ignore[no-any-return]
 
@@ -211,9 +212,9 @@ class Cluster:
 
         def ok() -> bool:
             s = self.status(i)
-            if s is None or sorted(s.get("Members") or []) != want:
+            if s is None or sorted(s["members"]) != want:
                 return False
-            return quorate is None or bool(s["Quorum"]["Quorate"]) == quorate
+            return quorate is None or bool(s["quorate"]) == quorate
 
         wait_until(ok, timeout, f"node {i} to see view {want} (quorate={quorate})")
 

@@ -119,6 +119,35 @@
 // earlier version kept inside the daemon's file (buckets goha.cdb.meta,
 // goha.cdb.data.0/1) is moved to its own file by Open, crash-safely.
 //
+// # Change feed
+//
+// After EnableFeed (the daemon calls it; tests and tools need not), every
+// durable commit, local or replicated, publishes a ChangeSet: its txid and
+// the net change per path (old and new value; several ops on one path
+// collapse, a set back to the old value vanishes), sorted by path, plus
+// the interior nodes (prefixes ending before a '/') that appeared or
+// vanished, which is what ConfD reports as list entries and containers
+// created or deleted. Publication happens under the commit lock after
+// bbolt's fsync, so the feed is in txid order and never shows a commit a
+// crash could lose. Installing a full copy publishes a Reset: the
+// difference between the old and the new content, found by one merge
+// walk that compares stored entry hashes (values are decoded only where
+// they differ), or, past MaxResetChanges, an incomplete Reset that tells
+// subscribers to re-read.
+//
+// The feed keeps recent ChangeSets within a memory budget
+// (DefaultFeedBytes). Changes(after) returns what followed a position (a
+// txid); a position older than the history, unknown, or ambiguous (a copy
+// moved the txid back onto one the history already has) is ErrResync.
+// The history lives in memory: after a restart, a subscriber at the
+// current txid is up to date and any other position is ErrResync. One
+// case is not detected: a subscriber that last saw txid T, while the node
+// installed a diverging copy that also ends at T and then restarted
+// before the subscriber came back, is told it is up to date. The cost to
+// commits with the feed enabled is reading each changed path's previous
+// value (read anyway for the digest) and, for paths created or deleted,
+// one B+tree seek per new ancestor.
+//
 // # Read-only mode and errors
 //
 // SetReadOnly(true) (an HA secondary or relay) makes local writes fail with

@@ -733,6 +733,13 @@ func (s *Store) activateFile(st *Staged) error {
 		go func() { users.Wait(); old.Close() }()
 		return fmt.Errorf("store: activate: %w (store closed)", err)
 	}
+	var reset *ChangeSet
+	if s.feed.enabled() {
+		// Both files are quiescent here (s.mu is held): the difference is
+		// exactly what the copy changed. Bounded by MaxResetChanges.
+		cs := resetDiff(s.db, db, s.active, s.txid, st.Info.Txid)
+		reset = &cs
+	}
 	s.dbMu.Lock()
 	old, users := s.db, s.users
 	s.db, s.users = db, new(sync.WaitGroup)
@@ -740,6 +747,9 @@ func (s *Store) activateFile(st *Staged) error {
 	s.txid = st.Info.Txid
 	s.digest = st.Info.Digest
 	s.dbMu.Unlock()
+	if reset != nil {
+		s.feed.publish(*reset)
+	}
 	go func() { // readers of the old file may still be streaming it
 		users.Wait()
 		old.Close()

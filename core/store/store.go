@@ -70,6 +70,8 @@ type Store struct {
 
 	stageMu  sync.Mutex // one staging at a time
 	stageGen uint64     // generation of the last successful staging (guarded by mu)
+
+	feed feed // recent ChangeSets (EnableFeed)
 }
 
 // RecommendedMmapSize is the bbolt InitialMmapSize for the store's file
@@ -492,8 +494,10 @@ func (s *Store) commitLocked(cs []Commit, local bool, errs []error) error {
 	}
 	d, txid := s.digest, s.txid
 	var mismatch uint64
+	rec := s.feed.enabled()
+	var sets []ChangeSet
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		d, txid = s.digest, s.txid // again, if bbolt retried
+		d, txid, sets = s.digest, s.txid, sets[:0] // again, if bbolt retried
 		b := tx.Bucket(dataBuckets[s.active])
 		meta := tx.Bucket(metaBucket)
 		if b == nil || meta == nil {
@@ -509,29 +513,13 @@ func (s *Store) commitLocked(cs []Commit, local bool, errs []error) error {
 					continue
 				}
 			}
-			for _, op := range c.Ops {
-				key := []byte(op.Path)
-				if old := b.Get(key); old != nil {
-					h, _, _, err := splitStored(old)
-					if err != nil {
-						return fmt.Errorf("%w: %s", err, op.Path)
-					}
-					d.xor(h) // the stored hash: no need to rehash the old value
-				} else if op.Kind == OpDelete {
-					continue // replicated: the digest check decides whether this was right
-				}
-				switch op.Kind {
-				case OpSet:
-					sv, h := storedValue(op.Path, op.Value)
-					if err := b.Put(key, sv); err != nil {
-						return err
-					}
-					d.xor(h)
-				case OpDelete:
-					if err := b.Delete(key); err != nil {
-						return err
-					}
-				}
+			var tc *txChanges
+			var pre map[string]bool
+			if rec {
+				tc, pre = &txChanges{}, preExistence(b, c.Ops)
+			}
+			if err := applyOps(b, c.Ops, &d, tc); err != nil {
+				return err
 			}
 			txid++
 			if local {
@@ -539,6 +527,11 @@ func (s *Store) commitLocked(cs []Commit, local bool, errs []error) error {
 			} else if d != c.Digest {
 				mismatch = c.Txid
 				return errDigestMismatch
+			}
+			if tc != nil {
+				set := tc.finish(b, func(a string) bool { return pre[a] })
+				set.Txid, set.Prev = txid, txid-1
+				sets = append(sets, set)
 			}
 		}
 		var t [8]byte
@@ -555,7 +548,82 @@ func (s *Store) commitLocked(cs []Commit, local bool, errs []error) error {
 		return err
 	}
 	s.txid, s.digest = txid, d
+	if len(sets) > 0 {
+		s.feed.publish(sets...) // durable now, and still in txid order (s.mu)
+	}
 	return nil
+}
+
+// applyOps writes one transaction's ops into b, updating the digest d,
+// and records the net changes in tc if it is not nil.
+func applyOps(b *bolt.Bucket, ops []Op, d *Digest, tc *txChanges) error {
+	for _, op := range ops {
+		key := []byte(op.Path)
+		old := b.Get(key)
+		if tc != nil {
+			if err := tc.before(op.Path, old); err != nil {
+				return err
+			}
+		}
+		if old != nil {
+			h, _, _, err := splitStored(old)
+			if err != nil {
+				return fmt.Errorf("%w: %s", err, op.Path)
+			}
+			d.xor(h) // the stored hash: no need to rehash the old value
+		} else if op.Kind == OpDelete {
+			continue // replicated: the digest check decides whether this was right
+		}
+		switch op.Kind {
+		case OpSet:
+			sv, h := storedValue(op.Path, op.Value)
+			if err := b.Put(key, sv); err != nil {
+				return err
+			}
+			d.xor(h)
+			if tc != nil {
+				tc.after(op.Path, op.Value)
+			}
+		case OpDelete:
+			if err := b.Delete(key); err != nil {
+				return err
+			}
+			if tc != nil {
+				tc.after(op.Path, Value{})
+			}
+		}
+	}
+	return nil
+}
+
+// preExistence tells, for every interior ancestor of the ops' paths,
+// whether it had a descendant before the ops (read from b before they are
+// applied). An ancestor of a path that has a value needs no lookup.
+func preExistence(b *bolt.Bucket, ops []Op) map[string]bool {
+	m := map[string]bool{}
+	for _, op := range ops {
+		if b.Get([]byte(op.Path)) == nil {
+			continue
+		}
+		for i := len(op.Path) - 1; i > 0; i-- {
+			if op.Path[i] == '/' {
+				m[op.Path[:i]] = true
+			}
+		}
+	}
+	for _, op := range ops {
+		for i := len(op.Path) - 1; i > 0; i-- {
+			if op.Path[i] != '/' {
+				continue
+			}
+			if a := op.Path[:i]; !m[a] {
+				if _, done := m[a]; !done {
+					m[a] = hasUnder(b, a)
+				}
+			}
+		}
+	}
+	return m
 }
 
 // missingDelete returns ErrNotFound if one of ops deletes a path that is

@@ -1,0 +1,419 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The change feed: what each durable commit changed, in commit order, for
+// the subscriptions of core/node (see the package doc, Change feed).
+
+// Change is the net effect of one transaction on one path. Old is the value
+// before the transaction and New the value after it; a zero Value (Type 0)
+// means absent, so Old zero is a creation and New zero a deletion. Ops of
+// one transaction on the same path are collapsed: a path set twice appears
+// once, a path set and then deleted (or set to the value it had) not at all.
+type Change struct {
+	Path string
+	Old  Value
+	New  Value
+}
+
+// Created reports whether the path had no value before.
+func (c Change) Created() bool { return c.Old.typ == 0 }
+
+// Deleted reports whether the path has no value after.
+func (c Change) Deleted() bool { return c.New.typ == 0 }
+
+// ChangeSet is one entry of the change feed: one committed transaction, or
+// the installation of a full copy (Reset).
+type ChangeSet struct {
+	// Txid is the store's transaction id after the entry; Prev the one
+	// before (Txid-1 for a commit; anything for a Reset, even higher than
+	// Txid when a diverged store received its primary's copy).
+	Txid, Prev uint64
+	// Reset: the store's content was replaced by a full copy (HA initial
+	// sync). Changes then hold the difference between the old and new
+	// content if Complete, else nothing (the difference was larger than
+	// MaxResetChanges: a subscriber must re-read what it depends on).
+	Reset    bool
+	Complete bool
+	// Changes, sorted by path.
+	Changes []Change
+	// Appeared and Vanished are the interior nodes (proper prefixes of a
+	// stored path, ending before a '/') that exist after but not before
+	// the entry, and before but not after, sorted. They are what ConfD
+	// reports as a list entry or container created or deleted. Only the
+	// ancestors of changed paths are considered (never "/").
+	Appeared, Vanished []string
+}
+
+// size estimates the memory a ChangeSet holds, for the feed's budget.
+func (cs *ChangeSet) size() int {
+	n := 64
+	for _, c := range cs.Changes {
+		n += 48 + len(c.Path) + c.Old.Size() + c.New.Size()
+	}
+	for _, p := range cs.Appeared {
+		n += 16 + len(p)
+	}
+	for _, p := range cs.Vanished {
+		n += 16 + len(p)
+	}
+	return n
+}
+
+// Filter returns the changes whose path starts with prefix (byte prefix;
+// "" for all).
+func (cs *ChangeSet) Filter(prefix string) []Change {
+	if prefix == "" {
+		return cs.Changes
+	}
+	var out []Change
+	for _, c := range cs.Changes {
+		if strings.HasPrefix(c.Path, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Feed limits.
+const (
+	// DefaultFeedBytes is the default memory budget of the feed's history.
+	DefaultFeedBytes = 16 << 20
+	// MaxResetChanges bounds the difference a Reset carries: past it the
+	// Reset is incomplete (subscribers re-read), so that installing a copy
+	// into a very different store does not hold its whole difference in
+	// memory.
+	MaxResetChanges = 20000
+)
+
+// ErrResync: the feed cannot tell what changed since the given
+// transaction (it is older than the history kept, or the store was
+// replaced by a full copy since and the position is ambiguous): the
+// subscriber must re-read the data it depends on and go on from the
+// current transaction.
+var ErrResync = errors.New("store: changes since that transaction are no longer known; re-read")
+
+// feed is the history of recent ChangeSets (guarded by Store.mu for
+// writes, by its own mu for reads).
+type feed struct {
+	mu       sync.Mutex
+	on       bool
+	maxBytes int
+	bytes    int
+	sets     []ChangeSet // oldest first
+	// wake is closed (and replaced) when a set is appended.
+	wake chan struct{}
+}
+
+// EnableFeed starts recording the change feed, keeping about maxBytes of
+// history (DefaultFeedBytes if maxBytes <= 0). Until it is called commits
+// record nothing, so a store nobody subscribes to pays nothing for it.
+func (s *Store) EnableFeed(maxBytes int) {
+	if maxBytes <= 0 {
+		maxBytes = DefaultFeedBytes
+	}
+	s.mu.Lock() // no commit in flight: the feed starts at a transaction boundary
+	defer s.mu.Unlock()
+	f := &s.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.on, f.maxBytes = true, maxBytes
+	if f.wake == nil {
+		f.wake = make(chan struct{})
+	}
+}
+
+func (f *feed) enabled() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.on
+}
+
+// publish appends sets (in commit order) and wakes the waiters. Called
+// with Store.mu held, after the commit is durable.
+func (f *feed) publish(sets ...ChangeSet) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, cs := range sets {
+		f.sets = append(f.sets, cs)
+		f.bytes += cs.size()
+	}
+	drop := 0
+	for f.bytes > f.maxBytes && drop < len(f.sets)-1 {
+		f.bytes -= f.sets[drop].size()
+		drop++
+	}
+	if drop > 0 {
+		f.sets = slices.Clone(f.sets[drop:])
+	}
+	close(f.wake)
+	f.wake = make(chan struct{})
+}
+
+// Changes returns the feed entries after the one that left the store at
+// transaction after, oldest first, and a channel closed when a newer entry
+// is published. An empty result with a nil error means the caller is up to
+// date. It fails with ErrResync when that position is not in the history
+// (older than what is kept, unknown, or ambiguous because a full copy
+// installed the same txid) and is not the current transaction, and with
+// ErrFeedOff if EnableFeed was not called.
+//
+// Positions are transaction ids, which a full copy can move backwards
+// (Reset.Prev > Reset.Txid); the newest entry with that txid is taken, and
+// if two entries have it the position is ambiguous.
+func (s *Store) Changes(after uint64) ([]ChangeSet, <-chan struct{}, error) {
+	cur := s.Txid()
+	f := &s.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.on {
+		return nil, nil, ErrFeedOff
+	}
+	at, found := -1, 0
+	for i := len(f.sets) - 1; i >= 0; i-- {
+		if f.sets[i].Txid == after {
+			if at < 0 {
+				at = i
+			}
+			found++
+		}
+	}
+	switch {
+	case found > 1:
+		return nil, f.wake, ErrResync
+	case found == 1:
+		return slices.Clone(f.sets[at+1:]), f.wake, nil
+	}
+	// Not in the history: fine if it is where the store is (cur was read
+	// before f.mu: a commit since then is in f.sets), or right before the
+	// oldest entry kept.
+	if len(f.sets) == 0 {
+		if after == cur {
+			return nil, f.wake, nil
+		}
+		return nil, f.wake, ErrResync
+	}
+	if first := f.sets[0]; first.Prev == after && !first.Reset {
+		return slices.Clone(f.sets), f.wake, nil
+	}
+	return nil, f.wake, ErrResync
+}
+
+// ErrFeedOff: Changes was called on a store without EnableFeed.
+var ErrFeedOff = errors.New("store: change feed not enabled")
+
+// FeedPosition returns the current transaction id together with a channel
+// closed at the next published entry, atomically: Changes(txid) after it
+// returns exactly the entries published since. A subscriber that starts
+// from "now" takes its position here.
+func (s *Store) FeedPosition() (uint64, <-chan struct{}, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := &s.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.on {
+		return 0, nil, ErrFeedOff
+	}
+	return s.txid, f.wake, nil
+}
+
+// txChanges collects the net changes of one transaction while it is being
+// applied inside a bbolt write transaction.
+type txChanges struct {
+	idx     map[string]int
+	changes []Change
+}
+
+// before records path's value before the first op of the transaction on
+// it; old is the stored bytes (nil if absent).
+func (t *txChanges) before(path string, old []byte) error {
+	if _, ok := t.idx[path]; ok {
+		return nil
+	}
+	var v Value
+	if old != nil {
+		_, _, enc, err := splitStored(old)
+		if err != nil {
+			return err
+		}
+		if v, err = DecodeValue(enc); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+		}
+	}
+	if t.idx == nil {
+		t.idx = map[string]int{}
+	}
+	t.idx[path] = len(t.changes)
+	t.changes = append(t.changes, Change{Path: path, Old: v})
+	return nil
+}
+
+// after records the value an op left at path (zero for a delete).
+func (t *txChanges) after(path string, v Value) { t.changes[t.idx[path]].New = v }
+
+// finish builds the ChangeSet: net changes only, sorted, and the interior
+// nodes that appeared or vanished (b is the bucket after the transaction,
+// exists tells whether an interior node had descendants before it).
+func (t *txChanges) finish(b *bolt.Bucket, existedBefore func(string) bool) ChangeSet {
+	out := t.changes[:0]
+	for _, c := range t.changes {
+		if c.Old.typ == 0 && c.New.typ == 0 || c.Old.typ != 0 && c.New.typ != 0 && c.Old.Equal(c.New) {
+			continue
+		}
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
+	cs := ChangeSet{Complete: true, Changes: out}
+	cs.Appeared, cs.Vanished = interiorDiff(out, existedBefore, func(p string) bool { return hasUnder(b, p) })
+	return cs
+}
+
+// hasUnder reports whether b holds a path below the interior node p.
+func hasUnder(b *bolt.Bucket, p string) bool {
+	pre := []byte(p + "/")
+	k, _ := b.Cursor().Seek(pre)
+	return k != nil && bytes.HasPrefix(k, pre)
+}
+
+// interiorDiff finds, among the ancestors of the changed paths, those that
+// exist after but not before (appeared) and the reverse (vanished). An
+// ancestor with a change below it that has a value both before and after
+// existed throughout and needs no lookup; before and after answer the
+// others.
+func interiorDiff(changes []Change, before, after func(string) bool) (appeared, vanished []string) {
+	type state struct{ stays, ok bool }
+	seen := map[string]*state{}
+	var order []string
+	for _, c := range changes {
+		both := c.Old.typ != 0 && c.New.typ != 0
+		for i := len(c.Path) - 1; i > 0; i-- {
+			if c.Path[i] != '/' {
+				continue
+			}
+			a := c.Path[:i]
+			st := seen[a]
+			if st == nil {
+				st = &state{}
+				seen[a] = st
+				order = append(order, a)
+			}
+			st.stays = st.stays || both
+		}
+	}
+	slices.Sort(order)
+	for _, a := range order {
+		if seen[a].stays {
+			continue
+		}
+		b, af := before(a), after(a)
+		switch {
+		case af && !b:
+			appeared = append(appeared, a)
+		case b && !af:
+			vanished = append(vanished, a)
+		}
+	}
+	return appeared, vanished
+}
+
+// resetDiff computes the ChangeSet of installing newDB's content over
+// oldDB's (both quiescent: the old one is no longer written, the new one
+// not yet), comparing the stored entry hashes in one merge walk. Past
+// MaxResetChanges it gives up: the result is incomplete.
+func resetDiff(oldDB, newDB *bolt.DB, oldActive int, prev, txid uint64) (cs ChangeSet) {
+	cs = ChangeSet{Txid: txid, Prev: prev, Reset: true}
+	err := oldDB.View(func(otx *bolt.Tx) error {
+		return newDB.View(func(ntx *bolt.Tx) error {
+			ob, nb := otx.Bucket(dataBuckets[oldActive]), ntx.Bucket(dataBuckets[0])
+			if a := ntx.Bucket(metaBucket).Get(keyActive); len(a) == 1 && a[0] <= 1 {
+				nb = ntx.Bucket(dataBuckets[a[0]])
+			}
+			if ob == nil || nb == nil {
+				return ErrCorrupt
+			}
+			changes, ok, err := mergeDiff(ob.Cursor(), nb.Cursor())
+			if err != nil || !ok {
+				return err
+			}
+			cs.Changes, cs.Complete = changes, true
+			cs.Appeared, cs.Vanished = interiorDiff(changes,
+				func(p string) bool { return hasUnder(ob, p) },
+				func(p string) bool { return hasUnder(nb, p) })
+			return nil
+		})
+	})
+	if err != nil {
+		cs.Changes, cs.Appeared, cs.Vanished, cs.Complete = nil, nil, nil, false
+	}
+	return cs
+}
+
+// mergeDiff walks two sorted buckets and returns their differences (false
+// past MaxResetChanges).
+func mergeDiff(oc, nc *bolt.Cursor) ([]Change, bool, error) {
+	var out []Change
+	decode := func(raw []byte) (Value, error) {
+		_, _, enc, err := splitStored(raw)
+		if err != nil {
+			return Value{}, err
+		}
+		return DecodeValue(enc)
+	}
+	ok, ov := oc.First()
+	nk, nv := nc.First()
+	for ok != nil || nk != nil {
+		if len(out) > MaxResetChanges {
+			return nil, false, nil
+		}
+		var c Change
+		var err error
+		switch cmp := compareKeys(ok, nk); {
+		case cmp == 0:
+			if bytes.Equal(ov[:min(len(ov), hashLen)], nv[:min(len(nv), hashLen)]) {
+				ok, ov = oc.Next()
+				nk, nv = nc.Next()
+				continue
+			}
+			c.Path = string(ok)
+			if c.Old, err = decode(ov); err == nil {
+				c.New, err = decode(nv)
+			}
+			ok, ov = oc.Next()
+			nk, nv = nc.Next()
+		case cmp < 0:
+			c.Path = string(ok)
+			c.Old, err = decode(ov)
+			ok, ov = oc.Next()
+		default:
+			c.Path = string(nk)
+			c.New, err = decode(nv)
+			nk, nv = nc.Next()
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, c)
+	}
+	return out, true, nil
+}
+
+// compareKeys orders keys with nil (an exhausted cursor) last.
+func compareKeys(a, b []byte) int {
+	switch {
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return bytes.Compare(a, b)
+}

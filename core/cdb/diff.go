@@ -127,7 +127,9 @@ func elemEnds(p string) []int {
 	return append(ends, len(p))
 }
 
-func isBelow(p, anc string) bool { return len(p) > len(anc) && p[:len(anc)] == anc && p[len(anc)] == '/' }
+func isBelow(p, anc string) bool {
+	return len(p) > len(anc) && p[:len(anc)] == anc && p[len(anc)] == '/'
+}
 
 func setOf(ps []string) map[string]bool {
 	m := make(map[string]bool, len(ps))

@@ -34,6 +34,10 @@ func (c Change) Deleted() bool { return c.New.typ == 0 }
 // ChangeSet is one entry of the change feed: one committed transaction, or
 // the installation of a full copy (Reset).
 type ChangeSet struct {
+	// Seq numbers the feed's entries: 1, 2, ... in publication order
+	// (unlike txids, which a full copy can move backwards). It restarts
+	// with the process.
+	Seq uint64
 	// Txid is the store's transaction id after the entry; Prev the one
 	// before (Txid-1 for a commit; anything for a Reset, even higher than
 	// Txid when a diverged store received its primary's copy).
@@ -110,6 +114,7 @@ type feed struct {
 	maxBytes int
 	bytes    int
 	sets     []ChangeSet // oldest first
+	seq      uint64      // Seq of the last entry published
 	// wake is closed (and replaced) when a set is appended.
 	wake chan struct{}
 }
@@ -144,6 +149,8 @@ func (f *feed) publish(sets ...ChangeSet) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, cs := range sets {
+		f.seq++
+		cs.Seq = f.seq
 		f.sets = append(f.sets, cs)
 		f.bytes += cs.size()
 	}
@@ -211,20 +218,43 @@ func (s *Store) Changes(after uint64) ([]ChangeSet, <-chan struct{}, error) {
 // ErrFeedOff: Changes was called on a store without EnableFeed.
 var ErrFeedOff = errors.New("store: change feed not enabled")
 
-// FeedPosition returns the current transaction id together with a channel
-// closed at the next published entry, atomically: Changes(txid) after it
-// returns exactly the entries published since. A subscriber that starts
-// from "now" takes its position here.
-func (s *Store) FeedPosition() (uint64, <-chan struct{}, error) {
+// FeedPosition returns the current transaction id and the feed's
+// sequence number, with a channel closed at the next published entry,
+// atomically: ChangesSince(seq) then returns exactly the entries published
+// since. A subscriber that starts from "now" takes its position here.
+func (s *Store) FeedPosition() (txid, seq uint64, wake <-chan struct{}, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := &s.feed
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.on {
-		return 0, nil, ErrFeedOff
+		return 0, 0, nil, ErrFeedOff
 	}
-	return s.txid, f.wake, nil
+	return s.txid, f.seq, f.wake, nil
+}
+
+// ChangesSince returns the entries after feed sequence number seq, and a
+// channel closed when a newer one is published; ErrResync if some of them
+// are no longer kept. Consumers that follow the feed continuously use
+// sequence numbers, which never repeat (txids can, across a full copy).
+func (s *Store) ChangesSince(seq uint64) ([]ChangeSet, <-chan struct{}, error) {
+	f := &s.feed
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.on {
+		return nil, nil, ErrFeedOff
+	}
+	if seq > f.seq {
+		return nil, f.wake, ErrResync
+	}
+	if seq == f.seq {
+		return nil, f.wake, nil
+	}
+	if len(f.sets) == 0 || f.sets[0].Seq > seq+1 {
+		return nil, f.wake, ErrResync
+	}
+	return slices.Clone(f.sets[seq+1-f.sets[0].Seq:]), f.wake, nil
 }
 
 // txChanges collects the net changes of one transaction while it is being

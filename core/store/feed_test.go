@@ -94,9 +94,9 @@ func TestFeedPositionsAndBudget(t *testing.T) {
 		}
 	}
 	s.EnableFeed(4096)
-	pos, wake, err := s.FeedPosition()
-	if err != nil || pos != 3 {
-		t.Fatalf("FeedPosition = %d, %v", pos, err)
+	pos, seq, wake, err := s.FeedPosition()
+	if err != nil || pos != 3 || seq != 0 {
+		t.Fatalf("FeedPosition = %d %d, %v", pos, seq, err)
 	}
 	if got := mustChanges(t, s, 3); len(got) != 0 {
 		t.Fatalf("up to date, got %d sets", len(got))
@@ -112,8 +112,14 @@ func TestFeedPositionsAndBudget(t *testing.T) {
 	default:
 		t.Fatal("commit did not wake the feed's waiters")
 	}
-	if got := mustChanges(t, s, 3); len(got) != 1 || got[0].Txid != 4 {
+	if got := mustChanges(t, s, 3); len(got) != 1 || got[0].Txid != 4 || got[0].Seq != 1 {
 		t.Fatalf("Changes(3) = %+v", got)
+	}
+	if got, _, err := s.ChangesSince(0); err != nil || len(got) != 1 || got[0].Seq != 1 {
+		t.Fatalf("ChangesSince(0) = %+v, %v", got, err)
+	}
+	if got, _, err := s.ChangesSince(1); err != nil || len(got) != 0 {
+		t.Fatalf("ChangesSince(1) = %+v, %v", got, err)
 	}
 	// Far past the budget: the oldest entries go, the newest stay.
 	big := String(string(bytes.Repeat([]byte("v"), 1000)))
@@ -130,6 +136,15 @@ func TestFeedPositionsAndBudget(t *testing.T) {
 	}
 	if got := mustChanges(t, s, 24); len(got) != 0 {
 		t.Fatalf("Changes(24) = %+v", got)
+	}
+	if _, _, err := s.ChangesSince(1); !errors.Is(err, ErrResync) {
+		t.Fatalf("ChangesSince(1) after trimming: %v", err)
+	}
+	if got, _, err := s.ChangesSince(20); err != nil || len(got) != 1 || got[0].Seq != 21 || got[0].Txid != 24 {
+		t.Fatalf("ChangesSince(20) = %+v, %v", got, err)
+	}
+	if _, _, err := s.ChangesSince(22); !errors.Is(err, ErrResync) {
+		t.Fatalf("ChangesSince(22) (the future): %v", err)
 	}
 	if _, _, err := s.Changes(99); !errors.Is(err, ErrResync) {
 		t.Fatalf("Changes(99) (a future txid): %v", err)

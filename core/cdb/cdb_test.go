@@ -105,7 +105,7 @@ func commitFeed(t *testing.T, s *store.Store, ops ...store.Op) store.ChangeSet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sets, _, err := s.Changes(c.Txid - 1)
+	sets, _, _, err := s.Changes(c.Txid - 1)
 	if err != nil || len(sets) != 1 {
 		t.Fatalf("feed: %v %d", err, len(sets))
 	}

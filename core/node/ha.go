@@ -94,6 +94,7 @@ type haService struct {
 	once    sync.Once
 
 	mu      sync.Mutex
+	cdb     *cdbService       // change subscriptions
 	ctl     *ctlConn          // current HA control connection
 	subs    map[*ctlConn]bool // notification subscribers -> sync
 	pending map[*ctlConn]bool // sync subscribers owing an ack for the current event
@@ -138,6 +139,10 @@ func startHA(n *Node) (*haService, error) {
 		wire.OpHAStatus: h.opStatus, wire.OpHANotify: h.opNotify, wire.OpHASyncAck: h.opSyncAck,
 		wire.OpCDBGet: h.opGet, wire.OpCDBSet: h.opSet, wire.OpCDBDelete: h.opDelete, wire.OpCDBDump: h.opDump,
 	}
+	if h.cdb, err = startCDB(n, st, n.connOps); err != nil {
+		rt.Close()
+		return nil, err
+	}
 	h.wg.Add(1)
 	go h.forward()
 	return h, nil
@@ -147,6 +152,7 @@ func startHA(n *Node) (*haService, error) {
 func (h *haService) close() {
 	h.once.Do(func() {
 		close(h.stop)
+		h.cdb.close()
 		h.rt.Close()
 		h.wg.Wait()
 		h.st.Close()
@@ -442,6 +448,7 @@ func (h *haService) opSet(_ *ctlConn, body []byte, reply func(any, error)) {
 		if err != nil {
 			return nil, err
 		}
+		h.cdb.wait(txid) // ConfD: a commit completes once its subscribers synced
 		return &wire.CDBTxid{Txid: txid}, nil
 	})
 }
@@ -458,6 +465,7 @@ func (h *haService) opDelete(_ *ctlConn, body []byte, reply func(any, error)) {
 		if err != nil {
 			return nil, err
 		}
+		h.cdb.wait(txid)
 		return &wire.CDBTxid{Txid: txid}, nil
 	})
 }

@@ -167,8 +167,9 @@ func (f *feed) publish(sets ...ChangeSet) {
 }
 
 // Changes returns the feed entries after the one that left the store at
-// transaction after, oldest first, and a channel closed when a newer entry
-// is published. An empty result with a nil error means the caller is up to
+// transaction after, oldest first, the sequence number of the newest
+// entry (to go on with ChangesSince), and a channel closed when a newer
+// entry is published. An empty result with a nil error means the caller is up to
 // date. It fails with ErrResync when that position is not in the history
 // (older than what is kept, unknown, or ambiguous because a full copy
 // installed the same txid) and is not the current transaction, and with
@@ -177,14 +178,20 @@ func (f *feed) publish(sets ...ChangeSet) {
 // Positions are transaction ids, which a full copy can move backwards
 // (Reset.Prev > Reset.Txid); the newest entry with that txid is taken, and
 // if two entries have it the position is ambiguous.
-func (s *Store) Changes(after uint64) ([]ChangeSet, <-chan struct{}, error) {
+func (s *Store) Changes(after uint64) ([]ChangeSet, uint64, <-chan struct{}, error) {
 	cur := s.Txid()
 	f := &s.feed
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.on {
-		return nil, nil, ErrFeedOff
+		return nil, 0, nil, ErrFeedOff
 	}
+	sets, err := f.after(after, cur)
+	return sets, f.seq, f.wake, err
+}
+
+// after finds the entries after txid position after (f.mu held).
+func (f *feed) after(after, cur uint64) ([]ChangeSet, error) {
 	at, found := -1, 0
 	for i := len(f.sets) - 1; i >= 0; i-- {
 		if f.sets[i].Txid == after {
@@ -196,23 +203,23 @@ func (s *Store) Changes(after uint64) ([]ChangeSet, <-chan struct{}, error) {
 	}
 	switch {
 	case found > 1:
-		return nil, f.wake, ErrResync
+		return nil, ErrResync
 	case found == 1:
-		return slices.Clone(f.sets[at+1:]), f.wake, nil
+		return slices.Clone(f.sets[at+1:]), nil
 	}
 	// Not in the history: fine if it is where the store is (cur was read
 	// before f.mu: a commit since then is in f.sets), or right before the
 	// oldest entry kept.
 	if len(f.sets) == 0 {
 		if after == cur {
-			return nil, f.wake, nil
+			return nil, nil
 		}
-		return nil, f.wake, ErrResync
+		return nil, ErrResync
 	}
 	if first := f.sets[0]; first.Prev == after && !first.Reset {
-		return slices.Clone(f.sets), f.wake, nil
+		return slices.Clone(f.sets), nil
 	}
-	return nil, f.wake, ErrResync
+	return nil, ErrResync
 }
 
 // ErrFeedOff: Changes was called on a store without EnableFeed.

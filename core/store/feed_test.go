@@ -26,7 +26,7 @@ func changeText(cs []Change) []string {
 
 func mustChanges(t *testing.T, s *Store, after uint64) []ChangeSet {
 	t.Helper()
-	sets, _, err := s.Changes(after)
+	sets, _, _, err := s.Changes(after)
 	if err != nil {
 		t.Fatalf("Changes(%d): %v", after, err)
 	}
@@ -35,7 +35,7 @@ func mustChanges(t *testing.T, s *Store, after uint64) []ChangeSet {
 
 func TestFeedNetChangesAndInteriorNodes(t *testing.T) {
 	s := openTemp(t)
-	if _, _, err := s.Changes(0); !errors.Is(err, ErrFeedOff) {
+	if _, _, _, err := s.Changes(0); !errors.Is(err, ErrFeedOff) {
 		t.Fatalf("Changes before EnableFeed: %v", err)
 	}
 	s.EnableFeed(0)
@@ -101,7 +101,7 @@ func TestFeedPositionsAndBudget(t *testing.T) {
 	if got := mustChanges(t, s, 3); len(got) != 0 {
 		t.Fatalf("up to date, got %d sets", len(got))
 	}
-	if _, _, err := s.Changes(2); !errors.Is(err, ErrResync) {
+	if _, _, _, err := s.Changes(2); !errors.Is(err, ErrResync) {
 		t.Fatalf("Changes(2) before the history: %v, want ErrResync", err)
 	}
 	if _, err := s.Set("/a", String("x")); err != nil {
@@ -128,7 +128,7 @@ func TestFeedPositionsAndBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := s.Changes(4); !errors.Is(err, ErrResync) {
+	if _, _, _, err := s.Changes(4); !errors.Is(err, ErrResync) {
 		t.Fatalf("Changes(4) after trimming: %v, want ErrResync", err)
 	}
 	if got := mustChanges(t, s, 23); len(got) != 1 || got[0].Txid != 24 {
@@ -146,7 +146,7 @@ func TestFeedPositionsAndBudget(t *testing.T) {
 	if _, _, err := s.ChangesSince(22); !errors.Is(err, ErrResync) {
 		t.Fatalf("ChangesSince(22) (the future): %v", err)
 	}
-	if _, _, err := s.Changes(99); !errors.Is(err, ErrResync) {
+	if _, _, _, err := s.Changes(99); !errors.Is(err, ErrResync) {
 		t.Fatalf("Changes(99) (a future txid): %v", err)
 	}
 }
@@ -238,7 +238,7 @@ func TestFeedResetAmbiguousAndIncomplete(t *testing.T) {
 	if _, err := r.RestoreSnapshot(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := r.Changes(1); !errors.Is(err, ErrResync) {
+	if _, _, _, err := r.Changes(1); !errors.Is(err, ErrResync) {
 		t.Fatalf("ambiguous position: %v", err)
 	}
 	sets := mustChanges(t, r, 3)

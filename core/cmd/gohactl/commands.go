@@ -38,6 +38,7 @@ var commands = []command{
 	{"cdb set", "PATH VALUE [TYPE]", "store VALUE (TYPE: string (default), buf, binary, int8..int64, uint8..uint64, double, bool, ipv4, ipv6)", parseCDBSet},
 	{"cdb delete", "PATH", "remove the value at PATH", parseCDBDelete},
 	{"cdb dump", "[PREFIX]", "every entry (under PREFIX): path, type, value", parseCDBDump},
+	{"cdb watch", "[PREFIX] [--after TXID] [--count N]", "print each committed change under PREFIX, by txid, until interrupted or N transactions; --after TXID replays what followed TXID", parseCDBWatch},
 	{"ha status", "", "HA state, primary, secondaries and their lag", noArgs(cmdHAStatus)},
 	{"ha be-primary", "", "make this node the HA primary (confd_ha_beprimary)", haNoArgs(haBePrimary)},
 	{"ha be-secondary", "PRIMARY [--addr A] [--async]", "make this node a secondary of PRIMARY; waits for the initial sync unless --async", parseBeSecondary},

@@ -144,6 +144,24 @@ type cdbDumpJSON struct {
 	Entries []cdbEntryJSON `json:"entries"`
 }
 
+// cdbChangeJSON is one line of cdb watch --json.
+type cdbChangeJSON struct {
+	Txid    uint64              `json:"txid"`
+	Prev    uint64              `json:"prev"`
+	Reset   bool                `json:"reset"`
+	Resync  bool                `json:"resync"`
+	Changes []cdbChangeItemJSON `json:"changes"`
+}
+
+type cdbChangeItemJSON struct {
+	Path     string `json:"path"`
+	Op       string `json:"op"`
+	Type     string `json:"type,omitempty"`
+	Value    string `json:"value,omitempty"`
+	OldType  string `json:"old_type,omitempty"`
+	OldValue string `json:"old_value,omitempty"`
+}
+
 type haNodeJSON struct {
 	Name string `json:"name"`
 	Addr string `json:"addr"`

@@ -17,7 +17,7 @@ import (
 var schemaFor = map[string]string{
 	"status": "status", "list": "list", "members": "members", "quorum": "quorum", "master": "master",
 	"set-expected": "ok", "set-votes": "ok", "qualify": "ok", "release-mastership": "ok", "watch": "event",
-	"cdb get": "cdb-get", "cdb set": "cdb-write", "cdb delete": "cdb-write", "cdb dump": "cdb-dump",
+	"cdb get": "cdb-get", "cdb set": "cdb-write", "cdb delete": "cdb-write", "cdb dump": "cdb-dump", "cdb watch": "cdb-change",
 	"ha status": "ha-status", "ha be-primary": "ha-status", "ha be-secondary": "ha-status", "ha be-relay": "ha-status",
 	"ha be-none": "ha-status", "ha secondary-dead": "ha-status",
 }
@@ -124,7 +124,8 @@ func TestJSONFollowsTheDocument(t *testing.T) {
 	for _, args := range [][]string{{"status"}, {"list"}, {"-l"}, {"members"}, {"quorum"}, {"master"},
 		{"set-expected", "2"}, {"set-votes", "beta", "1"}, {"qualify", "beta", "disqualified"}, {"qualify", "2", "qualified"},
 		{"cdb", "set", "/a/n", "42", "uint16"}, {"cdb", "set", "/a/s", "hi"}, {"cdb", "get", "/a/n"}, {"cdb", "dump"},
-		{"cdb", "dump", "/none/"}, {"cdb", "delete", "/a/s"}, {"ha", "status"}, {"ha", "be-primary"}} {
+		{"cdb", "dump", "/none/"}, {"cdb", "delete", "/a/s"}, {"cdb", "watch", "/a/", "--after", "0", "--count", "1"},
+		{"ha", "status"}, {"ha", "be-primary"}} {
 		check(a, exitOK, args...)
 	}
 	check(b, exitOK, "ha", "be-secondary", "alpha")

@@ -364,13 +364,16 @@ func TestMigrateFromDaemonDB(t *testing.T) {
 }
 
 func BenchmarkCommitLatency(b *testing.B) {
-	for _, nosync := range []bool{false, true} {
-		b.Run(fmt.Sprintf("fsync=%v", !nosync), func(b *testing.B) {
-			s, err := OpenFile(filepath.Join(b.TempDir(), "goha.db"), &Options{NoSync: nosync, InitialMmapSize: 1 << 26})
+	for _, tc := range []struct{ nosync, feed bool }{{false, false}, {true, false}, {true, true}} {
+		b.Run(fmt.Sprintf("fsync=%v/feed=%v", !tc.nosync, tc.feed), func(b *testing.B) {
+			s, err := OpenFile(filepath.Join(b.TempDir(), "goha.db"), &Options{NoSync: tc.nosync, InitialMmapSize: 1 << 26})
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer s.Close()
+			if tc.feed { // what gohad pays for the change feed, fsync aside
+				s.EnableFeed(0)
+			}
 			v := Binary(bytes.Repeat([]byte{1}, 100))
 			n := max(b.N, 200) // meaningful at -benchtime 1x
 			b.ResetTimer()

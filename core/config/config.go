@@ -37,7 +37,15 @@ type Config struct {
 	Quorum      Quorum
 	HA          HA
 	Logging     Logging
+	Metrics     Metrics
 	Nodes       []Node
+}
+
+// Metrics is the [metrics] table.
+type Metrics struct {
+	// Listen is the host:port of gohad's Prometheus endpoint (GET /metrics);
+	// "" (the default) serves none.
+	Listen string
 }
 
 // Logging is the [logging] table.

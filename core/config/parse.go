@@ -77,7 +77,12 @@ type rawConfig struct {
 	Quorum      rawQuorum `toml:"quorum"`
 	HA          rawHA     `toml:"ha"`
 	Logging     rawLog    `toml:"logging"`
+	Metrics     rawMetric `toml:"metrics"`
 	Nodes       []rawNode `toml:"node"`
+}
+
+type rawMetric struct {
+	Listen *string `toml:"listen"`
 }
 
 type rawLog struct {
@@ -231,6 +236,7 @@ func convert(raw *rawConfig, p *problems) *Config {
 	dur(p, "ha.tick_timeout", &c.HA.TickTimeout, raw.HA.TickTimeout)
 	str(&c.HA.Replication, raw.HA.Replication)
 	str(&c.Logging.Level, raw.Logging.Level)
+	str(&c.Metrics.Listen, raw.Metrics.Listen)
 
 	for i, rn := range raw.Nodes {
 		key := func(k string) string { return fmt.Sprintf("node[%d].%s", i, k) }

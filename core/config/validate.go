@@ -64,6 +64,12 @@ func (c *Config) validate() error {
 		p.add("logging.level", c.Logging.Level, "must be debug, info, warn or error")
 	}
 
+	if c.Metrics.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || port == "" {
+			p.add("metrics.listen", c.Metrics.Listen, "want host:port, e.g. \"127.0.0.1:9465\"")
+		}
+	}
+
 	c.validateNodes(&p)
 	return p.err()
 }

@@ -61,6 +61,13 @@ type ctlServer struct {
 	wg     sync.WaitGroup
 }
 
+// clients returns the number of open control connections.
+func (s *ctlServer) clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 // listenControl opens the ipc endpoint: "unix:/path" (mode 0660; a stale
 // socket file left by a dead daemon is replaced, a live one is an error) or
 // a loopback "host:port".

@@ -70,12 +70,15 @@ type Node struct {
 	vq  *vqPage // nil if the host cannot make one (clients then ask)
 	vqs vqState
 
-	inbound   chan inbound
-	reloads   chan reloadReq
-	reloaders []Reloader
-	done      chan struct{}
-	joined    chan struct{} // closed at the first view that includes this node
-	loopAt    atomic.Int64  // UnixNano of the loop's latest pass (Healthy)
+	inbound     chan inbound
+	reloads     chan reloadReq
+	reloaders   []Reloader
+	statusReqs  chan statusReq
+	metricsAddr string
+	stopMetrics func()
+	done        chan struct{}
+	joined      chan struct{} // closed at the first view that includes this node
+	loopAt      atomic.Int64  // UnixNano of the loop's latest pass (Healthy)
 
 	ext       map[string]OpHandler // extension ops (RegisterOp)
 	connOps   map[string]connOpHandler
@@ -138,11 +141,12 @@ func Start(opts Options) (_ *Node, err error) {
 	tick := TickFor(cfg.Timing.Heartbeat)
 	n := &Node{
 		opts: opts, cfg: cfg, self: self, tick: tick, start: time.Now(),
-		log:     log.With("node", self.Name),
-		inbound: make(chan inbound, 1024),
-		reloads: make(chan reloadReq),
-		done:    make(chan struct{}),
-		joined:  make(chan struct{}),
+		log:        log.With("node", self.Name),
+		inbound:    make(chan inbound, 1024),
+		reloads:    make(chan reloadReq),
+		statusReqs: make(chan statusReq),
+		done:       make(chan struct{}),
+		joined:     make(chan struct{}),
 	}
 	n.bad = newRateLog(n.log, 5*time.Second)
 	n.mcfg = MembershipConfig(cfg, self.ID, tick)
@@ -216,6 +220,14 @@ func Start(opts Options) (_ *Node, err error) {
 			n.vq.close()
 		}
 	})
+
+	if cfg.Metrics.Listen != "" {
+		if n.stopMetrics, err = n.startMetrics(cfg.Metrics.Listen); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		closers = append(closers, n.stopMetrics)
+	}
 
 	// The first Ready carries the bumped incarnation: persist it before
 	// anything is sent (the transport stamps datagrams with it).
@@ -298,6 +310,9 @@ func (n *Node) loop(ctx context.Context) error {
 			req = &r
 		case r := <-n.reloads:
 			rl = &r
+		case r := <-n.statusReqs:
+			r <- n.status()
+			continue
 		}
 		// Replay every tick period that elapsed before handling the input,
 		// so that after a stall (SIGSTOP, load) leases and timeouts have
@@ -413,6 +428,7 @@ func (n *Node) publishEvent(ev membership.Event) {
 	switch ev.Kind {
 	case membership.EventViewInstalled:
 		kind, body = wire.EvNodeList, &wire.NodeListEvent{Ring: ringOf(ev.Ring), Nodes: ids(ev.Members)}
+		n.cnt.views.Add(1)
 		n.log.Info("view installed", "ring", ev.Ring.String(), "members", ids(ev.Members))
 	case membership.EventExpectedVotes:
 		kind, body = wire.EvExpected, &wire.ExpectedEvent{Expected: ev.Expected}
@@ -515,6 +531,9 @@ func (n *Node) shutdown(clean bool) {
 		}
 	}
 	close(n.done)
+	if n.stopMetrics != nil {
+		n.stopMetrics()
+	}
 	n.ctl.close()
 	if n.vq != nil {
 		n.vq.close() // after ctl.close: writers may still be passing its descriptor

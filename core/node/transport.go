@@ -23,6 +23,7 @@ type counters struct {
 	sent, received                   atomic.Uint64
 	rejAuth, rejReplay, rejMalformed atomic.Uint64
 	rejUnknown, clientsDropped       atomic.Uint64
+	views                            atomic.Uint64 // views installed
 }
 
 func (c *counters) wire() wire.Counters {
@@ -34,6 +35,7 @@ func (c *counters) wire() wire.Counters {
 		RejectedMalformed: c.rejMalformed.Load(),
 		RejectedUnknown:   c.rejUnknown.Load(),
 		ClientsDropped:    c.clientsDropped.Load(),
+		Views:             c.views.Load(),
 	}
 }
 

@@ -282,6 +282,7 @@ type Counters struct {
 	RejectedMalformed uint64 `msgpack:"rej_malformed"`
 	RejectedUnknown   uint64 `msgpack:"rej_unknown"`
 	ClientsDropped    uint64 `msgpack:"clients_dropped"`
+	Views             uint64 `msgpack:"views"` // views installed since start
 }
 
 // NodeListEvent is the votequorum nodelist notification.

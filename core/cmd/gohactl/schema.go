@@ -72,6 +72,7 @@ type countersJSON struct {
 	RejectedMalformed uint64 `json:"rejected_malformed"`
 	RejectedUnknown   uint64 `json:"rejected_unknown"`
 	ClientsDropped    uint64 `json:"clients_dropped"`
+	ViewsInstalled    uint64 `json:"views_installed"`
 }
 
 type statusJSON struct {
@@ -366,7 +367,7 @@ func statusOf(st *client.Status) statusJSON {
 		Nodes: nodesOf(st),
 		Counters: countersJSON{DatagramsSent: c.DatagramsSent, DatagramsReceived: c.DatagramsReceived, RejectedAuth: c.RejectedAuth,
 			RejectedReplay: c.RejectedReplay, RejectedMalformed: c.RejectedMalformed, RejectedUnknown: c.RejectedUnknown,
-			ClientsDropped: c.ClientsDropped},
+			ClientsDropped: c.ClientsDropped, ViewsInstalled: c.Views},
 	}
 }
 

@@ -82,6 +82,9 @@ static void test_start(void)
 	CHECK(PUMP_UNTIL(vqlog_count() >= 2, 5000), "start: snapshot delivered");
 	CHECK(vqlog[0].kind == EV_NODELIST && vq_ids_are(&vqlog[0], all, 3), "start: NODELIST [1 2 3]");
 	CHECK(vqlog[1].kind == EV_QUORUM && vqlog[1].quorate == 1 && vqlog[1].n == 3, "start: QUORUM quorate, 3 nodes");
+	/* votequorum's node list order (node_add_ordered): node 1 meets 2 and 3,
+	 * in either order, and lists them 2, 3, 1, as corosync 3.1.7 does. */
+	CHECK(vq_ids_are(&vqlog[1], (const uint32_t[]){2, 3, 1}, 3), "start: QUORUM lists 2 3 1 on node 1");
 	for (i = 1; i <= 3; i++)
 		CHECK_EQ(vq_state_of(&vqlog[1], (uint32_t)i), VOTEQUORUM_NODESTATE_MEMBER, "start: node state MEMBER");
 	CHECK(vqlog[0].ctx == 0x5eed && vqlog[1].ctx == 0x5eed, "start: context");

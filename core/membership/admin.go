@@ -19,6 +19,8 @@ func (n *Node) Status() Status {
 		s.Members = slices.Clone(n.cur.members)
 	}
 	s.Quorum, _ = quorum.GetInfo(n.qin, 0)
+	s.QuorumNodes = n.quorumNodes()
+	s.EVBarrier, s.WaitForAllStatus = n.qin.EVBarrier, n.qin.WaitForAllStatus
 	self := n.myInfo()
 	s.QDevice = QDeviceStatus{
 		Name: n.qin.QDevice.Name, Votes: n.qin.QDevice.Votes,
@@ -481,4 +483,13 @@ func (n *Node) SetSynchronized(synced bool) error {
 		n.persistDirty = true
 	}
 	return nil
+}
+
+// quorumNodes is the node list a QUORUM notification would carry now.
+func (n *Node) quorumNodes() []QuorumNode {
+	var nodes []QuorumNode
+	for _, e := range quorum.QuorumNodeList(n.qin) {
+		nodes = append(nodes, QuorumNode{ID: NodeID(e.ID), State: e.State})
+	}
+	return nodes
 }

@@ -441,6 +441,13 @@ type Status struct {
 	// Removed: cmm_membership_remove or Leave was called; the node stays out
 	// until it restarts.
 	Removed bool
+	// QuorumNodes is the node list a QUORUM notification would carry now
+	// (votequorum's order, see quorum.QuorumNodeList).
+	QuorumNodes []QuorumNode
+	// EVBarrier and WaitForAllStatus are votequorum's allow_downscale floor
+	// and wait_for_all latch (cmap runtime.votequorum.*).
+	EVBarrier        uint32
+	WaitForAllStatus bool
 }
 
 // Errors. Step returns the first three for input it ignores; the admin

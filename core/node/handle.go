@@ -364,13 +364,8 @@ func (n *Node) snapshot(c *ctlConn, mask uint32) {
 		nl, _ := wire.EncodeBody(&wire.NodeListEvent{Ring: ringOf(st.Ring), Nodes: ids(st.Members)})
 		c.event(wire.EvNodeList, nl)
 		qe := &wire.QuorumEvent{Quorate: st.Quorum.Flags&wire.VQQuorate != 0}
-		for _, ms := range st.Nodes {
-			if ms.State != 0 {
-				qe.Nodes = append(qe.Nodes, wire.NodeState{ID: uint32(ms.ID), State: uint32(ms.State)})
-			}
-		}
-		if st.QDevice.Registered {
-			qe.Nodes = append(qe.Nodes, wire.NodeState{ID: 0, State: 0})
+		for _, q := range st.QuorumNodes { // the device's {0, 0} included
+			qe.Nodes = append(qe.Nodes, wire.NodeState{ID: uint32(q.ID), State: uint32(q.State)})
 		}
 		qb, _ := wire.EncodeBody(qe)
 		c.event(wire.EvQuorum, qb)

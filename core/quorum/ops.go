@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -124,6 +125,7 @@ func Setup(s Settings, nodes []ConfigNode, self uint32) (Input, []string, error)
 		QDevice:          qd,
 		WaitForAllStatus: opts.WaitForAll,
 		EVBarrier:        expected,
+		Order:            []uint32{self},
 	}
 	return in.Apply(Calculate(in)), warnings, nil
 }
@@ -158,7 +160,29 @@ func SyncInit(in Input, members []uint32) (next Input, armLMS bool) {
 	}
 	next.PreviousMembers = slices.Clone(in.Members)
 	next.Members = slices.Clone(members)
+	next.Order = slices.Clone(in.Order)
+	for _, id := range members {
+		if !slices.Contains(next.Order, id) {
+			next.Order = AddOrdered(next.Order, id)
+		}
+	}
 	return next, armLMS
+}
+
+// AddOrdered inserts id into a node list the way votequorum's
+// node_add_ordered does (exec/votequorum.c at v3.1.7), quirk included:
+// before the first node with a higher id, or, when there is none, before
+// the last node rather than after it. votequorum meets nodes one by one
+// in the order their node info is delivered, which after a membership
+// change is ring order, ascending from the lowest id; so node 1 that
+// meets 2 and 3 lists 2, 3, 1, node 2 lists 1, 3, 2 and node 3 lists
+// 1, 2, 3, as corosync does.
+func AddOrdered(list []uint32, id uint32) []uint32 {
+	i := slices.IndexFunc(list, func(x uint32) bool { return id < x })
+	if i < 0 {
+		i = max(len(list)-1, 0)
+	}
+	return slices.Insert(list, i, id)
 }
 
 // LastManStandingExpired handles the expiry of the last_man_standing
@@ -568,23 +592,24 @@ type ListEntry struct {
 }
 
 // QuorumNodeList is the node list of a QUORUM notification: every known
-// node (member, dead or leaving) in node id order, followed by an entry
-// with id 0 for the quorum device when the local node has one registered.
-// That entry's state is 0, as corosync never sets it.
+// node (member, dead or leaving) in votequorum's list order (Input.Order),
+// followed by an entry with id 0 for the quorum device when the local node
+// has one registered. That entry's state is 0, as corosync never sets it.
 func QuorumNodeList(in Input) []ListEntry {
 	out := make([]ListEntry, 0, len(in.Nodes)+1)
-	for _, n := range in.Nodes {
-		out = append(out, ListEntry{ID: n.ID, State: n.State})
-	}
-	slices.SortFunc(out, func(a, b ListEntry) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
+	for _, id := range in.Order {
+		if n := findNode(in.Nodes, id); n != nil {
+			out = append(out, ListEntry{ID: n.ID, State: n.State})
 		}
-		return 0
-	})
+	}
+	var rest []ListEntry
+	for _, n := range in.Nodes {
+		if !slices.Contains(in.Order, n.ID) {
+			rest = append(rest, ListEntry{ID: n.ID, State: n.State})
+		}
+	}
+	slices.SortFunc(rest, func(a, b ListEntry) int { return cmp.Compare(a.ID, b.ID) })
+	out = append(out, rest...)
 	if self := findNode(in.Nodes, in.Self); self != nil && self.Flags&NodeQDeviceRegistered != 0 {
 		out = append(out, ListEntry{ID: QDeviceNodeID, State: 0})
 	}

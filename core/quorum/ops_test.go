@@ -628,3 +628,57 @@ func TestCSError(t *testing.T) {
 		}
 	}
 }
+
+// TestAddOrdered: votequorum's insertion quirk, and the lists corosync
+// 3.1.7 showed on each node of a 3-node cluster started together.
+func TestAddOrdered(t *testing.T) {
+	cases := []struct {
+		start []uint32
+		add   []uint32
+		want  []uint32
+	}{
+		{nil, []uint32{5}, []uint32{5}},
+		{[]uint32{1}, []uint32{2, 3}, []uint32{2, 3, 1}},
+		{[]uint32{2}, []uint32{1, 3}, []uint32{1, 3, 2}},
+		{[]uint32{3}, []uint32{1, 2}, []uint32{1, 2, 3}},
+		{[]uint32{1}, []uint32{2, 3, 4}, []uint32{2, 3, 4, 1}},
+		{[]uint32{4}, []uint32{2, 1, 3}, []uint32{1, 2, 3, 4}},
+	}
+	for _, c := range cases {
+		got := slices.Clone(c.start)
+		for _, id := range c.add {
+			got = AddOrdered(got, id)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("start %v add %v: got %v, want %v", c.start, c.add, got, c.want)
+		}
+	}
+}
+
+// TestQuorumNodeListOrder: the list follows the order in which Setup and
+// SyncInit met the nodes, not the ids, and keeps dead nodes in place.
+func TestQuorumNodeListOrder(t *testing.T) {
+	in, _, err := Setup(Settings{}, []ConfigNode{{ID: 1, Votes: 1}, {ID: 2, Votes: 1}, {ID: 3, Votes: 1}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ = SyncInit(in, []uint32{1, 2, 3})
+	for _, id := range []uint32{2, 3} {
+		r, _ := ReceiveNodeInfo(in, Node{ID: id, Votes: 1, ExpectedVotes: 3})
+		in = in.Apply(r)
+	}
+	ids := func(l []ListEntry) (out []uint32) {
+		for _, e := range l {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	if got := ids(QuorumNodeList(in)); !slices.Equal(got, []uint32{2, 3, 1}) {
+		t.Fatalf("after 1,2,3 joined: %v", got)
+	}
+	in, _ = SyncInit(in, []uint32{1, 3})
+	got := QuorumNodeList(in)
+	if !slices.Equal(ids(got), []uint32{2, 3, 1}) || got[0].State != StateDead {
+		t.Fatalf("after 2 left: %v", got)
+	}
+}

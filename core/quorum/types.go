@@ -177,6 +177,11 @@ type Input struct {
 	// it on a downscale. Setup sets it to the configured expected votes and
 	// an accepted setexpected moves it.
 	EVBarrier uint32
+	// Order is the order of votequorum's node list (QuorumNodeList):
+	// Setup starts it with Self and SyncInit adds each new member as
+	// votequorum's node_add_ordered does (see AddOrdered). Nodes missing
+	// from it are listed after it in id order.
+	Order []uint32
 }
 
 // Result is the outcome of a recalculation: the new values to store and

@@ -125,6 +125,14 @@ typedef struct {
  * cluster knows (members, dead and leaving nodes) plus {0, 0} for a quorum
  * device registered on the local node.  The array is valid only during the
  * callback.
+ *
+ * The nodes are in corosync's order, which is not by id: the local node
+ * comes first, and each node met later (in ascending id order within one
+ * membership change) is inserted before the first node with a higher id or,
+ * when there is none, before the last node.  So on a cluster of nodes 1, 2
+ * and 3, node 1 lists 2, 3, 1; node 2 lists 1, 3, 2; node 3 lists 1, 2, 3
+ * (corosync 3.1.7's node_add_ordered, quirk included).  Nodes keep their
+ * place when they die or return.
  */
 typedef void (*votequorum_quorum_notification_fn_t) (
 	votequorum_handle_t handle,

@@ -11,8 +11,8 @@
  * Like corosync's header, this one does not include <inttypes.h>: include it
  * yourself before using the CS_PRI_* format macros.
  */
-#ifndef COROSYNC_COROTYPES_H_DEFINED
-#define COROSYNC_COROTYPES_H_DEFINED
+#ifndef COROTYPES_H_DEFINED
+#define COROTYPES_H_DEFINED
 
 #include <stdint.h>
 #include <errno.h>
@@ -165,4 +165,4 @@ cs_error_t hdb_error_to_cs(int res);
 }
 #endif
 
-#endif /* COROSYNC_COROTYPES_H_DEFINED */
+#endif /* COROTYPES_H_DEFINED */

@@ -8,6 +8,8 @@ GO         ?= go
 BUILD      := build
 BIN        := $(BUILD)/bin
 LIB        := $(BUILD)/lib
+COMPAT     := $(LIB)/corosync
+COMPAT_LIBS := libvotequorum.so.8 libquorum.so.5 libcmap.so.4 libcfg.so.7 libcorosync_common.so.4
 GOFLAGS    ?=
 FUZZTIME   ?= 3s
 export CGO_ENABLED := 1
@@ -43,15 +45,37 @@ $(BIN)/gohactl: $(GO_SOURCES)
 	@if [ -d core/cmd/gohactl ]; then $(GO) build $(GOFLAGS) -ldflags "$(GO_LDFLAGS)" -o $@ ./core/cmd/gohactl; else echo "core/cmd/gohactl does not exist yet"; fi
 
 .PHONY: lib
-lib: $(LIB)/libgoha.so ## Build build/lib/libgoha.so (SONAME libgoha.so.MAJOR of VERSION)
+lib: $(LIB)/libgoha.so $(COMPAT)/.built ## Build build/lib/libgoha.so (SONAME libgoha.so.MAJOR of VERSION) and the corosync compat libraries
 
+# go build skips the link when the output is up to date by its build id,
+# which ignores the version script: remove the output so that it relinks.
 $(LIB)/libgoha.so: $(GO_SOURCES) $(HEADERS) $(wildcard capi/*.map)
 	@mkdir -p $(LIB)
+	@rm -f $@
 	@if ls capi/*.go >/dev/null 2>&1; then \
 		$(GO) build $(GOFLAGS) -buildmode=c-shared \
 			-ldflags "$(GO_LDFLAGS) -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/libgoha.map'" \
 			-o $@ ./capi && rm -f $(LIB)/libgoha.h && ln -sf libgoha.so $(LIB)/$(SONAME); \
 	else echo "capi/ does not exist yet"; fi
+
+# Corosync compatibility libraries (capi/compat/compat.c): empty libraries
+# with corosync's names, sonames and version nodes that need libgoha.so.1,
+# so that binaries linked against Debian's corosync libraries run on goha
+# with LD_LIBRARY_PATH=build/lib/corosync; and pkg-config files that build
+# corosync clients against include/ and -lgoha
+# (PKG_CONFIG_PATH=build/lib/corosync/pkgconfig).
+$(COMPAT)/.built: capi/compat/compat.c $(wildcard capi/compat/*.map) $(LIB)/libgoha.so
+	@mkdir -p $(COMPAT)/pkgconfig
+	@set -e; for so in $(COMPAT_LIBS); do \
+		base=$${so%%.so.*}; name=$${base#lib}; \
+		$(CC) -shared -fPIC -O2 -o $(COMPAT)/$$so -Wl,-soname,$$so \
+			-Wl,--version-script=capi/compat/$$base.map -DGOHA_COMPAT_ANCHOR=goha_compat_$$name \
+			capi/compat/compat.c -Wl,--no-as-needed -L$(LIB) -lgoha '-Wl,-rpath,$$ORIGIN/..'; \
+		ln -sf $$so $(COMPAT)/$$base.so; \
+		printf 'prefix=%s\nincludedir=%s/include\nlibdir=%s/$(LIB)\n\nName: %s\nDescription: corosync %s API of libgoha\nVersion: 3.1.7\nCflags: -I$${includedir}\nLibs: -L$${libdir} -Wl,-rpath,$${libdir} -lgoha\n' \
+			"$(CURDIR)" "$(CURDIR)" "$(CURDIR)" "$$base" "$$name" >$(COMPAT)/pkgconfig/$$base.pc; \
+	done
+	@touch $@
 
 .PHONY: test
 test: test-go test-fuzz test-c test-python ## Run every test: Go, short fuzz runs, C, Python

@@ -59,7 +59,7 @@ $(LIB)/libgoha.so: $(GO_SOURCES) $(HEADERS) $(wildcard capi/*.map)
 	else echo "capi/ does not exist yet"; fi
 
 # Corosync compatibility libraries (capi/compat/compat.c): empty libraries
-# with corosync's names, sonames and version nodes that need libgoha.so.1,
+# with corosync's names, sonames and version nodes that need libgoha,
 # so that binaries linked against Debian's corosync libraries run on goha
 # with LD_LIBRARY_PATH=build/lib/corosync; and pkg-config files that build
 # corosync clients against include/ and -lgoha

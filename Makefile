@@ -78,7 +78,7 @@ $(COMPAT)/.built: capi/compat/compat.c $(wildcard capi/compat/*.map) $(LIB)/libg
 	@touch $@
 
 .PHONY: test
-test: test-go test-fuzz test-c test-python ## Run every test: Go, short fuzz runs, C, Python
+test: test-go test-fuzz test-c test-python test-install ## Run every test: Go, short fuzz runs, C, Python, install
 	@echo "make test: all suites passed"
 
 .PHONY: test-go
@@ -122,6 +122,66 @@ conformance: build ## Compare votequorum against Debian's real corosync (install
 verify: ## gofmt, go vet and go mod tidy check
 	@test -z "$$(gofmt -l core capi)" || { gofmt -l core capi; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+
+# Installation layout (GNU conventions). DESTDIR stages the files for a
+# package; RPATH=yes puts -Wl,-rpath,LIBDIR in goha.pc so programs built
+# with `pkg-config --libs goha` run without LD_LIBRARY_PATH or ldconfig
+# (packagers installing into a system directory set RPATH=no).
+PREFIX        ?= /usr/local
+SBINDIR       ?= $(PREFIX)/sbin
+LIBDIR        ?= $(PREFIX)/lib
+INCLUDEDIR    ?= $(PREFIX)/include
+DATADIR       ?= $(PREFIX)/share
+MANDIR        ?= $(DATADIR)/man
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+PKGCONFIGDIR  ?= $(LIBDIR)/pkgconfig
+SYSTEMDUNITDIR ?= $(LIBDIR)/systemd/system
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+RPATH         ?= yes
+INSTALL       ?= install
+REALNAME      := libgoha.so.$(VERSION)
+MANPAGES      := doc/man/gohad.8 doc/man/gohactl.8 doc/man/goha.toml.5 doc/man/libgoha.3
+
+.PHONY: install
+install: build ## Install binaries, libgoha.so.MAJOR, headers, goha.pc, man pages, systemd unit, completion (PREFIX, DESTDIR)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/goha/corosync $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(COMPLETIONDIR)
+	$(INSTALL) -m 0755 $(BIN)/gohad $(BIN)/gohactl $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0755 $(LIB)/libgoha.so $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgoha.so
+	cd include && for h in $$(find . -name '*.h'); do \
+		$(INSTALL) -m 0644 -D $$h $(DESTDIR)$(INCLUDEDIR)/goha/$$h; done
+	sed -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@LIBREL@|$(shell realpath -m --relative-to=$(PKGCONFIGDIR) $(LIBDIR))|' \
+		-e 's|@INCREL@|$(shell realpath -m --relative-to=$(PKGCONFIGDIR) $(INCLUDEDIR)/goha)|' \
+		-e 's|@RPATH@|$(if $(filter yes,$(RPATH)),-Wl$(,)-rpath$(,)$${libdir} ,)|' \
+		dist/goha.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/goha.pc
+	$(INSTALL) -m 0644 doc/man/libgoha.3 $(DESTDIR)$(MANDIR)/man3/
+	$(INSTALL) -m 0644 doc/man/goha.toml.5 $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 0644 doc/man/gohad.8 doc/man/gohactl.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/systemd/gohad.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/gohad.service
+	$(INSTALL) -m 0644 dist/bash-completion/gohactl $(DESTDIR)$(COMPLETIONDIR)/gohactl
+	ln -sf gohactl $(DESTDIR)$(COMPLETIONDIR)/gohad
+	@echo "installed goha $(VERSION) under $(DESTDIR)$(PREFIX)"
+
+.PHONY: uninstall
+uninstall: ## Remove what `make install` installed (same PREFIX, DESTDIR)
+	rm -f $(DESTDIR)$(SBINDIR)/gohad $(DESTDIR)$(SBINDIR)/gohactl
+	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libgoha.so
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/goha
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/goha.pc $(DESTDIR)$(SYSTEMDUNITDIR)/gohad.service
+	rm -f $(DESTDIR)$(MANDIR)/man3/libgoha.3 $(DESTDIR)$(MANDIR)/man5/goha.toml.5
+	rm -f $(DESTDIR)$(MANDIR)/man8/gohad.8 $(DESTDIR)$(MANDIR)/man8/gohactl.8
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/gohactl $(DESTDIR)$(COMPLETIONDIR)/gohad
+
+.PHONY: test-install
+test-install: build ## Install into a temporary DESTDIR, build and run the C example with pkg-config only
+	ctests/install_test.sh
+
+, := ,
 
 .PHONY: clean
 clean: ## Remove build/

@@ -12,7 +12,10 @@ the network).  It builds
 * an sdist of the ``python/`` folder,
 * an editable wheel (PEP 660) that puts this folder on ``sys.path``.
 
-Metadata comes from ``[project]`` in pyproject.toml.
+Metadata comes from ``[project]`` in pyproject.toml; the version (a
+dynamic field) from the VERSION file of the goha checkout (``../VERSION``),
+or of the sdist, which carries a copy; wheels carry it as ``goha/VERSION``
+for ``goha.__version__``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,20 @@ HERE = Path(__file__).resolve().parent
 PKG = "goha"
 
 
+def _version_file() -> Path:
+    for f in (HERE / "VERSION", HERE.parent / "VERSION"):
+        if f.is_file():
+            return f
+    raise FileNotFoundError("VERSION: neither python/VERSION (sdist) nor ../VERSION (checkout) exists")
+
+
 def _project() -> dict[str, Any]:
+    proj = _read_project()
+    proj["version"] = _version_file().read_text().strip()
+    return proj
+
+
+def _read_project() -> dict[str, Any]:
     text = (HERE / "pyproject.toml").read_text()
     if tomllib is not None:
         return dict(tomllib.loads(text)["project"])
@@ -145,6 +161,7 @@ def build_wheel(wheel_directory: str, config_settings: Optional[dict[str, Any]] 
                 metadata_directory: Optional[str] = None) -> str:
     files = _files()
     entries = [(f.relative_to(HERE).as_posix(), f.read_bytes()) for f in files]
+    entries.append((f"{PKG}/VERSION", _version_file().read_bytes()))
     return _write_wheel(wheel_directory, entries, _tag(files))
 
 
@@ -163,6 +180,7 @@ def build_sdist(sdist_directory: str, config_settings: Optional[dict[str, Any]] 
         for f in members:
             if f.exists():
                 t.add(f, arcname=f"{dist}/{f.relative_to(HERE).as_posix()}")
+        t.add(_version_file(), arcname=f"{dist}/VERSION")
         pkg_info = ("Metadata-Version: 2.1\n" + _metadata().split("\n", 1)[1]).encode()
         ti = tarfile.TarInfo(f"{dist}/PKG-INFO")
         ti.size = len(pkg_info)

@@ -15,7 +15,14 @@
  *
  *   failover detect_ms=D promote_ms=P writable_ms=W reason=R
  *
- * Build: gcc -Iinclude ha_failover.c -Lbuild/lib -lgoha
+ * Build, from the repository root after `make build` (the rpath lets it run
+ * without LD_LIBRARY_PATH):
+ *
+ *   gcc -Iinclude -o ha_failover examples/c/ha_failover.c -Lbuild/lib -lgoha -Wl,-rpath,$PWD/build/lib
+ *
+ * or against an installed goha (`make install`):
+ *
+ *   gcc -o ha_failover examples/c/ha_failover.c $(pkg-config --cflags --libs goha)
  */
 #define _GNU_SOURCE
 #include <confd_lib.h>

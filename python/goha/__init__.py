@@ -22,10 +22,26 @@ connect.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ._ffi import LibraryNotFound, ffi, lib, library_path
 from .value import TYPE_NAMES, Value
 
-__all__ = ["Value", "LibraryNotFound", "library_path", "version", "TYPE_NAMES"]
+__all__ = ["Value", "LibraryNotFound", "library_path", "version", "TYPE_NAMES", "__version__"]
+
+
+def _package_version() -> str:
+    """goha's version (the repository's VERSION file): a built package
+    carries a copy as goha/VERSION, a source checkout has it at its top."""
+    here = Path(__file__).resolve().parent
+    for f in (here / "VERSION", here.parent.parent / "VERSION"):
+        if f.is_file():
+            return f.read_text().strip()
+    return "0.0.0-dev"
+
+
+#: This package's version; :func:`version` is the loaded library's.
+__version__: str = _package_version()
 
 OK: int = lib.CONFD_OK
 ERR: int = lib.CONFD_ERR

@@ -6,7 +6,8 @@ Search order (DESIGN.md):
    that is an error (no silent fallback to another copy);
 2. the package folder (a copy of ``libgoha.so`` placed next to this file);
 3. ``build/lib/libgoha.so`` of the source checkout this package lives in
-   (``python/goha`` -> ``../../build/lib``);
+   (``python/goha`` -> ``../../build/lib``), only when it does live in one
+   (an installed package has no checkout around it, so none is listed);
 4. the system loader (``libgoha.so.1``, then ``libgoha.so``; see
    ``ldconfig``/``LD_LIBRARY_PATH``).
 
@@ -35,7 +36,13 @@ ffi.cdef(CDEF)
 ffi.cdef(CDB_CDEF)
 
 _PKG_DIR = Path(__file__).resolve().parent
-_CHECKOUT_LIB = _PKG_DIR.parent.parent / "build" / "lib" / "libgoha.so"
+_CHECKOUT = _PKG_DIR.parent.parent
+_CHECKOUT_LIB = _CHECKOUT / "build" / "lib" / "libgoha.so"
+
+
+def _in_checkout() -> bool:
+    """Whether this package is python/goha of a goha source checkout."""
+    return (_CHECKOUT / "go.mod").is_file() and (_CHECKOUT / "capi").is_dir()
 
 
 class LibraryNotFound(ImportError):
@@ -47,12 +54,10 @@ def candidates() -> list[tuple[str, str]]:
     env = os.environ.get("GOHA_LIBRARY")
     if env:
         return [("GOHA_LIBRARY", env)]
-    return [
-        ("package folder", str(_PKG_DIR / "libgoha.so")),
-        ("source checkout", str(_CHECKOUT_LIB)),
-        ("system loader", "libgoha.so.1"),
-        ("system loader", "libgoha.so"),
-    ]
+    places = [("package folder", str(_PKG_DIR / "libgoha.so"))]
+    if _in_checkout():
+        places.append(("source checkout", str(_CHECKOUT_LIB)))
+    return places + [("system loader", "libgoha.so.1"), ("system loader", "libgoha.so")]
 
 
 _lock = threading.Lock()

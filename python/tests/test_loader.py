@@ -77,9 +77,11 @@ def test_not_found_names_every_place(tmp_path: Path) -> None:
     assert r.returncode != 0
     err = r.stderr
     assert "goha._ffi.LibraryNotFound" in err and "make build" in err
-    for where in ("package folder", "source checkout", "system loader", "libgoha.so.1",
+    for where in ("package folder", "system loader", "libgoha.so.1",
                   str(tmp_path / "goha" / "libgoha.so")):
         assert where in err, where
+    # A copy outside a checkout lists no checkout path (it would be meaningless).
+    assert "source checkout" not in err and "build/lib" not in err, err
 
 
 def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
@@ -109,3 +111,10 @@ def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
     r = subprocess.run([str(py), "-c", code], capture_output=True, text=True, env=env,
                        cwd=str(tmp_path), timeout=60)
     assert r.returncode != 0 and "LibraryNotFound" in r.stderr
+    # Only meaningful places are listed: no "build/lib" beside site-packages.
+    assert "source checkout" not in r.stderr and "build/lib" not in r.stderr, r.stderr
+    # The installed package knows its version (the repository's VERSION).
+    env["GOHA_LIBRARY"] = str(LIB)
+    r = subprocess.run([str(py), "-c", "import goha; print(goha.__version__)"], capture_output=True, text=True,
+                       env=env, cwd=str(tmp_path), timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == (ROOT / "VERSION").read_text().strip(), r.stdout + r.stderr

@@ -186,3 +186,44 @@ func TestJSONFollowsTheDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCommandDocumented: gohactl(8) and the bash completion name every
+// command of the table.
+func TestEveryCommandDocumented(t *testing.T) {
+	man, err := os.ReadFile("../../../doc/man/gohactl.8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp, err := os.ReadFile("../../../dist/bash-completion/gohactl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := func(varName string) []string {
+		m := regexp.MustCompile(`local ` + varName + `="([^"]*)"`).FindSubmatch(comp)
+		if m == nil {
+			t.Fatalf("completion has no %s", varName)
+		}
+		return strings.Fields(string(m[1]))
+	}
+	has := func(list []string, w string) bool {
+		for _, x := range list {
+			if x == w {
+				return true
+			}
+		}
+		return false
+	}
+	roffMan := strings.ReplaceAll(string(man), `\-`, "-")
+	for _, c := range commands {
+		if !strings.Contains(roffMan, c.name) {
+			t.Errorf("gohactl(8) does not describe %q", c.name)
+		}
+		first, sub, two := strings.Cut(c.name, " ")
+		if !has(words("commands"), first) {
+			t.Errorf("bash completion lacks %q", first)
+		}
+		if two && !has(words(first+"_sub"), sub) {
+			t.Errorf("bash completion lacks %q", c.name)
+		}
+	}
+}

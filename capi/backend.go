@@ -24,7 +24,7 @@ func dial(timeout time.Duration) (*client.Client, error) {
 }
 
 func dialAddr(addr string, timeout time.Duration) (*client.Client, error) {
-	c, err := client.Dial(addr, dialTimeout)
+	c, err := client.DialWith(addr, dialTimeout, clientOptions())
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}

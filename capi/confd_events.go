@@ -21,6 +21,7 @@ import "C"
 import (
 	"fmt"
 
+	"github.com/goha/goha/core/client"
 	"github.com/goha/goha/core/wire"
 )
 
@@ -67,14 +68,14 @@ func confd_notifications_connect(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.
 		if err != nil {
 			return err
 		}
-		if err := fdHello(int(sock)); err != nil {
+		s, err := confdHello(int(sock), sockNotif, id, int64(mask))
+		if err != nil {
 			return err
 		}
-		s := &confdSock{fd: int(sock), kind: sockNotif, id: id, mask: int64(mask)}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		sync := int64(mask)&int64(C.CONFD_NOTIF_HA_INFO_SYNC) != 0
-		if err := fdCall(s, wire.OpHANotify, &wire.HANotifyArg{Sync: sync}, nil); err != nil {
+		if err := s.call(wire.OpHANotify, &wire.HANotifyArg{Sync: sync}, nil); err != nil {
 			return err
 		}
 		confdSocks.add(s)
@@ -94,27 +95,21 @@ func confd_read_notification(sock C.int, n *C.struct_confd_notification) C.int {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.eof {
-			return errEOF("confd_read_notification")
+		if err := s.conn.Err(); err != nil {
+			return confdErrOf("confd_read_notification", err)
 		}
 		if s.needAck {
 			// gohad sends nothing more until the acknowledgement: reading
 			// would block for ever.
 			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "acknowledge the previous HA notification with confd_sync_ha_notification first")
 		}
-		m, err := fdReadMsg(s.fd)
+		ev, err := s.conn.ReadEvent()
 		if err != nil {
-			if ce, ok := err.(*confdError); ok && ce.code == C.CONFD_ERR_EOF {
-				s.eof = true
-			}
-			return err
+			return confdErrOf("confd_read_notification", err)
 		}
-		if m.Type != wire.TypeEvent || m.Op != wire.EvHA {
-			return confdErrf(C.CONFD_ERR_INTERNAL, "daemon sent message type %d %q, want an HA event", m.Type, m.Op)
-		}
-		var e wire.HAEvent
-		if err := wire.DecodeBody(m.Body, &e); err != nil {
-			return confdErrf(C.CONFD_ERR_INTERNAL, "bad HA event: %v", err)
+		e, err := client.HAEventOf(ev)
+		if err != nil {
+			return confdErrf(C.CONFD_ERR_INTERNAL, "daemon sent %v", err)
 		}
 		if err := fillHANotification(n, haEvent{Type: e.Type, Node: haNode{ID: e.Node.Name, Addr: hostOf(e.Node.Addr)}, Value: e.Value}); err != nil {
 			return err
@@ -136,10 +131,10 @@ func confd_sync_ha_notification(sock C.int) C.int {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !s.needAck && !s.eof {
+		if !s.needAck && s.conn.Err() == nil {
 			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "no HA notification read from socket %d awaits acknowledgement", int(sock))
 		}
-		if err := fdCall(s, wire.OpHASyncAck, nil, nil); err != nil {
+		if err := s.call(wire.OpHASyncAck, nil, nil); err != nil {
 			return err
 		}
 		s.needAck = false

@@ -62,13 +62,13 @@ func confd_ha_connect(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.int, token 
 		if err != nil {
 			return err
 		}
-		if err := fdHello(int(sock)); err != nil {
+		s, err := confdHello(int(sock), sockHA, id, 0)
+		if err != nil {
 			return err
 		}
-		s := &confdSock{fd: int(sock), kind: sockHA, id: id}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if err := fdCall(s, wire.OpHAConnect, &wire.HAConnectArg{Token: tok}, nil); err != nil {
+		if err := s.call(wire.OpHAConnect, &wire.HAConnectArg{Token: tok}, nil); err != nil {
 			return err
 		}
 		confdSocks.add(s)
@@ -84,7 +84,7 @@ func haCall(sock C.int, op string, arg, res any) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fdCall(s, op, arg, res)
+	return s.call(op, arg, res)
 }
 
 // connectSock checks fd and srv, connect(2)s fd to srv and returns the

@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"sync"
 	"syscall"
+
+	"github.com/goha/goha/core/client"
 )
 
 // sockKind says what confd_*_connect made of a socket.
@@ -77,9 +79,8 @@ type confdSock struct {
 
 	// mu serialises requests on the socket: the ConfD protocol is one
 	// request, one reply, in order. It guards the fields below.
-	mu     sync.Mutex
-	nextID uint64 // last request id
-	eof    bool   // the daemon closed the connection: every call is CONFD_EOF
+	mu   sync.Mutex
+	conn *client.Conn // on fd; a closed connection fails every call
 	// needAck: a sync notification socket returned an HA event that
 	// confd_sync_ha_notification has not acknowledged yet.
 	needAck bool

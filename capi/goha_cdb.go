@@ -54,10 +54,11 @@ func goha_cdb_connect(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.int) C.int 
 		if err != nil {
 			return err
 		}
-		if err := fdHello(int(sock)); err != nil {
+		s, err := confdHello(int(sock), sockCDB, id, 0)
+		if err != nil {
 			return err
 		}
-		confdSocks.add(&confdSock{fd: int(sock), kind: sockCDB, id: id})
+		confdSocks.add(s)
 		return nil
 	})
 }
@@ -88,7 +89,7 @@ func cdbCall(sock C.int, op string, arg, res any) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fdCall(s, op, arg, res)
+	return s.call(op, arg, res)
 }
 
 // valueOf converts a confd_value_t to a store value.

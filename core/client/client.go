@@ -7,18 +7,11 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/goha/goha/core/wire"
 )
-
-// DefaultIPC is the control address used when GOHA_IPC is unset.
-const DefaultIPC = "unix:/var/run/goha/gohad.sock"
-
-// EnvIPC names the environment variable holding the control address.
-const EnvIPC = "GOHA_IPC"
 
 // MaxQueuedEvents bounds the events buffered for a slow consumer.
 const MaxQueuedEvents = 1 << 16
@@ -79,33 +72,6 @@ type Event struct {
 	Raw      []byte
 }
 
-// DefaultAddr returns $GOHA_IPC, or DefaultIPC when it is unset or empty.
-func DefaultAddr() string {
-	if a := os.Getenv(EnvIPC); a != "" {
-		return a
-	}
-	return DefaultIPC
-}
-
-// SplitAddr turns an ipc address into a net.Dial network and address.
-func SplitAddr(addr string) (network, address string, err error) {
-	switch {
-	case strings.HasPrefix(addr, "unix:"):
-		p := strings.TrimPrefix(addr, "unix:")
-		if p == "" {
-			return "", "", fmt.Errorf("ipc address %q: empty socket path", addr)
-		}
-		return "unix", p, nil
-	case addr == "":
-		return "", "", errors.New("ipc address is empty")
-	default:
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			return "", "", fmt.Errorf("ipc address %q: want unix:/path or host:port", addr)
-		}
-		return "tcp", addr, nil
-	}
-}
-
 type reply struct {
 	m   *wire.Msg
 	err error
@@ -124,7 +90,7 @@ type Client struct {
 	pending map[uint64]chan reply
 	queue   []Event
 	err     error // terminal error, set once
-	lastSeq uint64
+	evs     eventStream
 
 	wake   chan struct{} // pump wake-up (cap 1)
 	events chan Event
@@ -134,21 +100,36 @@ type Client struct {
 	closeCh   chan struct{} // closed by Close: stop delivering events
 }
 
-// Dial connects to the daemon at addr and exchanges hellos, all within
-// timeout (0 means no limit). The returned client uses timeout as its
-// per-call timeout too. Failure to connect wraps ErrDaemonGone.
+// Dial connects to the daemon at addr (any form SplitAddr accepts) and
+// exchanges hellos, all within timeout (0 means no limit). The returned
+// client uses timeout as its per-call timeout too. Failure to connect wraps
+// ErrDaemonGone. Dialing and the handshake are Conn's; the connection is
+// then handed to the runtime's poller for the reader goroutine.
 func Dial(addr string, timeout time.Duration) (*Client, error) {
-	network, address, err := SplitAddr(addr)
+	return DialWith(addr, timeout, Options{})
+}
+
+// DialWith is Dial with the client's Options.
+func DialWith(addr string, timeout time.Duration, o Options) (*Client, error) {
+	cn, err := dialConn(addr, timeout, o, true)
 	if err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.Dial(network, address)
+	hello := cn.Server()
+	fd, err := cn.detach()
+	if err != nil {
+		cn.Close()
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "goha-control")
+	conn, err := net.FileConn(f) // a duplicate, in non-blocking mode
+	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDaemonGone, err)
 	}
 	c := &Client{
 		conn:    conn,
+		hello:   hello,
 		timeout: timeout,
 		pending: make(map[uint64]chan reply),
 		wake:    make(chan struct{}, 1),
@@ -156,56 +137,9 @@ func Dial(addr string, timeout time.Duration) (*Client, error) {
 		done:    make(chan struct{}),
 		closeCh: make(chan struct{}),
 	}
-	if err := c.handshake(timeout); err != nil {
-		conn.Close()
-		return nil, err
-	}
 	go c.readLoop()
 	go c.pump()
 	return c, nil
-}
-
-func (c *Client) handshake(timeout time.Duration) error {
-	if timeout > 0 {
-		c.conn.SetDeadline(time.Now().Add(timeout))
-		defer c.conn.SetDeadline(time.Time{})
-	}
-	body, err := wire.EncodeBody(&wire.Hello{Proto: wire.ProtocolVersion, Software: software()})
-	if err != nil {
-		return err
-	}
-	if err := c.writeMsg(&wire.Msg{Type: wire.TypeHello, Body: body}); err != nil {
-		return fmt.Errorf("%w: hello: %v", ErrDaemonGone, err)
-	}
-	b, err := wire.ReadFrame(c.conn, wire.MaxFrame)
-	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return fmt.Errorf("%w: hello", ErrTimeout)
-		}
-		return fmt.Errorf("%w: hello: %v", ErrDaemonGone, err)
-	}
-	m, err := wire.DecodeMsg(b)
-	if err != nil || m.Type != wire.TypeHello {
-		return fmt.Errorf("%w: bad hello from daemon", ErrProtocol)
-	}
-	if m.Code != wire.CodeOK {
-		return &Error{Op: "hello", Code: m.Code, Msg: m.Err}
-	}
-	if err := wire.DecodeBody(m.Body, &c.hello); err != nil {
-		return fmt.Errorf("%w: %v", ErrProtocol, err)
-	}
-	if c.hello.Proto != wire.ProtocolVersion {
-		return &Error{Op: "hello", Code: wire.CodeVersion, Msg: fmt.Sprintf("daemon speaks protocol %d, client %d", c.hello.Proto, wire.ProtocolVersion)}
-	}
-	return nil
-}
-
-func software() string {
-	if len(os.Args) > 0 && os.Args[0] != "" {
-		return os.Args[0]
-	}
-	return "goha-client"
 }
 
 // Server returns the daemon's hello: its node id, node name and cluster.
@@ -267,14 +201,11 @@ func (c *Client) kick() {
 	}
 }
 
-func (c *Client) writeMsg(m *wire.Msg) error {
-	b, err := wire.EncodeMsg(m)
-	if err != nil {
-		return err
-	}
+func (c *Client) writeFrame(frame []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	return wire.WriteFrame(c.conn, b)
+	_, err := c.conn.Write(frame)
+	return err
 }
 
 func (c *Client) readLoop() {
@@ -300,18 +231,12 @@ func (c *Client) readLoop() {
 				ch <- reply{m: m}
 			}
 		case wire.TypeEvent:
-			ev, err := decodeEvent(m)
+			ev, err := c.evs.decode(m) // only this goroutine uses evs
 			if err != nil {
 				c.fail(err)
 				return
 			}
 			c.mu.Lock()
-			if ev.Seq != c.lastSeq+1 {
-				c.mu.Unlock()
-				c.fail(fmt.Errorf("%w: event sequence jumped from %d to %d", ErrProtocol, c.lastSeq, ev.Seq))
-				return
-			}
-			c.lastSeq = ev.Seq
 			if len(c.queue) >= MaxQueuedEvents {
 				c.mu.Unlock()
 				c.fail(ErrEventOverflow)
@@ -355,34 +280,6 @@ func (c *Client) pump() {
 	}
 }
 
-func decodeEvent(m *wire.Msg) (Event, error) {
-	ev := Event{Seq: m.Seq, Kind: m.Op, Raw: m.Body}
-	var v any
-	switch m.Op {
-	case wire.EvNodeList:
-		ev.NodeList = new(wire.NodeListEvent)
-		v = ev.NodeList
-	case wire.EvQuorum:
-		ev.Quorum = new(wire.QuorumEvent)
-		v = ev.Quorum
-	case wire.EvExpected:
-		ev.Expected = new(wire.ExpectedEvent)
-		v = ev.Expected
-	case wire.EvCMM:
-		ev.CMM = new(wire.CMMEvent)
-		v = ev.CMM
-	case wire.EvView:
-		ev.View = new(wire.ViewEvent)
-		v = ev.View
-	default:
-		return ev, nil
-	}
-	if err := wire.DecodeBody(m.Body, v); err != nil {
-		return ev, fmt.Errorf("%w: event %s: %v", ErrProtocol, m.Op, err)
-	}
-	return ev, nil
-}
-
 // Call performs one request with the client's timeout. arg may be nil; res
 // may be nil to ignore the result.
 func (c *Client) Call(op string, arg, res any) error {
@@ -400,10 +297,6 @@ func (c *Client) Call(op string, arg, res any) error {
 
 // CallContext is Call with a caller-controlled deadline or cancellation.
 func (c *Client) CallContext(ctx context.Context, op string, arg, res any) error {
-	body, err := wire.EncodeBody(arg)
-	if err != nil {
-		return err
-	}
 	ch := make(chan reply, 1)
 	c.mu.Lock()
 	if c.err != nil {
@@ -416,11 +309,12 @@ func (c *Client) CallContext(ctx context.Context, op string, arg, res any) error
 	c.pending[id] = ch
 	c.mu.Unlock()
 
-	if err := c.writeMsg(&wire.Msg{Type: wire.TypeReq, ID: id, Op: op, Body: body}); err != nil {
-		if errors.Is(err, wire.ErrTooLarge) {
-			c.forget(id)
-			return &Error{Op: op, Code: wire.CodeBadRequest, Msg: err.Error()}
-		}
+	frame, err := appendRequest(nil, id, op, arg)
+	if err != nil {
+		c.forget(id)
+		return err
+	}
+	if err := c.writeFrame(frame); err != nil {
 		c.fail(fmt.Errorf("%w: %v", ErrDaemonGone, err))
 	}
 	select {
@@ -428,15 +322,7 @@ func (c *Client) CallContext(ctx context.Context, op string, arg, res any) error
 		if r.err != nil {
 			return r.err
 		}
-		if r.m.Code != wire.CodeOK {
-			return &Error{Op: op, Code: r.m.Code, Msg: r.m.Err}
-		}
-		if res != nil {
-			if err := wire.DecodeBody(r.m.Body, res); err != nil {
-				return fmt.Errorf("%w: reply to %s: %v", ErrProtocol, op, err)
-			}
-		}
-		return nil
+		return result(op, r.m, res)
 	case <-ctx.Done():
 		c.forget(id)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {

@@ -1,5 +1,6 @@
-// Package client is the Go client of gohad's control protocol (package
-// wire). gohactl, libgoha (capi) and the Python package all go through it.
+// Package client is the client of gohad's control protocol (package wire).
+// gohactl, libgoha (capi) and, through libgoha, the Python package all go
+// through it.
 //
 // # Use
 //
@@ -9,8 +10,32 @@
 //	info, err := c.QuorumInfo(0)   // 0 = the local node
 //
 // Addresses are "unix:/path/to/sock" or "host:port" (TCP, loopback in
-// practice), as in the config key ipc. DefaultAddr reads GOHA_IPC and falls
-// back to DefaultIPC.
+// practice), as in the config key ipc; the host is an IPv4 literal, a
+// bracketed IPv6 literal ("[::1]:7000") or a name, whose addresses are
+// tried in the resolver's order. DefaultAddr reads GOHA_IPC and falls back
+// to DefaultIPC.
+//
+// # One core, two ways to drive it
+//
+// Everything a client says and reads is written once (proto.go: the
+// hello, request frames and ids, reply decoding into results or *Error,
+// event decoding with the sequence check) over one transport, Conn
+// (conn.go): a socket descriptor driven with blocking system calls on the
+// calling thread, which also dials (addr.go) and exchanges hellos
+// (Conn.Handshake, the only place a client sends its hello). Three users
+// share it:
+//
+//   - Client, for Go programs (gohactl, tests) and libgoha's event
+//     connections: Dial makes a Conn, handshakes, and hands the socket to
+//     the runtime's poller, where a reader goroutine multiplexes replies
+//     of concurrent callers and queues events.
+//   - libgoha's votequorum requests (DialConn): one outstanding request,
+//     blocking I/O on the caller's thread, which is what makes a round
+//     trip cheap from a cgo call (see capi/syncconn.go).
+//   - libgoha's ConfD sockets (NewConn): the caller's own descriptor,
+//     possibly non-blocking (Conn polls), read exactly one frame at a
+//     time so that what the daemon sends next stays in the socket for the
+//     caller's poll.
 //
 // # Threading
 //

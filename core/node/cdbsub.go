@@ -47,7 +47,7 @@ type cdbService struct {
 
 // startCDB enables the store's change feed, starts the subscription
 // dispatcher and adds the subscription ops to ops.
-func startCDB(n *Node, st *store.Store, ops map[string]connOpHandler) (*cdbService, error) {
+func startCDB(n *Node, st *store.Store) (*cdbService, error) {
 	st.EnableFeed(0)
 	log := n.log.With("sub", "cdb")
 	disp, err := cdb.NewDispatcher(st, cdb.DefaultTimeout, st.ReadOnly,
@@ -58,13 +58,6 @@ func startCDB(n *Node, st *store.Store, ops map[string]connOpHandler) (*cdbServi
 	s := &cdbService{n: n, st: st, disp: disp, stop: make(chan struct{}), subs: map[*ctlConn]*cdb.Sub{}}
 	s.wg.Add(1)
 	go func() { defer s.wg.Done(); disp.Run(s.stop) }()
-	ops[wire.OpCDBWatch] = s.opWatch
-	ops[wire.OpCDBExists] = s.opExists
-	ops[wire.OpCDBSetText] = s.opSetText
-	ops[wire.OpCDBSubscribe] = s.opSubscribe
-	ops[wire.OpCDBSubDone] = s.opSubDone
-	ops[wire.OpCDBDiff] = s.opDiff
-	ops[wire.OpCDBSync] = s.opSync
 	return s, nil
 }
 

@@ -82,6 +82,16 @@
 //
 // # Operations and their codes
 //
+// The op table (ops.go) is the one list of control operations: the loop
+// dispatches every request through it, and an op missing from it is
+// CodeUnknownOp. An entry says how the op is served: call (answered at
+// once on the loop; the info page is republished before the reply),
+// async (the handler replies exactly once, possibly later from another
+// goroutine: HA role orders and config store commits), or raw (the handler
+// queues its own reply: vq.shm passes a descriptor). Adding an op is one
+// entry there plus its handler, its name and types in core/wire, and a
+// line in this table:
+//
 //	op                      codes besides CodeOK
 //	vq.getinfo              NotExist (unknown node)
 //	vq.shm                  NotSupported (TCP endpoint, no page)

@@ -79,9 +79,6 @@ const (
 	confdErrBadPath    = 8
 )
 
-// connOpHandler is an extension op that needs its connection.
-type connOpHandler func(c *ctlConn, body []byte, reply func(any, error))
-
 // haService is the HA subsystem of a node.
 type haService struct {
 	n       *Node
@@ -133,13 +130,7 @@ func startHA(n *Node) (*haService, error) {
 		n: n, st: st, rt: rt, haAddrs: hanet.HAAddrs(n.cfg), localHA: n.self.HAAddr,
 		stop: make(chan struct{}), subs: map[*ctlConn]bool{},
 	}
-	n.connOps = map[string]connOpHandler{
-		wire.OpHAConnect: h.opConnect, wire.OpHABePrimary: h.opBePrimary, wire.OpHABeSecondary: h.opBeSecondary,
-		wire.OpHABeRelay: h.opBeRelay, wire.OpHABeNone: h.opBeNone, wire.OpHASecondaryDead: h.opSecondaryDead,
-		wire.OpHAStatus: h.opStatus, wire.OpHANotify: h.opNotify, wire.OpHASyncAck: h.opSyncAck,
-		wire.OpCDBGet: h.opGet, wire.OpCDBSet: h.opSet, wire.OpCDBDelete: h.opDelete, wire.OpCDBDump: h.opDump,
-	}
-	if h.cdb, err = startCDB(n, st, n.connOps); err != nil {
+	if h.cdb, err = startCDB(n, st); err != nil {
 		rt.Close()
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/goha/goha/core/membership"
@@ -11,24 +12,17 @@ import (
 	"github.com/goha/goha/core/wire"
 )
 
-// opError is an operation's failure with its protocol code.
-type opError struct {
-	code wire.Code
-	msg  string
-}
-
-func (e *opError) Error() string { return e.msg }
-
+// fail is an operation's failure with its protocol code.
 func fail(code wire.Code, format string, args ...any) error {
-	return &opError{code: code, msg: fmt.Sprintf(format, args...)}
+	return &OpError{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
 // codeOf maps the state machines' errors to protocol codes.
 func codeOf(err error) wire.Code {
-	var oe *opError
+	var oe *OpError
 	switch {
 	case errors.As(err, &oe):
-		return oe.code
+		return oe.Code
 	case errors.Is(err, quorum.ErrInvalidParam):
 		return wire.CodeInvalid
 	case errors.Is(err, quorum.ErrNameNotFound):
@@ -56,40 +50,58 @@ func codeOf(err error) wire.Code {
 	return wire.CodeInternal
 }
 
-// handle answers one control request on the loop goroutine.
+// handle answers one control request on the loop goroutine, as its entry
+// in the op table (ops.go) says.
 func (n *Node) handle(r request) {
-	m := r.msg
-	if !builtinOps[m.Op] && n.handleExt(r.conn, m) {
-		return
+	c, m := r.conn, r.msg
+	op, ok := ops[m.Op]
+	switch {
+	case !ok:
+		c.reply(m.ID, wire.CodeUnknownOp, fmt.Sprintf("unknown operation %q", m.Op), nil)
+	case op.raw != nil:
+		op.raw(n, c, m.ID)
+	case op.async != nil:
+		op.async(n, c, m.Body, n.replier(c, m))
+	default:
+		res, err := op.call(n, c, m)
+		// The reply must not reach the client before the info page shows
+		// what the request changed (read-your-writes for votequorum_getinfo).
+		n.publishVQ()
+		n.replyResult(c, m, res, err)
+		if err == nil && op.after != nil {
+			op.after(n, c, m)
+		}
 	}
-	if m.Op == wire.OpVQShm {
-		n.replyVQShm(r.conn, m.ID)
-		return
-	}
-	res, err := n.dispatch(r.conn, m)
-	// The reply must not reach the client before the info page shows
-	// what the request changed (read-your-writes for votequorum_getinfo).
-	n.publishVQ()
+}
+
+// replyResult queues the reply to m: res encoded, or err with its code.
+func (n *Node) replyResult(c *ctlConn, m *wire.Msg, res any, err error) {
 	if err != nil {
 		code := codeOf(err)
 		if code == wire.CodeInternal {
 			n.log.Warn("control request failed", "op", m.Op, "err", err)
 		}
-		r.conn.reply(m.ID, code, err.Error(), nil)
+		c.reply(m.ID, code, err.Error(), nil)
 		return
 	}
-	var body []byte
-	if res != nil {
-		if body, err = wire.EncodeBody(res); err != nil {
-			r.conn.reply(m.ID, wire.CodeInternal, err.Error(), nil)
+	body, err := wire.EncodeBody(res)
+	if err != nil {
+		c.reply(m.ID, wire.CodeInternal, err.Error(), nil)
+		return
+	}
+	c.reply(m.ID, wire.CodeOK, "", body)
+}
+
+// replier returns the reply function of an async op: it answers m once
+// (a second call is logged and ignored), from any goroutine.
+func (n *Node) replier(c *ctlConn, m *wire.Msg) func(any, error) {
+	var replied atomic.Bool
+	return func(res any, err error) {
+		if replied.Swap(true) {
+			n.log.Error("op handler replied twice", "op", m.Op)
 			return
 		}
-	}
-	r.conn.reply(m.ID, wire.CodeOK, "", body)
-	if m.Op == wire.OpSubscribe {
-		var a wire.Subscribe
-		wire.DecodeBody(m.Body, &a) // already validated by dispatch
-		n.snapshot(r.conn, a.Snapshot)
+		n.replyResult(c, m, res, err)
 	}
 }
 
@@ -100,136 +112,101 @@ func decodeArg(m *wire.Msg, v any) error {
 	return nil
 }
 
-func (n *Node) dispatch(c *ctlConn, m *wire.Msg) (any, error) {
-	switch m.Op {
-	case wire.OpPing:
-		return nil, nil
-	case wire.OpStatus:
-		return n.status(), nil
-	case wire.OpSubscribe:
-		var a wire.Subscribe
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		// Topic bits beyond TopicAll are allowed: extension subsystems
-		// publish on their own topics (Node.Publish).
-		c.topics.Store(a.Topics)
-		return &wire.SubscribeResult{Topics: a.Topics, Seq: c.lastSeq()}, nil
+// The handlers of the op table that are more than one line.
 
-	case wire.OpVQGetInfo:
-		var a wire.NodeArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		info, err := n.mem.GetInfo(a.Node)
-		if err != nil {
-			return nil, err
-		}
-		return vqInfo(info), nil
-	case wire.OpVQSetExpected:
-		var a wire.SetExpectedArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		return nil, n.mem.SetExpected(a.Expected)
-	case wire.OpVQSetVotes:
-		var a wire.SetVotesArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		return nil, n.mem.SetVotes(membership.NodeID(a.Node), a.Votes)
-	case wire.OpQDeviceRegister, wire.OpQDeviceUnreg:
-		var a wire.QDeviceArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		if err := quorum.ValidateQDeviceName(a.Name); err != nil {
-			return nil, err
-		}
-		if m.Op == wire.OpQDeviceRegister {
-			return nil, n.mem.QDeviceRegister(a.Name)
-		}
-		return nil, n.mem.QDeviceUnregister(a.Name)
-	case wire.OpQDeviceUpdate:
-		var a wire.QDeviceUpdateArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		for _, name := range []string{a.Old, a.New} {
-			if err := quorum.ValidateQDeviceName(name); err != nil {
-				return nil, err
-			}
-		}
-		return nil, n.mem.QDeviceUpdate(a.Old, a.New)
-	case wire.OpQDevicePoll:
-		var a wire.QDevicePollArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		if err := quorum.ValidateQDeviceName(a.Name); err != nil {
-			return nil, err
-		}
-		ring := membership.RingID{Rep: membership.NodeID(a.Ring.Rep), Seq: a.Ring.Seq}
-		return nil, n.mem.QDevicePoll(a.Name, a.CastVote, ring)
-	case wire.OpQDeviceMasterWin:
-		var a wire.QDeviceMasterWinsArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		if err := quorum.ValidateQDeviceName(a.Name); err != nil {
-			return nil, err
-		}
-		return nil, n.mem.QDeviceMasterWins(a.Name, a.Allow)
+func (n *Node) opSubscribe(c *ctlConn, a *wire.Subscribe) (any, error) {
+	// Topic bits beyond TopicAll are allowed: extension subsystems
+	// publish on their own topics (Node.Publish).
+	c.topics.Store(a.Topics)
+	return &wire.SubscribeResult{Topics: a.Topics, Seq: c.lastSeq()}, nil
+}
 
-	case wire.OpCMMNodeID:
-		return &wire.NodeArg{Node: n.self.ID}, nil
-	case wire.OpCMMMember:
-		var a wire.MemberArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		return n.cmmMember(a.Node, a.Potential)
-	case wire.OpCMMMembers:
-		var a wire.MembersArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		return n.cmmMembers(a.All)
-	case wire.OpCMMMaster:
-		st := n.mem.Status()
-		if st.Master == 0 {
-			return nil, fail(wire.CodeNoCluster, "no master is elected")
-		}
-		return n.cmmMember(uint32(st.Master), true)
-	case wire.OpCMMViceMaster:
-		st := n.mem.Status()
-		if !n.inCluster(&st) {
-			return nil, fail(wire.CodeNoCluster, "this node is not in a cluster")
-		}
-		if st.Vice == 0 {
-			return nil, fail(wire.CodeNotExist, "no vice-master is elected")
-		}
-		return n.cmmMember(uint32(st.Vice), true)
-	case wire.OpCMMRelease:
-		return nil, n.mem.ReleaseMastership()
-	case wire.OpCMMRemove:
-		return nil, n.mem.RemoveSelf()
-	case wire.OpCMMSetQualif:
-		var a wire.SetQualifArg
-		if err := decodeArg(m, &a); err != nil {
-			return nil, err
-		}
-		return nil, n.setQualif(a)
-	case wire.OpCMMSeizeQualif:
-		err := n.mem.SeizeQualification()
-		if errors.Is(err, membership.ErrNotEligible) {
-			return nil, fail(wire.CodePerm, "%v", err)
-		}
+// afterSubscribe queues the subscription's snapshot behind its reply.
+func (n *Node) afterSubscribe(c *ctlConn, m *wire.Msg) {
+	var a wire.Subscribe
+	wire.DecodeBody(m.Body, &a) // already decoded by opSubscribe
+	n.snapshot(c, a.Snapshot)
+}
+
+func (n *Node) opVQGetInfo(a *wire.NodeArg) (any, error) {
+	info, err := n.mem.GetInfo(a.Node)
+	if err != nil {
 		return nil, err
-	case wire.OpConfigReload:
-		return nil, n.configReload()
 	}
-	return nil, fail(wire.CodeUnknownOp, "unknown operation %q", m.Op)
+	return vqInfo(info), nil
+}
+
+func (n *Node) opVQSetExpected(a *wire.SetExpectedArg) (any, error) {
+	return nil, n.mem.SetExpected(a.Expected)
+}
+
+func (n *Node) opVQSetVotes(a *wire.SetVotesArg) (any, error) {
+	return nil, n.mem.SetVotes(membership.NodeID(a.Node), a.Votes)
+}
+
+func (n *Node) opQDeviceRegister(a *wire.QDeviceArg) (any, error) {
+	if err := quorum.ValidateQDeviceName(a.Name); err != nil {
+		return nil, err
+	}
+	return nil, n.mem.QDeviceRegister(a.Name)
+}
+
+func (n *Node) opQDeviceUnregister(a *wire.QDeviceArg) (any, error) {
+	if err := quorum.ValidateQDeviceName(a.Name); err != nil {
+		return nil, err
+	}
+	return nil, n.mem.QDeviceUnregister(a.Name)
+}
+
+func (n *Node) opQDeviceUpdate(a *wire.QDeviceUpdateArg) (any, error) {
+	for _, name := range []string{a.Old, a.New} {
+		if err := quorum.ValidateQDeviceName(name); err != nil {
+			return nil, err
+		}
+	}
+	return nil, n.mem.QDeviceUpdate(a.Old, a.New)
+}
+
+func (n *Node) opQDevicePoll(a *wire.QDevicePollArg) (any, error) {
+	if err := quorum.ValidateQDeviceName(a.Name); err != nil {
+		return nil, err
+	}
+	ring := membership.RingID{Rep: membership.NodeID(a.Ring.Rep), Seq: a.Ring.Seq}
+	return nil, n.mem.QDevicePoll(a.Name, a.CastVote, ring)
+}
+
+func (n *Node) opQDeviceMasterWins(a *wire.QDeviceMasterWinsArg) (any, error) {
+	if err := quorum.ValidateQDeviceName(a.Name); err != nil {
+		return nil, err
+	}
+	return nil, n.mem.QDeviceMasterWins(a.Name, a.Allow)
+}
+
+func (n *Node) opCMMMaster() (any, error) {
+	st := n.mem.Status()
+	if st.Master == 0 {
+		return nil, fail(wire.CodeNoCluster, "no master is elected")
+	}
+	return n.cmmMember(uint32(st.Master), true)
+}
+
+func (n *Node) opCMMViceMaster() (any, error) {
+	st := n.mem.Status()
+	if !n.inCluster(&st) {
+		return nil, fail(wire.CodeNoCluster, "this node is not in a cluster")
+	}
+	if st.Vice == 0 {
+		return nil, fail(wire.CodeNotExist, "no vice-master is elected")
+	}
+	return n.cmmMember(uint32(st.Vice), true)
+}
+
+func (n *Node) opCMMSeizeQualif() (any, error) {
+	err := n.mem.SeizeQualification()
+	if errors.Is(err, membership.ErrNotEligible) {
+		return nil, fail(wire.CodePerm, "%v", err)
+	}
+	return nil, err
 }
 
 func (n *Node) setQualif(a wire.SetQualifArg) error {

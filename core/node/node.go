@@ -80,8 +80,6 @@ type Node struct {
 	joined      chan struct{} // closed at the first view that includes this node
 	loopAt      atomic.Int64  // UnixNano of the loop's latest pass (Healthy)
 
-	ext       map[string]OpHandler // extension ops (RegisterOp)
-	connOps   map[string]connOpHandler
 	ha        *haService
 	lastView  wire.ViewEvent
 	lastFlags map[uint32]uint32 // CMM flags without role bits, by node (publishMembers)

@@ -246,18 +246,13 @@ func TestListenControlRefusesRemoteTCP(t *testing.T) {
 	ln.Close()
 }
 
-func TestExtensionOps(t *testing.T) {
-	dir := t.TempDir()
-	cfg := oneNode(t, dir)
-	n, err := Start(Options{ConfigPath: cfg, NodeName: "solo", DataDir: filepath.Join(dir, "data"), Logger: quietLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := n.RegisterOp(wire.OpStatus, nil); err == nil {
-		t.Fatal("built-in op replaced")
-	}
+// TestOpTable: an entry added to the op table is served (here an async op
+// that publishes an event and replies from another goroutine), bad
+// arguments are CodeBadRequest, and an op not in the table is
+// CodeUnknownOp.
+func TestOpTable(t *testing.T) {
 	type arg struct{ X int }
-	n.RegisterOp("test.echo", func(body []byte, reply func(any, error)) {
+	ops["test.echo"] = opSpec{async: func(n *Node, _ *ctlConn, body []byte, reply func(any, error)) {
 		var a arg
 		if err := wire.DecodeBody(body, &a); err != nil {
 			reply(nil, &OpError{Code: wire.CodeBadRequest, Msg: err.Error()})
@@ -265,7 +260,16 @@ func TestExtensionOps(t *testing.T) {
 		}
 		n.Publish(1<<10, "test.event", &a)
 		go reply(&arg{X: a.X + 1}, nil) // asynchronous reply
-	})
+	}}
+	ops["test.add"] = callArg(func(_ *Node, a *arg) (any, error) { return &arg{X: a.X + 2}, nil })
+	defer delete(ops, "test.echo")
+	defer delete(ops, "test.add")
+	dir := t.TempDir()
+	cfg := oneNode(t, dir)
+	n, err := Start(Options{ConfigPath: cfg, NodeName: "solo", DataDir: filepath.Join(dir, "data"), Logger: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
@@ -275,11 +279,31 @@ func TestExtensionOps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if _, err := c.Subscribe(1<<10, 0); err != nil {
+		t.Fatal(err)
+	}
 	var res arg
 	if err := c.Call("test.echo", &arg{X: 41}, &res); err != nil || res.X != 42 {
 		t.Fatalf("echo: %+v %v", res, err)
 	}
-	if err := c.Call("test.echo", "bad", nil); client.CodeOf(err) != wire.CodeBadRequest {
-		t.Fatalf("bad args: %v", err)
+	select {
+	case ev := <-c.Events():
+		var a arg
+		if ev.Kind != "test.event" || wire.DecodeBody(ev.Raw, &a) != nil || a.X != 41 {
+			t.Fatalf("event %+v", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event")
+	}
+	if err := c.Call("test.add", &arg{X: 1}, &res); err != nil || res.X != 3 {
+		t.Fatalf("add: %+v %v", res, err)
+	}
+	for _, op := range []string{"test.echo", "test.add"} {
+		if err := c.Call(op, "bad", nil); client.CodeOf(err) != wire.CodeBadRequest {
+			t.Fatalf("%s bad args: %v", op, err)
+		}
+	}
+	if err := c.Call("test.none", nil, nil); client.CodeOf(err) != wire.CodeUnknownOp {
+		t.Fatalf("unknown op: %v", err)
 	}
 }

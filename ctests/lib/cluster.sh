@@ -21,6 +21,8 @@
 #
 # Extra KEY=VALUE arguments of start go into the config: "quorum.two_node=true",
 # "timing.heartbeat=\"40ms\"", "node.2.eligible=false", "node.3.votes=2".
+# node.I.ipc=tcp4, =tcp6 or =localhost gives node I a TCP control endpoint
+# on a free port of 127.0.0.1, [::1] or localhost instead of its unix socket.
 #
 # Layout of DIR: cluster.toml, nodeI/ (data dir), nodeI.sock (ipc),
 # nodeI.pid, nodeI.log, env (shell assignments GOHA_TEST_NODES, GOHA_IPC_I, ...).
@@ -60,11 +62,12 @@ PY
 # cluster_write_config DIR N [KEY=VALUE...]
 cluster_write_config() {
 	local dir=$1 n=$2; shift 2
-	local ports; ports=($(cluster_free_ports $((2 * n))))
+	local ports; ports=($(cluster_free_ports $((3 * n))))
 	python3 - "$dir" "$n" "$CLUSTER_HEARTBEAT" "$CLUSTER_FAILURE_TIMEOUT" "${ports[*]}" "$@" <<'PY'
 import sys
 d, n, hb, ft, ports = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5].split()
 extra = {}
+ipc = {i: "unix:%s/node%d.sock" % (d, i) for i in range(1, n + 1)}
 for kv in sys.argv[6:]:
     k, v = kv.split("=", 1)
     extra[k] = v
@@ -78,7 +81,12 @@ for i in range(1, n + 1):
                   "ipc": '"unix:%s/node%d.sock"' % (d, i)})
 for k, v in extra.items():
     parts = k.split(".")
-    if parts[0] == "node":
+    if parts[0] == "node" and parts[2] == "ipc" and v in ("tcp4", "tcp6", "localhost"):
+        i = int(parts[1])
+        host = {"tcp4": "127.0.0.1", "tcp6": "[::1]", "localhost": "localhost"}[v]
+        ipc[i] = "%s:%s" % (host, ports[2 * n + i - 1])
+        nodes[i - 1]["ipc"] = '"%s"' % ipc[i]
+    elif parts[0] == "node":
         nodes[int(parts[1]) - 1][parts[2]] = v
     elif len(parts) == 2:
         tables.setdefault(parts[0], {})[parts[1]] = v
@@ -98,7 +106,7 @@ with open(d + "/cluster.toml", "w") as f:
 with open(d + "/env", "w") as f:
     f.write("GOHA_TEST_DIR=%s\nGOHA_TEST_NODES=%d\n" % (d, n))
     for i in range(1, n + 1):
-        f.write("GOHA_IPC_%d=unix:%s/node%d.sock\n" % (i, d, i))
+        f.write("GOHA_IPC_%d=%s\n" % (i, ipc[i]))
 PY
 }
 
@@ -113,7 +121,8 @@ cluster_start_node() {
 	echo $! >"$dir/node$i.pid"
 	disown $! 2>/dev/null # its death is expected; no job-control notices
 	local deadline=$((SECONDS + CLUSTER_WAIT_S))
-	until "$GOHACTL" --ipc "unix:$dir/node$i.sock" --timeout 1s quorum >/dev/null 2>&1; do
+	local ipc; ipc=$(cluster_ipc "$dir" "$i")
+	until "$GOHACTL" --ipc "$ipc" --timeout 1s quorum >/dev/null 2>&1; do
 		if ! cluster_alive "$(cat "$dir/node$i.pid")"; then
 			echo "cluster.sh: node $i exited at start:" >&2; tail -5 "$dir/node$i.log" >&2; return 1
 		fi
@@ -123,6 +132,9 @@ cluster_start_node() {
 }
 
 cluster_pid() { cat "$1/node$2.pid" 2>/dev/null; }
+
+# cluster_ipc DIR I: node I's control address (from DIR/env).
+cluster_ipc() { sed -n "s/^GOHA_IPC_$2=//p" "$1/env"; }
 
 # cluster_alive PID: the process exists and is not a zombie (a node started
 # by another shell is not our child, so wait cannot reap it).
@@ -173,7 +185,7 @@ cluster_wait_view() {
 	local dir=$1 i=$2 members=$3 q=${4:-any} t=${5:-$CLUSTER_WAIT_S}
 	local deadline=$((SECONDS + t)) out=""
 	while :; do
-		out=$("$GOHACTL" --ipc "unix:$dir/node$i.sock" --timeout 1s --json status 2>/dev/null)
+		out=$("$GOHACTL" --ipc "$(cluster_ipc "$dir" "$i")" --timeout 1s --json status 2>/dev/null)
 		if [ -n "$out" ] && python3 -c '
 import json, sys
 s = json.loads(sys.argv[1]); want = sorted(int(x) for x in sys.argv[2].split())

@@ -193,12 +193,14 @@ func copyCString(dst unsafe.Pointer, size int, s string) {
 //export cmm_connect
 func cmm_connect(timeout C.timespec_t) C.cmm_error_t {
 	return cmmCall("cmm_connect", func() error {
-		if timeout.tv_sec < 0 || timeout.tv_nsec < 0 || timeout.tv_nsec >= 1e9 ||
-			(timeout.tv_sec == 0 && timeout.tv_nsec == 0) {
-			return cmmErrf(C.CMM_EINVAL, "timeout {%d s, %d ns} is not positive", int64(timeout.tv_sec), int64(timeout.tv_nsec))
+		if timeout.tv_sec < 0 || timeout.tv_nsec < 0 || timeout.tv_nsec >= 1e9 {
+			return cmmErrf(C.CMM_EINVAL, "timeout {%d s, %d ns} is negative or has tv_nsec outside [0, 1e9)", int64(timeout.tv_sec), int64(timeout.tv_nsec))
 		}
 		d := time.Duration(timeout.tv_sec)*time.Second + time.Duration(timeout.tv_nsec)
-		if timeout.tv_sec > C.time_t(time.Duration(1<<62)/time.Second) {
+		switch {
+		case d == 0: // Honeycomb's library and tools pass {0, 0} for the default
+			d = defaultCMMTimeout
+		case timeout.tv_sec > C.time_t(time.Duration(1<<62)/time.Second):
 			d = 1 << 62 // practically forever
 		}
 		cmmState.timeout = d

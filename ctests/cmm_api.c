@@ -148,8 +148,8 @@ static void test_connection_and_info(void)
 	cmm_member_t m, m2;
 	uint32_t n = 0;
 
-	t.tv_sec = 0; t.tv_nsec = 0;
-	CHECK_CMM(cmm_connect(t), CMM_EINVAL);
+	t.tv_sec = 0; t.tv_nsec = 0; /* the default timeout, as Honeycomb's tools use it */
+	CHECK_CMM(cmm_connect(t), CMM_OK);
 	t.tv_sec = -1; t.tv_nsec = 0;
 	CHECK_CMM(cmm_connect(t), CMM_EINVAL);
 	t.tv_sec = 1; t.tv_nsec = -1;
@@ -173,7 +173,7 @@ static void test_connection_and_info(void)
 	CHECK_CMM(cmm_member_getinfo(1, &m), CMM_OK);
 	CHECK_EQ(m.nodeid, 1, "member 1 nodeid");
 	CHECK(strcmp(m.name, "n1") == 0, "member 1 name %s", m.name);
-	CHECK(strncmp(m.addr, "127.0.0.1:", 10) == 0, "member 1 addr %s", m.addr);
+	CHECK(strcmp(m.addr, "127.0.0.1") == 0, "member 1 addr %s is the IP address, no port", m.addr);
 	CHECK_EQ(m.domainid, 7, "domainid is the config's domain_id");
 	CHECK(cmm_member_iseligible(&m) && cmm_member_isqualified(&m) && !cmm_member_isoutofcluster(&m),
 	      "member 1 eligible, qualified, in (sflag %#x)", m.sflag);

@@ -94,7 +94,12 @@ typedef char cmm_swload_t[CMM_MAX_SWLOADID_SIZE];
  * One configured node.  sizeof == 368 on LP64, no padding.
  *   nodeid              config `id`
  *   name                config `name`, NUL-terminated
- *   addr                config `addr` (membership address), NUL-terminated
+ *   addr                the IP address of the config `addr` (membership
+ *                       address) without its port, NUL-terminated: dotted
+ *                       decimal ("127.0.0.1"), or IPv6 text ("::1") for an
+ *                       IPv6 node; a host name in the config is the address
+ *                       it resolved to when gohad started (the Netra guide:
+ *                       the node's address; clients copy it as an IP string)
  *   domainid            config `domain_id`
  *   sflag               CMM_* bits above
  *   incarnation_number  bumped (and persisted) every time the node's gohad
@@ -182,11 +187,13 @@ typedef enum {
 /*
  * cmm_connect - check that the daemon answers and set the call timeout
  *
- * The timeout applies to every later call of this process.
+ * The timeout applies to every later call of this process.  A zero
+ * timeout ({0, 0}) means the default, 5 s, as in the Honeycomb CMM library
+ * and its tools, which pass {0, 0}.
  *
  * Returns:
  *   CMM_OK
- *   CMM_EINVAL     timeout <= 0 or tv_nsec outside [0, 1e9)
+ *   CMM_EINVAL     a negative timeout, or tv_nsec outside [0, 1e9)
  *   CMM_ECONN, CMM_ETIMEDOUT, CMM_ENOTSUP   (never CMM_ENOCLUSTER)
  */
 cmm_error_t cmm_connect(timespec_t const timeout);

@@ -260,12 +260,19 @@ func (n *Node) inCluster(st *membership.Status) bool {
 	return !st.Removed && !st.Ring.IsZero() && st.Quorum.Flags&wire.VQQuorate != 0
 }
 
-func (n *Node) memberEntry(ms *membership.MemberStatus) wire.CMMMember {
-	addr := ""
-	if c, ok := n.cfg.NodeByID(uint32(ms.ID)); ok {
-		addr = c.Addr
+// memberIP is the IP address of node id's membership address, without
+// the port, as cmm_member_t.addr holds it (the Netra guide: the node's
+// address in dotted decimal; IPv6 text for an IPv6 node): the address the
+// config's addr resolved to at start.
+func (n *Node) memberIP(id uint32) string {
+	if ua := n.tr.peers[id]; ua != nil {
+		return ua.IP.String()
 	}
-	return wire.CMMMember{NodeID: uint32(ms.ID), Name: ms.Name, Addr: addr, DomainID: n.cfg.DomainID,
+	return ""
+}
+
+func (n *Node) memberEntry(ms *membership.MemberStatus) wire.CMMMember {
+	return wire.CMMMember{NodeID: uint32(ms.ID), Name: ms.Name, Addr: n.memberIP(uint32(ms.ID)), DomainID: n.cfg.DomainID,
 		SFlag: ms.SFlag, Incarnation: ms.Incarnation, SoftwareLoad: Software}
 }
 

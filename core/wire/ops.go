@@ -212,7 +212,8 @@ type VQInfo struct {
 	QDeviceName     string `msgpack:"qdevice_name"`
 }
 
-// CMMMember is cmm_member_t.
+// CMMMember is cmm_member_t. Addr is the IP address of the node's
+// membership addr, without port.
 type CMMMember struct {
 	NodeID       uint32 `msgpack:"nodeid"`
 	Name         string `msgpack:"name"`

@@ -53,6 +53,10 @@ ENOMSG: int = lib.CMM_ENOMSG
 ERANGE: int = lib.CMM_ERANGE
 ENOCLUSTER: int = lib.CMM_ENOCLUSTER
 ECANCELED: int = lib.CMM_ECANCELED
+ETIMEDOUT: int = lib.CMM_ETIMEDOUT
+EBADF: int = lib.CMM_EBADF
+EBUSY: int = lib.CMM_EBUSY
+ENOTSUP: int = lib.CMM_ENOTSUP
 MASTER_ELECTED: int = lib.CMM_MASTER_ELECTED
 MASTER_DEMOTED: int = lib.CMM_MASTER_DEMOTED
 VICEMASTER_ELECTED: int = lib.CMM_VICEMASTER_ELECTED
@@ -159,7 +163,8 @@ def _nodeid(fn: str, v: Any) -> int:
 
 
 def connect(timeout: float = 5.0) -> None:
-    """Check that gohad answers and set the per-call timeout (seconds)."""
+    """Check that gohad answers and set the per-call timeout (seconds; 0 means
+    the default, 5 s, as cmm_connect({0, 0}) does)."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"connect: timeout must be a number, not {type(timeout).__name__}")
     ts = ffi.new("timespec_t *")

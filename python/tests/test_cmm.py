@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ def test_members_and_roles(cluster: Cluster) -> None:
     assert vice.is_vicemaster and vice.nodeid != master.nodeid
     m2 = cmm.member_getinfo(2)
     assert m2.name == "n2" and m2.domainid == 7 and m2.incarnation_number >= 1
-    assert m2.addr.startswith("127.0.0.1:") and m2.software_load_id
+    assert m2.addr == "127.0.0.1" and m2.software_load_id  # the IP address, no port
     assert cmm.potential_getinfo(3).name == "n3"
     with pytest.raises(CmmError) as ei:
         cmm.potential_getinfo(99)
@@ -58,10 +59,29 @@ def test_argument_checks_and_strerror() -> None:
     with pytest.raises(TypeError):
         cmm.connect("1s")  # type: ignore[arg-type]
     with pytest.raises(CmmError) as ei:
-        cmm.connect(0)
+        cmm.connect(-1)
     assert ei.value.code == cmm.EINVAL
     assert cmm.strerror(cmm.ESRCH) == "CMM_ESRCH"
     assert cmm.strerror(12345) == "CMM_EUNKNOWN"
+
+
+def test_zero_timeout_is_the_default(cluster: Cluster) -> None:
+    """cmm_connect({0, 0}) (what Honeycomb's tools pass) sets the default
+    timeout, 5 s, not an error and not the previous timeout."""
+    cmm.connect(0.2)
+    cmm.connect(0)
+    assert cmm.node_getid() == 1
+    cluster.pause_node(1)
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(CmmError) as ei:
+            cmm.node_getid()
+    finally:
+        took = time.monotonic() - t0
+        cluster.resume_node(1)
+    assert ei.value.code == cmm.ETIMEDOUT
+    assert 4.5 <= took < 9, took
+    wait_until(lambda: _try(cmm.node_getid) == 1, 10, "the daemon answers again")
 
 
 def test_no_daemon() -> None:

@@ -190,7 +190,7 @@ func TestValidationRules(t *testing.T) {
 		{"unknown table", base + "\n[extra]\nx = 1\n", "extra.x: unknown key"},
 		{"unknown quorum key", edit(t, "[quorum]\n", "[quorum]\nexpected = 3\n"), "quorum.expected: unknown key"},
 		{"unknown timing key (corosync spelling)", edit(t, "[timing]\n", "[timing]\ntoken = 3\n"), "timing.token: unknown key"},
-		{"unknown node key", edit(t, `name = "b"`, "name = \"b\"\nport = 3"), "node[1].port: unknown key"},
+		{"unknown node key", edit(t, `name = "b"`, "name = \"b\"\nport = 3"), "node \"b\" (#2) port: unknown key"},
 
 		// Top level.
 		{"cluster_name missing", edit(t, `cluster_name = "c1"`, ``), "cluster_name: missing or empty"},
@@ -217,7 +217,7 @@ func TestValidationRules(t *testing.T) {
 		{"two_node with three nodes", edit(t, "wait_for_all = true\n", "two_node = true\n"), "quorum.two_node: true: needs exactly 2 nodes, the file has 3"},
 		{"last_man_standing_window zero", edit(t, "wait_for_all = true\n", "last_man_standing_window = \"0s\"\n"), "quorum.last_man_standing_window: 0s: must be positive"},
 		{"last_man_standing_window bad", edit(t, "wait_for_all = true\n", "last_man_standing_window = \"10 s\"\n"), "quorum.last_man_standing_window: \"10 s\": not a duration"},
-		{"last_man_standing needs one vote per node", edit(t, "wait_for_all = true\n", "last_man_standing = true\n", "votes = 1\n", "votes = 2\n", "expected_votes = 3", "expected_votes = 0"), "node[1].votes: 2: last_man_standing works only when every node has 1 vote"},
+		{"last_man_standing needs one vote per node", edit(t, "wait_for_all = true\n", "last_man_standing = true\n", "votes = 1\n", "votes = 2\n", "expected_votes = 3", "expected_votes = 0"), "node \"b\" (#2) votes: 2: last_man_standing works only when every node has 1 vote"},
 		{"auto_tie_breaker_node without auto_tie_breaker", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker_node = \"highest\"\n"), "quorum.auto_tie_breaker_node: \"highest\": set but quorum.auto_tie_breaker is false"},
 		{"auto_tie_breaker_node bad word", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\nauto_tie_breaker_node = \"smallest\"\n"), `quorum.auto_tie_breaker_node: "smallest": "smallest" is not a node id`},
 		{"auto_tie_breaker_node empty", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\nauto_tie_breaker_node = \" \"\n"), `quorum.auto_tie_breaker_node: " ": must be lowest, highest`},
@@ -225,7 +225,7 @@ func TestValidationRules(t *testing.T) {
 		{"auto_tie_breaker_node unknown id", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\nauto_tie_breaker_node = \"3 9\"\n"), "node id 9 is not a configured node"},
 		{"auto_tie_breaker_node duplicate id", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\nauto_tie_breaker_node = \"3 1 3\"\n"), "node id 3 listed twice"},
 		{"auto_tie_breaker_node list accepted", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\nauto_tie_breaker_node = \"3 1\"\n"), ""},
-		{"auto_tie_breaker odd votes with weighted votes", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\n", "votes = 1\n", "votes = 2\n", "expected_votes = 3", "expected_votes = 0", "id = 3\n", "id = 3\nvotes = 2\n"), "node[1].votes: 2: auto_tie_breaker with an odd number of votes (5) needs 1 vote per node"},
+		{"auto_tie_breaker odd votes with weighted votes", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\n", "votes = 1\n", "votes = 2\n", "expected_votes = 3", "expected_votes = 0", "id = 3\n", "id = 3\nvotes = 2\n"), "node \"b\" (#2) votes: 2: auto_tie_breaker with an odd number of votes (5) needs 1 vote per node"},
 		{"auto_tie_breaker even votes may be weighted", edit(t, "wait_for_all = true\n", "wait_for_all = true\nauto_tie_breaker = true\n", "votes = 1\n", "votes = 2\n", "expected_votes = 3", "expected_votes = 0"), ""},
 		{"auto_tie_breaker odd votes without wait_for_all", edit(t, "wait_for_all = true\n", "auto_tie_breaker = true\n"), "quorum.auto_tie_breaker: true: an odd number of votes (3) needs quorum.wait_for_all = true"},
 
@@ -237,41 +237,41 @@ func TestValidationRules(t *testing.T) {
 
 		// [[node]]
 		{"no nodes", base[:strings.Index(base, "[[node]]")], "node: no [[node]] entries"},
-		{"id missing", edit(t, "id = 2\n", ""), "node[1].id: missing"},
-		{"id zero", edit(t, "id = 2\n", "id = 0\n"), "node[1].id: 0: must be at least 1"},
-		{"id negative", edit(t, "id = 2\n", "id = -2\n"), "node[1].id: -2"},
-		{"id reserved", edit(t, "id = 2\n", "id = 4294967295\n"), "node[1].id: 4294967295: reserved"},
-		{"id duplicate", edit(t, "id = 3\n", "id = 1\n"), "node[2].id: 1: duplicate of node[0].id"},
-		{"name missing", edit(t, "name = \"b\"\n", ""), "node[1].name: missing"},
-		{"name empty", edit(t, `name = "b"`, `name = ""`), "node[1].name: missing or empty"},
-		{"name duplicate", edit(t, `name = "c"`, `name = "a"`), `node[2].name: "a": duplicate of node[0].name`},
-		{"name with slash", edit(t, `name = "b"`, `name = "b/1"`), `node[1].name: "b/1": character '/' not allowed`},
-		{"name too long", edit(t, `name = "b"`, `name = "`+long+`"`), "node[1].name"},
-		{"addr missing", edit(t, "addr = \"127.0.0.1:7002\"\n", ""), "node[1].addr: missing"},
-		{"addr without port", edit(t, `addr = "127.0.0.1:7002"`, `addr = "127.0.0.1"`), `node[1].addr: "127.0.0.1": not host:port`},
+		{"id missing", edit(t, "id = 2\n", ""), "node \"b\" (#2) id: missing"},
+		{"id zero", edit(t, "id = 2\n", "id = 0\n"), "node \"b\" (#2) id: 0: must be at least 1"},
+		{"id negative", edit(t, "id = 2\n", "id = -2\n"), "node \"b\" (#2) id: -2"},
+		{"id reserved", edit(t, "id = 2\n", "id = 4294967295\n"), "node \"b\" (#2) id: 4294967295: reserved"},
+		{"id duplicate", edit(t, "id = 3\n", "id = 1\n"), "node \"c\" (#3) id: 1: node \"a\" (#1) has this id too: give every node its own id"},
+		{"name missing", edit(t, "name = \"b\"\n", ""), "node #2 name: missing"},
+		{"name empty", edit(t, `name = "b"`, `name = ""`), "node #2 name: missing or empty"},
+		{"name duplicate", edit(t, `name = "c"`, `name = "a"`), `node "a" (#3) name: "a": node "a" (#1) has this name too`},
+		{"name with slash", edit(t, `name = "b"`, `name = "b/1"`), `node #2 name: "b/1": character '/' not allowed`},
+		{"name too long", edit(t, `name = "b"`, `name = "`+long+`"`), "node #2 name"},
+		{"addr missing", edit(t, "addr = \"127.0.0.1:7002\"\n", ""), "node \"b\" (#2) addr: missing"},
+		{"addr without port", edit(t, `addr = "127.0.0.1:7002"`, `addr = "127.0.0.1"`), `node "b" (#2) addr: "127.0.0.1": not host:port`},
 		{"addr port zero", edit(t, `addr = "127.0.0.1:7002"`, `addr = "127.0.0.1:0"`), "port must be a number from 1 to 65535"},
-		{"addr port too large", edit(t, `addr = "127.0.0.1:7002"`, `addr = "127.0.0.1:70000"`), `node[1].addr: "127.0.0.1:70000": port must be`},
+		{"addr port too large", edit(t, `addr = "127.0.0.1:7002"`, `addr = "127.0.0.1:70000"`), `node "b" (#2) addr: "127.0.0.1:70000": port must be`},
 		{"addr port by name", edit(t, `addr = "127.0.0.1:7002"`, `addr = "127.0.0.1:http"`), "port must be a number"},
 		{"addr empty host", edit(t, `addr = "127.0.0.1:7002"`, `addr = ":7002"`), "host missing"},
 		{"addr unspecified", edit(t, `addr = "127.0.0.1:7002"`, `addr = "0.0.0.0:7002"`), "unspecified address"},
 		{"addr bad host", edit(t, `addr = "127.0.0.1:7002"`, `addr = "bad_host:7002"`), "neither an IP address nor a DNS name"},
 		{"addr too long", edit(t, `addr = "127.0.0.1:7002"`, `addr = "`+strings.Repeat("h", 60)+`.example:7002"`), "longer than 63 bytes"},
 		{"addr ipv6 accepted", edit(t, `addr = "127.0.0.1:7002"`, `addr = "[::1]:7002"`), ""},
-		{"addr duplicate", edit(t, `addr = "127.0.0.1:7003"`, `addr = "127.0.0.1:7001"`), `node[2].addr: "127.0.0.1:7001": same endpoint as node[0].addr`},
-		{"addr duplicate by hostname case", edit(t, `addr = "127.0.0.1:7002"`, `addr = "LocalHost:7002"`, `addr = "127.0.0.1:7003"`, `addr = "localhost:7002"`), "same endpoint as node[1].addr"},
+		{"addr duplicate", edit(t, `addr = "127.0.0.1:7003"`, `addr = "127.0.0.1:7001"`), `node "c" (#3) addr: "127.0.0.1:7001": same endpoint as node "a" (#1) addr`},
+		{"addr duplicate by hostname case", edit(t, `addr = "127.0.0.1:7002"`, `addr = "LocalHost:7002"`, `addr = "127.0.0.1:7003"`, `addr = "localhost:7002"`), "same endpoint as node \"b\" (#2) addr"},
 		{"addr may share the port number of a TCP endpoint", edit(t, `addr = "127.0.0.1:7003"`, `addr = "127.0.0.1:7103"`), ""},
-		{"ha_addr bad", edit(t, `ha_addr = "127.0.0.1:7102"`, `ha_addr = "127.0.0.1:-1"`), "node[1].ha_addr"},
-		{"ha_addr duplicate", edit(t, `ha_addr = "127.0.0.1:7102"`, `ha_addr = "127.0.0.1:7101"`), "node[1].ha_addr: \"127.0.0.1:7101\": same endpoint as node[0].ha_addr"},
-		{"ipc missing", edit(t, "ipc = \"unix:/tmp/b.sock\"\n", ""), "node[1].ipc: missing"},
-		{"ipc bad form", edit(t, `ipc = "unix:/tmp/b.sock"`, `ipc = "/tmp/b.sock"`), `node[1].ipc: "/tmp/b.sock": must be unix:/path or host:port`},
+		{"ha_addr bad", edit(t, `ha_addr = "127.0.0.1:7102"`, `ha_addr = "127.0.0.1:-1"`), "node \"b\" (#2) ha_addr"},
+		{"ha_addr duplicate", edit(t, `ha_addr = "127.0.0.1:7102"`, `ha_addr = "127.0.0.1:7101"`), "node \"b\" (#2) ha_addr: \"127.0.0.1:7101\": same endpoint as node \"a\" (#1) ha_addr"},
+		{"ipc missing", edit(t, "ipc = \"unix:/tmp/b.sock\"\n", ""), "node \"b\" (#2) ipc: missing"},
+		{"ipc bad form", edit(t, `ipc = "unix:/tmp/b.sock"`, `ipc = "/tmp/b.sock"`), `node "b" (#2) ipc: "/tmp/b.sock": must be unix:/path or host:port`},
 		{"ipc tcp scheme", edit(t, `ipc = "unix:/tmp/b.sock"`, `ipc = "tcp://127.0.0.1:5"`), "must be unix:/path or host:port"},
-		{"ipc empty unix path", edit(t, `ipc = "unix:/tmp/b.sock"`, `ipc = "unix:"`), "node[1].ipc: \"unix:\": empty socket path"},
+		{"ipc empty unix path", edit(t, `ipc = "unix:/tmp/b.sock"`, `ipc = "unix:"`), "node \"b\" (#2) ipc: \"unix:\": empty socket path"},
 		{"ipc unix path too long", edit(t, `ipc = "unix:/tmp/b.sock"`, `ipc = "unix:/`+strings.Repeat("d", 107)+`"`), "socket path longer than 107 bytes"},
-		{"ipc unix duplicate", edit(t, `ipc = "unix:/tmp/b.sock"`, `ipc = "unix:/tmp/a.sock"`), "same socket as node[0].ipc"},
-		{"ipc tcp clashes with ha_addr", edit(t, `ipc = "127.0.0.1:7203"`, `ipc = "127.0.0.1:7101"`), "node[2].ipc: \"127.0.0.1:7101\": same endpoint as node[0].ha_addr"},
-		{"votes zero", edit(t, "votes = 1\n", "votes = 0\n"), "node[1].votes: 0: votes must be at least 1"},
-		{"votes negative", edit(t, "votes = 1\n", "votes = -1\n"), "node[1].votes: -1"},
-		{"votes too many", edit(t, "votes = 1\n", "votes = 65536\n"), "node[1].votes: 65536: votes must be at most 65535"},
+		{"ipc unix duplicate", edit(t, `ipc = "unix:/tmp/b.sock"`, `ipc = "unix:/tmp/a.sock"`), "same socket as node \"a\" (#1) ipc"},
+		{"ipc tcp clashes with ha_addr", edit(t, `ipc = "127.0.0.1:7203"`, `ipc = "127.0.0.1:7101"`), "node \"c\" (#3) ipc: \"127.0.0.1:7101\": same endpoint as node \"a\" (#1) ha_addr"},
+		{"votes zero", edit(t, "votes = 1\n", "votes = 0\n"), "node \"b\" (#2) votes: 0: votes must be at least 1"},
+		{"votes negative", edit(t, "votes = 1\n", "votes = -1\n"), "node \"b\" (#2) votes: -1"},
+		{"votes too many", edit(t, "votes = 1\n", "votes = 65536\n"), "node \"b\" (#2) votes: 65536: votes must be at most 65535"},
 		{"no eligible node", edit(t, "ipc = \"unix:/tmp/a.sock\"\n", "ipc = \"unix:/tmp/a.sock\"\neligible = false\n", "ipc = \"127.0.0.1:7203\"\n", "ipc = \"127.0.0.1:7203\"\neligible = false\n"), "no node has eligible = true"},
 	}
 	for _, tc := range cases {
@@ -306,7 +306,7 @@ func TestErrorFormatAndAllProblems(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatalf("got %T %v, want *ValidationError", err, err)
 	}
-	want := []string{"cluster_name: missing or empty", "node[2].votes: 0: votes must be at least 1"}
+	want := []string{"cluster_name: missing or empty", "node \"c\" (#3) votes: 0: votes must be at least 1"}
 	if !slices.Equal(ve.Problems, want) {
 		t.Fatalf("problems %q, want %q", ve.Problems, want)
 	}
@@ -319,7 +319,7 @@ func TestUnknownKeyInSeveralNodesNamedOnce(t *testing.T) {
 	if !errors.As(err, &ve) {
 		t.Fatalf("got %v", err)
 	}
-	want := []string{"node[1].color: unknown key", "node[2].color: unknown key"}
+	want := []string{"node \"b\" (#2) color: unknown key", "node \"c\" (#3) color: unknown key"}
 	if !slices.Equal(ve.Problems, want) {
 		t.Fatalf("problems %q, want %q", ve.Problems, want)
 	}
@@ -336,7 +336,7 @@ func TestValidateBuiltConfig(t *testing.T) {
 	c.Nodes[0].Votes = 0
 	c.HA.Replication = ""
 	err = c.Validate()
-	if err == nil || !strings.Contains(err.Error(), "node[0].votes: 0") || !strings.Contains(err.Error(), `ha.replication: ""`) {
+	if err == nil || !strings.Contains(err.Error(), "node \"a\" (#1) votes: 0") || !strings.Contains(err.Error(), `ha.replication: ""`) {
 		t.Fatalf("Validate after edits: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -137,7 +138,7 @@ func parse(data []byte) (*Config, error) {
 	var raw rawConfig
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrSyntax, oneLine(err))
+		return nil, fmt.Errorf("%w: %s", ErrSyntax, explainDecode(err))
 	}
 	var p problems
 	seen := map[string]bool{}
@@ -157,6 +158,51 @@ func parse(data []byte) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// typeMismatch matches the decoder's message for a value of the wrong type.
+var typeMismatch = regexp.MustCompile(`line (\d+) \(last key "([^"]+)"\): incompatible types: TOML value has type (\w+); destination has type (\w+)`)
+
+// explainDecode turns a decoder error into one line that names the key and
+// says how to write its value.
+func explainDecode(err error) string {
+	m := typeMismatch.FindStringSubmatch(err.Error())
+	if m == nil {
+		return oneLine(err)
+	}
+	line, key, got, want := m[1], m[2], m[3], m[4]
+	if strings.HasPrefix(key, "node.") {
+		key = "[[node]] " + strings.TrimPrefix(key, "node.")
+	}
+	var how string
+	switch {
+	case want == "string" && durationKeys[m[2]]:
+		how = `write a duration in quotes, e.g. "300ms" or "2s"`
+	case want == "string":
+		how = "put the value in double quotes"
+	case strings.HasPrefix(want, "int"):
+		how = "write a whole number without quotes"
+	case want == "bool":
+		how = "write true or false without quotes"
+	default:
+		how = "want a " + want
+	}
+	return fmt.Sprintf("line %s: %s: a TOML %s where a %s is expected: %s", line, key, tomlKind(got), tomlKind(want), how)
+}
+
+func tomlKind(t string) string {
+	switch {
+	case strings.HasPrefix(t, "int"):
+		return "number"
+	case t == "bool":
+		return "boolean"
+	}
+	return t
+}
+
+// durationKeys are the keys whose value is a duration string.
+var durationKeys = map[string]bool{
+	"timing.heartbeat": true, "timing.failure_timeout": true, "quorum.last_man_standing_window": true, "ha.tick_timeout": true,
 }
 
 // oneLine keeps the first line of a decoder error: BurntSushi's ParseError
@@ -186,7 +232,8 @@ func keyNames(data []byte, k toml.Key) []string {
 	var names []string
 	for i, n := range generic.Node {
 		if _, ok := n[k[1]]; ok {
-			names = append(names, fmt.Sprintf("node[%d].%s", i, toml.Key(k[1:]).String()))
+			name, _ := n["name"].(string)
+			names = append(names, nodeKey(i, name, toml.Key(k[1:]).String()))
 		}
 	}
 	if len(names) == 0 {
@@ -239,7 +286,11 @@ func convert(raw *rawConfig, p *problems) *Config {
 	str(&c.Metrics.Listen, raw.Metrics.Listen)
 
 	for i, rn := range raw.Nodes {
-		key := func(k string) string { return fmt.Sprintf("node[%d].%s", i, k) }
+		name := ""
+		if rn.Name != nil {
+			name = *rn.Name
+		}
+		key := func(k string) string { return nodeKey(i, name, k) }
 		n := Node{Votes: DefaultVotes, Eligible: DefaultEligible}
 		if rn.ID == nil {
 			p.add(key("id"), nil, "missing")

@@ -88,7 +88,7 @@ func (c *Config) validateQuorum(p *problems) {
 	if q.LastManStanding {
 		for i, n := range c.Nodes {
 			if n.Votes > 1 {
-				p.add(fmt.Sprintf("node[%d].votes", i), n.Votes, "last_man_standing works only when every node has 1 vote")
+				p.add(nodeKey(i, n.Name, "votes"), n.Votes, "last_man_standing works only when every node has 1 vote: set votes = 1 or turn last_man_standing off")
 			}
 		}
 	}
@@ -116,7 +116,7 @@ func (c *Config) validateQuorum(p *problems) {
 		// split can be quorate (found by core/quorum's FuzzSplitBrain).
 		for i, n := range c.Nodes {
 			if n.Votes != 1 {
-				p.add(fmt.Sprintf("node[%d].votes", i), n.Votes, "auto_tie_breaker with an odd number of votes (%d) needs 1 vote per node: otherwise both sides of a split can be quorate", c.TotalVotes())
+				p.add(nodeKey(i, n.Name, "votes"), n.Votes, "auto_tie_breaker with an odd number of votes (%d) needs 1 vote per node: otherwise both sides of a split can be quorate", c.TotalVotes())
 				break
 			}
 		}
@@ -144,7 +144,7 @@ func (c *Config) validateNodes(p *problems) {
 	unix := map[string]string{}
 	eligible := false
 	for i, n := range c.Nodes {
-		key := func(k string) string { return fmt.Sprintf("node[%d].%s", i, k) }
+		key := func(k string) string { return nodeKey(i, n.Name, k) }
 		switch {
 		case n.ID == 0:
 			p.add(key("id"), n.ID, "must be at least 1 (0 is reserved for the quorum device)")
@@ -152,7 +152,7 @@ func (c *Config) validateNodes(p *problems) {
 			p.add(key("id"), n.ID, "reserved (CMM_INVALID_NODE_ID)")
 		default:
 			if j, dup := ids[n.ID]; dup {
-				p.add(key("id"), n.ID, "duplicate of node[%d].id", j)
+				p.add(key("id"), n.ID, "%s has this id too: give every node its own id", nodeLabel(j, c.Nodes[j].Name))
 			} else {
 				ids[n.ID] = i
 			}
@@ -162,7 +162,7 @@ func (c *Config) validateNodes(p *problems) {
 		} else if err := checkName(n.Name); err != "" {
 			p.add(key("name"), n.Name, "%s", err)
 		} else if j, dup := names[n.Name]; dup {
-			p.add(key("name"), n.Name, "duplicate of node[%d].name", j)
+			p.add(key("name"), n.Name, "%s has this name too: give every node its own name", nodeLabel(j, c.Nodes[j].Name))
 		} else {
 			names[n.Name] = i
 		}
@@ -279,3 +279,15 @@ func validHostname(h string) bool {
 	}
 	return true
 }
+
+// nodeLabel names the i-th [[node]] (i counted from 0) in messages: by its
+// name when it has one, and by its position counted from 1.
+func nodeLabel(i int, name string) string {
+	if name != "" && len(name) <= 64 && checkName(name) == "" {
+		return fmt.Sprintf("node %q (#%d)", name, i+1)
+	}
+	return fmt.Sprintf("node #%d", i+1)
+}
+
+// nodeKey names key k of the i-th [[node]] ("node \"beta\" (#2) addr").
+func nodeKey(i int, name, k string) string { return nodeLabel(i, name) + " " + k }

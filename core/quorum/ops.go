@@ -311,8 +311,11 @@ func ValidateSetExpected(in Input, expected uint32) error {
 	work := in
 	work.Options.AllowDownscale = false // setexpected ignores the downscale floor
 	quorum, total := calculateQuorum(in.Nodes, work, true, expected)
-	if expected < total || (in.Quorate && quorum > total) {
-		return ErrInvalidParam
+	switch {
+	case expected < total:
+		return fmt.Errorf("%w: expected votes %d is below the %d votes present: use at least %d", ErrInvalidParam, expected, total, total)
+	case in.Quorate && quorum > total:
+		return fmt.Errorf("%w: expected votes %d would need %d votes for quorum and only %d are present: the cluster would lose quorum", ErrInvalidParam, expected, quorum, total)
 	}
 	return nil
 }
@@ -341,11 +344,11 @@ func ApplySetExpected(in Input, expected uint32) Result {
 func ValidateSetVotes(in Input, nodeID, votes uint32) error {
 	work, ok := withVotes(in, nodeID, votes)
 	if !ok {
-		return ErrNameNotFound
+		return fmt.Errorf("%w: node %d is not in the cluster", ErrNameNotFound, nodeID)
 	}
 	quorum, total := calculateQuorum(work.Nodes, work, true, 0)
 	if quorum < total/2 || quorum > total {
-		return ErrInvalidParam
+		return fmt.Errorf("%w: with %d votes for node %d, quorum would be %d of %d votes present, outside %d..%d", ErrInvalidParam, votes, nodeID, quorum, total, total/2, total)
 	}
 	return nil
 }

@@ -193,6 +193,29 @@ func goha_cdb_get(sock C.int, path *C.gh_cdb_cchar, buf *C.char, n C.int) C.int 
 	})
 }
 
+//export goha_cdb_get_value
+func goha_cdb_get_value(sock C.int, path *C.gh_cdb_cchar, v *C.confd_value_t) C.int {
+	return confdCall("goha_cdb_get_value", fmtFd(sock), func() error {
+		p, err := cdbPath(path)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "v is NULL")
+		}
+		var r wire.CDBValue
+		if err := cdbCall(sock, wire.OpCDBGet, &wire.CDBPathArg{Path: p}, &r); err != nil {
+			return err
+		}
+		val, err := store.DecodeValue(r.Value)
+		if err != nil {
+			return confdErrf(C.CONFD_ERR_INTERNAL, "gohad sent an undecodable value: %v", err)
+		}
+		_, err = fillValue(v, val) // the caller frees the C_STR/C_BUF/C_BINARY memory
+		return err
+	})
+}
+
 //export goha_cdb_delete
 func goha_cdb_delete(sock C.int, path *C.gh_cdb_cchar) C.int {
 	return confdCall("goha_cdb_delete", fmtFd(sock), func() error {

@@ -20,6 +20,18 @@ static void check_roundtrip(int c, confd_value_t *v, const char *want)
 	CHECK_CONFD(goha_cdb_set(c, "/types/v", v), CONFD_OK, 0);
 	CHECK(goha_cdb_get(c, "/types/v", buf, sizeof buf) == CONFD_OK && strcmp(buf, want) == 0,
 	      "type %d reads back as \"%s\", want \"%s\" (%s)", (int)v->type, buf, want, confd_lasterr());
+	/* The typed read gives the same type and (but for C_BINARY, which
+	 * confd_pp_value prints in base64) the same text. */
+	confd_value_t got;
+	memset(&got, 0xa5, sizeof got);
+	CHECK_CONFD(goha_cdb_get_value(c, "/types/v", &got), CONFD_OK, 0);
+	CHECK(got.type == v->type, "goha_cdb_get_value type %d, want %d", (int)got.type, (int)v->type);
+	confd_pp_value(buf, sizeof buf, &got);
+	CHECK(got.type == C_BINARY || strcmp(buf, want) == 0, "goha_cdb_get_value of type %d prints \"%s\", want \"%s\"", (int)v->type, buf, want);
+	if (got.type == C_BUF || got.type == C_BINARY)
+		free(got.val.buf.ptr);
+	else if (got.type == C_STR)
+		free(got.val.s);
 }
 
 static volatile sig_atomic_t sigpipes;
@@ -257,6 +269,8 @@ int main(int argc, char **argv)
 	CONFD_SET_BUF(&v, NULL, 4);
 	CHECK_CONFD(goha_cdb_set(c, "/a", &v), CONFD_ERR, CONFD_ERR_BADTYPE);
 	CHECK_CONFD(goha_cdb_get(c, "/missing", buf, sizeof buf), CONFD_ERR, CONFD_ERR_NOEXISTS);
+	CHECK_CONFD(goha_cdb_get_value(c, "/missing", &v), CONFD_ERR, CONFD_ERR_NOEXISTS);
+	CHECK_CONFD(goha_cdb_get_value(c, "/types/v", NULL), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(goha_cdb_delete(c, "/missing"), CONFD_ERR, CONFD_ERR_NOEXISTS);
 	CHECK_CONFD(goha_cdb_delete(c, NULL), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(goha_cdb_get(c, "/types/v", NULL, 10), CONFD_ERR, CONFD_ERR_PROTOUSAGE);

@@ -205,6 +205,18 @@ int goha_cdb_set(int sock, const char *path, const struct confd_value *value);
 int goha_cdb_get(int sock, const char *path, char *buf, int len);
 
 /*
+ * goha_cdb_get_value - read the typed value at path into *v
+ *
+ * *v gets the value's type and contents, as goha_cdb_set() stored them.
+ * A C_STR value's v->val.s and a C_BUF or C_BINARY value's v->val.buf.ptr
+ * (NUL-terminated beyond size) are allocated with malloc(): the caller
+ * frees them with free().  Other types own no memory.
+ *
+ * Returns: as goha_cdb_get (CONFD_ERR_PROTOUSAGE for a NULL v).
+ */
+int goha_cdb_get_value(int sock, const char *path, struct confd_value *v);
+
+/*
  * goha_cdb_delete - remove the value at path, in one transaction
  *
  * Returns: as goha_cdb_set, and CONFD_ERR_NOEXISTS if nothing is stored at

@@ -410,6 +410,7 @@ CDB_CDEF = r"""
 int goha_cdb_connect(int sock, const struct sockaddr *srv, int srv_sz);
 int goha_cdb_set(int sock, const char *path, const confd_value_t *value);
 int goha_cdb_get(int sock, const char *path, char *buf, int len);
+int goha_cdb_get_value(int sock, const char *path, confd_value_t *v);
 int goha_cdb_delete(int sock, const char *path);
 typedef int (*goha_cdb_dump_cb)(const char *path, const confd_value_t *value,
                                 const char *text, void *opaque);

@@ -34,6 +34,11 @@ __all__ = ["ffi", "lib", "load", "library_path", "LibraryNotFound", "candidates"
 ffi = FFI()
 ffi.cdef(CDEF)
 ffi.cdef(CDB_CDEF)
+# libc's free(), for the memory goha_cdb_get_value() hands over (its own
+# FFI: ffi declares exactly libgoha's headers, which test_abi checks).
+_libc_ffi = FFI()
+_libc_ffi.cdef("void free(void *ptr);")
+libc: Any = _libc_ffi.dlopen(None)
 
 _PKG_DIR = Path(__file__).resolve().parent
 _CHECKOUT = _PKG_DIR.parent.parent

@@ -6,6 +6,14 @@ goha.ha.connect), then :func:`set`, :func:`get`, :func:`delete` and
 :func:`dump`.  On a secondary the store is read-only (set/delete raise
 goha.error.Error).
 
+Values come back as the Python value of their stored type (the same as
+``goha.Value.as_pyval``): ``int`` for the integer types, ``bool``,
+``float``, ``str`` for C_BUF/C_STR text (``bytes`` if it is not UTF-8),
+``bytes`` for C_BINARY, ``ipaddress.IPv4Address``/``IPv6Address``.  So
+``set(s, "/n", 42)`` (stored as C_INT64) then ``get(s, "/n")`` gives
+``42``.  :func:`get_value` gives the :class:`goha.Value` itself and
+:func:`get_text` the text ``confd_pp_value`` prints.
+
 The C functions are declared in goha/_cdefs.py (CDB_CDEF) as include/goha.h
 declares them; a libgoha built without them makes every call here raise
 goha.error.Error with ERR_NOT_IMPLEMENTED.
@@ -19,9 +27,9 @@ from . import _sock
 from ._callbacks import Pending
 from ._ffi import ffi, has_symbol, lib
 from .error import Error, confd_check, strerror
-from .value import Value
+from .value import PyVal, Value
 
-__all__ = ["available", "connect", "delete", "dump", "get", "set"]
+__all__ = ["available", "connect", "delete", "dump", "get", "get_text", "get_value", "set"]
 
 _GET_BUF = 1 << 20
 
@@ -67,10 +75,39 @@ def set(sock: Any, path: str, value: Any) -> None:  # noqa: A001 - ConfD's name
     confd_check(lib.goha_cdb_set(fd, p, cv))
 
 
-def get(sock: Any, path: str) -> str:
-    """The value at `path`, as text (ERR_NOEXISTS if there is none)."""
+def get_value(sock: Any, path: str) -> Value:
+    """The typed value at `path` (goha.error.Error ERR_NOEXISTS if none)."""
     fd = _sock.fd_of(sock)
-    p = _path("get", path)
+    p = _path("get_value", path)
+    _need("goha_cdb_get_value")
+    cv = ffi.new("confd_value_t *")
+    confd_check(lib.goha_cdb_get_value(fd, p, cv))
+    try:
+        return Value._from_c(cv)
+    finally:
+        if cv.type in (lib.C_BUF, lib.C_BINARY):
+            _libc_free(cv.val.buf.ptr)
+        elif cv.type == lib.C_STR:
+            _libc_free(cv.val.s)
+
+
+def _libc_free(ptr: Any) -> None:
+    from ._ffi import libc
+
+    if ptr != ffi.NULL:
+        libc.free(ptr)
+
+
+def get(sock: Any, path: str) -> PyVal:
+    """The value at `path` as its Python value (see the module docstring;
+    goha.error.Error ERR_NOEXISTS if there is none)."""
+    return get_value(sock, path).as_pyval()
+
+
+def get_text(sock: Any, path: str) -> str:
+    """The value at `path` as text, as confd_pp_value() prints it."""
+    fd = _sock.fd_of(sock)
+    p = _path("get_text", path)
     _need("goha_cdb_get")
     buf = ffi.new("char[]", _GET_BUF)
     confd_check(lib.goha_cdb_get(fd, p, buf, _GET_BUF))
@@ -89,7 +126,7 @@ class _DumpState:
     """What one dump() call collects; its cffi handle is the C opaque."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, str] = {}
+        self.entries: dict[str, PyVal] = {}
         self.pending = Pending()
 
 
@@ -97,7 +134,7 @@ def _dump_fn(path: Any, value: Any, text: Any, opaque: Any) -> int:
     st = ffi.from_handle(opaque)
     try:
         p = ffi.string(path).decode("utf-8", "surrogateescape")
-        st.entries[p] = ffi.string(text).decode("utf-8", "replace")
+        st.entries[p] = Value._from_c(value).as_pyval()
         return 0
     except BaseException as e:  # noqa: BLE001 - parked, re-raised by dump()
         st.pending.add(e)
@@ -108,9 +145,9 @@ def _dump_fn(path: Any, value: Any, text: Any, opaque: Any) -> int:
 _dump_tramp: Any = ffi.callback("goha_cdb_dump_cb", _dump_fn)
 
 
-def dump(sock: Any, prefix: str = "") -> dict[str, str]:
+def dump(sock: Any, prefix: str = "") -> dict[str, PyVal]:
     """Every entry whose path starts with `prefix` ("" for all), as a dict of
-    path to text (the text :func:`get` returns), in path order.
+    path to Python value (what :func:`get` returns), in path order.
 
     The prefix is matched byte by byte ("/a" also matches "/ab"; "/a/" is the
     subtree below "/a").  The entries come from one consistent read; nothing

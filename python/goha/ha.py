@@ -57,12 +57,19 @@ def connect(sock: Any, token: str, ip: str | None = None, port: int | None = Non
     `ip` and `port`) or AF_UNIX (give the path as `pstr`).  `token` is the
     cluster's HA token.  On failure close the socket and use a new one.
 
+    The token is not checked here: as in ConfD, connect never reports
+    ERR_HA_BADTOKEN; a wrong token shows when this node becomes a secondary
+    (:func:`besecondary` raises ERR_HA_BADTOKEN) or when a secondary with
+    another token connects to it.
+
     Raises TypeError (missing address, unsupported family, wrong types),
-    ValueError (bad IP address) or goha.error.Error (e.g. ERR_OS when no
-    gohad listens there, ERR_HA_BADTOKEN).
+    ValueError (bad IP address or a token containing NUL) or
+    goha.error.Error (e.g. ERR_OS when no gohad listens there).
     """
     fd = _sock.fd_of(sock)
     tok = _sock.check_str("connect", 2, token)
+    if "\0" in tok:
+        raise ValueError("connect() token must not contain NUL")
     addr, size, _keep = _sock.sockaddr("connect", sock, ip, port, pstr)
     confd_check(lib.confd_ha_connect(fd, addr, size, tok.encode()))
 

@@ -19,7 +19,7 @@ from typing import Any, Union
 
 from ._ffi import ffi, lib
 
-__all__ = ["Value", "TYPE_NAMES"]
+__all__ = ["Value", "TYPE_NAMES", "PyVal"]
 
 _INT_RANGES = {
     lib.C_INT8: ("i8", -(2**7), 2**7 - 1),

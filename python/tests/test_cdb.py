@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from typing import Any
 
@@ -52,14 +53,22 @@ def cdb_sock(c: Cluster, i: int) -> socket.socket:
     return s
 
 
-@pytest.mark.parametrize("value,text", [
-    ("hello", "hello"), (Value("hi", goha.C_STR), "hi"), (42, "42"), (True, "true"),
-    (Value(7, goha.C_UINT16), "7"), (2.5, "2.5"), (Value("10.0.0.1", goha.C_IPV4), "10.0.0.1"),
+@pytest.mark.parametrize("value,py,text", [
+    ("hello", "hello", "hello"), (Value("hi", goha.C_STR), "hi", "hi"), (42, 42, "42"), (True, True, "true"),
+    (Value(7, goha.C_UINT16), 7, "7"), (2.5, 2.5, "2.5"),
+    (Value("10.0.0.1", goha.C_IPV4), ipaddress.IPv4Address("10.0.0.1"), "10.0.0.1"),
+    (ipaddress.IPv6Address("::1"), ipaddress.IPv6Address("::1"), "::1"),
+    (Value(b"\x01\xff", goha.C_BINARY), b"\x01\xff", None),
 ])
-def test_set_get_delete(cluster: Cluster, value: Any, text: str) -> None:
+def test_set_get_delete(cluster: Cluster, value: Any, py: Any, text: str | None) -> None:
     with cdb_sock(cluster, 1) as s:
         cdb.set(s, "/test/key", value)
-        assert cdb.get(s, "/test/key") == text
+        got = cdb.get(s, "/test/key")
+        assert got == py and type(got) is type(py)  # typed: 42 comes back as int
+        v = cdb.get_value(s, "/test/key")
+        assert v.as_pyval() == py and v == (value if isinstance(value, Value) else Value(value))
+        if text is not None:
+            assert cdb.get_text(s, "/test/key") == text
         cdb.delete(s, "/test/key")
         with pytest.raises(error.Error) as ei:
             cdb.get(s, "/test/key")
@@ -85,7 +94,7 @@ def test_replicated_and_read_only_on_secondary(cluster: Cluster) -> None:
         ha.besecondary(h2, "n2", "n1", "127.0.0.1", 1)
         with cdb_sock(cluster, 1) as c1, cdb_sock(cluster, 2) as c2:
             cdb.set(c1, "/repl/a", "1")
-            wait_until(lambda: cdb.get(c2, "/repl/a") == "1", 10, "replication to n2")
+            wait_until(lambda: cdb.get(c2, "/repl/a") == "1", 10, "replication to n2")  # a str stays a str
             with pytest.raises(error.Error) as ei:
                 cdb.set(c2, "/repl/b", "2")
             assert ei.value.confd_errno == error.ERR_NOT_WRITABLE
@@ -100,7 +109,8 @@ def test_missing_entries_binary_and_eof(cluster: Cluster) -> None:
             cdb.delete(s, "/nothing/here")
         assert ei.value.confd_errno == error.ERR_NOEXISTS
         cdb.set(s, "/bin", Value(b"\x01\xff", goha.C_BINARY))
-        assert cdb.get(s, "/bin").lower() in ("01ff", "01:ff")
+        assert cdb.get(s, "/bin") == b"\x01\xff"
+        assert cdb.get_text(s, "/bin").lower() in ("01ff", "01:ff")
         with plain_sock() as other, pytest.raises(error.Error) as ei:
             cdb.get(other, "/bin")  # not a goha_cdb_connect socket
         assert ei.value.confd_errno == error.ERR_PROTOUSAGE
@@ -122,14 +132,14 @@ def test_dump(cluster: Cluster) -> None:
         cdb.set(s, "/d/bin", Value(b"\x00\x01", goha.C_BINARY))
         cdb.set(s, "/dx", True)
         sub = cdb.dump(s, "/d/")
-        assert sub == {"/d/a": "42", "/d/b/c": "x y", "/d/bin": "0001"}
+        assert sub == {"/d/a": 42, "/d/b/c": "x y", "/d/bin": b"\x00\x01"}
         assert list(sub) == ["/d/a", "/d/b/c", "/d/bin"]  # path order
-        assert all(cdb.get(s, p) == t for p, t in sub.items())  # the text get() gives
+        assert all(cdb.get(s, p) == t for p, t in sub.items())  # what get() gives
         # A byte prefix, not a path component: "/d" also matches "/dx".
-        assert cdb.dump(s, "/d") == {**sub, "/dx": "true"}
-        assert cdb.dump(s, "") == cdb.dump(s) == {**before, **sub, "/dx": "true"}
+        assert cdb.dump(s, "/d") == {**sub, "/dx": True}
+        assert cdb.dump(s, "") == cdb.dump(s) == {**before, **sub, "/dx": True}
         assert cdb.dump(s, "/nothing/here") == {}
-        assert cdb.dump(s, "/d/a") == {"/d/a": "42"}
+        assert cdb.dump(s, "/d/a") == {"/d/a": 42}
         for bad in ("d", "x/", "/" + "p" * 2000):
             with pytest.raises(error.Error) as ei:
                 cdb.dump(s, bad)
@@ -138,7 +148,7 @@ def test_dump(cluster: Cluster) -> None:
             cdb.dump(other, "")
         assert ei.value.confd_errno == error.ERR_PROTOUSAGE
         cdb.delete(s, "/d/a")
-        assert cdb.dump(s, "/d/") == {"/d/b/c": "x y", "/d/bin": "0001"}
+        assert cdb.dump(s, "/d/") == {"/d/b/c": "x y", "/d/bin": b"\x00\x01"}
         cluster.stop_node(1)
         with pytest.raises(error.EOF):
             cdb.dump(s)

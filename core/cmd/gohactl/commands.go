@@ -55,6 +55,7 @@ func usageText() string {
 		fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace(c.name+" "+c.args), c.help)
 	}
 	tw.Flush()
+	b.WriteString("\n" + keygenUsage)
 	b.WriteString(`
 --ipc ADDR   control endpoint (default $GOHA_IPC, else unix:/var/run/goha/gohad.sock)
 --timeout D  per-request timeout (default 5s)

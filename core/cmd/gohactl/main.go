@@ -8,6 +8,9 @@
 // doc/json.md describe them for users, and the tests check that the man
 // page, the bash completion and the JSON document name every command.
 //
+// One command needs no daemon and is not in the table: keygen FILE writes
+// a new random key for authkey_file or ipc_access_file (keygen.go).
+//
 // --ipc overrides $GOHA_IPC (default unix:/var/run/goha/gohad.sock).
 // --json prints one JSON object (watch: one per line) following
 // doc/json.md; a failure then also prints {"error": {...}} on stdout.
@@ -146,6 +149,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case len(o.args) == 0:
 		return fail(stderr, stdout, o.json, "", usageError{"no command given"})
+	case o.args[0] == "keygen":
+		return runKeygen(o, stdout, stderr)
 	}
 	cmd, rest, err := lookup(o.args)
 	if err != nil {

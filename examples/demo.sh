@@ -39,6 +39,9 @@ sed -e "s|/tmp/goha-demo|$tmp|g" \
 	-e "s|127.0.0.1:7411|127.0.0.1:${P[3]}|; s|127.0.0.1:7412|127.0.0.1:${P[4]}|; s|127.0.0.1:7413|127.0.0.1:${P[5]}|" \
 	examples/cluster.toml >"$tmp/cluster.toml"
 
+# The cluster key the config names (authkey_file), as a user makes it.
+"$GOHACTL" keygen "$tmp/authkey"
+
 ctl() { local n=$1; shift; "$GOHACTL" --ipc "unix:$tmp/$n.sock" --timeout 2s "$@"; }
 now_ms() { date +%s%3N; }
 start() {

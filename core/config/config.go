@@ -32,13 +32,22 @@ const (
 type Config struct {
 	ClusterName string
 	DomainID    uint32
-	AuthKey     string
-	Timing      Timing
-	Quorum      Quorum
-	HA          HA
-	Logging     Logging
-	Metrics     Metrics
-	Nodes       []Node
+	// AuthKey is the cluster key: the authkey string, or the bytes of
+	// authkey_file once ReadKeyFiles (Load) has read it.
+	AuthKey string
+	// AuthKeyFile is authkey_file ("" if authkey is inline); absolute
+	// once ReadKeyFiles has run.
+	AuthKeyFile string
+	keyRead     bool // AuthKey was read from AuthKeyFile
+	// IPCAccess is the top-level access settings of the control
+	// endpoints; each Node carries its own copy, with its overrides.
+	IPCAccess IPCAccess
+	Timing    Timing
+	Quorum    Quorum
+	HA        HA
+	Logging   Logging
+	Metrics   Metrics
+	Nodes     []Node
 }
 
 // Metrics is the [metrics] table.
@@ -81,11 +90,30 @@ type Quorum struct {
 
 // HA is the [ha] table.
 type HA struct {
-	// Token is the shared HA secret; it defaults to the cluster authkey.
-	Token       string
+	// Token is the shared HA token ("" when absent: the HA handshake is
+	// then keyed by the authkey alone; a token is always mixed with it).
+	Token string
+	// TokenSet is true when token was written in the file.
+	TokenSet    bool
 	TickTimeout time.Duration
 	// Replication is ReplicationSync or ReplicationAsync.
 	Replication string
+	// TLSCert, TLSKey and TLSCA (PEM files; all three or none) carry
+	// replication over mutual TLS 1.3.
+	TLSCert, TLSKey, TLSCA string
+}
+
+// IPCAccess says who may use a control endpoint (see the package doc).
+type IPCAccess struct {
+	// Group owns a unix socket endpoint (name or number; "" = gohad's).
+	Group string
+	// AccessFile holds the secret a TCP endpoint's clients must prove
+	// they know ("" = none).
+	AccessFile string
+	// AllowUIDs and AllowGIDs (ids or names) restrict a unix socket
+	// endpoint to these users or primary groups, checked with
+	// SO_PEERCRED; nil = no restriction beyond the socket's mode.
+	AllowUIDs, AllowGIDs []string
 }
 
 // Node is one [[node]] entry.
@@ -97,6 +125,8 @@ type Node struct {
 	IPC      string // control endpoint, "unix:/path" or "host:port"
 	Votes    uint32
 	Eligible bool
+	// IPCAccess: the top-level settings with this node's overrides.
+	IPCAccess IPCAccess
 }
 
 // Load reads, parses and validates the file at path.

@@ -1,9 +1,11 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -79,7 +81,7 @@ func TestParseGoodFile(t *testing.T) {
 		Timing: Timing{Heartbeat: 100 * time.Millisecond, FailureTimeout: 500 * time.Millisecond},
 		Quorum: Quorum{ExpectedVotes: 3, WaitForAll: true, WaitForAllSet: true,
 			LastManStandingWindow: DefaultLastManStandingWindow, AutoTieBreakerNode: "lowest"},
-		HA: HA{Token: "tok", TickTimeout: 3 * time.Second, Replication: "async"},
+		HA: HA{Token: "tok", TokenSet: true, TickTimeout: 3 * time.Second, Replication: "async"},
 		Nodes: []Node{
 			{ID: 1, Name: "a", Addr: "127.0.0.1:7001", HAAddr: "127.0.0.1:7101", IPC: "unix:/tmp/a.sock", Votes: 1, Eligible: true},
 			{ID: 2, Name: "b", Addr: "127.0.0.1:7002", HAAddr: "127.0.0.1:7102", IPC: "unix:/tmp/b.sock", Votes: 1, Eligible: false},
@@ -93,13 +95,13 @@ func TestParseGoodFile(t *testing.T) {
 
 func equalConfig(a, b Config) bool {
 	return a.ClusterName == b.ClusterName && a.DomainID == b.DomainID && a.AuthKey == b.AuthKey &&
-		a.Timing == b.Timing && a.Quorum == b.Quorum && a.HA == b.HA && slices.Equal(a.Nodes, b.Nodes)
+		a.Timing == b.Timing && a.Quorum == b.Quorum && a.HA == b.HA && reflect.DeepEqual(a.Nodes, b.Nodes)
 }
 
 func TestDefaults(t *testing.T) {
 	c, err := Parse([]byte(`
 cluster_name = "x"
-authkey = "k"
+authkey = "0123456789abcdef"
 [[node]]
 id = 5
 name = "only"
@@ -126,7 +128,7 @@ ipc = "unix:/run/x.sock"
 		{"quorum.auto_tie_breaker", c.Quorum.AutoTieBreaker, false},
 		{"quorum.auto_tie_breaker_node", c.Quorum.AutoTieBreakerNode, "lowest"},
 		{"quorum.allow_downscale", c.Quorum.AllowDownscale, false},
-		{"ha.token defaults to authkey", c.HA.Token, "k"},
+		{"ha.token: none (the authkey keys the handshake)", c.HA.Token, ""},
 		{"ha.tick_timeout", c.HA.TickTimeout, 2 * time.Second},
 		{"ha.replication", c.HA.Replication, "sync"},
 		{"node.votes", c.Nodes[0].Votes, uint32(1)},
@@ -142,7 +144,7 @@ ipc = "unix:/run/x.sock"
 func TestTwoNodeAcceptedWithTwoNodes(t *testing.T) {
 	doc := `
 cluster_name = "pair"
-authkey = "k"
+authkey = "0123456789abcdef"
 [quorum]
 two_node = true
 [[node]]
@@ -358,7 +360,20 @@ func TestLoad(t *testing.T) {
 }
 
 func TestExampleFile(t *testing.T) {
-	c, err := Load("../../examples/cluster.toml")
+	// As documented: the key made by gohactl keygen where the file says.
+	data, err := os.ReadFile("../../examples/cluster.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cluster.toml")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(data), "/tmp/goha-demo", dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "authkey"), bytes.Repeat([]byte{7}, 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +413,9 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	keys := []string{"cluster_name", "domain_id", "authkey", "heartbeat", "failure_timeout",
 		"expected_votes", "two_node", "wait_for_all", "last_man_standing", "last_man_standing_window",
 		"auto_tie_breaker", "auto_tie_breaker_node", "allow_downscale", "token", "tick_timeout",
-		"replication", "id", "name", "addr", "ha_addr", "ipc", "votes", "eligible"}
+		"replication", "id", "name", "addr", "ha_addr", "ipc", "votes", "eligible",
+		"authkey_file", "ipc_group", "ipc_allow_uids", "ipc_allow_gids", "ipc_access_file",
+		"tls_cert", "tls_key", "tls_ca"}
 	for _, k := range keys {
 		found := false
 		for i, l := range lines {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -71,15 +72,17 @@ func show(v any) string {
 // from "written" (validate it); integers are int64 so that negative and
 // oversized values get a message naming the key rather than a decode error.
 type rawConfig struct {
-	ClusterName *string   `toml:"cluster_name"`
-	DomainID    *int64    `toml:"domain_id"`
-	AuthKey     *string   `toml:"authkey"`
-	Timing      rawTiming `toml:"timing"`
-	Quorum      rawQuorum `toml:"quorum"`
-	HA          rawHA     `toml:"ha"`
-	Logging     rawLog    `toml:"logging"`
-	Metrics     rawMetric `toml:"metrics"`
-	Nodes       []rawNode `toml:"node"`
+	ClusterName *string `toml:"cluster_name"`
+	DomainID    *int64  `toml:"domain_id"`
+	AuthKey     *string `toml:"authkey"`
+	AuthKeyFile *string `toml:"authkey_file"`
+	rawIPC
+	Timing  rawTiming `toml:"timing"`
+	Quorum  rawQuorum `toml:"quorum"`
+	HA      rawHA     `toml:"ha"`
+	Logging rawLog    `toml:"logging"`
+	Metrics rawMetric `toml:"metrics"`
+	Nodes   []rawNode `toml:"node"`
 }
 
 type rawMetric struct {
@@ -110,6 +113,18 @@ type rawHA struct {
 	Token       *string `toml:"token"`
 	TickTimeout *string `toml:"tick_timeout"`
 	Replication *string `toml:"replication"`
+	TLSCert     *string `toml:"tls_cert"`
+	TLSKey      *string `toml:"tls_key"`
+	TLSCA       *string `toml:"tls_ca"`
+}
+
+// rawIPC is the control endpoint's access settings, at the top level and
+// (overriding them) in a [[node]].
+type rawIPC struct {
+	IPCGroup      *string `toml:"ipc_group"`
+	IPCAccessFile *string `toml:"ipc_access_file"`
+	IPCAllowUIDs  []any   `toml:"ipc_allow_uids"`
+	IPCAllowGIDs  []any   `toml:"ipc_allow_gids"`
 }
 
 type rawNode struct {
@@ -120,6 +135,7 @@ type rawNode struct {
 	IPC      *string `toml:"ipc"`
 	Votes    *int64  `toml:"votes"`
 	Eligible *bool   `toml:"eligible"`
+	rawIPC
 }
 
 func load(path string) (*Config, error) {
@@ -130,6 +146,18 @@ func load(path string) (*Config, error) {
 	c, err := parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if c.AuthKeyFile == "" || c.HA.Token != "" { // the file itself holds a secret
+		secret := "the authkey written in it"
+		if c.AuthKeyFile != "" {
+			secret = "the ha.token written in it"
+		}
+		if err := CheckSecretFile(path, "config", secret, false); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.ReadKeyFiles(filepath.Dir(path)); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -256,6 +284,8 @@ func convert(raw *rawConfig, p *problems) *Config {
 	str(&c.ClusterName, raw.ClusterName)
 	c.DomainID = u32(p, "domain_id", raw.DomainID, 0)
 	str(&c.AuthKey, raw.AuthKey)
+	str(&c.AuthKeyFile, raw.AuthKeyFile)
+	c.IPCAccess = convertIPC(p, "", raw.rawIPC, IPCAccess{})
 
 	dur(p, "timing.heartbeat", &c.Timing.Heartbeat, raw.Timing.Heartbeat)
 	dur(p, "timing.failure_timeout", &c.Timing.FailureTimeout, raw.Timing.FailureTimeout)
@@ -277,13 +307,14 @@ func convert(raw *rawConfig, p *problems) *Config {
 	boolean(&c.Quorum.AllowDownscale, q.AllowDownscale)
 
 	str(&c.HA.Token, raw.HA.Token)
-	if raw.HA.Token == nil {
-		c.HA.Token = c.AuthKey
-	}
+	c.HA.TokenSet = raw.HA.Token != nil
 	dur(p, "ha.tick_timeout", &c.HA.TickTimeout, raw.HA.TickTimeout)
 	str(&c.HA.Replication, raw.HA.Replication)
 	str(&c.Logging.Level, raw.Logging.Level)
 	str(&c.Metrics.Listen, raw.Metrics.Listen)
+	str(&c.HA.TLSCert, raw.HA.TLSCert)
+	str(&c.HA.TLSKey, raw.HA.TLSKey)
+	str(&c.HA.TLSCA, raw.HA.TLSCA)
 
 	for i, rn := range raw.Nodes {
 		name := ""
@@ -308,9 +339,54 @@ func convert(raw *rawConfig, p *problems) *Config {
 		}
 		n.Votes = u32(p, key("votes"), rn.Votes, DefaultVotes)
 		boolean(&n.Eligible, rn.Eligible)
+		n.IPCAccess = convertIPC(p, fmt.Sprintf("node[%d].", i), rn.rawIPC, c.IPCAccess)
+		if rn.IPC != nil && !strings.HasPrefix(*rn.IPC, "unix:") &&
+			(rn.IPCGroup != nil || rn.IPCAllowUIDs != nil || rn.IPCAllowGIDs != nil) {
+			// TCP has no peer credentials or socket file.
+			p.add(key("ipc"), *rn.IPC, "ipc_group, ipc_allow_uids and ipc_allow_gids apply to a unix socket only (use ipc_access_file for TCP)")
+		}
 		c.Nodes = append(c.Nodes, n)
 	}
 	return c
+}
+
+// convertIPC applies the access settings written in r over def (the
+// top-level ones, for a node). Allow-list entries are ids or names.
+func convertIPC(p *problems, prefix string, r rawIPC, def IPCAccess) IPCAccess {
+	a := def
+	str(&a.Group, r.IPCGroup)
+	str(&a.AccessFile, r.IPCAccessFile)
+	if r.IPCAllowUIDs != nil {
+		a.AllowUIDs = idList(p, prefix+"ipc_allow_uids", r.IPCAllowUIDs)
+	}
+	if r.IPCAllowGIDs != nil {
+		a.AllowGIDs = idList(p, prefix+"ipc_allow_gids", r.IPCAllowGIDs)
+	}
+	return a
+}
+
+// idList reads a list of user or group ids (numbers) or names (strings).
+func idList(p *problems, key string, vs []any) []string {
+	out := []string{}
+	for _, v := range vs {
+		switch x := v.(type) {
+		case int64:
+			if x < 0 || x > math.MaxUint32-1 {
+				p.add(key, x, "not a user or group id")
+				continue
+			}
+			out = append(out, strconv.FormatInt(x, 10))
+		case string:
+			if x == "" || strings.ContainsAny(x, " \t\n:/\x00") {
+				p.add(key, x, "not a user or group name")
+				continue
+			}
+			out = append(out, x)
+		default:
+			p.add(key, fmt.Sprint(v), "entries must be ids (numbers) or names (strings)")
+		}
+	}
+	return out
 }
 
 func str(dst, src *string) {

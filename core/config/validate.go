@@ -35,9 +35,7 @@ func (c *Config) validate() error {
 	} else if err := checkName(c.ClusterName); err != "" {
 		p.add("cluster_name", c.ClusterName, "%s", err)
 	}
-	if strings.TrimSpace(c.AuthKey) == "" {
-		p.add("authkey", nil, "missing or empty: every node must share a secret key")
-	}
+	c.validateKeys(&p)
 
 	if c.Timing.Heartbeat < MinHeartbeat {
 		p.add("timing.heartbeat", c.Timing.Heartbeat, "must be at least %s", MinHeartbeat)
@@ -48,8 +46,12 @@ func (c *Config) validate() error {
 
 	c.validateQuorum(&p)
 
-	if strings.TrimSpace(c.HA.Token) == "" {
-		p.add("ha.token", nil, "empty (leave it out to use authkey)")
+	if c.HA.TokenSet && strings.TrimSpace(c.HA.Token) == "" {
+		p.add("ha.token", nil, "empty (leave it out: the HA handshake is keyed by the authkey anyway)")
+	}
+	if tls := c.HA; (tls.TLSCert != "" || tls.TLSKey != "" || tls.TLSCA != "") &&
+		(tls.TLSCert == "" || tls.TLSKey == "" || tls.TLSCA == "") {
+		p.add("ha.tls_cert", nil, "ha.tls_cert, ha.tls_key and ha.tls_ca go together: set all three or none")
 	}
 	if c.HA.TickTimeout <= 0 {
 		p.add("ha.tick_timeout", c.HA.TickTimeout, "must be positive")
@@ -72,6 +74,22 @@ func (c *Config) validate() error {
 
 	c.validateNodes(&p)
 	return p.err()
+}
+
+// validateKeys checks authkey / authkey_file: exactly one, and an inline
+// key long enough. Key values never appear in messages.
+func (c *Config) validateKeys(p *problems) {
+	switch {
+	case c.AuthKeyFile != "" && c.AuthKey != "" && !c.keyRead:
+		p.add("authkey_file", c.AuthKeyFile, "set together with authkey: use one of them")
+	case c.AuthKeyFile != "":
+	case strings.TrimSpace(c.AuthKey) == "":
+		p.add("authkey", nil, "missing or empty: every node must share a secret key (authkey_file = FILE, made with gohactl keygen FILE)")
+	case len(c.AuthKey) < MinKeyLen:
+		p.add("authkey", nil, "%d bytes: at least %d are needed (better: authkey_file = FILE, made with gohactl keygen FILE)", len(c.AuthKey), MinKeyLen)
+	case len(c.AuthKey) > MaxKeyLen:
+		p.add("authkey", nil, "%d bytes: at most %d", len(c.AuthKey), MaxKeyLen)
+	}
 }
 
 func (c *Config) validateQuorum(p *problems) {

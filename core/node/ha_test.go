@@ -23,7 +23,7 @@ func twoNodes(t *testing.T) (string, string) {
 		t.Fatal(err)
 	}
 	cfg := fmt.Sprintf(`cluster_name = "unit"
-authkey = "unit-secret"
+authkey = "unit-secret-0123456789"
 [timing]
 heartbeat = "20ms"
 failure_timeout = "400ms"

@@ -78,7 +78,7 @@ func TestMetricsScrape(t *testing.T) {
 	}
 	cfg := filepath.Join(dir, "c.toml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`cluster_name = "m"
-authkey = "metrics-secret"
+authkey = "metrics-secret-0123456789"
 [timing]
 heartbeat = "20ms"
 failure_timeout = "400ms"

@@ -28,7 +28,7 @@ func oneNode(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	cfg := fmt.Sprintf(`cluster_name = "unit"
-authkey = "unit-secret"
+authkey = "unit-secret-0123456789"
 [timing]
 heartbeat = "20ms"
 failure_timeout = "200ms"

@@ -92,7 +92,10 @@ for k, v in extra.items():
         tables.setdefault(parts[0], {})[parts[1]] = v
     else:
         top[k] = v
-with open(d + "/cluster.toml", "w") as f:
+import os
+# The file holds the authkey: gohad refuses it unless only its owner may read it.
+with os.fdopen(os.open(d + "/cluster.toml", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+    os.fchmod(f.fileno(), 0o600)
     for k, v in top.items():
         f.write("%s = %s\n" % (k, v))
     for t, kv in tables.items():

@@ -5,7 +5,7 @@ goha.events (the NSO ``_ncs.ha``/``_ncs.events`` interface).
 What it does -- the job ConfD/NSO leave to an "HAFW":
 
 1. reads the cluster config (node names, control endpoints ``ipc``, HA
-   addresses ``ha_addr``, the ``[ha] token``);
+   addresses ``ha_addr``, the ``[ha] token`` if there is one);
 2. connects an HA socket and a notification socket to every node;
 3. makes the first reachable node (config order) primary and every other
    reachable node its secondary (``besecondary(..., waitreply=1)``);
@@ -19,6 +19,7 @@ Run it against the demo cluster, the three nodes of examples/cluster.toml
 (from the top of the checkout, after ``make build``)::
 
     mkdir -p /tmp/goha-demo
+    build/bin/gohactl keygen /tmp/goha-demo/authkey
     for n in n1 n2 n3; do
         build/bin/gohad --config examples/cluster.toml --node $n --data /tmp/goha-demo/$n.data &
     done
@@ -73,9 +74,15 @@ def open_socket(ipc: str) -> tuple[socket.socket, dict[str, Any]]:
     return socket.socket(fam, socket.SOCK_STREAM), {"ip": host, "port": int(port)}
 
 
+# The HA token to give confd_ha_connect when the config has no [ha] token.
+# The daemons mix the token with the cluster key (authkey), which is what
+# keeps outsiders out, so every node just has to be given the same one.
+DEFAULT_TOKEN = "goha"
+
+
 def load_nodes(config: Path) -> tuple[list[Node], str]:
     cfg = tomllib.loads(config.read_text())
-    token = cfg.get("ha", {}).get("token") or cfg["authkey"]
+    token = cfg.get("ha", {}).get("token") or DEFAULT_TOKEN
     nodes = []
     for n in cfg["node"]:
         host = n["ha_addr"].rpartition(":")[0].strip("[]")

@@ -120,7 +120,13 @@ class Cluster:
             lines += ["", f"[{t}]"] + [f"{k} = {v}" for k, v in kv.items()]
         for nd in nodes:
             lines += ["", "[[node]]"] + [f"{k} = {v}" for k, v in nd.items()]
-        (self.dir / "cluster.toml").write_text("\n".join(lines) + "\n")
+        # The file holds the authkey and token: gohad refuses it unless
+        # only its owner may read it.
+        path = self.dir / "cluster.toml"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            os.fchmod(fd, 0o600)
+            f.write("\n".join(lines) + "\n")
 
     # -- processes ---------------------------------------------------------
     def start(self) -> "Cluster":

@@ -56,7 +56,7 @@ def test_hafw_reads_the_example_config() -> None:
     nodes, token = hafw.load_nodes(ROOT / "examples" / "cluster.toml")
     assert [n.name for n in nodes] == ["n1", "n2", "n3"]
     assert all(n.ha_ip == "127.0.0.1" and n.ipc.startswith("unix:") for n in nodes)
-    assert token == "demo-only-ha-token-change-me"
+    assert token == hafw.DEFAULT_TOKEN  # the example sets no [ha] token
     s, addr = hafw.open_socket("[::1]:4569")
     s.close()
     assert s.family == socket.AF_INET6 and addr == {"ip": "::1", "port": 4569}

@@ -29,7 +29,7 @@ func startTCPNode(t *testing.T, id int, host string) string {
 	ipc := fmt.Sprintf("%s:%d", host, ports[2])
 	cfg := filepath.Join(dir, "c.toml")
 	if err := os.WriteFile(cfg, []byte(fmt.Sprintf(`cluster_name = "ctl"
-authkey = "ctl-test-key"
+authkey = "ctl-test-key-0123456789"
 [timing]
 heartbeat = "20ms"
 failure_timeout = "200ms"

@@ -21,7 +21,7 @@ func TestStartupErrorsAreOneLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := fmt.Sprintf(`cluster_name = "x"
-authkey = "k"
+authkey = "0123456789abcdef"
 [[node]]
 id = 1
 name = "a"

@@ -95,7 +95,7 @@ func oneNodeConfig(dir string, votes int, extraQuorum, extra string) string {
 
 func oneNodeConfigPorts(dir string, ports []int, votes int, extraQuorum, extra string) string {
 	return fmt.Sprintf(`cluster_name = "sig"
-authkey = "k"
+authkey = "0123456789abcdef"
 %s
 [timing]
 heartbeat = "20ms"

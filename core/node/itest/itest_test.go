@@ -455,7 +455,7 @@ func TestGarbageDoesNotDisturb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	replay, _ := wire.EncodePeer(wire.PeerKey([]byte("nodetest-secret"), "nodetest"), &wire.Envelope{DomainID: 5, Sender: 2, Incarnation: st2.Incarnation, Seq: 1, Payload: []byte{0x80}})
+	replay, _ := wire.EncodePeer(wire.PeerKey([]byte(nodetest.DefaultAuthKey), "nodetest"), &wire.Envelope{DomainID: 5, Sender: 2, Incarnation: st2.Incarnation, Seq: 1, Payload: []byte{0x80}})
 	udp.Write(replay)
 
 	st, err := c.WaitFor(1, converge, "rejections counted", func(s *wire.Status) bool {

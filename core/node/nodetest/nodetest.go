@@ -113,11 +113,15 @@ type Cluster struct {
 	logs  map[int]*os.File
 }
 
+// DefaultAuthKey is the authkey of a Spec that sets none.
+const DefaultAuthKey = "nodetest-secret-0123456789"
+
 // New writes the config of spec under dir (which must exist) and returns
-// the cluster, with no process started.
+// the cluster, with no process started. The file has mode 0600: it holds
+// the authkey.
 func New(dir, gohad string, spec Spec) (*Cluster, error) {
 	if spec.AuthKey == "" {
-		spec.AuthKey = "nodetest-secret"
+		spec.AuthKey = DefaultAuthKey
 	}
 	ports, err := FreePorts(2 * spec.Nodes)
 	if err != nil {

@@ -96,7 +96,7 @@ func runCmd(t *testing.T, c *hamem.Cluster, td *datadriven.TestData) string {
 			return errString(err)
 		}
 		for _, n := range ns {
-			if _, err := c.Add(ha.Config{Name: n, Token: []byte(token), SchemaID: schema, Mode: md, Version: uint32(vsn)}); err != nil {
+			if _, err := c.Add(ha.Config{Name: n, Key: ha.ClusterKey([]byte("transcript-authkey"), "t"), Token: []byte(token), SchemaID: schema, Mode: md, Version: uint32(vsn)}); err != nil {
 				return errString(err)
 			}
 		}

@@ -50,25 +50,71 @@
 // ignored and a gap (loss, reordering) closes the connection, so the
 // protocol may assume an ordered, lossless stream.
 //
-//	S -> P  hello      {vsn, from=S, to=P as S expects, nonceS}
-//	P -> S  challenge  {vsn, from=P, nonceP, macP}         or reject BADVSN
-//	S -> P  auth       {macS, schema, txid, digest}        (S checks vsn -> BADVSN,
-//	                                                         from -> BADNAME, macP -> BADTOKEN)
-//	P -> S  sync-skip  {txid, digest}                       or reject BADTOKEN / BADFXS
-//	   or   snapshot   {txid, digest} + the store stream
-//	S -> P  sync-done  {txid}                               (after installing a copy)
-//	P -> S  commit     {txid, digest after it, data}        for every later commit
-//	S -> P  ack        {txid}                               cumulative, after persisting
-//	both    tick                                            every tick
-//	both    reject     {code, reason}                       then close
+//	S -> P  hello      {vsn, from=S, to=P as S expects, nonceS}   plain
+//	P -> S  challenge  {vsn, from=P, nonceP, macP}                plain, or reject BADVSN
+//	S -> P  auth       {macS, schema, txid, digest}               sealed (S checks vsn -> BADVSN,
+//	                                                                from -> BADNAME, macP -> BADTOKEN)
+//	P -> S  sync-skip  {txid, digest}                             sealed, or reject BADTOKEN / BADFXS
+//	   or   snapshot   {txid, digest} + the store stream, sealed
+//	S -> P  sync-done  {txid}                                     (after installing a copy)
+//	P -> S  commit     {txid, digest after it, data}              for every later commit
+//	S -> P  ack        {txid}                                     cumulative, after persisting
+//	both    tick                                                  every tick, once authenticated
+//	both    reject     {code, reason}                             then close
 //
-// macP = HMAC-SHA256(token, "P", nonceS, nonceP, S, P) and macS likewise with
-// "S": each side proves it knows the token without sending it, and a fresh
-// nonce from each side prevents replay. A token mismatch is detected by the
-// secondary from macP (CONFD_ERR_HA_BADTOKEN, reported back in a reject so
-// the primary logs "connected with a bad auth token"); a secondary that
-// fails macS is refused by the primary the same way. The schema id
-// comparison (CONFD_ERR_HA_BADFXS) happens only after authentication.
+// # Authentication
+//
+// Three secrets are involved. The cluster key is derived from the
+// cluster's authkey (ClusterKey: HKDF-SHA256 with the cluster name): the
+// authkey is a random key of at least 16 bytes that every node holds
+// (core/config refuses shorter ones). The token is the [ha] token or
+// confd_ha_connect's, possibly a weak, human-chosen word. The token key
+// mixes them, tokenKey = HMAC-SHA256(cluster key, label, token), and is
+// the only key the handshake uses:
+//
+//	macP = HMAC-SHA256(tokenKey, "P", nonceS, nonceP, S, P)
+//	macS = HMAC-SHA256(tokenKey, "S", nonceS, nonceP, S, P)
+//	(sToP, pToS) = HKDF-SHA256(tokenKey, salt nonceS|nonceP, label S P)
+//
+// Each side proves it knows the token key without sending it; a fresh
+// random nonce from each side prevents replay. Why there is nothing to
+// guess offline: the only values an unauthenticated party can obtain,
+// whether it dials a primary (it receives macP) or listens where a
+// secondary dials (it receives a hello, then a reject: a secondary
+// answers nothing keyed before the primary has proved itself with macP),
+// are functions of tokenKey, which depends on the cluster key. To test a
+// token guess against a captured macP one must also know the authkey, and
+// a 16-byte random authkey cannot be guessed. (Protocol version 2 keyed
+// macP with the token alone: one reply let a dictionary token fall
+// offline in seconds.) Holders of the authkey are trusted cluster members
+// (SECURITY.md): they could test token guesses, which a PAKE would
+// prevent, but they could equally join membership. With no token
+// configured the token key is keyed by the cluster key alone; a token
+// only ever adds to it. TestTranscriptGivesNoTokenOracle checks this on a
+// captured transcript.
+//
+// A token mismatch is detected by the secondary from macP
+// (CONFD_ERR_HA_BADTOKEN, reported back in a plain reject so the primary
+// logs "connected with a bad auth token"); a secondary that fails macS is
+// refused by the primary the same way. Differing authkeys look the same:
+// bad credentials. The schema id comparison (CONFD_ERR_HA_BADFXS) happens
+// only after authentication.
+//
+// Sealed frames. Once a side has verified the other's MAC (the
+// secondary, macP) or is about to require it (the primary, sending the
+// challenge), Ready.Keys gives the runtime the connection's session keys:
+// the secondary seals from its auth on, the primary from its answer to it;
+// both then accept only sealed frames (a plain reject still ends a
+// handshake). The runtime seals each frame (core/wire: GMAC under the
+// direction's key, over a frame counter), so after the handshake an
+// injected, altered, replayed or dropped frame closes the connection.
+// That is also what makes the store digest unforgeable: it is a checksum
+// (core/store), not a MAC, but every digest a node acts on arrives in a
+// sealed frame (auth, sync-skip, snapshot, commit), as does every byte of
+// a full copy, so nobody without the session keys can make a node accept
+// a commit or a copy. Ticks go only over authenticated connections, and a
+// connection still in its handshake is dropped after DeadTicks like a
+// silent peer (the runtime also bounds it in time).
 //
 // Initial sync: if the secondary's (txid, digest) equals the primary's, the
 // copy is skipped (SECONDARY_INITIALIZED with by_copy 0); otherwise the

@@ -27,7 +27,7 @@ func FuzzStep(f *testing.F) {
 			return
 		}
 		mk := func(name string) *ha.Node {
-			n, err := ha.New(ha.Config{Name: name, Token: []byte("t"), Entropy: rand.New(rand.NewSource(1))})
+			n, err := ha.New(ha.Config{Name: name, Key: ha.ClusterKey([]byte("fuzz-authkey-0123"), "f"), Token: []byte("t"), Entropy: rand.New(rand.NewSource(1))})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,8 +3,6 @@ package ha
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -64,6 +62,7 @@ type peer struct {
 	state      peerState
 	nonce      []byte // ours
 	theirNonce []byte
+	sendKey    []byte // installed once it proved the token (MsgAuth)
 	acked      uint64
 	catchUpTo  uint64 // our txid when its copy was installed
 	arrived    bool
@@ -79,6 +78,7 @@ type pendingCommit struct {
 // use: the runtime drives it from one goroutine.
 type Node struct {
 	cfg      Config
+	tk       []byte // tokenKey(cfg.Key, cfg.Token)
 	dead     int
 	role     Role
 	txid     uint64
@@ -96,8 +96,8 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Name == "" {
 		return nil, errors.New("ha: Config.Name is empty")
 	}
-	if len(cfg.Token) == 0 {
-		return nil, errors.New("ha: Config.Token is empty")
+	if len(cfg.Key) < MinKeyLen {
+		return nil, errShortKey
 	}
 	if cfg.Entropy == nil {
 		return nil, errors.New("ha: Config.Entropy is nil")
@@ -107,7 +107,7 @@ func New(cfg Config) (*Node, error) {
 		dead = 3
 	}
 	return &Node{
-		cfg: cfg, dead: dead, role: RoleNone, txid: cfg.Txid,
+		cfg: cfg, tk: tokenKey(cfg.Key, cfg.Token), dead: dead, role: RoleNone, txid: cfg.Txid,
 		digest: append([]byte{}, cfg.Digest...), peers: map[uint64]*peer{},
 		nextDial: dialConnBase,
 	}, nil
@@ -164,17 +164,14 @@ func (n *Node) nonce() []byte {
 	return b
 }
 
-// mac proves knowledge of the token without revealing it: HMAC-SHA256 keyed
-// by the token over the side, both nonces and both names.
+// mac proves knowledge of the token key (cluster key and token) without
+// revealing it; see proof.
 func (n *Node) mac(side string, nonceS, nonceP []byte, secondary, primary string) []byte {
-	h := hmac.New(sha256.New, n.cfg.Token)
-	var l [4]byte
-	for _, part := range [][]byte{[]byte(side), nonceS, nonceP, []byte(secondary), []byte(primary)} {
-		binary.BigEndian.PutUint32(l[:], uint32(len(part)))
-		h.Write(l[:])
-		h.Write(part)
-	}
-	return h.Sum(nil)
+	return proof(n.tk, side, nonceS, nonceP, secondary, primary)
+}
+
+func (n *Node) keys(conn uint64, send, recv []byte) {
+	n.rd.Keys = append(n.rd.Keys, ConnKeys{Conn: conn, SessionKeys: SessionKeys{Send: send, Recv: recv}})
 }
 
 func (n *Node) send(l *link, m Message) {
@@ -202,6 +199,7 @@ func (n *Node) SetToken(token []byte) error {
 		return errors.New("ha: empty token")
 	}
 	n.cfg.Token = append([]byte{}, token...)
+	n.tk = tokenKey(n.cfg.Key, n.cfg.Token)
 	return nil
 }
 
@@ -376,18 +374,24 @@ func (n *Node) Tick() {
 		up.silent++
 		if n.dead > 0 && up.silent > n.dead {
 			n.dropUpstream(CodeHANoTick, fmt.Sprintf("no tick for %d ticks", up.silent-1), true)
-		} else if up.state != upDialing {
+		} else if up.state >= upSyncing { // authenticated: frames are sealed
 			n.send(&up.link, Message{Type: MsgTick})
 		}
 	}
 	for _, p := range n.sortedPeers() {
 		p.silent++
 		if n.dead > 0 && p.silent > n.dead {
-			n.logf("secondary %q at %s sent no tick for %d ticks", p.name, p.addr, p.silent-1)
+			if p.state < peerSyncing {
+				n.logf("connection from %s did not finish its handshake in %d ticks", p.addr, p.silent-1)
+			} else {
+				n.logf("secondary %q at %s sent no tick for %d ticks", p.name, p.addr, p.silent-1)
+			}
 			n.dropPeer(p, "no tick")
 			continue
 		}
-		n.send(&p.link, Message{Type: MsgTick})
+		if p.state >= peerSyncing { // unauthenticated peers get nothing
+			n.send(&p.link, Message{Type: MsgTick})
+		}
 	}
 }
 
@@ -456,6 +460,9 @@ func (n *Node) stepLocal(m Message) error {
 			if up.state == upDialing {
 				code = CodeHAConnect
 			}
+			if m.Code != 0 { // the runtime knows better (a refused certificate)
+				code = m.Code
+			}
 			n.dropUpstream(code, "connection closed: "+m.Reason, true)
 		} else if p, ok := n.peers[m.Conn]; ok {
 			n.dropPeer(p, "closed: "+m.Reason)
@@ -488,7 +495,7 @@ func (n *Node) protocolError(l *link, m Message) error {
 func (n *Node) stepUpstream(m Message) error {
 	up := n.up
 	switch {
-	case m.Type == MsgTick:
+	case m.Type == MsgTick && up.state >= upSyncing:
 	case m.Type == MsgReject:
 		n.logf("primary %s refused us: %s (%d)", up.name, m.Reason, m.Code)
 		code := m.Code
@@ -509,6 +516,8 @@ func (n *Node) stepUpstream(m Message) error {
 		}
 		up.theirNonce = m.Nonce
 		up.state = upSyncing
+		sToP, pToS := sessionKeys(n.tk, up.nonce, m.Nonce, n.cfg.Name, up.name)
+		n.keys(up.conn, sToP, pToS)
 		n.send(&up.link, Message{Type: MsgAuth, MAC: n.mac("S", up.nonce, m.Nonce, n.cfg.Name, up.name),
 			Schema: n.cfg.SchemaID, Txid: n.txid, Digest: n.digest})
 	case m.Type == MsgSyncSkip && up.state == upSyncing:
@@ -608,7 +617,7 @@ func (n *Node) dropUpstream(code int, reason string, lost bool) {
 
 func (n *Node) stepPeer(p *peer, m Message) error {
 	switch {
-	case m.Type == MsgTick:
+	case m.Type == MsgTick && p.state >= peerSyncing:
 	case m.Type == MsgReject:
 		if m.Code == CodeHABadToken {
 			n.logf("secondary %q at %s connected with a bad auth token", p.name, p.addr)
@@ -626,6 +635,9 @@ func (n *Node) stepPeer(p *peer, m Message) error {
 		}
 		p.name, p.theirNonce, p.nonce = m.From, m.Nonce, n.nonce()
 		p.state = peerAuth
+		sToP, pToS := sessionKeys(n.tk, p.theirNonce, p.nonce, p.name, n.cfg.Name)
+		n.keys(p.conn, nil, sToP) // its auth comes sealed
+		p.sendKey = pToS
 		// m.To is the name the secondary expects; it checks ours itself.
 		n.send(&p.link, Message{Type: MsgChallenge, Vsn: n.vsn(), From: n.cfg.Name, Nonce: p.nonce,
 			MAC: n.mac("P", p.theirNonce, p.nonce, p.name, n.cfg.Name)})
@@ -634,6 +646,8 @@ func (n *Node) stepPeer(p *peer, m Message) error {
 			n.logf("secondary %q at %s connected with a bad auth token", p.name, p.addr)
 			return n.refusePeer(p, CodeHABadToken, "bad token")
 		}
+		n.keys(p.conn, p.sendKey, nil) // it proved the token: everything else goes sealed
+		p.sendKey = nil
 		if m.Schema != n.cfg.SchemaID {
 			n.logf("secondary %q at %s connected with different schema %q (ours %q)", p.name, p.addr, m.Schema, n.cfg.SchemaID)
 			return n.refusePeer(p, CodeHABadFXS, fmt.Sprintf("schema %q differs from the primary's %q", m.Schema, n.cfg.SchemaID))

@@ -11,8 +11,10 @@ import (
 //
 // Versions: 1, the first; 2, full copies are store snapshot streams of
 // version 2 (each entry carries its hash; see core/store), which a
-// version 1 peer would misread.
-const ProtocolVersion = 2
+// version 1 peer would misread; 3, the handshake is keyed by the cluster
+// key as well as the token, and every frame after it is sealed (see
+// Authentication in the package doc).
+const ProtocolVersion = 3
 
 // Role is the HA state of a node; the numbers are confd_ha_status_state.
 type Role int
@@ -73,7 +75,11 @@ func (m Mode) String() string {
 type Config struct {
 	// Name is this node's HA node id (its config name).
 	Name string
-	// Token is the shared secret; it is only ever used as an HMAC key.
+	// Key is the HA cluster key, ClusterKey(authkey, cluster name), at
+	// least MinKeyLen bytes. Every handshake value depends on it.
+	Key []byte
+	// Token is the shared HA token; it is only ever mixed into Key (an
+	// HMAC key). Empty means none: Key alone authenticates.
 	Token []byte
 	// SchemaID identifies the data model (ConfD's fxs set); peers with a
 	// different one are refused with CONFD_ERR_HA_BADFXS.
@@ -115,7 +121,7 @@ const (
 
 	MsgConnected   MsgType = 32 // runtime: the dial for Conn succeeded
 	MsgAccepted    MsgType = 33 // runtime: incoming connection Conn from Addr
-	MsgClosed      MsgType = 34 // runtime: Conn failed or closed (Reason)
+	MsgClosed      MsgType = 34 // runtime: Conn failed or closed (Reason; Code, if set, is the confd_errno to report)
 	MsgApplyFailed MsgType = 35 // runtime: an Apply failed; Txid/Digest = the store's state now
 	MsgAlive       MsgType = 36 // runtime: bytes of a long transfer (a full copy) are arriving on Conn
 )
@@ -175,6 +181,13 @@ const (
 	ApplyCommit   ApplyKind = 1 // apply the encoded commit in Data (store.ApplyEncoded)
 	ApplySnapshot ApplyKind = 2 // activate the snapshot staged from connection Conn
 )
+
+// ConnKeys are session keys to install on connection Conn (see Ready). A
+// nil Send or Recv leaves that direction as it is.
+type ConnKeys struct {
+	Conn uint64
+	SessionKeys
+}
 
 // Apply is one thing to persist, in order, before sending Ready.Messages.
 type Apply struct {
@@ -276,6 +289,12 @@ type Status struct {
 //  0. Role: make the store read-only if it is RoleSecondary or RoleRelay,
 //     writable otherwise.
 //  1. Dials: start connecting; report MsgConnected or MsgClosed later.
+//     Keys: install them on their connections. From then on every frame
+//     sent on it is sealed with Send (this batch's Messages included), and
+//     every frame received must be sealed with Recv: a plain frame is
+//     accepted only if it is a MsgReject and no sealed frame came before
+//     it; anything else, or a frame whose seal does not verify, closes the
+//     connection.
 //  2. Apply: persist each, in order. If one fails, stop: do not send this
 //     batch's Messages, do the rest, then step MsgApplyFailed with the
 //     store's actual Txid and Digest.
@@ -287,6 +306,7 @@ type Status struct {
 type Ready struct {
 	Role     Role
 	Dials    []Dial
+	Keys     []ConnKeys
 	Apply    []Apply
 	Messages []Message
 	Close    []uint64
@@ -301,6 +321,6 @@ type Ready struct {
 
 // Empty reports whether the batch holds no work.
 func (rd *Ready) Empty() bool {
-	return len(rd.Dials) == 0 && len(rd.Apply) == 0 && len(rd.Messages) == 0 && len(rd.Close) == 0 &&
+	return len(rd.Dials) == 0 && len(rd.Keys) == 0 && len(rd.Apply) == 0 && len(rd.Messages) == 0 && len(rd.Close) == 0 &&
 		len(rd.Acked) == 0 && len(rd.Aborted) == 0 && len(rd.Events) == 0 && len(rd.Results) == 0
 }

@@ -152,7 +152,7 @@ func NewHASim(o HAOptions) (*HASim, error) {
 	}
 	s.cl.Reachable = func(from, to string) bool { return !s.cut[[2]string{from, to}] }
 	for i := 0; i < o.Nodes; i++ {
-		if _, err := s.cl.Add(ha.Config{Name: fmt.Sprintf("n%d", i), Token: []byte("sim-token"), SchemaID: "sim", Mode: o.Mode}); err != nil {
+		if _, err := s.cl.Add(ha.Config{Name: fmt.Sprintf("n%d", i), Key: ha.ClusterKey([]byte("sim-authkey-0123"), "sim"), Token: []byte("sim-token"), SchemaID: "sim", Mode: o.Mode}); err != nil {
 			return nil, err
 		}
 	}

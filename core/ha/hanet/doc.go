@@ -61,23 +61,60 @@
 // Each connection has a reader goroutine and a writer goroutine with a
 // queue. A peer that stops reading is dropped when a write makes no
 // progress for WriteStall (3 x tick_timeout, as ConfD holds data for a
-// non-reading secondary at most 3 ticks) or its queue exceeds 256 MiB. Frames are core/wire's length prefix with a hard limit
-// (MaxFrame, 16 MiB, which also bounds one transaction): 'M' + msgpack
-// ha.Message (checked with wire.CheckMsgpack before decoding), and for a
-// full copy 'D' + chunk frames of the store.WriteSnapshot stream ended by
-// 'E'. The sender's connection is a store.VectorWriter: each batch of
-// about 1 MiB the store hands it (large values as slices of the store's
-// memory map) goes out as one 'D' frame in one gathered write, so a value
-// is not copied in user space on the way out. The receiver reads each
-// frame's header and payload straight from the socket into the store's
-// buffers whenever its bufio buffer is empty, so the payload is not
-// copied either. The protocol version travels in the hello (see core/ha):
-// version 2 carries snapshot streams of version 2, and peers of another
-// version refuse each other with HA_BADVSN before any data is sent. The
-// receiver stages the copy (store.Stage checks framing, the CRC and the
-// carried entry hashes against the digest, and writes it as a new bbolt
-// file) while it arrives,
-// reporting progress so a long copy is not mistaken for a dead primary, and
-// the node then activates it atomically; a damaged copy
-// closes the connection and is never installed.
+// non-reading secondary at most 3 ticks) or its queue exceeds 256 MiB.
+//
+// # Frames
+//
+// Frames are core/wire's (HAReader, HAWriter): the handshake's plain
+// frames, then, from the point ha's Ready.Keys says, sealed frames (a
+// GMAC tag under the direction's session key and frame counter). The
+// runtime installs the receive key at once and queues the send key behind
+// the frames already queued, so each frame is sealed or not as the
+// protocol says. A full copy follows its MsgSnapshot as sealed data frames
+// (at most 256 KiB each) and an end frame. The sender's connection is a
+// store.VectorWriter: each batch of about 1 MiB the store hands it (large
+// values as slices of the store's memory map) goes out in one gathered
+// write of headers, slices and tags, so a value is not copied in user
+// space on the way out (only read once, for its tag). The receiver reads
+// a frame's payload straight into the store's buffer when it fits, checks
+// its tag there, and only then hands it on; a frame that straddles the
+// store's reads goes through one scratch buffer. Every byte of a copy is
+// thus authenticated before store.Stage sees it. The protocol version
+// travels in the plain hello (see core/ha): peers of another version
+// refuse each other with HA_BADVSN before any data is sent. The receiver
+// stages the copy (store.Stage checks framing, the CRC and the carried
+// entry hashes against the digest, and writes it as a new bbolt file)
+// while it arrives, reporting progress so a long copy is not mistaken for
+// a dead primary, and the node then activates it atomically; a damaged or
+// forged copy closes the connection and is never installed.
+//
+// # Before authentication
+//
+// Anyone who can reach the HA port can open connections, so until a
+// connection's first sealed frame has been verified it costs little and
+// not for long: the reader reads exactly the bytes of each frame (no read
+// buffer), frames are refused from their header above 4 KiB
+// (wire.HAMaxHandshakeFrame), the writer's buffer is 4 KiB, and the TLS
+// and HA handshakes must finish within HandshakeTimeout (5 s, ConfD's
+// limit) of the accept. At most MaxHandshakes (32) accepted connections
+// may be in their handshake: the check is made at the accept, before
+// anything is read, and closes the oldest one, so a flood of connections
+// displaces itself instead of locking a real secondary out. Unauthenticated
+// peers get no ticks and cannot keep themselves alive with theirs. Each
+// kind of abuse (too many handshakes, handshake timeout, oversized or
+// malformed frame, failed tag, refused TLS) is logged at most once per
+// 5 s, with a count of the lines left out.
+//
+// # TLS
+//
+// With Config.TLS (from [ha] tls_cert, tls_key, tls_ca: TLSConfig),
+// connections are mutual TLS 1.3 (crypto/tls) under the same protocol:
+// the listener requires a client certificate the CA issued; the dialer
+// checks that the primary's chains to the CA and names the host of its HA
+// address or its node name. A certificate refused by either side makes a
+// besecondary fail with CONFD_ERR_HA_BADTOKEN (the remote node has bad
+// credentials), logged on both sides; other TLS failures give
+// CONFD_ERR_HA_CONNECT. The handshake and sealing run inside TLS as well
+// (one protocol, and the authkey still gates it); TLS adds encryption
+// and certificate identity.
 package hanet

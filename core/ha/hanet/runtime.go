@@ -3,6 +3,7 @@ package hanet
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/goha/goha/core/ha"
+	"github.com/goha/goha/core/internal/lograte"
 	"github.com/goha/goha/core/store"
+	"github.com/goha/goha/core/wire"
 )
 
 // Config configures a Runtime.
@@ -22,8 +25,21 @@ type Config struct {
 	// ListenAddr is the node's ha_addr (host:port); it is listened on while
 	// the node is primary or relay. Port 0 picks a free port (tests).
 	ListenAddr string
-	// Token is the [ha] token.
+	// Key is the HA cluster key, ha.ClusterKey(authkey, cluster name).
+	Key []byte
+	// Token is the [ha] token ("": none, the key alone authenticates).
 	Token string
+	// TLS, if set, carries replication over mutual TLS (see TLSConfig):
+	// the listener requires and verifies a client certificate, the dialer
+	// verifies the primary's.
+	TLS *tls.Config
+	// HandshakeTimeout bounds an accepted connection's TLS and HA
+	// handshakes (default DefaultHandshakeTimeout).
+	HandshakeTimeout time.Duration
+	// MaxHandshakes bounds the accepted connections still in their
+	// handshake (default DefaultMaxHandshakes); beyond it the oldest is
+	// closed.
+	MaxHandshakes int
 	// TickTimeout is [ha] tick_timeout; 0 disables ticks and dead-peer
 	// detection (ConfD's PT0S).
 	TickTimeout time.Duration
@@ -43,6 +59,17 @@ type Config struct {
 	// Logf receives log lines (default: none).
 	Logf func(format string, args ...any)
 }
+
+// Limits on connections that have not authenticated yet.
+const (
+	// DefaultHandshakeTimeout is ConfD's: the HA socket must be
+	// initialised within 5 seconds of the connect.
+	DefaultHandshakeTimeout = 5 * time.Second
+	// DefaultMaxHandshakes bounds accepted connections in their handshake.
+	DefaultMaxHandshakes = 32
+	// abusePeriod: one log line per kind of abuse and period.
+	abusePeriod = 5 * time.Second
+)
 
 // Runtime drives one core/ha Node over TCP with a real clock. All methods
 // are safe for concurrent use.
@@ -70,6 +97,7 @@ type Runtime struct {
 	addrMu sync.Mutex
 	addr   string // bound listen address while listening
 	closed sync.Once
+	abused *lograte.Limiter
 }
 
 // ErrClosed is returned by calls on a closed Runtime.
@@ -86,13 +114,19 @@ func Start(cfg Config) (*Runtime, error) {
 	if cfg.DialTimeout == 0 {
 		cfg.DialTimeout = 5 * time.Second
 	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.MaxHandshakes <= 0 {
+		cfg.MaxHandshakes = DefaultMaxHandshakes
+	}
 	txid, d := cfg.Store.State()
 	dead := 3
 	if cfg.TickTimeout <= 0 {
 		dead = -1
 	}
 	n, err := ha.New(ha.Config{
-		Name: cfg.Name, Token: []byte(cfg.Token), SchemaID: cfg.SchemaID, Mode: cfg.Mode,
+		Name: cfg.Name, Key: cfg.Key, Token: []byte(cfg.Token), SchemaID: cfg.SchemaID, Mode: cfg.Mode,
 		DeadTicks: dead, Txid: txid, Digest: d[:], Entropy: rand.Reader, Logf: cfg.Logf,
 	})
 	if err != nil {
@@ -103,7 +137,7 @@ func Start(cfg Config) (*Runtime, error) {
 		cfg: cfg, node: n, in: make(chan func(), 1024), commits: make(chan *commitReq, 1024),
 		stop: make(chan struct{}), done: make(chan struct{}),
 		events: make(chan ha.Event), conns: map[uint64]*conn{}, staged: map[uint64]*store.Staged{},
-		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan int{},
+		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan int{}, abused: lograte.New(abusePeriod),
 	}
 	r.evCond = sync.NewCond(&r.evMu)
 	go r.loop()
@@ -150,6 +184,19 @@ func (r *Runtime) logf(format string, args ...any) {
 		r.cfg.Logf(format, args...)
 	}
 }
+
+// abuse logs a line about bad input of some kind, at most one per kind
+// every abusePeriod, so a flood cannot flood the log.
+func (r *Runtime) abuse(kind, format string, args ...any) {
+	if ok, n := r.abused.Allow(kind); ok {
+		if n > 0 {
+			format += fmt.Sprintf(" (%d more like it suppressed)", n)
+		}
+		r.logf(format, args...)
+	}
+}
+
+func (r *Runtime) handshakeTimeout() time.Duration { return r.cfg.HandshakeTimeout }
 
 // Events delivers every HA notification, in order. Events are queued
 // without bound until read, so the consumer should keep reading.
@@ -278,6 +325,9 @@ func (r *Runtime) handleReady() {
 		r.cfg.Store.SetReadOnly(rd.Role == ha.RoleSecondary || rd.Role == ha.RoleRelay)
 		for _, d := range rd.Dials {
 			r.dial(d)
+		}
+		for _, k := range rd.Keys {
+			r.installKeys(k)
 		}
 		var applyErr error
 		for i := 0; i < len(rd.Apply) && applyErr == nil; i++ {
@@ -416,18 +466,34 @@ func (r *Runtime) commitGroup(reqs []*commitReq) {
 	}
 }
 
+// installKeys makes connection k.Conn seal what it sends from now on
+// (queued, so frames already queued stay plain) and require sealed frames
+// from now on.
+func (r *Runtime) installKeys(k ha.ConnKeys) {
+	c := r.conns[k.Conn]
+	if c == nil {
+		return
+	}
+	if k.Recv != nil {
+		c.hr.SetKey(k.Recv)
+	}
+	if k.Send != nil && !c.enqueue(outItem{key: append([]byte{}, k.Send...)}) {
+		r.dropConn(c, errQueueFull.Error())
+	}
+}
+
 func (r *Runtime) send(m ha.Message) {
 	c := r.conns[m.Conn]
 	if c == nil {
 		return
 	}
-	frame, err := encodeMsg(m)
+	body, err := wire.EncodeHAMsg(&m)
 	if err != nil {
-		r.logf("%v", err)
+		r.logf("hanet: %v", err)
 		r.dropConn(c, err.Error())
 		return
 	}
-	ok := c.enqueue(outItem{frame: frame})
+	ok := c.enqueue(outItem{body: body})
 	if ok && m.Type == ha.MsgSnapshot {
 		ok = c.enqueue(outItem{snapshot: true}) // the stream follows its header message
 	}
@@ -437,22 +503,26 @@ func (r *Runtime) send(m ha.Message) {
 }
 
 // dropConn closes c and tells the node, as if the peer had closed it.
-func (r *Runtime) dropConn(c *conn, reason string) {
+func (r *Runtime) dropConn(c *conn, reason string) { r.dropConnCode(c, 0, reason) }
+
+// dropConnCode is dropConn with the confd_errno to report (0: the node's
+// choice).
+func (r *Runtime) dropConnCode(c *conn, code int, reason string) {
 	if r.conns[c.id] == nil {
 		return
 	}
 	delete(r.conns, c.id)
 	delete(r.staged, c.id)
 	c.shutdown(0)
-	r.step(ha.Message{Type: ha.MsgClosed, Conn: c.id, Reason: reason})
+	r.step(ha.Message{Type: ha.MsgClosed, Conn: c.id, Code: code, Reason: reason})
 }
 
 // connClosed runs on the loop when a connection's reader ends.
-func (r *Runtime) connClosed(c *conn, reason string) {
+func (r *Runtime) connClosed(c *conn, code int, reason string) {
 	if r.conns[c.id] != c {
 		return // we closed it ourselves
 	}
-	r.dropConn(c, reason)
+	r.dropConnCode(c, code, reason)
 }
 
 func (r *Runtime) dial(d ha.Dial) {
@@ -460,10 +530,10 @@ func (r *Runtime) dial(d ha.Dial) {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		nc, err := net.DialTimeout("tcp", d.Addr, timeout)
+		nc, code, err := r.connect(d, timeout)
 		r.post(func() {
 			if err != nil {
-				r.step(ha.Message{Type: ha.MsgClosed, Conn: d.Conn, Reason: err.Error()})
+				r.step(ha.Message{Type: ha.MsgClosed, Conn: d.Conn, Code: code, Reason: err.Error()})
 				return
 			}
 			select {
@@ -472,7 +542,7 @@ func (r *Runtime) dial(d ha.Dial) {
 				return
 			default:
 			}
-			r.conns[d.Conn] = newConn(r, d.Conn, nc)
+			r.conns[d.Conn] = newConn(r, d.Conn, nc, time.Time{})
 			r.step(ha.Message{Type: ha.MsgConnected, Conn: d.Conn})
 		})
 		if err == nil {
@@ -483,6 +553,29 @@ func (r *Runtime) dial(d ha.Dial) {
 			}
 		}
 	}()
+}
+
+// connect dials the primary, and with TLS does the handshake: a
+// certificate that does not verify is CONFD_ERR_HA_BADTOKEN (the remote
+// node has bad credentials), any other failure CONFD_ERR_HA_CONNECT.
+func (r *Runtime) connect(d ha.Dial, timeout time.Duration) (net.Conn, int, error) {
+	nc, err := net.DialTimeout("tcp", d.Addr, timeout)
+	if err != nil || r.cfg.TLS == nil {
+		return nc, ha.CodeHAConnect, err
+	}
+	tc := tls.Client(nc, clientTLS(r.cfg.TLS, d))
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		nc.Close()
+		code := ha.CodeHAConnect
+		if badCertificate(err) {
+			code = ha.CodeHABadToken
+		}
+		r.logf("hanet: TLS handshake with primary %s at %s failed: %v", d.Name, d.Addr, err)
+		return nil, code, fmt.Errorf("TLS handshake: %w", err)
+	}
+	return tc, 0, nil
 }
 
 func (r *Runtime) listen() error {
@@ -505,19 +598,45 @@ func (r *Runtime) listen() error {
 			if err != nil {
 				return
 			}
-			r.post(func() {
-				if r.ln != ln {
-					nc.Close()
-					return
-				}
-				r.nextConn++
-				c := newConn(r, r.nextConn, nc)
-				r.conns[c.id] = c
-				r.step(ha.Message{Type: ha.MsgAccepted, Conn: c.id, Addr: nc.RemoteAddr().String()})
-			})
+			at := time.Now()
+			r.post(func() { r.accept(ln, nc, at) })
 		}
 	}()
 	return nil
+}
+
+// accept starts serving an accepted connection: before anything is read
+// from it, the number of connections still in their handshake is checked,
+// and the oldest is closed to make room (a peer that opens many cannot
+// lock a real secondary out: each must finish within HandshakeTimeout,
+// and new ones keep displacing the oldest).
+func (r *Runtime) accept(ln net.Listener, nc net.Conn, at time.Time) {
+	if r.ln != ln {
+		nc.Close()
+		return
+	}
+	var oldest *conn
+	pending := 0
+	for _, c := range r.conns {
+		if !c.accepted.IsZero() && !c.authed {
+			pending++
+			if oldest == nil || c.accepted.Before(oldest.accepted) {
+				oldest = c
+			}
+		}
+	}
+	if pending >= r.cfg.MaxHandshakes && oldest != nil {
+		r.abuse("handshakes", "hanet: %d connections are in their handshake; closing the oldest, from %s",
+			pending, oldest.nc.RemoteAddr())
+		r.dropConn(oldest, "too many connections in their handshake")
+	}
+	if r.cfg.TLS != nil {
+		nc = tls.Server(nc, r.cfg.TLS)
+	}
+	r.nextConn++
+	c := newConn(r, r.nextConn, nc, at)
+	r.conns[c.id] = c
+	r.step(ha.Message{Type: ha.MsgAccepted, Conn: c.id, Addr: nc.RemoteAddr().String()})
 }
 
 func (r *Runtime) stopListening() {

@@ -22,7 +22,7 @@ func readMsg(t *testing.T, c net.Conn) ha.Message {
 	if err != nil {
 		t.Fatalf("reading a message: %v", err)
 	}
-	if f[0] != frameMsg {
+	if f[0] != wire.HAFramePlain {
 		t.Fatalf("frame %q where a message was expected", f[0])
 	}
 	var m ha.Message
@@ -32,12 +32,14 @@ func readMsg(t *testing.T, c net.Conn) ha.Message {
 	return m
 }
 
-// TestProtocolVersionMismatch: since full copies changed format (snapshot
-// stream version 2, protocol version 2), a peer of the previous protocol
-// version is refused with CONFD_ERR_HA_BADVSN in both directions, before
-// any store data is sent, and the refused side's store is untouched.
+// TestProtocolVersionMismatch: since the handshake changed (protocol
+// version 3: keyed by the cluster key, sealed frames after it), a peer of
+// the previous protocol version is refused with CONFD_ERR_HA_BADVSN in
+// both directions, before any store data is sent, and the refused side's
+// store is untouched. The hellos of both versions are plain frames of the
+// same shape, which is what lets each side tell the other why.
 func TestProtocolVersionMismatch(t *testing.T) {
-	if ha.ProtocolVersion != 2 {
+	if ha.ProtocolVersion != 3 {
 		t.Fatalf("protocol version %d: update this test", ha.ProtocolVersion)
 	}
 	nonce := bytes.Repeat([]byte{1}, 16)
@@ -55,10 +57,10 @@ func TestProtocolVersionMismatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		c.Write(mustEncode(t, ha.Message{Type: ha.MsgHello, Seq: 1, Vsn: 1, From: "old", To: "p", Nonce: nonce}))
+		c.Write(mustEncode(t, ha.Message{Type: ha.MsgHello, Seq: 1, Vsn: 2, From: "old", To: "p", Nonce: nonce}))
 		m := readMsg(t, c)
 		if m.Type != ha.MsgReject || m.Code != ha.CodeHABadVsn {
-			t.Fatalf("answer to a version 1 hello: %v code %d", m.Type, m.Code)
+			t.Fatalf("answer to a version 2 hello: %v code %d", m.Type, m.Code)
 		}
 		// Nothing follows: no copy, the connection closes.
 		c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -69,7 +71,7 @@ func TestProtocolVersionMismatch(t *testing.T) {
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			for _, l := range p.logs {
-				if bytes.Contains([]byte(l), []byte("incompatible HA protocol version 1")) {
+				if bytes.Contains([]byte(l), []byte("incompatible HA protocol version 2")) {
 					return true
 				}
 			}
@@ -84,7 +86,7 @@ func TestProtocolVersionMismatch(t *testing.T) {
 		}
 		defer ln.Close()
 		served := make(chan error, 1)
-		go func() { // an old primary: answers the hello with a version 1 challenge
+		go func() { // an old primary: answers the hello with a version 2 challenge
 			c, err := ln.Accept()
 			if err != nil {
 				served <- err
@@ -98,12 +100,11 @@ func TestProtocolVersionMismatch(t *testing.T) {
 				return
 			}
 			var hello ha.Message
-			if err := msgpack.Unmarshal(f[1:], &hello); err != nil || hello.Type != ha.MsgHello || hello.Vsn != 2 {
-				served <- errors.New("no version 2 hello")
+			if err := msgpack.Unmarshal(f[1:], &hello); err != nil || hello.Type != ha.MsgHello || hello.Vsn != 3 {
+				served <- errors.New("no version 3 hello")
 				return
 			}
-			b, _ := encodeMsg(ha.Message{Type: ha.MsgChallenge, Seq: 1, Vsn: 1, From: "p", Nonce: nonce, MAC: nonce})
-			c.Write(b)
+			c.Write(mustEncode(t, ha.Message{Type: ha.MsgChallenge, Seq: 1, Vsn: 2, From: "p", Nonce: nonce, MAC: nonce}))
 			f, err = wire.ReadFrame(c, MaxFrame) // the secondary's reject
 			if err != nil {
 				served <- err
@@ -123,7 +124,7 @@ func TestProtocolVersionMismatch(t *testing.T) {
 		}
 		err = s.rt.BeSecondary("s", "p", ln.Addr().String(), true)
 		if !errors.Is(err, ha.ErrHABadVsn) {
-			t.Fatalf("besecondary to a version 1 primary: %v", err)
+			t.Fatalf("besecondary to a version 2 primary: %v", err)
 		}
 		if err := <-served; err != nil {
 			t.Fatal(err)

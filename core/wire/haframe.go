@@ -159,7 +159,6 @@ type HAWriter struct {
 	// kernel; otherwise (TLS) they go through bw, which coalesces them
 	// into full records.
 	gather bool
-	meta   []byte
 	bufs   net.Buffers
 	// Progress, if set, is called before each write of a full copy (to
 	// push a write deadline).
@@ -234,10 +233,6 @@ func (w *HAWriter) WriteVector(p [][]byte) error {
 		}
 		return nil
 	}
-	frames := 0
-	for _, b := range p {
-		frames += (len(b) + HADataChunk - 1) / HADataChunk
-	}
 	if w.bw.Buffered() > 0 {
 		if err := w.bw.Flush(); err != nil {
 			return err
@@ -246,28 +241,54 @@ func (w *HAWriter) WriteVector(p [][]byte) error {
 	if w.Progress != nil {
 		w.Progress()
 	}
-	// meta holds every header and tag; sized first, so that the slices
-	// of it in bufs stay valid.
-	if need := frames * (haHeader + HATagSize); cap(w.meta) < need {
-		w.meta = make([]byte, 0, need)
-	}
-	meta, bufs := w.meta[:0], w.bufs[:0]
+	var frames [][]byte
 	for _, b := range p {
+		if len(b) == 0 {
+			continue
+		}
 		for len(b) > 0 {
 			k := min(len(b), HADataChunk)
-			at := len(meta)
-			meta = binary.BigEndian.AppendUint32(meta, uint32(1+k+HATagSize))
-			meta = append(meta, HAFrameData)
-			bufs = append(bufs, meta[at:], b[:k])
-			at = len(meta)
-			meta = w.seal.Tag(meta, HAFrameData, b[:k])
-			bufs = append(bufs, meta[at:])
+			frames = append(frames, b[:k])
 			b = b[k:]
 		}
 	}
-	w.bufs = bufs
-	all := bufs // WriteTo consumes its receiver
-	_, err := all.WriteTo(w.nc)
+	// The tags are computed on another goroutine while the frames go out,
+	// each frame's tag with the next frame's gathered write: the kernel
+	// copies one frame while the next is being authenticated. The
+	// goroutine is done with p before this returns.
+	tags := make([][HATagSize]byte, len(frames))
+	ready := make(chan struct{}, len(frames))
+	go func(s *HASeal) {
+		for i, f := range frames {
+			s.Tag(tags[i][:0], HAFrameData, f)
+			ready <- struct{}{}
+		}
+	}(w.seal)
+	var err error
+	hdrs := make([][haHeader]byte, len(frames))
+	bufs := w.bufs[:0]
+	for i, f := range frames {
+		binary.BigEndian.PutUint32(hdrs[i][:4], uint32(1+len(f)+HATagSize))
+		hdrs[i][4] = HAFrameData
+		bufs = bufs[:0]
+		if i > 0 {
+			<-ready
+			bufs = append(bufs, tags[i-1][:])
+		}
+		bufs = append(bufs, hdrs[i][:], f)
+		if err == nil {
+			w.bufs = bufs
+			all := bufs // WriteTo consumes its receiver
+			_, err = all.WriteTo(w.nc)
+		}
+	}
+	if len(frames) == 0 {
+		return nil
+	}
+	<-ready
+	if err == nil {
+		_, err = w.nc.Write(tags[len(frames)-1][:])
+	}
 	clear(w.bufs) // keep no reference to the caller's memory
 	return err
 }
@@ -401,6 +422,10 @@ func (r *HAReader) header(direct bool) (kind byte, n int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
+	return r.parseHeader(h)
+}
+
+func (r *HAReader) parseHeader(h [haHeader]byte) (kind byte, n int, err error) {
 	size := binary.BigEndian.Uint32(h[:4])
 	limit := uint32(HAMaxFrame)
 	if !r.sealed {
@@ -484,6 +509,10 @@ type HACopyReader struct {
 	eof   bool
 	alive func()
 	last  time.Time
+	// A data frame's tag and the next frame's header are read together
+	// (one system call instead of two): next holds that header.
+	next    [haHeader]byte
+	hasNext bool
 }
 
 // Done reports whether the end frame has been read and verified.
@@ -502,7 +531,15 @@ func (c *HACopyReader) Read(p []byte) (int, error) {
 	if !r.sealed || r.open == nil {
 		return 0, ErrNoKey
 	}
-	kind, n, err := r.header(true)
+	var kind byte
+	var n int
+	var err error
+	if c.hasNext {
+		c.hasNext = false
+		kind, n, err = r.parseHeader(c.next)
+	} else {
+		kind, n, err = r.header(true)
+	}
 	if err != nil {
 		return 0, noEOF(err)
 	}
@@ -521,7 +558,7 @@ func (c *HACopyReader) Read(p []byte) (int, error) {
 		return 0, fmt.Errorf("%w: HA frame %q of %d bytes inside a full copy", ErrMalformed, kind, n)
 	}
 	size := n - HATagSize
-	var tag [HATagSize]byte
+	var tail [HATagSize + haHeader]byte // its tag, the next frame's header
 	dst := p
 	if len(p) < size {
 		if cap(c.r.scratch) < size {
@@ -533,12 +570,14 @@ func (c *HACopyReader) Read(p []byte) (int, error) {
 	if err := r.readFull(dst); err != nil {
 		return 0, err
 	}
-	if err := r.readFull(tag[:]); err != nil {
+	if err := r.readFull(tail[:]); err != nil { // a copy always ends with an end frame
 		return 0, err
 	}
-	if err := r.open.Check(HAFrameData, dst, tag[:]); err != nil {
+	if err := r.open.Check(HAFrameData, dst, tail[:HATagSize]); err != nil {
 		return 0, err
 	}
+	copy(c.next[:], tail[HATagSize:])
+	c.hasNext = true
 	if now := time.Now(); c.alive != nil && now.Sub(c.last) >= aliveEvery {
 		c.last = now
 		c.alive()

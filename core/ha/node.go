@@ -195,9 +195,6 @@ func (n *Node) setRole(r Role) {
 // control connection brings a new token, as confd_ha_connect does);
 // connections already authenticated stay up.
 func (n *Node) SetToken(token []byte) error {
-	if len(token) == 0 {
-		return errors.New("ha: empty token")
-	}
 	n.cfg.Token = append([]byte{}, token...)
 	n.tk = tokenKey(n.cfg.Key, n.cfg.Token)
 	return nil

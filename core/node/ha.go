@@ -207,10 +207,8 @@ func (h *haService) opConnect(c *ctlConn, body []byte, reply func(any, error)) {
 		reply(nil, &OpError{Code: wire.CodeBadRequest, Msg: "bad arguments: " + err.Error()})
 		return
 	}
-	if a.Token == "" {
-		reply(nil, confdErr(confdErrProtoUsage, errors.New("empty HA token")))
-		return
-	}
+	// An empty token is none, as with no [ha] token: the cluster key
+	// alone keys the handshake (the C API still refuses "", as ConfD's).
 	h.mu.Lock()
 	old := h.ctl
 	h.ctl = c

@@ -208,6 +208,9 @@ func restartKeys(cur, nc *config.Config) []string {
 	a, b := reflect.ValueOf(cur).Elem(), reflect.ValueOf(nc).Elem()
 	for i := 0; i < a.NumField(); i++ {
 		f := a.Type().Field(i)
+		if !f.IsExported() { // bookkeeping
+			continue
+		}
 		key := configKey(f.Name)
 		switch {
 		case f.Name == "Nodes":
@@ -219,7 +222,11 @@ func restartKeys(cur, nc *config.Config) []string {
 					continue
 				}
 				if !reflect.DeepEqual(a.Field(i).Field(j).Interface(), b.Field(i).Field(j).Interface()) {
-					keys = append(keys, key+"."+configKey(sub))
+					if k, ok := fieldKeys[f.Name+"."+sub]; ok {
+						keys = append(keys, k)
+					} else {
+						keys = append(keys, key+"."+configKey(sub))
+					}
 				}
 			}
 		default:
@@ -249,10 +256,17 @@ func nodeKeys(cur, nc *config.Config) []string {
 	return keys
 }
 
+// fieldKeys are the file keys that configKey's rule would not give.
+var fieldKeys = map[string]string{
+	"AuthKey": "authkey", "AuthKeyFile": "authkey_file",
+	"IPCAccess.Group": "ipc_group", "IPCAccess.AccessFile": "ipc_access_file",
+	"IPCAccess.AllowUIDs": "ipc_allow_uids", "IPCAccess.AllowGIDs": "ipc_allow_gids",
+}
+
 // configKey turns a config.Config field name into its file key
 // ("TickTimeout" -> "tick_timeout", "DomainID" -> "domain_id").
 func configKey(s string) string {
-	if k, ok := map[string]string{"AuthKey": "authkey"}[s]; ok {
+	if k, ok := fieldKeys[s]; ok {
 		return k
 	}
 	r := []rune(s)

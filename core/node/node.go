@@ -239,6 +239,13 @@ func Start(opts Options) (_ *Node, err error) {
 	return n, nil
 }
 
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
 // nameOf returns the config name of node id ("" for 0 or an unknown id).
 func (n *Node) nameOf(id uint32) string {
 	if c, ok := n.cfg.NodeByID(id); ok {
@@ -482,7 +489,7 @@ func (n *Node) publishView() {
 		}
 	}
 	if old.Master != v.Master || old.ViceMaster != v.ViceMaster {
-		n.log.Info("roles", "ring", st.Ring.String(), "master", n.nameOf(v.Master), "vice_master", n.nameOf(v.ViceMaster), "quorate", v.Quorate)
+		n.log.Info("roles", "ring", st.Ring.String(), "master", orNone(n.nameOf(v.Master)), "vice_master", orNone(n.nameOf(v.ViceMaster)), "quorate", v.Quorate)
 	}
 	v.UnixNano = time.Now().UnixNano()
 	n.lastView = v

@@ -175,7 +175,7 @@ func TestJSONFollowsTheDocument(t *testing.T) {
 		json.Unmarshal([]byte(line), &e)
 		kinds[e.Event] = true
 	}
-	for _, k := range []string{"view", "expected", "cmm", "member", "ha"} {
+	for _, k := range []string{"view", "roles", "expected", "cmm", "member", "ha"} {
 		if !kinds[k] {
 			t.Errorf("watch showed no %q event:\n%s", k, watchOut.String())
 		}

@@ -49,11 +49,25 @@ func (nm names) list(ids []uint32) string {
 	return strings.Join(s, ", ")
 }
 
-// eventOf renders one event as its JSON object and its text line.
-func eventOf(ev client.Event, nm names, now time.Time) (map[string]any, string) {
+// eventOf renders one event as its JSON object and its text line. lastRing
+// is the ring of the previous view event (nil before the first): a view
+// event on the same ring is a change of roles or quorum only (for example
+// a master elected once the old master's lease has ended), shown as
+// "roles" so that one membership change reads as one view.
+func eventOf(ev client.Event, nm names, now time.Time, lastRing *wire.RingID) (map[string]any, string) {
 	m := map[string]any{"seq": ev.Seq, "time": timeOf(now)}
 	var text string
 	switch {
+	case ev.View != nil && lastRing != nil && *lastRing == ev.View.Ring:
+		v := ev.View
+		r := ringOf(v.Ring)
+		m["event"], m["ring"], m["quorate"] = "roles", r, v.Quorate
+		m["master"], m["vice_master"] = nm.ref(v.Master), nm.ref(v.ViceMaster)
+		q := "quorate"
+		if !v.Quorate {
+			q = "NOT quorate"
+		}
+		text = fmt.Sprintf("roles %s: master %s, vice-master %s; %s", r.ID, nm.label(v.Master), nm.label(v.ViceMaster), q)
 	case ev.View != nil:
 		v := ev.View
 		members := v.Members
@@ -160,6 +174,7 @@ func cmdWatch(x *ctx) error {
 	sig, stop := interrupted()
 	defer stop()
 	enc := json.NewEncoder(x.w)
+	var lastRing *wire.RingID
 	for {
 		select {
 		case <-sig:
@@ -169,7 +184,11 @@ func cmdWatch(x *ctx) error {
 				return x.c.Err()
 			}
 			now := time.Now()
-			m, text := eventOf(ev, nm, now)
+			m, text := eventOf(ev, nm, now, lastRing)
+			if ev.View != nil {
+				r := ev.View.Ring
+				lastRing = &r
+			}
 			if x.o.json {
 				if err := enc.Encode(m); err != nil {
 					return err

@@ -21,6 +21,10 @@ type command struct {
 	parse func(args []string) (func(*ctx) error, error)
 }
 
+// localCommands run without a daemon (ctx.c is nil), e.g. writing a key
+// file.
+var localCommands = map[string]bool{}
+
 // commands is the one list of gohactl's commands (usage, dispatch; the
 // tests check gohactl(8), the completion and doc/json.md against it).
 var commands = []command{

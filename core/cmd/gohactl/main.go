@@ -164,12 +164,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, stdout, o.json, cmd.name, err)
 	}
-	c, err := client.Dial(o.ipc, o.timeout)
-	if err != nil {
-		return fail(stderr, stdout, o.json, cmd.name, err)
+	x := &ctx{o: o, w: stdout, errw: stderr}
+	if !localCommands[cmd.name] {
+		c, err := client.Dial(o.ipc, o.timeout)
+		if err != nil {
+			return fail(stderr, stdout, o.json, cmd.name, err)
+		}
+		defer c.Close()
+		x.c = c
 	}
-	defer c.Close()
-	x := &ctx{c: c, o: o, w: stdout, errw: stderr}
 	if err := inv(x); err != nil {
 		if errors.Is(err, errNotQuorate) {
 			return exitNotQuorate

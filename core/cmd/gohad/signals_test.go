@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -174,7 +175,7 @@ func TestSIGHUPAndSystemd(t *testing.T) {
 	logPath := filepath.Join(dir, "log")
 	lf, _ := os.Create(logPath)
 	defer lf.Close()
-	cmd := exec.Command(bin, "--config", cfg, "--node", "a", "--data", filepath.Join(dir, "data"))
+	cmd := exec.Command(bin, "--config", cfg, "--node", "a", "--data", filepath.Join(dir, "data"), "--log-format", "json")
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+notify, "WATCHDOG_USEC=100000")
 	cmd.Stdout, cmd.Stderr = lf, lf
 	if err := cmd.Start(); err != nil {
@@ -212,7 +213,7 @@ func TestSIGHUPAndSystemd(t *testing.T) {
 	waitFor(t, "reload logged", 5*time.Second, logHas("config reloaded"))
 	alive()
 	b, _ := os.ReadFile(logPath)
-	for _, want := range []string{"votes: 1 -> 3", "quorum.expected_votes: 0 -> 3", "logging.level: info -> debug", "needs_restart=timing.heartbeat"} {
+	for _, want := range []string{"votes: 1 -> 3", "quorum.expected_votes: 0 -> 3", "logging.level: info -> debug", `"needs_restart":"timing.heartbeat"`} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("reload log lacks %q", want)
 		}
@@ -244,4 +245,37 @@ func TestSIGHUPAndSystemd(t *testing.T) {
 		t.Fatal("no exit after SIGTERM")
 	}
 	waitFor(t, "STOPPING=1", 2*time.Second, received("STOPPING=1"))
+
+	// Every JSON log line is one object without duplicate keys.
+	b, _ = os.ReadFile(logPath)
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if err := noDuplicateKeys(line); err != nil {
+			t.Errorf("log line %s: %v", line, err)
+		}
+	}
+}
+
+// noDuplicateKeys checks that a JSON object has each key once.
+func noDuplicateKeys(line string) error {
+	dec := json.NewDecoder(strings.NewReader(line))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return fmt.Errorf("not a JSON object: %v", err)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		k := tok.(string)
+		if seen[k] {
+			return fmt.Errorf("key %q twice", k)
+		}
+		seen[k] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return err
+		}
+	}
+	return nil
 }

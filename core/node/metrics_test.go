@@ -80,10 +80,10 @@ func TestMetricsScrape(t *testing.T) {
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`cluster_name = "m"
 authkey = "metrics-secret-0123456789"
 [timing]
-heartbeat = "20ms"
-failure_timeout = "400ms"
+heartbeat = "50ms"
+failure_timeout = "2s"
 [ha]
-tick_timeout = "500ms"
+tick_timeout = "2s"
 [metrics]
 listen = "127.0.0.1:0"
 [[node]]

@@ -36,7 +36,7 @@ func testCluster(t *testing.T, n int, firstID int) ([]string, string) {
 	}
 	nodeNames := []string{"alpha", "beta", "gamma"}
 	var b strings.Builder
-	fmt.Fprintf(&b, "cluster_name = \"ctl\"\nauthkey = \"ctl-test-key-0123456789\"\n[timing]\nheartbeat = \"20ms\"\nfailure_timeout = \"200ms\"\n[ha]\ntick_timeout = \"500ms\"\n")
+	fmt.Fprintf(&b, "cluster_name = \"ctl\"\nauthkey = \"ctl-test-key-0123456789\"\n[timing]\nheartbeat = \"50ms\"\nfailure_timeout = \"2s\"\n[ha]\ntick_timeout = \"2s\"\n")
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "[[node]]\nid = %d\nname = %q\naddr = \"127.0.0.1:%d\"\nha_addr = \"127.0.0.1:%d\"\nipc = \"unix:%s\"\n",
 			firstID+i, nodeNames[i], ports[2*i], ports[2*i+1], filepath.Join(dir, nodeNames[i]+".sock"))

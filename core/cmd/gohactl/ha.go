@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/goha/goha/core/config"
@@ -69,11 +70,13 @@ func writeHAStatus(x *ctx, st *wire.HAStatus) error {
 	if len(h.Secondaries) == 0 {
 		return nil
 	}
-	fmt.Fprintf(x.w, "\nSecondary  Addr  In sync  Acked txid  Lag\n")
+	fmt.Fprintln(x.w)
+	tw := tabwriter.NewWriter(x.w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Secondary\tAddr\tIn sync\tAcked txid\tLag")
 	for _, p := range h.Secondaries {
-		fmt.Fprintf(x.w, "%s  %s  %s  %d  %d\n", p.Name, p.Addr, yesNo(p.InSync), p.AckedTxid, p.Lag)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", p.Name, p.Addr, yesNo(p.InSync), p.AckedTxid, p.Lag)
 	}
-	return nil
+	return tw.Flush()
 }
 
 // haRole connects as the HA control connection and runs fn; then it prints

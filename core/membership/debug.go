@@ -16,8 +16,8 @@ func (n *Node) Debug() string {
 		if p.idx == n.self {
 			continue
 		}
-		fmt.Fprintf(&b, "  peer %d inc=%d heard=%t mutual=%t since=%d ring=%s hears=%b view=%b flags=%b support=%d\n",
-			p.cfg.ID, p.inc, n.heard(p), n.mutual(p), p.mutualSince, p.ring, p.hears, p.view, p.flags, p.support)
+		fmt.Fprintf(&b, "  peer %d inc=%d heard=%t last=%d mutual=%t since=%d ring=%s hears=%b view=%b flags=%b support=%d\n",
+			p.cfg.ID, p.inc, n.heard(p), p.lastHeard, n.mutual(p), p.mutualSince, p.ring, p.hears, p.view, p.flags, p.support)
 	}
 	return b.String()
 }

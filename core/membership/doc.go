@@ -12,12 +12,20 @@
 //
 //  1. At start, read the PersistentState from disk (the zero value if there
 //     is none) and call New. The first Ready carries a bumped incarnation.
-//  2. On every tick of the timer call Tick. After a stall (the process was
-//     stopped, the machine suspended) call Tick once per elapsed tick period
-//     before anything else, so that leases and timeouts expire in time.
-//  3. On every datagram that authenticates and decodes, call Step. Its error
-//     is informational (stale, foreign or malformed input is ignored); log it
-//     at debug level.
+//  2. On every pass of the loop (a tick of the timer, datagrams waiting)
+//     call StepBatch with the node's clock (ticks since New) and every
+//     datagram that authenticated and decoded since the last pass, each
+//     stamped with the tick at which the reader took it off the socket.
+//     StepBatch runs the ticks that fell due before each message, then the
+//     message, in order of arrival, then the ticks up to now: after a stall
+//     (the process was stopped, the machine suspended or starved) leases
+//     and timeouts expire in time, and peers are judged by when their
+//     messages arrived, not by when the loop got round to them. It skips a
+//     heartbeat that a newer one of the same sender in the batch makes
+//     redundant, so a late pass costs O(peers), not O(backlog). (Tick and
+//     Step are the single-input forms, for tests and tools.)
+//  3. The errors StepBatch reports are informational (stale, foreign or
+//     malformed input is ignored); log them at debug level.
 //  4. On an administrative request (votequorum setexpected, setvotes,
 //     qdevice_*; cmm setqualif, seizequalif, mastership_release,
 //     membership_remove; shutdown) call the matching method and return its
@@ -58,6 +66,36 @@
 // about the node: a restarted node is a new member, so the next view shows
 // it leaving and joining, even when it restarted faster than FailureTicks.
 // Peers drop a node that sent MsgLeave at once.
+//
+// # Local health: a starved node does not suspect others
+//
+// A node whose own loop runs late (memberlist's Lifeguard calls this local
+// health) is probably on an overloaded or stalled machine. Two rules keep
+// it from blaming its peers:
+//
+//   - Arrival stamps: a message counts as heard at the tick it arrived, not
+//     when the loop handled it (StepBatch), so a slow loop does not let
+//     peers go silent. The stamp is taken by the daemon's reader, after
+//     the datagram arrived, never before: a late stamp only shortens Quiet
+//     and lengthens a fence wait (see Invariant 5).
+//   - Blind time: a pass whose ticks are overdue by more than a heartbeat
+//     interval follows a stall of the loop. The stalled ticks do not count
+//     as silence of the peers last heard before the stall (at most
+//     FailureTicks of them per peer: a node that stalls again and again
+//     still suspects a dead peer within 2F of its own running time).
+//   - Health penalty: a late pass (ticks overdue, or input that waited, by
+//     a heartbeat interval or more) raises a penalty by one, up to
+//     MaxHealthPenalty (4); every FailureTicks without a late pass lowers
+//     it by one. Each point lets a peer stay silent for half a failure
+//     timeout more before it is suspected: when the local node is starved,
+//     its peers, on the same machine or network, probably are too.
+//
+// None of this touches safety: the lease and the fence wait count the
+// master's own ticks (echoes) and Quiet counts from arrival stamps, not
+// from heard(). It delays the detection of a dead peer while the local
+// node is unhealthy (by at most F for blind time plus 2F for the penalty),
+// and the liveness bound below holds from the moment the penalty is back
+// to 0 (at most 4F after the last late pass).
 //
 // # Choosing the members (who hears whom)
 //

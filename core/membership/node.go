@@ -20,7 +20,10 @@ type peer struct {
 	// us without a break.
 	lastHeard, mutualSince uint64
 	// firstHeard is the tick of the first message of incarnation inc.
-	firstHeard  uint64
+	firstHeard uint64
+	// blindAt is the local node's blind count (Node.blind) when it last
+	// heard the peer.
+	blindAt     uint64
 	hears, view bitset
 	ring        RingID
 	flags       uint32
@@ -128,6 +131,15 @@ type Node struct {
 	// expected votes and each node's votes.
 	admExp   uint64
 	admVotes map[NodeID]uint64
+
+	// Local health (batch.go): the penalty and the tick of the last late
+	// pass (or of the last decrease).
+	health int
+	lateAt uint64
+	// blind counts the ticks the loop was stalled, in total.
+	blind uint64
+	// batchKeep is StepBatch's scratch list.
+	batchKeep []int
 }
 
 // New returns the state machine of cfg.Self, restored from the persistent
@@ -285,9 +297,11 @@ func (n *Node) Tick() {
 	n.publish()
 }
 
-// heard reports whether p (not self) was heard within FailureTicks.
+// heard reports whether p (not self) was heard within FailureTicks, not
+// counting the ticks the local loop was stalled and with more slack while
+// it is unhealthy (see StepBatch).
 func (n *Node) heard(p *peer) bool {
-	return p.inc != 0 && p.leftInc != p.inc && p.lastHeard != 0 && n.now-p.lastHeard < n.failure
+	return p.inc != 0 && p.leftInc != p.inc && p.lastHeard != 0 && n.silentFor(p) < n.silence()
 }
 
 // mutual reports whether p is heard and hears us.
@@ -424,7 +438,7 @@ func (n *Node) Step(m Message) error {
 		p.mutualSince = 0
 		p.firstHeard = n.now
 	}
-	p.lastHeard = n.now
+	p.lastHeard, p.blindAt = n.now, n.blind
 	if m.Ring.Seq > n.maxSeq {
 		n.maxSeq = m.Ring.Seq
 	}

@@ -54,7 +54,7 @@ func measure(tb testing.TB, n int) failoverFigures {
 
 func masterOf(c *Cluster) membership.NodeID {
 	for _, id := range c.Alive() {
-		if c.Node(id).IsMaster() {
+		if sn := c.nodes[id-1]; c.current(sn) && sn.node.IsMaster() {
 			return id
 		}
 	}

@@ -44,12 +44,16 @@ type Checker struct {
 	// Masters counts the times a node started acting as master.
 	masters   int
 	wasMaster map[membership.NodeID]bool
+	// viewSize: the member count of a node's view installation whose
+	// QUORUM event is still to come.
+	viewSize map[membership.NodeID]int
 }
 
 func newChecker(c *Cluster) *Checker {
 	return &Checker{c: c, rings: map[membership.RingID]*ringRecord{}, proposed: map[membership.RingID]proposal{},
 		crashedAt: map[membership.NodeID]map[uint64]Time{}, lastSeq: map[membership.NodeID]uint64{},
-		inc: map[membership.NodeID]uint32{}, wasMaster: map[membership.NodeID]bool{}}
+		inc: map[membership.NodeID]uint32{}, wasMaster: map[membership.NodeID]bool{},
+		viewSize: map[membership.NodeID]int{}}
 }
 
 // ViolationError describes an invariant violation.
@@ -112,6 +116,7 @@ func (k *Checker) event(sn *simNode, e membership.Event) {
 		k.c.Tracef("n%d cmm %s(%d)", sn.id, e.Change, e.Node)
 	case membership.EventQuorum:
 		k.c.Tracef("n%d quorate=%t", sn.id, e.Quorate)
+		k.checkQuorum(sn, e)
 	}
 }
 
@@ -152,14 +157,22 @@ func (k *Checker) checkView(sn *simNode, e membership.Event) {
 			return
 		}
 	}
-	// Invariant 6: with plain votequorum options, quorate exactly when the
-	// members hold a strict majority of the configured votes.
-	if k.plainQuorum() {
-		n := sn.node
-		want := len(e.Members) >= k.c.Opts.Nodes/2+1
-		if n.Quorate() != want {
-			k.fail(6, fmt.Sprintf("n%d quorate=%t with %d of %d votes", sn.id, n.Quorate(), len(e.Members), k.c.Opts.Nodes))
-		}
+	// Invariant 6 is checked on the QUORUM event that follows (the node
+	// may have moved on by the time a pass's events are seen).
+	k.viewSize[sn.id] = len(e.Members)
+}
+
+// checkQuorum checks invariant 6 on the QUORUM event of a view
+// installation: with plain votequorum options, quorate exactly when the
+// members hold a strict majority of the configured votes.
+func (k *Checker) checkQuorum(sn *simNode, e membership.Event) {
+	size, ok := k.viewSize[sn.id]
+	delete(k.viewSize, sn.id)
+	if !ok || !k.plainQuorum() {
+		return
+	}
+	if want := size >= k.c.Opts.Nodes/2+1; e.Quorate != want {
+		k.fail(6, fmt.Sprintf("n%d quorate=%t with %d of %d votes", sn.id, e.Quorate, size, k.c.Opts.Nodes))
 	}
 }
 
@@ -175,7 +188,9 @@ func (k *Checker) plainOptions() bool {
 }
 
 // after checks invariant 5 after a step of sn: at most one node acts as
-// master while quorate. two_node clusters are exempt: there votequorum keeps
+// master while quorate. A node acts when its state says so and it is
+// current: a node whose loop is behind its clock (paused, stalled, or
+// waiting for a core with a tick due) answers nothing until it caught up. two_node clusters are exempt: there votequorum keeps
 // both halves of a split quorate by design and relies on fencing; so are
 // masters of disjoint views under auto_tie_breaker, last_man_standing or
 // unrestricted administrative vote changes (see disjointQuorums).
@@ -195,7 +210,7 @@ func (k *Checker) after(sn *simNode) {
 	}
 	var masters []membership.NodeID
 	for _, o := range k.c.nodes {
-		if o.node != nil && o.node.IsMaster() && o.node.Quorate() {
+		if k.c.current(o) && o.node.IsMaster() && o.node.Quorate() {
 			masters = append(masters, o.id)
 		}
 	}

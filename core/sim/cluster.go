@@ -39,6 +39,10 @@ type Options struct {
 	Packet     PacketOptions
 	QuietDelay Time
 
+	// CPU models the machine the nodes run on (the zero value: every node
+	// handles each packet and tick the moment it is due).
+	CPU CPUOptions
+
 	// Node faults, per tick of true time, for the whole cluster.
 	CrashProb, RestartProb, WipeProb float64
 	PauseProb, ResumeProb            float64
@@ -76,12 +80,15 @@ func DefaultOptions(seed uint64, n int) Options {
 	}
 }
 
-// VariedOptions returns DefaultOptions with quorum options, eligibility
-// and admin traffic varied by seed, so that a sweep covers wait_for_all,
-// auto_tie_breaker and ineligible nodes too.
+// VariedOptions returns DefaultOptions with quorum options, eligibility,
+// admin traffic and the machine varied by seed, so that a sweep covers
+// wait_for_all, auto_tie_breaker, ineligible nodes and slow, stalling
+// nodes too.
 func VariedOptions(seed uint64, n int) Options {
 	o := DefaultOptions(seed, n)
 	switch seed % 10 {
+	case 5:
+		o.CPU = SlowMachine(seed)
 	case 6:
 		o.VoteAdmin = true
 	case 7:
@@ -96,10 +103,31 @@ func VariedOptions(seed uint64, n int) Options {
 	return o
 }
 
+// SlowMachine is the CPU model of the sweep's slow seeds: two cores, a
+// pass costing up to 0.004 tick and a message up to 0.002 tick to handle
+// (drawn from the seed; one node in four twice as slow), an inbox of 256
+// messages, and during the fault period stalls of up to two failure
+// timeouts of the default sweep (16 ticks). The costs keep two cores at
+// most half busy with 16 nodes, so that in the quiet period a message
+// still arrives and is handled within MaxDelayTicks, as the liveness bound
+// assumes.
+func SlowMachine(seed uint64) CPUOptions {
+	r := rand.New(rand.NewPCG(seed, 0x51e7))
+	o := CPUOptions{Cores: 2, PassCost: Time(1 + r.IntN(4)), RecvCost: Time(1 + r.IntN(2)),
+		ReadCost: Time(r.IntN(2)), SendCost: 1, Inbox: 256, StallProb: 0.01, MaxStall: 16 * TickUnits,
+		Slow: map[membership.NodeID]float64{}}
+	for id := membership.NodeID(1); id <= 64; id++ {
+		if r.IntN(4) == 0 {
+			o.Slow[id] = 2
+		}
+	}
+	return o
+}
+
 func (o Options) String() string {
-	return fmt.Sprintf("seed=%d nodes=%d hb=%d fail=%d drift=%dppm faults=%d quiet=%d packet=%+v crash=%.3f restart=%.3f wipe=%.2f pause=%.3f partition=%.3f oneway=%.3f heal=%.3f quorum=%+v",
+	return fmt.Sprintf("seed=%d nodes=%d hb=%d fail=%d drift=%dppm faults=%d quiet=%d packet=%+v crash=%.3f restart=%.3f wipe=%.2f pause=%.3f partition=%.3f oneway=%.3f heal=%.3f quorum=%+v cpu=%+v",
 		o.Seed, o.Nodes, o.HeartbeatTicks, o.FailureTicks, o.MaxDriftPPM, o.FaultTicks, o.QuietTicks,
-		o.Packet, o.CrashProb, o.RestartProb, o.WipeProb, o.PauseProb, o.PartitionProb, o.OneWayProb, o.HealProb, o.Quorum)
+		o.Packet, o.CrashProb, o.RestartProb, o.WipeProb, o.PauseProb, o.PartitionProb, o.OneWayProb, o.HealProb, o.Quorum, o.CPU)
 }
 
 // simNode is one simulated node process.
@@ -110,10 +138,22 @@ type simNode struct {
 	disk   membership.PersistentState
 	wipes  int // disk losses so far
 	paused bool
-	// held are the messages a paused node produced; inbox the packets it
-	// has not processed.
-	held  []membership.Message
-	inbox []Packet[membership.Message]
+	// due is the node's clock (ticks that fell due since it started), done
+	// the clock its state machine has caught up to.
+	due, done uint64
+	// inbox holds the messages received and not handled yet, stamped with
+	// the node's clock when they arrived (stampAtRun: when the process
+	// runs again; its reader was stopped too).
+	inbox []membership.Inbound
+	// A pass that costs CPU time occupies the node (and a core) until
+	// busyUntil; its messages go out then (held).
+	busy      bool
+	busyUntil Time
+	held      []membership.Message
+	// stalledUntil: the process is not scheduled before then.
+	stalledUntil Time
+	queued       bool // waiting for a core
+	core         bool // holds a core (Cores > 0)
 }
 
 // Cluster is a simulated cluster of membership nodes.
@@ -132,12 +172,18 @@ type Cluster struct {
 	Watch func()
 	// OnEvent, when set, sees every event of every node.
 	OnEvent func(id membership.NodeID, e membership.Event)
+
+	// The CPU model (cpu.go): cores free, nodes waiting for one.
+	freeCores int
+	runQueue  []*simNode
+	// InboxDrops counts messages dropped because a node's inbox was full.
+	InboxDrops uint64
 }
 
 // NewCluster builds a cluster of opts.Nodes nodes, ids 1..n, all started.
 func NewCluster(opts Options) (*Cluster, error) {
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
-	c := &Cluster{Opts: opts, rng: rng}
+	c := &Cluster{Opts: opts, rng: rng, freeCores: opts.CPU.Cores}
 	c.Net = NewNetwork[membership.Message](rng, PacketOptions{MinDelay: 50, MaxDelay: opts.QuietDelay})
 	for i := 1; i <= opts.Nodes; i++ {
 		eligible := (opts.Ineligible == 0 || i%opts.Ineligible != 0) && !slices.Contains(opts.IneligibleIDs, i)
@@ -177,6 +223,7 @@ func (c *Cluster) start(sn *simNode) error {
 	sn.node = n
 	sn.paused = false
 	sn.held, sn.inbox = nil, nil
+	sn.due, sn.done = 0, 0
 	c.check.started(sn)
 	c.drain(sn)
 	return nil
@@ -197,20 +244,18 @@ func (c *Cluster) Tracef(format string, args ...any) {
 // Trace returns the recorded trace (the most recent lines).
 func (c *Cluster) Trace() string { return strings.Join(c.trace, "\n") }
 
-// drain handles a node's Ready: persist, send, publish events.
+// drain handles a node's Ready: persist, send (or hold the messages until
+// the node's pass ends, when it is busy), publish events.
 func (c *Cluster) drain(sn *simNode) {
 	for sn.node != nil && sn.node.HasReady() {
 		rd := sn.node.Ready()
 		if rd.Persist != nil {
 			sn.disk = *rd.Persist
 		}
-		if sn.paused {
+		if sn.busy {
 			sn.held = append(sn.held, rd.Messages...)
 		} else {
-			for _, m := range rd.Messages {
-				c.check.sent(sn, m)
-				c.Net.Send(c.Now, uint32(m.From), uint32(m.To), m)
-			}
+			c.sendAll(sn, rd.Messages)
 		}
 		for _, e := range rd.Events {
 			c.check.event(sn, e)
@@ -231,6 +276,7 @@ func (c *Cluster) Crash(id membership.NodeID, wipe bool) {
 	c.check.crashed(sn)
 	sn.node = nil
 	sn.held, sn.inbox = nil, nil
+	c.release(sn)
 	if wipe {
 		sn.disk = membership.PersistentState{}
 		sn.wipes++
@@ -252,8 +298,10 @@ func (c *Cluster) Restart(id membership.NodeID) error {
 	return nil
 }
 
-// Pause freezes a node's message processing (its clock keeps running, as a
-// daemon's does; it catches up on its timers before anything else).
+// Pause stops a node's process (SIGSTOP): it handles nothing, its
+// packets wait (stamped when it runs again, as its reader is stopped too)
+// and its ticks fall due; when it resumes, its first pass catches up on
+// both, as the daemon does.
 func (c *Cluster) Pause(id membership.NodeID) {
 	sn := c.nodes[id-1]
 	if sn.node != nil && !sn.paused {
@@ -262,7 +310,7 @@ func (c *Cluster) Pause(id membership.NodeID) {
 	}
 }
 
-// Resume lets a paused node process its backlog.
+// Resume lets a paused node run again.
 func (c *Cluster) Resume(id membership.NodeID) {
 	sn := c.nodes[id-1]
 	if sn.node == nil || !sn.paused {
@@ -270,33 +318,28 @@ func (c *Cluster) Resume(id membership.NodeID) {
 	}
 	sn.paused = false
 	c.Tracef("resume n%d", id)
-	for _, m := range sn.held {
-		c.check.sent(sn, m)
-		c.Net.Send(c.Now, uint32(m.From), uint32(m.To), m)
-	}
-	sn.held = nil
-	inbox := sn.inbox
-	sn.inbox = nil
-	for _, p := range inbox {
-		c.deliver(sn, p)
-	}
+	c.wake(sn)
 }
 
+// deliver puts packet p into its node's inbox and lets the node run.
 func (c *Cluster) deliver(sn *simNode, p Packet[membership.Message]) {
 	if sn.node == nil {
 		return
 	}
-	if sn.paused {
-		sn.inbox = append(sn.inbox, p)
+	if lim := c.Opts.CPU.Inbox; lim > 0 && len(sn.inbox) >= lim {
+		c.InboxDrops++
 		return
 	}
-	_ = sn.node.Step(p.Msg)
-	c.drain(sn)
-	c.check.after(sn)
+	at := sn.due
+	if !c.running(sn) {
+		at = stampAtRun
+	}
+	sn.inbox = append(sn.inbox, membership.Inbound{Msg: p.Msg, At: at})
+	c.wake(sn)
 }
 
 // Run advances true time to until, firing node ticks and deliveries in time
-// order (ties: deliveries first, then ticks in node order).
+// order (ties: ends of passes, then deliveries, then ticks in node order).
 func (c *Cluster) Run(until Time) error {
 	for {
 		next := until + 1
@@ -304,8 +347,15 @@ func (c *Cluster) Run(until Time) error {
 			next = at
 		}
 		for _, sn := range c.nodes {
-			if sn.node != nil && sn.clock.NextAt < next {
-				next = sn.clock.NextAt
+			if sn.node == nil {
+				continue
+			}
+			next = min(next, sn.clock.NextAt)
+			if sn.busy {
+				next = min(next, sn.busyUntil)
+			}
+			if sn.stalledUntil > c.Now {
+				next = min(next, sn.stalledUntil)
 			}
 		}
 		if next > until {
@@ -313,6 +363,11 @@ func (c *Cluster) Run(until Time) error {
 			return c.check.err
 		}
 		c.Now = next
+		for _, sn := range c.nodes {
+			if sn.node != nil && sn.busy && sn.busyUntil == c.Now {
+				c.finish(sn)
+			}
+		}
 		for {
 			p, ok := c.Net.Pop(c.Now)
 			if !ok {
@@ -326,9 +381,11 @@ func (c *Cluster) Run(until Time) error {
 		for _, sn := range c.nodes {
 			if sn.node != nil && sn.clock.NextAt == c.Now {
 				sn.clock.NextAt += sn.clock.Period
-				sn.node.Tick()
-				c.drain(sn)
-				c.check.after(sn)
+				sn.due++
+				c.wake(sn)
+			}
+			if sn.node != nil && sn.stalledUntil == c.Now {
+				c.wake(sn)
 			}
 		}
 		if c.check.err != nil {
@@ -396,6 +453,7 @@ func (c *Cluster) injectFaults() error {
 	if r.Float64() < o.AdminProb {
 		c.adminOp()
 	}
+	c.drawStalls()
 	if r.Float64() < o.HealProb {
 		c.Net.HealAll()
 		c.Tracef("heal")
@@ -483,6 +541,13 @@ func (c *Cluster) RunScenario() (Result, error) {
 	c.Faulty = false
 	c.Net.Opts = PacketOptions{MinDelay: 50, MaxDelay: c.Opts.QuietDelay}
 	c.Net.HealAll()
+	c.Opts.CPU.StallProb = 0
+	for _, sn := range c.nodes {
+		if sn.stalledUntil > c.Now {
+			sn.stalledUntil = c.Now
+			c.wake(sn)
+		}
+	}
 	for _, sn := range c.nodes {
 		c.Resume(sn.id)
 		if err := c.Restart(sn.id); err != nil {
@@ -603,6 +668,33 @@ func (c *Cluster) viewsSummary() string {
 		}
 		st := sn.node.Status()
 		fmt.Fprintf(&b, "n%d:%s%v ", sn.id, st.Ring, st.Members)
+	}
+	return b.String()
+}
+
+// viewsBrief groups the nodes by installed ring: "ring(members)=nodes".
+func (c *Cluster) viewsBrief() string {
+	groups := map[string][]membership.NodeID{}
+	var keys []string
+	for _, sn := range c.nodes {
+		key := "down"
+		if sn.node != nil {
+			st := sn.node.Status()
+			key = fmt.Sprintf("%s(%d members)", st.Ring, len(st.Members))
+		}
+		if groups[key] == nil {
+			keys = append(keys, key)
+		}
+		groups[key] = append(groups[key], sn.id)
+	}
+	var b strings.Builder
+	for _, k := range keys {
+		ids := groups[k]
+		if len(ids) > 6 {
+			fmt.Fprintf(&b, "%s: %d nodes %v... ", k, len(ids), ids[:6])
+		} else {
+			fmt.Fprintf(&b, "%s: %v ", k, ids)
+		}
 	}
 	return b.String()
 }

@@ -9,24 +9,30 @@
 // read sockets and hand the loop what they read:
 //
 //  1. Wait for the next input: the ticker, an authenticated peer datagram,
-//     a control request, or shutdown.
-//  2. Ticker: call Tick once for every tick period that elapsed since the
-//     last one (after a stall such as SIGSTOP, all of them), so timeouts
-//     and the master lease expire in real time.
-//  3. Datagram: the reader goroutine has already checked its HMAC (key
-//     derived from authkey and cluster name), domain id, sender id and the
-//     replay window of (sender, incarnation); the loop decodes the
-//     membership.Message (sender must match the envelope) and calls Step.
-//  4. Control request: answer it from the state machine (queries) or call
-//     its admin operation (setexpected, setvotes, qdevice, mastership
-//     release, remove, qualification); queue the reply on the client.
-//  5. Flush every Ready, in the order its contract demands: write Persist
-//     to bbolt (fsync) before anything else; send Messages, each in its
-//     own authenticated datagram with the next sequence number of this
-//     incarnation; publish Events to the subscribed clients in order;
-//     Advance.
-//  6. If the view, its roles or quorum changed, publish an EvView.
-//  7. On shutdown: Leave, flush (peers drop the node at once), close the
+//     a control request, or shutdown; then take every datagram already
+//     waiting as well (up to maxBatch).
+//  2. Call membership's StepBatch with the clock (tick periods since the
+//     loop started; after a stall such as SIGSTOP, all of them elapsed)
+//     and the datagrams, each stamped with the tick at which the reader
+//     goroutine took it off the socket. The reader has already checked
+//     its MAC (key derived from authkey and cluster name), domain id,
+//     sender id and replay window; the loop decodes each
+//     membership.Message (its sender must match the datagram's).
+//     StepBatch handles them in order of arrival, after the ticks that
+//     fell due before each, so timeouts and the master lease expire in
+//     real time while peers are judged by when they were heard; a late
+//     pass handles a backlog in one go, newest heartbeat per peer only.
+//  3. Control request: answer it from the state machine, now current
+//     (queries), or call its admin operation (setexpected, setvotes,
+//     qdevice, mastership release, remove, qualification); queue the reply
+//     on the client.
+//  4. Flush every Ready (after step 2, and again after step 3), in the
+//     order its contract demands: write Persist to bbolt (fsync) before
+//     anything else; send Messages, each in its own authenticated
+//     datagram with the next sequence number of this incarnation; publish
+//     Events to the subscribed clients in order; Advance.
+//  5. If the view, its roles or quorum changed, publish an EvView.
+//  6. On shutdown: Leave, flush (peers drop the node at once), close the
 //     control server, the socket and the database.
 //
 // # Time

@@ -71,6 +71,7 @@ type Node struct {
 	vqs vqState
 
 	inbound     chan inbound
+	memNow      uint64 // the state machine's clock, as last passed to StepBatch
 	reloads     chan reloadReq
 	reloaders   []Reloader
 	statusReqs  chan statusReq
@@ -296,13 +297,19 @@ func (n *Node) Run(ctx context.Context) error {
 	return err
 }
 
+// maxBatch bounds the datagrams one pass of the loop takes.
+const maxBatch = 4096
+
 func (n *Node) loop(ctx context.Context) error {
 	ticker := time.NewTicker(n.tick)
 	defer ticker.Stop()
-	last := time.Now()
+	// The state machine's clock: ticks since base (it counts from 0).
+	base := time.Now()
+	ticksOf := func(t time.Time) uint64 { return uint64(max(t.Sub(base), 0) / n.tick) }
+	var batch []inbound
+	var ins []membership.Inbound
 	for {
 		n.loopAt.Store(time.Now().UnixNano())
-		var in *inbound
 		var req *request
 		var rl *reloadReq
 		select {
@@ -310,7 +317,7 @@ func (n *Node) loop(ctx context.Context) error {
 			return nil
 		case <-ticker.C:
 		case i := <-n.inbound:
-			in = &i
+			batch = append(batch, i)
 		case r := <-n.ctl.reqs:
 			req = &r
 		case r := <-n.reloads:
@@ -319,27 +326,38 @@ func (n *Node) loop(ctx context.Context) error {
 			r <- n.status()
 			continue
 		}
-		// Replay every tick period that elapsed before handling the input,
-		// so that after a stall (SIGSTOP, load) leases and timeouts have
-		// expired before anything is answered or sent.
-		k := min(int(time.Since(last)/n.tick), MaxCatchUpTicks)
-		for range k {
-			n.mem.Tick()
-		}
-		last = last.Add(time.Duration(k) * n.tick)
-		if k > 0 {
-			if err := n.flush(); err != nil {
-				return err
+		// Take every datagram that is already waiting: one pass handles
+		// them all, however late the loop is.
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case i := <-n.inbound:
+				batch = append(batch, i)
+			default:
+				break drain
 			}
 		}
+		// Every tick period that elapsed and every datagram, in order of
+		// arrival (StepBatch), before anything is answered or sent: after
+		// a stall (SIGSTOP, load) leases and timeouts have expired, and
+		// the peers are judged by when their datagrams arrived.
+		now := min(ticksOf(time.Now()), n.memNow+MaxCatchUpTicks)
+		ins = n.decodeBatch(batch, ins[:0], ticksOf)
+		n.mem.StepBatch(now, ins, n.refused)
+		n.memNow = now
+		clear(batch)
+		batch = batch[:0]
+		if err := n.flush(); err != nil {
+			return err
+		}
 		switch {
-		case in != nil:
-			n.step(*in)
 		case req != nil:
 			n.handle(*req)
 		case rl != nil:
 			rep, err := n.reload(rl.trigger)
 			rl.res <- reloadRes{rep, err}
+		default:
+			continue
 		}
 		if err := n.flush(); err != nil {
 			return err
@@ -360,22 +378,32 @@ func decodeMessage(payload []byte) (membership.Message, error) {
 	return m, nil
 }
 
-func (n *Node) step(in inbound) {
-	m, err := decodeMessage(in.env.Payload)
-	if err == nil && uint32(m.From) != in.from {
-		err = fmt.Errorf("%w: message from %d in a datagram of node %d", wire.ErrMalformed, m.From, in.from)
-	}
-	if err != nil {
-		n.cnt.rejMalformed.Add(1)
-		n.bad.Log("dropped malformed membership message", "peer_id", in.from, "err", err)
-		return
-	}
-	if err := n.mem.Step(m); err != nil {
-		if errors.Is(err, membership.ErrMalformed) || errors.Is(err, membership.ErrForeign) {
-			n.cnt.rejMalformed.Add(1)
-			n.bad.Log("membership rejected a message", "peer_id", in.from, "type", m.Type, "err", err)
+// decodeBatch decodes the membership messages of batch into out, stamped
+// with the tick at which each arrived; malformed ones are counted, logged
+// and left out.
+func (n *Node) decodeBatch(batch []inbound, out []membership.Inbound, tickOf func(time.Time) uint64) []membership.Inbound {
+	for _, in := range batch {
+		m, err := decodeMessage(in.env.Payload)
+		if err == nil && uint32(m.From) != in.from {
+			err = fmt.Errorf("%w: message from %d in a datagram of node %d", wire.ErrMalformed, m.From, in.from)
 		}
-		// ErrStale is routine (old incarnations, old rings): not logged.
+		if err != nil {
+			n.cnt.rejMalformed.Add(1)
+			n.bad.Log("dropped malformed membership message", "peer_id", in.from, "err", err)
+			continue
+		}
+		out = append(out, membership.Inbound{Msg: m, At: tickOf(in.at)})
+	}
+	return out
+}
+
+// refused counts and logs a message the state machine rejected as
+// malformed or foreign; stale ones (old incarnations, old rings) are
+// routine and not logged.
+func (n *Node) refused(m membership.Message, err error) {
+	if errors.Is(err, membership.ErrMalformed) || errors.Is(err, membership.ErrForeign) {
+		n.cnt.rejMalformed.Add(1)
+		n.bad.Log("membership rejected a message", "peer_id", m.From, "type", m.Type, "err", err)
 	}
 }
 

@@ -39,10 +39,11 @@ func (c *counters) wire() wire.Counters {
 	}
 }
 
-// inbound is one authenticated, fresh datagram.
+// inbound is one authenticated, fresh datagram and when it was read.
 type inbound struct {
 	from uint32
 	env  *wire.Envelope
+	at   time.Time
 }
 
 // transport owns the membership UDP socket. Sending happens on the node
@@ -132,7 +133,7 @@ func (t *transport) readLoop(out chan<- inbound, done <-chan struct{}) {
 			continue
 		}
 		select {
-		case out <- inbound{from: env.Sender, env: env}:
+		case out <- inbound{from: env.Sender, env: env, at: time.Now()}:
 		case <-done:
 			return
 		}

@@ -62,54 +62,6 @@ func cmmErrf(code C.cmm_error_t, format string, args ...any) error {
 	return &cmmError{code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-// cmmCodes maps daemon reply codes to cmm_error_t (see core/client's doc).
-var cmmCodes = map[wire.Code]C.cmm_error_t{
-	wire.CodeOK:           C.CMM_OK,
-	wire.CodeInvalid:      C.CMM_EINVAL,
-	wire.CodeNotExist:     C.CMM_ESRCH,
-	wire.CodeExist:        C.CMM_EEXIST,
-	wire.CodeNameNotFound: C.CMM_ESRCH,
-	wire.CodeAccess:       C.CMM_EPERM,
-	wire.CodeTryAgain:     C.CMM_EBUSY,
-	wire.CodeRingMismatch: C.CMM_EINVAL,
-	wire.CodePerm:         C.CMM_EPERM,
-	wire.CodeCanceled:     C.CMM_ECANCELED,
-	wire.CodeNoCluster:    C.CMM_ENOCLUSTER,
-	wire.CodeNotMember:    C.CMM_ESRCH,
-	wire.CodeNotSupported: C.CMM_ENOTSUP,
-	wire.CodeUnknownOp:    C.CMM_ENOTSUP,
-	wire.CodeVersion:      C.CMM_ENOTSUP,
-	wire.CodeBadRequest:   C.CMM_EINVAL,
-	wire.CodeInternal:     C.CMM_ENOTSUP,
-	wire.CodeShutdown:     C.CMM_ECONN,
-}
-
-func errorToCMM(err error) C.cmm_error_t {
-	if err == nil {
-		return C.CMM_OK
-	}
-	var ce *cmmError
-	if errors.As(err, &ce) {
-		return ce.code
-	}
-	switch errKind(err) {
-	case kindGone:
-		return C.CMM_ECONN
-	case kindTimeout:
-		return C.CMM_ETIMEDOUT
-	case kindClosed, kindOverflow:
-		return C.CMM_EBADF
-	case kindProtocol:
-		return C.CMM_ENOTSUP
-	}
-	if code, ok := replyCode(err); ok {
-		if rc, ok := cmmCodes[code]; ok {
-			return rc
-		}
-	}
-	return C.CMM_ENOTSUP
-}
-
 // cmmCall is the wrapper of every CMM export: it recovers panics, holds the
 // session lock, runs body and maps its error.
 func cmmCall(fn string, body func() error) (rc C.cmm_error_t) {

@@ -111,7 +111,11 @@ func confd_read_notification(sock C.int, n *C.struct_confd_notification) C.int {
 		if err != nil {
 			return confdErrf(C.CONFD_ERR_INTERNAL, "daemon sent %v", err)
 		}
-		if err := fillHANotification(n, haEvent{Type: e.Type, Node: haNode{ID: e.Node.Name, Addr: hostOf(e.Node.Addr)}, Value: e.Value}); err != nil {
+		v := e.Value
+		if e.Type == C.CONFD_HA_INFO_NOPRIMARY || e.Type == C.CONFD_HA_INFO_BESECONDARY_RESULT {
+			v = int(confdErrno(wire.Code(v))) // the reason, a reply code
+		}
+		if err := fillHANotification(n, haEvent{Type: e.Type, Node: haNode{ID: e.Node.Name, Addr: hostOf(e.Node.Addr)}, Value: v}); err != nil {
 			return err
 		}
 		s.needAck = s.mask&int64(C.CONFD_NOTIF_HA_INFO_SYNC) != 0

@@ -18,10 +18,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"syscall"
 
 	"github.com/goha/goha/core/client"
-	"github.com/goha/goha/core/wire"
 )
 
 // errEOF is the error of a socket the daemon closed: CONFD_EOF.
@@ -49,45 +47,6 @@ func confdHello(fd int, kind sockKind, id fdIdentity, mask int64) (*confdSock, e
 // call sends request op on s and reads its reply. s.mu must be held.
 func (s *confdSock) call(op string, arg, res any) error {
 	return confdErrOf(op, s.conn.Call(op, arg, res))
-}
-
-// confdErrOf maps an error of the client core to confd_errno: the
-// daemon's refusal by its code, a closed connection to CONFD_EOF, a failed
-// system call to CONFD_ERR_OS with its errno, anything else (undecodable
-// traffic) to CONFD_ERR_INTERNAL.
-func confdErrOf(op string, err error) error {
-	var ce *client.Error
-	var errno syscall.Errno
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ce):
-		return replyError(op, ce.Code, ce.Msg)
-	case client.IsEOF(err), errors.Is(err, client.ErrClosed):
-		return errEOF(op)
-	case errors.Is(err, client.ErrProtocol):
-		return confdErrf(C.CONFD_ERR_INTERNAL, "%s: %v", op, err)
-	case errors.As(err, &errno):
-		return &osError{what: op + ": " + err.Error(), errno: errno}
-	}
-	return confdErrf(C.CONFD_ERR_INTERNAL, "%s: %v", op, err)
-}
-
-// replyError maps a refused request to confd_errno: the daemon's own
-// confd_errno when it sent one, else by protocol code.
-func replyError(op string, code wire.Code, msg string) error {
-	if errno, ok := wire.ConfdErrno(code); ok {
-		return confdErrf(C.int(errno), "%s", msg)
-	}
-	switch code {
-	case wire.CodeBadRequest:
-		return confdErrf(C.CONFD_ERR_PROTOUSAGE, "%s: %s", op, msg)
-	case wire.CodeUnknownOp:
-		return confdErrf(C.CONFD_ERR_NOT_IMPLEMENTED, "%s: this gohad does not support it: %s", op, msg)
-	case wire.CodeShutdown:
-		return errEOF(op)
-	}
-	return confdErrf(C.CONFD_ERR_INTERNAL, "%s: %s: %s", op, code, msg)
 }
 
 // fmtFd names a socket in trace lines.

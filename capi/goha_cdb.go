@@ -3,7 +3,7 @@ package main
 // goha_cdb_* (include/goha.h): config store access on a caller's socket,
 // with the ConfD family's conventions (confdCall, confd_errno). Values
 // travel in core/store's canonical encoding; gohad's store errors come back
-// as their confd_errno (store.Errno).
+// as reply codes (wire.CodeNoValue, ...), mapped by confdCodes.
 
 /*
 #include <stdlib.h>

@@ -10,7 +10,7 @@ import (
 )
 
 // TestErrorMapping pins the status code of every daemon reply code and
-// connection error, per API family, to the table in core/client's doc.
+// connection error, per API family (errors.go).
 func TestErrorMapping(t *testing.T) {
 	for _, tc := range []struct {
 		err     error
@@ -61,6 +61,36 @@ func TestEveryCodeMapped(t *testing.T) {
 		}
 		if _, ok := cmmCodes[c]; !ok {
 			t.Errorf("cmmCodes lacks %v", c)
+		}
+	}
+}
+
+// TestConfdCodes: every config store and HA code has its confd_errno, and
+// the ConfD family's errors map as include/confd_lib.h numbers them.
+func TestConfdCodes(t *testing.T) {
+	for _, c := range wire.Codes {
+		if c >= wire.CodeNoValue {
+			if _, ok := confdCodes[c]; !ok {
+				t.Errorf("confdCodes lacks %v", c)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		code  wire.Code
+		errno int
+	}{
+		{wire.CodeNoValue, 1}, {wire.CodeNotWritable, 4}, {wire.CodeBadValue, 5}, {wire.CodeBadPath, 8},
+		{wire.CodeBadState, 17}, {wire.CodeUsage, 21}, {wire.CodeHAConnect, 25}, {wire.CodeHAClosed, 26},
+		{wire.CodeHABadSchema, 27}, {wire.CodeHABadToken, 28}, {wire.CodeHABadName, 29}, {wire.CodeHABind, 30},
+		{wire.CodeHANoTick, 31}, {wire.CodeHABadVersion, 52}, {wire.CodeHAAbort, 71},
+		{wire.CodeInternal, 18}, {wire.Code(999), 18},
+	} {
+		if got := int(confdErrno(tc.code)); got != tc.errno {
+			t.Errorf("confdErrno(%v) = %d, want %d", tc.code, got, tc.errno)
+		}
+		err := confdErrOf("op", &client.Error{Op: "op", Code: tc.code, Msg: "m"})
+		if ce, ok := err.(*confdError); !ok || ce.code != tc.errno {
+			t.Errorf("confdErrOf(%v) = %v", tc.code, err)
 		}
 	}
 }

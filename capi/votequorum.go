@@ -68,53 +68,6 @@ func csErrf(code C.cs_error_t, format string, args ...any) error {
 	return &csError{code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-// csCodes maps daemon reply codes to cs_error_t (see core/client's doc).
-var csCodes = map[wire.Code]C.cs_error_t{
-	wire.CodeOK:           C.CS_OK,
-	wire.CodeInvalid:      C.CS_ERR_INVALID_PARAM,
-	wire.CodeNotExist:     C.CS_ERR_NOT_EXIST,
-	wire.CodeExist:        C.CS_ERR_EXIST,
-	wire.CodeNameNotFound: C.CS_ERR_NAME_NOT_FOUND,
-	wire.CodeAccess:       C.CS_ERR_ACCESS,
-	wire.CodeTryAgain:     C.CS_ERR_TRY_AGAIN,
-	wire.CodeRingMismatch: C.CS_ERR_MESSAGE_ERROR,
-	wire.CodePerm:         C.CS_ERR_ACCESS,
-	wire.CodeCanceled:     C.CS_ERR_FAILED_OPERATION,
-	wire.CodeNoCluster:    C.CS_ERR_TRY_AGAIN,
-	wire.CodeNotMember:    C.CS_ERR_NOT_EXIST,
-	wire.CodeNotSupported: C.CS_ERR_NOT_SUPPORTED,
-	wire.CodeUnknownOp:    C.CS_ERR_VERSION,
-	wire.CodeVersion:      C.CS_ERR_VERSION,
-	wire.CodeBadRequest:   C.CS_ERR_INVALID_PARAM,
-	wire.CodeInternal:     C.CS_ERR_LIBRARY,
-	wire.CodeShutdown:     C.CS_ERR_LIBRARY,
-}
-
-// errorToCS maps any error of a votequorum call to its status code.
-func errorToCS(err error) C.cs_error_t {
-	if err == nil {
-		return C.CS_OK
-	}
-	var ce *csError
-	if errors.As(err, &ce) {
-		return ce.code
-	}
-	switch errKind(err) {
-	case kindGone, kindProtocol, kindOverflow:
-		return C.CS_ERR_LIBRARY
-	case kindTimeout:
-		return C.CS_ERR_TIMEOUT
-	case kindClosed:
-		return C.CS_ERR_BAD_HANDLE
-	}
-	if code, ok := replyCode(err); ok {
-		if rc, ok := csCodes[code]; ok {
-			return rc
-		}
-	}
-	return C.CS_ERR_LIBRARY
-}
-
 // vqCall is the wrapper of every votequorum export that takes a handle:
 // it recovers panics, resolves the handle, runs fn and maps its error.
 func vqCall(fn string, h C.votequorum_handle_t, body func(*vqHandle) error) (rc C.cs_error_t) {

@@ -59,32 +59,10 @@
 //
 // # Errors
 //
-// Connection-level failures are sentinel errors; daemon refusals are
-// *Error values carrying a wire.Code. CodeOf(err) reduces any error to a
-// code the C layer maps per API family:
-//
-//	error / code             votequorum (cs_error_t)     cmm (cmm_error_t)
-//	ErrDaemonGone            CS_ERR_LIBRARY      2       CMM_ECONN      -88
-//	ErrTimeout               CS_ERR_TIMEOUT      5       CMM_ETIMEDOUT  -87
-//	ErrClosed                CS_ERR_BAD_HANDLE   9       CMM_EBADF     -100
-//	ErrEventOverflow         CS_ERR_LIBRARY      2       CMM_EBADF     -100
-//	ErrProtocol              CS_ERR_LIBRARY      2       CMM_ENOTSUP    -93
-//	CodeInvalid              CS_ERR_INVALID_PARAM 7      CMM_EINVAL     -96
-//	CodeNotExist             CS_ERR_NOT_EXIST    12      CMM_ESRCH      -90
-//	CodeExist                CS_ERR_EXIST        14      CMM_EEXIST     -97
-//	CodeNameNotFound         CS_ERR_NAME_NOT_FOUND 17    CMM_ESRCH      -90
-//	CodeAccess               CS_ERR_ACCESS       11      CMM_EPERM      -92
-//	CodeTryAgain             CS_ERR_TRY_AGAIN     6      CMM_EBUSY      -99
-//	CodeRingMismatch         CS_ERR_MESSAGE_ERROR 22     CMM_EINVAL     -96
-//	CodePerm                 CS_ERR_ACCESS       11      CMM_EPERM      -92
-//	CodeCanceled             CS_ERR_FAILED_OPERATION 21  CMM_ECANCELED  -98
-//	CodeNoCluster            CS_ERR_TRY_AGAIN     6      CMM_ENOCLUSTER -89
-//	CodeNotMember            CS_ERR_NOT_EXIST    12      CMM_ESRCH      -90
-//	CodeNotSupported         CS_ERR_NOT_SUPPORTED 19     CMM_ENOTSUP    -93
-//	CodeUnknownOp, CodeVersion CS_ERR_VERSION     3      CMM_ENOTSUP    -93
-//	CodeBadRequest           CS_ERR_INVALID_PARAM 7      CMM_EINVAL     -96
-//	CodeInternal             CS_ERR_LIBRARY       2      CMM_ENOTSUP    -93
-//	CodeShutdown             CS_ERR_LIBRARY       2      CMM_ECONN      -88
-//
-// The daemon's own codes per operation are listed in core/node's doc.
+// Connection-level failures are sentinel errors (ErrDaemonGone, with
+// IsEOF for a connection the daemon closed; ErrTimeout; ErrClosed;
+// ErrEventOverflow; ErrProtocol); daemon refusals are *Error values
+// carrying a wire.Code, which CodeOf returns. libgoha maps both to each C
+// API family's numbers, one table per family (capi/errors.go); the
+// daemon's codes per operation are listed in core/node's doc.
 package client

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/goha/goha/core/store"
@@ -9,19 +8,8 @@ import (
 )
 
 // HA control and config store calls (wire.OpHA*, wire.OpCDB*). A failure
-// the daemon reports with a confd_errno is an *Error whose Code carries it:
-// ConfdErrno(err) returns it.
-
-// ConfdErrno returns the confd_errno a daemon error carries (0 if none).
-func ConfdErrno(err error) int {
-	var e *Error
-	if errors.As(err, &e) {
-		if n, ok := wire.ConfdErrno(e.Code); ok {
-			return n
-		}
-	}
-	return 0
-}
+// is an *Error whose Code says what failed (wire.CodeNotWritable,
+// wire.CodeHABadToken, ...; CodeOf(err) returns it).
 
 // HAConnect makes this connection the node's HA control connection with
 // token (the previous one is closed by the daemon).

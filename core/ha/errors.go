@@ -5,22 +5,33 @@ import (
 	"fmt"
 )
 
-// confd_errno values used by HA (numbers from confd_lib.h).
+// Code classifies an HA failure. Codes travel in the HA protocol (a
+// reject message's Code) and in events, so their values are part of HA
+// protocol version 2 and never change; that version took them from ConfD's
+// confd_errno. Nothing in the core reads them as C numbers: core/node
+// turns them into control-protocol codes (wire.CodeHA*), and libgoha
+// those into confd_errno.
+type Code int
+
+// HA failure codes.
 const (
-	CodeNotWritable = 4  // CONFD_ERR_NOT_WRITABLE: write on a secondary or relay
-	CodeBadState    = 17 // CONFD_ERR_BADSTATE: berelay on a node that is not a secondary
-	CodeHAConnect   = 25 // CONFD_ERR_HA_CONNECT: could not connect to the primary
-	CodeHAClosed    = 26 // CONFD_ERR_HA_CLOSED: the peer closed, or the initial sync failed
-	CodeHABadFXS    = 27 // CONFD_ERR_HA_BADFXS: different schema id
-	CodeHABadToken  = 28 // CONFD_ERR_HA_BADTOKEN: different token
-	CodeHABadName   = 29 // CONFD_ERR_HA_BADNAME: the remote node is not the one named
-	CodeHABind      = 30 // CONFD_ERR_HA_BIND: could not bind the HA listener
-	CodeHANoTick    = 31 // CONFD_ERR_HA_NOTICK: the peer stopped ticking
-	CodeHABadVsn    = 52 // CONFD_ERR_HA_BADVSN: incompatible protocol version
-	CodeHAAbort     = 71 // CONFD_ERR_HA_ABORT: transaction aborted by an HA transition
+	CodeNotWritable Code = 4  // write on a secondary or relay
+	CodeBadState    Code = 17 // berelay on a node that is not a secondary
+	CodeHAConnect   Code = 25 // could not connect to the primary
+	CodeHAClosed    Code = 26 // the peer closed, or the initial sync failed
+	CodeHABadFXS    Code = 27 // different schema id
+	CodeHABadToken  Code = 28 // different token
+	CodeHABadName   Code = 29 // the remote node is not the one named
+	CodeHABind      Code = 30 // could not bind the HA listener
+	CodeHANoTick    Code = 31 // the peer stopped ticking
+	CodeHABadVsn    Code = 52 // incompatible protocol version
+	CodeHAAbort     Code = 71 // transaction aborted by an HA transition
+	// CodeInternal is what CodeOf reports for an error that is not an
+	// *Error; it never travels.
+	CodeInternal Code = 18
 )
 
-var codeText = map[int]string{
+var codeText = map[Code]string{
 	CodeNotWritable: "not writable (HA secondary)",
 	CodeBadState:    "bad state",
 	CodeHAConnect:   "failed to connect to remote HA node",
@@ -32,20 +43,27 @@ var codeText = map[int]string{
 	CodeHANoTick:    "remote HA node doesn't send us any ticks",
 	CodeHABadVsn:    "remote HA node has incompatible version",
 	CodeHAAbort:     "transaction aborted by HA transition",
+	CodeInternal:    "internal error",
 }
 
-// Error is an HA failure carrying the confd_errno Code the C API reports.
+func (c Code) String() string {
+	if t, ok := codeText[c]; ok {
+		return t
+	}
+	return fmt.Sprintf("HA code %d", int(c))
+}
+
+// Error is an HA failure and its Code.
 type Error struct {
-	Code int
+	Code Code
 	Msg  string
 }
 
 func (e *Error) Error() string {
-	t := codeText[e.Code]
 	if e.Msg == "" {
-		return fmt.Sprintf("ha: %s (%d)", t, e.Code)
+		return fmt.Sprintf("ha: %s (%d)", e.Code, int(e.Code))
 	}
-	return fmt.Sprintf("ha: %s (%d): %s", t, e.Code, e.Msg)
+	return fmt.Sprintf("ha: %s (%d): %s", e.Code, int(e.Code), e.Msg)
 }
 
 // Is makes errors.Is(err, ErrBadState) etc. match on the code.
@@ -55,7 +73,7 @@ func (e *Error) Is(target error) bool {
 }
 
 // Errf returns an *Error with the given code.
-func Errf(code int, format string, args ...any) *Error {
+func Errf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -85,9 +103,9 @@ var (
 	ErrHAAbort = &Error{Code: CodeHAAbort}
 )
 
-// CodeOf returns the confd_errno of err (CONFD_ERR_INTERNAL, 18, for
-// errors that are not *Error; 0 for nil).
-func CodeOf(err error) int {
+// CodeOf returns the Code of err (CodeInternal for errors that are not
+// *Error; 0 for nil).
+func CodeOf(err error) Code {
 	if err == nil {
 		return 0
 	}
@@ -95,5 +113,5 @@ func CodeOf(err error) int {
 	if errors.As(err, &e) {
 		return e.Code
 	}
-	return 18
+	return CodeInternal
 }

@@ -350,7 +350,7 @@ func (n *Node) abortPending() {
 	n.pend = nil
 }
 
-func (n *Node) result(seq uint64, wait bool, code int) {
+func (n *Node) result(seq uint64, wait bool, code Code) {
 	if seq == 0 {
 		return
 	}
@@ -555,7 +555,7 @@ func (n *Node) stepUpstream(m Message) error {
 }
 
 // refuseUpstream tells the primary why and drops the connection.
-func (n *Node) refuseUpstream(code int, reason string) error {
+func (n *Node) refuseUpstream(code Code, reason string) error {
 	up := n.up
 	n.logf("refusing primary %s: %s", up.name, reason)
 	n.send(&up.link, Message{Type: MsgReject, Code: code, Reason: reason})
@@ -579,7 +579,7 @@ func (n *Node) initialized(byCopy bool) {
 // away) the node goes to none, with NOPRIMARY(code) once initialized, else
 // the failed BeSecondary result; a relay then drops its sub-secondaries too.
 // A commanded drop only fails a BeSecondary still waiting for its result.
-func (n *Node) dropUpstream(code int, reason string, lost bool) {
+func (n *Node) dropUpstream(code Code, reason string, lost bool) {
 	up := n.up
 	if up == nil {
 		return
@@ -712,7 +712,7 @@ func (n *Node) syncPeer(p *peer, txid uint64, digest []byte) {
 	n.send(&p.link, Message{Type: MsgSnapshot, Txid: n.txid, Digest: n.digest})
 }
 
-func (n *Node) refusePeer(p *peer, code int, reason string) error {
+func (n *Node) refusePeer(p *peer, code Code, reason string) error {
 	n.send(&p.link, Message{Type: MsgReject, Code: code, Reason: reason})
 	n.dropPeer(p, reason)
 	return nil

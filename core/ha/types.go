@@ -121,7 +121,7 @@ const (
 
 	MsgConnected   MsgType = 32 // runtime: the dial for Conn succeeded
 	MsgAccepted    MsgType = 33 // runtime: incoming connection Conn from Addr
-	MsgClosed      MsgType = 34 // runtime: Conn failed or closed (Reason; Code, if set, is the confd_errno to report)
+	MsgClosed      MsgType = 34 // runtime: Conn failed or closed (Reason; Code, if set, is the failure to report)
 	MsgApplyFailed MsgType = 35 // runtime: an Apply failed; Txid/Digest = the store's state now
 	MsgAlive       MsgType = 36 // runtime: bytes of a long transfer (a full copy) are arriving on Conn
 )
@@ -157,7 +157,7 @@ type Message struct {
 	Schema string  `msgpack:"s,omitempty"`
 	Nonce  []byte  `msgpack:"n,omitempty"`
 	MAC    []byte  `msgpack:"m,omitempty"`
-	Code   int     `msgpack:"c,omitempty"`
+	Code   Code    `msgpack:"c,omitempty"`
 	Reason string  `msgpack:"r,omitempty"`
 	Txid   uint64  `msgpack:"x,omitempty"`
 	Digest []byte  `msgpack:"d,omitempty"`
@@ -237,8 +237,8 @@ type NodeInfo struct {
 type Event struct {
 	Type EventType
 	// Code: NOPRIMARY's reason (CodeHAClosed or CodeHANoTick);
-	// BESECONDARY_RESULT's result (0 or a CONFD_ERR_HA_* code).
-	Code int
+	// BESECONDARY_RESULT's result (0 or the failure's code).
+	Code Code
 	// Node: SECONDARY_DIED and SECONDARY_ARRIVED.
 	Node NodeInfo
 	// ByCopy: SECONDARY_INITIALIZED's cdb_initialized_by_copy.
@@ -261,7 +261,7 @@ func (e Event) String() string {
 // BeSecondary): Code 0 once the secondary is initialized, else the error code.
 type Result struct {
 	Seq  uint64
-	Code int
+	Code Code
 }
 
 // PeerStatus is a detail of Status for tools and tests.

@@ -27,12 +27,6 @@ import (
 	"github.com/goha/goha/core/wire"
 )
 
-// confd_errno values of the subscription calls (numbers from confd_lib.h).
-const (
-	confdErrNoExists = 1
-	confdErrBadState = 17
-)
-
 // cdbService serves change subscriptions on the node's store.
 type cdbService struct {
 	n    *Node
@@ -86,23 +80,6 @@ func (s *cdbService) wait(txid uint64) {
 	s.disp.Wait(ctx, txid)
 }
 
-// cdbErr maps core/cdb's and the store's errors to reply codes.
-func cdbErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, cdb.ErrBadPath):
-		return confdErr(confdErrBadPath, err)
-	case errors.Is(err, cdb.ErrBadState):
-		return confdErr(confdErrBadState, err)
-	case errors.Is(err, cdb.ErrNoPoint):
-		return confdErr(confdErrNoExists, err)
-	case errors.Is(err, cdb.ErrUsage):
-		return confdErr(confdErrProtoUsage, err)
-	}
-	return replyErr(err)
-}
-
 // changeEvent converts a feed entry for a watch on prefix; ok is false if
 // nothing in it concerns the watch.
 func changeEvent(cs *store.ChangeSet, prefix string) (wire.CDBChangeEvent, bool) {
@@ -135,7 +112,7 @@ func (s *cdbService) opWatch(c *ctlConn, body []byte, reply func(any, error)) {
 		return
 	}
 	if a.Prefix != "" && a.Prefix[0] != '/' {
-		reply(nil, confdErr(confdErrBadPath, fmt.Errorf("prefix %q does not start with /", a.Prefix)))
+		reply(nil, codeErr(wire.CodeBadPath, fmt.Errorf("prefix %q does not start with /", a.Prefix)))
 		return
 	}
 	var first []store.ChangeSet
@@ -154,7 +131,7 @@ func (s *cdbService) opWatch(c *ctlConn, body []byte, reply func(any, error)) {
 		}
 	}
 	if err != nil {
-		reply(nil, replyErr(err))
+		reply(nil, err)
 		return
 	}
 	// Queue the reply before any event: the loop does not run this
@@ -258,7 +235,7 @@ func (s *cdbService) goReply(reply func(any, error), fn func() (any, error)) {
 	go func() {
 		defer s.wg.Done()
 		res, err := fn()
-		reply(res, cdbErr(err))
+		reply(res, err)
 	}()
 }
 
@@ -341,7 +318,7 @@ func (s *cdbService) opSubscribe(c *ctlConn, body []byte, reply func(any, error)
 	}
 	id, err := s.sub(c).Subscribe(a.Priority, a.Path)
 	if err != nil {
-		reply(nil, cdbErr(err))
+		reply(nil, err)
 		return
 	}
 	reply(&wire.CDBPoint{ID: id}, nil)
@@ -388,6 +365,6 @@ func (s *cdbService) opSync(c *ctlConn, body []byte, reply func(any, error)) {
 	// The reply is queued inside Sync, before the dispatcher can send the
 	// next notification on this connection.
 	if err := s.sub(c).Sync(cdb.SyncType(a.Type), func() { reply(nil, nil) }); err != nil {
-		reply(nil, cdbErr(err))
+		reply(nil, err)
 	}
 }

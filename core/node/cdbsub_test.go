@@ -112,7 +112,7 @@ func TestCDBWatchPrimaryAndSecondary(t *testing.T) {
 	if e := nextChange(t, wx); !e.Resync {
 		t.Fatalf("unknown position: %+v", e)
 	}
-	if _, err := wx.CDBWatch("nope", false, 0); client.ConfdErrno(err) != store.ConfdErrBadPath {
+	if _, err := wx.CDBWatch("nope", false, 0); client.CodeOf(err) != wire.CodeBadPath {
 		t.Fatalf("bad prefix: %v", err)
 	}
 }
@@ -127,10 +127,10 @@ func TestCDBSubscriptionSocket(t *testing.T) {
 	if err := sub.Call(wire.OpCDBSubscribe, &wire.CDBSubscribeArg{Priority: 5, Path: "/hosts/host"}, &pt); err != nil {
 		t.Fatal(err)
 	}
-	if err := sub.Call(wire.OpCDBSubscribe, &wire.CDBSubscribeArg{Path: "/hosts/host{"}, nil); client.ConfdErrno(err) != store.ConfdErrBadPath {
+	if err := sub.Call(wire.OpCDBSubscribe, &wire.CDBSubscribeArg{Path: "/hosts/host{"}, nil); client.CodeOf(err) != wire.CodeBadPath {
 		t.Fatalf("bad pattern: %v", err)
 	}
-	if err := sub.Call(wire.OpCDBDiff, &wire.CDBDiffArg{Point: pt.ID}, nil); client.ConfdErrno(err) != confdErrBadState {
+	if err := sub.Call(wire.OpCDBDiff, &wire.CDBDiffArg{Point: pt.ID}, nil); client.CodeOf(err) != wire.CodeBadState {
 		t.Fatalf("diff before any notification: %v", err)
 	}
 	if err := sub.Call(wire.OpCDBSubDone, nil, nil); err != nil {
@@ -168,7 +168,7 @@ func TestCDBSubscriptionSocket(t *testing.T) {
 	if len(d.Nodes) != 2 || d.Nodes[0].Path != "/hosts/host{a}" || d.Nodes[0].Op != 1 || d.Nodes[1].Depth != 1 {
 		t.Fatalf("diff %+v", d.Nodes)
 	}
-	if err := sub.Call(wire.OpCDBSync, &wire.CDBSyncArg{Type: 4}, nil); client.ConfdErrno(err) != confdErrProtoUsage {
+	if err := sub.Call(wire.OpCDBSync, &wire.CDBSyncArg{Type: 4}, nil); client.CodeOf(err) != wire.CodeUsage {
 		t.Fatalf("DONE_OPERATIONAL: %v", err)
 	}
 	if err := sub.Call(wire.OpCDBSync, &wire.CDBSyncArg{Type: 1}, nil); err != nil {
@@ -197,7 +197,7 @@ func TestCDBSubscriptionSocket(t *testing.T) {
 	if v, err := w.CDBGet("/hosts/host{b}/port"); err != nil || v.Type() != store.TypeUint16 || v.Uint() != 8080 {
 		t.Fatalf("set_text kept the type: %v %v", v, err)
 	}
-	if _, err := w.CDBSetText("/hosts/host{b}/port", "x"); client.ConfdErrno(err) != store.ConfdErrBadType {
+	if _, err := w.CDBSetText("/hosts/host{b}/port", "x"); client.CodeOf(err) != wire.CodeBadValue {
 		t.Fatalf("set_text of a bad number: %v", err)
 	}
 }

@@ -117,7 +117,8 @@
 //	cmm.setqualif           Perm (not master), Invalid (not eligible, bad level), NotExist
 //	cmm.seizequalif         Perm (a master exists, not eligible)
 //	config.reload           Perm (not master), Invalid (bad file), NotSupported (changed node table)
-//	ha.*, cdb.*             wire.ConfdCode(confd_errno) (see "HA and the config store")
+//	ha.*, cdb.*             NoValue, NotWritable, BadValue, BadPath, BadState, Usage,
+//	                        HA* (see "HA and the config store")
 //	any                     UnknownOp, BadRequest (undecodable arguments)
 //
 // # Events
@@ -139,9 +140,11 @@
 // OpHABeNone, OpHASecondaryDead) are taken only from that connection,
 // OpHAStatus and the store ops (OpCDBGet/Set/Delete/Dump) from any. Every
 // such op runs on its own goroutine and replies when done (a waiting
-// besecondary, a sync-mode commit), so the loop never waits. Failures carry
-// the C API's confd_errno as wire.ConfdCode(errno): the runtime's
-// *ha.Error codes and store.Errno.
+// besecondary, a sync-mode commit), so the loop never waits. Failures map to
+// reply codes by the tables of codes.go: the runtime's *ha.Error codes to
+// wire.CodeHA*, the store's and core/cdb's sentinel errors to CodeNoValue,
+// CodeNotWritable, CodeBadValue, CodeBadPath, CodeBadState, CodeUsage (and
+// libgoha maps those to confd_errno).
 //
 // HA events go, as EvHA, to the connections that asked with OpHANotify
 // (not through topics: the C API reads them from its own socket). With

@@ -73,12 +73,6 @@ func (h *haService) logEvent(ev ha.Event) {
 // MaxDumpBytes bounds the entries one OpCDBDump reply carries.
 const MaxDumpBytes = wire.MaxFrame - 64<<10
 
-// confd_errno values the HA service uses besides ha's and store's.
-const (
-	confdErrProtoUsage = 21
-	confdErrBadPath    = 8
-)
-
 // haService is the HA subsystem of a node.
 type haService struct {
 	n       *Node
@@ -150,29 +144,6 @@ func (h *haService) close() {
 	})
 }
 
-// confdErr wraps an error whose confd_errno is code for the reply.
-func confdErr(code int, err error) error {
-	return &OpError{Code: wire.ConfdCode(code), Msg: err.Error()}
-}
-
-// replyErr maps the runtime's and the store's errors to reply codes that
-// carry their confd_errno.
-func replyErr(err error) error {
-	var he *ha.Error
-	var oe *OpError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &oe):
-		return oe
-	case errors.As(err, &he):
-		return confdErr(he.Code, err)
-	case errors.Is(err, hanet.ErrClosed), errors.Is(err, store.ErrClosed):
-		return &OpError{Code: wire.CodeShutdown, Msg: err.Error()}
-	}
-	return confdErr(store.Errno(err), err)
-}
-
 // async decodes body into arg and runs fn on its own goroutine, replying
 // with its result.
 func async[A any](h *haService, body []byte, reply func(any, error), fn func(a *A) (any, error)) {
@@ -185,7 +156,7 @@ func async[A any](h *haService, body []byte, reply func(any, error), fn func(a *
 	go func() {
 		defer h.wg.Done()
 		res, err := fn(a)
-		reply(res, replyErr(err))
+		reply(res, err)
 	}()
 }
 
@@ -195,7 +166,7 @@ func (h *haService) control(c *ctlConn, body []byte, reply func(any, error), fn 
 	ok := h.ctl == c
 	h.mu.Unlock()
 	if !ok {
-		reply(nil, confdErr(confdErrProtoUsage, errors.New("not the HA control connection (confd_ha_connect it first)")))
+		reply(nil, codeErr(wire.CodeUsage, errors.New("not the HA control connection (confd_ha_connect it first)")))
 		return
 	}
 	async(h, body, reply, func(*struct{}) (any, error) { return nil, fn() })
@@ -339,9 +310,9 @@ func (h *haService) opSyncAck(c *ctlConn, _ []byte, reply func(any, error)) {
 	case h.ackedLocked(c):
 		reply(nil, nil)
 	case !sub || !sync:
-		reply(nil, confdErr(confdErrProtoUsage, errors.New("not subscribed with CONFD_NOTIF_HA_INFO_SYNC")))
+		reply(nil, codeErr(wire.CodeUsage, errors.New("not subscribed with CONFD_NOTIF_HA_INFO_SYNC")))
 	default:
-		reply(nil, confdErr(confdErrProtoUsage, errors.New("no HA notification awaits acknowledgement")))
+		reply(nil, codeErr(wire.CodeUsage, errors.New("no HA notification awaits acknowledgement")))
 	}
 }
 
@@ -363,12 +334,15 @@ func (h *haService) forward() {
 }
 
 func (h *haService) deliver(ev ha.Event) {
-	e := wire.HAEvent{Type: int(ev.Type), Value: ev.Code}
+	e := wire.HAEvent{Type: int(ev.Type)}
 	switch ev.Type {
+	case ha.EventNoPrimary, ha.EventBeSecondaryResult:
+		if ev.Code != 0 {
+			e.Value = int(codeOf(&ha.Error{Code: ev.Code}))
+		}
 	case ha.EventSecondaryDied, ha.EventSecondaryArrived:
 		e.Node = wire.HANode{Name: ev.Node.Name, Addr: ev.Node.Addr}
 	case ha.EventSecondaryInitialized:
-		e.Value = 0
 		if ev.ByCopy {
 			e.Value = 1
 		}
@@ -465,7 +439,7 @@ var errDumpTooLarge = errors.New("dump too large for one reply")
 func (h *haService) opDump(_ *ctlConn, body []byte, reply func(any, error)) {
 	async(h, body, reply, func(a *wire.CDBPathArg) (any, error) {
 		if a.Path != "" && a.Path[0] != '/' {
-			return nil, confdErr(confdErrBadPath, fmt.Errorf("prefix %q does not start with /", a.Path))
+			return nil, codeErr(wire.CodeBadPath, fmt.Errorf("prefix %q does not start with /", a.Path))
 		}
 		res := &wire.CDBEntries{Txid: h.st.Txid(), Entries: []wire.CDBEntry{}}
 		size := 0

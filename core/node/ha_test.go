@@ -89,7 +89,7 @@ func nextHA(t *testing.T, c *client.Client, within time.Duration) (wire.HAEvent,
 func TestHAControlConnectionsAndSyncNotifications(t *testing.T) {
 	a, b := twoNodes(t)
 	plain := dialT(t, a)
-	if err := plain.BePrimary("a"); client.ConfdErrno(err) != confdErrProtoUsage {
+	if err := plain.BePrimary("a"); client.CodeOf(err) != wire.CodeUsage {
 		t.Fatalf("beprimary without confd_ha_connect: %v", err)
 	}
 	old := dialT(t, a)
@@ -115,10 +115,10 @@ func TestHAControlConnectionsAndSyncNotifications(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := syncSub.HASyncAck(); client.ConfdErrno(err) != confdErrProtoUsage {
+	if err := syncSub.HASyncAck(); client.CodeOf(err) != wire.CodeUsage {
 		t.Fatalf("ack with nothing pending: %v", err)
 	}
-	if err := plainSub.HASyncAck(); client.ConfdErrno(err) != confdErrProtoUsage {
+	if err := plainSub.HASyncAck(); client.CodeOf(err) != wire.CodeUsage {
 		t.Fatalf("ack on a plain subscription: %v", err)
 	}
 	if err := ha1.BePrimary("a"); err != nil {

@@ -17,39 +17,6 @@ func fail(code wire.Code, format string, args ...any) error {
 	return &OpError{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
-// codeOf maps the state machines' errors to protocol codes.
-func codeOf(err error) wire.Code {
-	var oe *OpError
-	switch {
-	case errors.As(err, &oe):
-		return oe.Code
-	case errors.Is(err, quorum.ErrInvalidParam):
-		return wire.CodeInvalid
-	case errors.Is(err, quorum.ErrNameNotFound):
-		return wire.CodeNameNotFound
-	case errors.Is(err, quorum.ErrNotExist):
-		return wire.CodeNotExist
-	case errors.Is(err, quorum.ErrExist):
-		return wire.CodeExist
-	case errors.Is(err, quorum.ErrAccess):
-		return wire.CodeAccess
-	case errors.Is(err, quorum.ErrRingMismatch):
-		return wire.CodeRingMismatch
-	case errors.Is(err, membership.ErrNotMaster), errors.Is(err, membership.ErrMasterExists),
-		errors.Is(err, membership.ErrRemoved):
-		return wire.CodePerm
-	case errors.Is(err, membership.ErrNotEligible):
-		return wire.CodeInvalid
-	case errors.Is(err, membership.ErrNoCandidate):
-		return wire.CodeCanceled
-	case errors.Is(err, membership.ErrUnknownNode):
-		return wire.CodeNotExist
-	case errors.Is(err, membership.ErrNoCluster):
-		return wire.CodeNoCluster
-	}
-	return wire.CodeInternal
-}
-
 // handle answers one control request on the loop goroutine, as its entry
 // in the op table (ops.go) says.
 func (n *Node) handle(r request) {

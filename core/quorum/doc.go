@@ -74,11 +74,9 @@
 //
 // # Errors
 //
-// The sentinel errors carry the C API's codes (CSError maps them):
-// ErrInvalidParam CS_ERR_INVALID_PARAM (7), ErrNameNotFound
-// CS_ERR_NAME_NOT_FOUND (17), ErrNotExist CS_ERR_NOT_EXIST (12), ErrExist
-// CS_ERR_EXIST (14), ErrAccess CS_ERR_ACCESS (11), ErrRingMismatch
-// CS_ERR_MESSAGE_ERROR (22); anything else is CS_ERR_LIBRARY (2). Setup's
+// The sentinel errors name the failures (ErrInvalidParam, ErrNameNotFound,
+// ErrNotExist, ErrExist, ErrAccess, ErrRingMismatch); core/node turns them
+// into control-protocol codes and libgoha those into cs_error_t. Setup's
 // fatal configuration combinations wrap ErrConfig.
 //
 // # Deliberate choices where corosync is ambiguous or not modelled

@@ -2,7 +2,6 @@ package quorum
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 )
@@ -617,39 +616,4 @@ func QuorumNodeList(in Input) []ListEntry {
 		out = append(out, ListEntry{ID: QDeviceNodeID, State: 0})
 	}
 	return out
-}
-
-// cs_error_t values of the errors of this package.
-const (
-	csOK            = 1
-	csErrLibrary    = 2
-	csErrInvalid    = 7
-	csErrAccess     = 11
-	csErrNotExist   = 12
-	csErrExist      = 14
-	csErrNameNF     = 17
-	csErrMessageErr = 22
-)
-
-// CSError maps an error of this package to its cs_error_t value: nil to
-// CS_OK (1), the sentinels to the codes in their docs, and anything else to
-// CS_ERR_LIBRARY (2).
-func CSError(err error) uint32 {
-	switch {
-	case err == nil:
-		return csOK
-	case errors.Is(err, ErrInvalidParam):
-		return csErrInvalid
-	case errors.Is(err, ErrNameNotFound):
-		return csErrNameNF
-	case errors.Is(err, ErrNotExist):
-		return csErrNotExist
-	case errors.Is(err, ErrExist):
-		return csErrExist
-	case errors.Is(err, ErrAccess):
-		return csErrAccess
-	case errors.Is(err, ErrRingMismatch):
-		return csErrMessageErr
-	}
-	return csErrLibrary
 }

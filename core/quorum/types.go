@@ -238,24 +238,24 @@ type Info struct {
 	QDeviceName  string
 }
 
-// Errors. Each maps to one cs_error_t code of the C API, given in its doc.
+// Errors. libgoha reports each as the cs_error_t named in its doc.
 var (
 	// ErrInvalidParam: a rejected setexpected/setvotes value or a wrong
-	// device name (CS_ERR_INVALID_PARAM, 7).
+	// device name (CS_ERR_INVALID_PARAM).
 	ErrInvalidParam = errors.New("quorum: invalid parameter")
-	// ErrNameNotFound: setvotes on an unknown node (CS_ERR_NAME_NOT_FOUND, 17).
+	// ErrNameNotFound: setvotes on an unknown node (CS_ERR_NAME_NOT_FOUND).
 	ErrNameNotFound = errors.New("quorum: node not found")
 	// ErrNotExist: getinfo on an unknown node, or a device call with no
-	// device registered (CS_ERR_NOT_EXIST, 12).
+	// device registered (CS_ERR_NOT_EXIST).
 	ErrNotExist = errors.New("quorum: does not exist")
 	// ErrExist: a device with a different name is already registered
-	// (CS_ERR_EXIST, 14).
+	// (CS_ERR_EXIST).
 	ErrExist = errors.New("quorum: a different quorum device is registered")
 	// ErrAccess: device operations are disabled by the configuration
-	// (CS_ERR_ACCESS, 11).
+	// (CS_ERR_ACCESS).
 	ErrAccess = errors.New("quorum: quorum device operations are disabled")
 	// ErrRingMismatch: a device poll carried a ring id other than the
-	// current one (CS_ERR_MESSAGE_ERROR, 22).
+	// current one (CS_ERR_MESSAGE_ERROR).
 	ErrRingMismatch = errors.New("quorum: poll ring id is not the current ring id")
 	// ErrConfig: a fatal configuration combination (corosync refuses to
 	// start). Returned wrapped by Setup with the reason.

@@ -151,9 +151,8 @@
 // # Read-only mode and errors
 //
 // SetReadOnly(true) (an HA secondary or relay) makes local writes fail with
-// ErrReadOnly; replication (Apply, Stage, Activate) still works. Errno maps
-// every error to the confd_errno the C API sets: ErrNotFound
-// CONFD_ERR_NOEXISTS (1), ErrReadOnly CONFD_ERR_NOT_WRITABLE (4), ErrBadValue
-// CONFD_ERR_BADTYPE (5), ErrBadPath CONFD_ERR_BADPATH (8), everything else
-// (ErrCorrupt, ErrOutOfOrder, I/O) CONFD_ERR_INTERNAL (18).
+// ErrReadOnly; replication (Apply, Stage, Activate) still works. Failures
+// are the sentinel errors of errors.go (wrapped with detail); core/node
+// turns them into control-protocol codes, and libgoha those into the C
+// API's confd_errno.
 package store

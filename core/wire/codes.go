@@ -27,7 +27,35 @@ const (
 	CodeVersion      Code = 15 // protocol version not supported
 	CodeShutdown     Code = 16 // the daemon is shutting down
 	CodeNotMember    Code = 17 // node is configured but out of the cluster (cmm_member_getinfo)
+
+	// Config store and HA outcomes. Protocol version 1 numbered them from
+	// 1000 up; the values stay as they are.
+	CodeNoValue      Code = 1001 // config store: no value at the path
+	CodeNotWritable  Code = 1004 // a write on an HA secondary or relay
+	CodeBadValue     Code = 1005 // a value of an unsupported type or malformed encoding
+	CodeBadPath      Code = 1008 // a malformed config store path or keypath
+	CodeBadState     Code = 1017 // not allowed in the current HA role or subscription state
+	CodeUsage        Code = 1021 // not valid on this connection now (not the HA control connection, nothing to acknowledge)
+	CodeHAConnect    Code = 1025 // could not connect to the HA primary
+	CodeHAClosed     Code = 1026 // the HA peer closed the connection, or the initial sync failed
+	CodeHABadSchema  Code = 1027 // the HA peer has another schema id
+	CodeHABadToken   Code = 1028 // the HA peer has another token
+	CodeHABadName    Code = 1029 // the HA peer is not the node named
+	CodeHABind       Code = 1030 // the HA listener could not bind its address
+	CodeHANoTick     Code = 1031 // the HA peer stopped ticking
+	CodeHABadVersion Code = 1052 // the HA peer speaks another HA protocol version
+	CodeHAAbort      Code = 1071 // a commit was aborted by an HA role change
 )
+
+// Codes lists every reply code of this protocol version.
+var Codes = []Code{
+	CodeOK, CodeInvalid, CodeNotExist, CodeExist, CodeNameNotFound, CodeAccess, CodeTryAgain,
+	CodeRingMismatch, CodePerm, CodeCanceled, CodeNoCluster, CodeNotSupported, CodeUnknownOp,
+	CodeBadRequest, CodeInternal, CodeVersion, CodeShutdown, CodeNotMember,
+	CodeNoValue, CodeNotWritable, CodeBadValue, CodeBadPath, CodeBadState, CodeUsage,
+	CodeHAConnect, CodeHAClosed, CodeHABadSchema, CodeHABadToken, CodeHABadName, CodeHABind,
+	CodeHANoTick, CodeHABadVersion, CodeHAAbort,
+}
 
 var codeNames = map[Code]string{
 	CodeOK:           "ok",
@@ -48,6 +76,21 @@ var codeNames = map[Code]string{
 	CodeVersion:      "protocol version not supported",
 	CodeShutdown:     "daemon shutting down",
 	CodeNotMember:    "node is out of the cluster",
+	CodeNoValue:      "no such item",
+	CodeNotWritable:  "not writable (HA secondary)",
+	CodeBadValue:     "bad value type",
+	CodeBadPath:      "bad path",
+	CodeBadState:     "bad state",
+	CodeUsage:        "protocol usage",
+	CodeHAConnect:    "HA connect failed",
+	CodeHAClosed:     "HA connection closed",
+	CodeHABadSchema:  "HA schema mismatch",
+	CodeHABadToken:   "HA bad token",
+	CodeHABadName:    "HA bad name",
+	CodeHABind:       "HA bind failed",
+	CodeHANoTick:     "HA no ticks",
+	CodeHABadVersion: "HA bad version",
+	CodeHAAbort:      "aborted by HA transition",
 }
 
 func (c Code) String() string {

@@ -1,7 +1,5 @@
 package wire
 
-import "fmt"
-
 // HA control and config store operations (served by core/node's HA
 // subsystem over the control endpoint; used by capi's confd_ha_*,
 // confd_notifications_*, goha_cdb_* and by gohactl).
@@ -25,34 +23,6 @@ const (
 // EvHA is the event kind of an HA notification (body HAEvent). It is sent
 // only to connections that did OpHANotify, not through topics.
 const EvHA = "ha"
-
-// CodeConfdBase offsets confd_errno values carried as reply codes: an HA or
-// config store operation that fails with confd_errno E replies with code
-// CodeConfdBase+E, so the C API reports exactly the daemon's confd_errno.
-const CodeConfdBase Code = 1000
-
-// ConfdCode returns the reply code carrying confd_errno errno.
-func ConfdCode(errno int) Code { return CodeConfdBase + Code(errno) }
-
-// ConfdErrno returns the confd_errno carried by c, if it carries one.
-func ConfdErrno(c Code) (int, bool) {
-	if c > CodeConfdBase && c < CodeConfdBase+1000 {
-		return int(c - CodeConfdBase), true
-	}
-	return 0, false
-}
-
-func init() {
-	// Readable names for the confd_errno codes the HA subsystem replies with.
-	for errno, name := range map[int]string{
-		1: "no such item", 4: "not writable (HA secondary)", 5: "bad value type", 8: "bad path",
-		17: "bad state", 18: "internal error", 21: "protocol usage", 25: "HA connect failed",
-		26: "HA connection closed", 27: "HA schema mismatch", 28: "HA bad token", 29: "HA bad name",
-		30: "HA bind failed", 31: "HA no ticks", 52: "HA bad version", 71: "aborted by HA transition",
-	} {
-		codeNames[ConfdCode(errno)] = fmt.Sprintf("confd_errno %d (%s)", errno, name)
-	}
-}
 
 // HAConnectArg is the argument of OpHAConnect.
 type HAConnectArg struct {
@@ -111,8 +81,9 @@ type HANotifyArg struct {
 
 // HAEvent is the body of EvHA: struct confd_ha_notification. Type is
 // confd_ha_info_type; Node is SECONDARY_DIED/ARRIVED's node; Value is
-// NOPRIMARY's reason, SECONDARY_INITIALIZED's cdb_initialized_by_copy (0/1)
-// or BESECONDARY_RESULT's result.
+// NOPRIMARY's reason and BESECONDARY_RESULT's result (a Code: CodeHAClosed,
+// CodeHANoTick, ...; CodeOK for a successful besecondary), or
+// SECONDARY_INITIALIZED's cdb_initialized_by_copy (0/1).
 type HAEvent struct {
 	Type  int    `msgpack:"type"`
 	Node  HANode `msgpack:"node,omitempty"`

@@ -239,14 +239,11 @@ func refusal(ce *client.Error, name string) string {
 }
 
 // codeName returns the name scripts see for a daemon code: the confd_errno
-// name (CONFD_ERR_*) and its number for HA and config store failures, the
-// snake_case code name otherwise (doc/json.md lists them).
+// name (CONFD_ERR_*) and number the C API reports for HA and config store
+// failures (doc/json.md), the snake_case code name otherwise.
 func codeName(c wire.Code) (string, int) {
-	if e, ok := wire.ConfdErrno(c); ok {
-		if n, ok := confdErrNames[e]; ok {
-			return n, e
-		}
-		return "CONFD_ERR_" + strconv.Itoa(e), e
+	if e, ok := confdErrNames[c]; ok {
+		return e.name, e.errno
 	}
 	if n, ok := wireCodeNames[c]; ok {
 		return n, int(c)
@@ -263,16 +260,22 @@ var wireCodeNames = map[wire.Code]string{
 	wire.CodeShutdown: "shutdown", wire.CodeNotMember: "not_member",
 }
 
-// confdErrNames are the confd_errno names of include/confd_lib.h that the
-// daemon's HA and config store operations report.
-var confdErrNames = map[int]string{
-	1: "CONFD_ERR_NOEXISTS", 2: "CONFD_ERR_ALREADY_EXISTS", 3: "CONFD_ERR_ACCESS_DENIED", 4: "CONFD_ERR_NOT_WRITABLE",
-	5: "CONFD_ERR_BADTYPE", 8: "CONFD_ERR_BADPATH", 17: "CONFD_ERR_BADSTATE", 18: "CONFD_ERR_INTERNAL",
-	21: "CONFD_ERR_PROTOUSAGE", 24: "CONFD_ERR_OS", 25: "CONFD_ERR_HA_CONNECT", 26: "CONFD_ERR_HA_CLOSED",
-	27: "CONFD_ERR_HA_BADFXS", 28: "CONFD_ERR_HA_BADTOKEN", 29: "CONFD_ERR_HA_BADNAME", 30: "CONFD_ERR_HA_BIND",
-	31: "CONFD_ERR_HA_NOTICK", 36: "CONFD_ERR_BAD_CONFIG", 44: "CONFD_ERR_UNAVAILABLE", 48: "CONFD_ERR_TIMEOUT",
-	49: "CONFD_ERR_ABORTED", 51: "CONFD_ERR_NOT_IMPLEMENTED", 52: "CONFD_ERR_HA_BADVSN", 69: "CONFD_ERR_HA_BADCONFIG",
-	71: "CONFD_ERR_HA_ABORT",
+// confdErrNames are the names and numbers that include/confd_lib.h gives
+// the HA and config store failures, as libgoha reports them (capi's
+// confdCodes); gohactl shows them so that its errors read like the C
+// API's.
+var confdErrNames = map[wire.Code]struct {
+	name  string
+	errno int
+}{
+	wire.CodeNoValue: {"CONFD_ERR_NOEXISTS", 1}, wire.CodeNotWritable: {"CONFD_ERR_NOT_WRITABLE", 4},
+	wire.CodeBadValue: {"CONFD_ERR_BADTYPE", 5}, wire.CodeBadPath: {"CONFD_ERR_BADPATH", 8},
+	wire.CodeBadState: {"CONFD_ERR_BADSTATE", 17}, wire.CodeUsage: {"CONFD_ERR_PROTOUSAGE", 21},
+	wire.CodeHAConnect: {"CONFD_ERR_HA_CONNECT", 25}, wire.CodeHAClosed: {"CONFD_ERR_HA_CLOSED", 26},
+	wire.CodeHABadSchema: {"CONFD_ERR_HA_BADFXS", 27}, wire.CodeHABadToken: {"CONFD_ERR_HA_BADTOKEN", 28},
+	wire.CodeHABadName: {"CONFD_ERR_HA_BADNAME", 29}, wire.CodeHABind: {"CONFD_ERR_HA_BIND", 30},
+	wire.CodeHANoTick: {"CONFD_ERR_HA_NOTICK", 31}, wire.CodeHABadVersion: {"CONFD_ERR_HA_BADVSN", 52},
+	wire.CodeHAAbort: {"CONFD_ERR_HA_ABORT", 71},
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -171,7 +171,7 @@ func (c *conn) handshakeDeadline() {
 
 func (c *conn) reader() {
 	defer c.rt.wg.Done()
-	reason, code := "closed", 0
+	reason, code := "closed", ha.Code(0)
 	defer func() { c.rt.post(func() { c.rt.connClosed(c, code, reason) }) }()
 	c.handshakeDeadline()
 	inHandshake := !c.accepted.IsZero()
@@ -204,9 +204,9 @@ func (c *conn) reader() {
 	}
 }
 
-// readFailed logs what deserves it and returns the confd_errno (0: the
+// readFailed logs what deserves it and returns the HA code (0: the
 // node's choice) and reason for the node.
-func (c *conn) readFailed(err error) (int, string) {
+func (c *conn) readFailed(err error) (ha.Code, string) {
 	switch {
 	case badCertificate(err): // TLS 1.3: the primary refuses our certificate after our handshake ended
 		c.rt.logf("hanet: connection %d to %s: the peer refused our certificate: %v", c.id, c.nc.RemoteAddr(), err)

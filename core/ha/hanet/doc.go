@@ -11,7 +11,7 @@
 //	defer rt.Close()
 //	go func() { for e := range rt.Events() { publish(e) } }()
 //
-// Commands (each returns an error whose confd_errno is ha.CodeOf(err)):
+// Commands (each failure is an *ha.Error; ha.CodeOf(err) classifies it):
 //
 //	confd_ha_beprimary(myid)          rt.BePrimary(myName)      HA_BIND, HA_BADNAME
 //	confd_ha_besecondary(myid, p, w)  addr := hanet.ResolvePrimaryAddr(haAddrs, p, pIP, localHAAddr)
@@ -33,9 +33,8 @@
 // Config store: Get and Walk read the local store in any role. Set, Delete,
 // Batch (and BatchContext) commit and return the txid once acknowledged
 // (Sync: every in-sync secondary persisted it). On a secondary or relay they
-// fail with store.ErrReadOnly, whose store.Errno is CONFD_ERR_NOT_WRITABLE
-// (4); an HA transition before the acknowledgement gives ha.ErrHAAbort
-// (CONFD_ERR_HA_ABORT, 71); other store errors map with store.Errno.
+// fail with store.ErrReadOnly; an HA transition before the acknowledgement
+// gives ha.ErrHAAbort; other failures are the store's errors.
 //
 // # Inside
 //

@@ -92,7 +92,7 @@ type Runtime struct {
 	ln       net.Listener
 	nextConn uint64
 	ackWait  map[uint64]chan error
-	resWait  map[uint64]chan int
+	resWait  map[uint64]chan ha.Code
 
 	addrMu sync.Mutex
 	addr   string // bound listen address while listening
@@ -137,7 +137,7 @@ func Start(cfg Config) (*Runtime, error) {
 		cfg: cfg, node: n, in: make(chan func(), 1024), commits: make(chan *commitReq, 1024),
 		stop: make(chan struct{}), done: make(chan struct{}),
 		events: make(chan ha.Event), conns: map[uint64]*conn{}, staged: map[uint64]*store.Staged{},
-		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan int{}, abused: lograte.New(abusePeriod),
+		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan ha.Code{}, abused: lograte.New(abusePeriod),
 	}
 	r.evCond = sync.NewCond(&r.evMu)
 	go r.loop()
@@ -505,9 +505,9 @@ func (r *Runtime) send(m ha.Message) {
 // dropConn closes c and tells the node, as if the peer had closed it.
 func (r *Runtime) dropConn(c *conn, reason string) { r.dropConnCode(c, 0, reason) }
 
-// dropConnCode is dropConn with the confd_errno to report (0: the node's
+// dropConnCode is dropConn with the HA code to report (0: the node's
 // choice).
-func (r *Runtime) dropConnCode(c *conn, code int, reason string) {
+func (r *Runtime) dropConnCode(c *conn, code ha.Code, reason string) {
 	if r.conns[c.id] == nil {
 		return
 	}
@@ -518,7 +518,7 @@ func (r *Runtime) dropConnCode(c *conn, code int, reason string) {
 }
 
 // connClosed runs on the loop when a connection's reader ends.
-func (r *Runtime) connClosed(c *conn, code int, reason string) {
+func (r *Runtime) connClosed(c *conn, code ha.Code, reason string) {
 	if r.conns[c.id] != c {
 		return // we closed it ourselves
 	}
@@ -558,7 +558,7 @@ func (r *Runtime) dial(d ha.Dial) {
 // connect dials the primary, and with TLS does the handshake: a
 // certificate that does not verify is CONFD_ERR_HA_BADTOKEN (the remote
 // node has bad credentials), any other failure CONFD_ERR_HA_CONNECT.
-func (r *Runtime) connect(d ha.Dial, timeout time.Duration) (net.Conn, int, error) {
+func (r *Runtime) connect(d ha.Dial, timeout time.Duration) (net.Conn, ha.Code, error) {
 	nc, err := net.DialTimeout("tcp", d.Addr, timeout)
 	if err != nil || r.cfg.TLS == nil {
 		return nc, ha.CodeHAConnect, err
@@ -732,12 +732,12 @@ func (r *Runtime) BeSecondary(myName, primaryName, primaryAddr string, wait bool
 		return err
 	}
 	var err error
-	var ch chan int
+	var ch chan ha.Code
 	if e := r.call(func() {
 		var seq uint64
 		seq, err = r.node.BeSecondary(primaryName, primaryAddr, wait)
 		if err == nil && wait {
-			ch = make(chan int, 1)
+			ch = make(chan ha.Code, 1)
 			r.resWait[seq] = ch
 		}
 	}); e != nil {
@@ -789,9 +789,8 @@ func (r *Runtime) Delete(path string) (uint64, error) {
 // Batch commits ops as one transaction and returns its txid once it is
 // acknowledged: at once in role none or async mode, after every in-sync
 // secondary persisted it in sync mode. On a secondary or relay it fails
-// with store.ErrReadOnly (confd_errno CONFD_ERR_NOT_WRITABLE, via
-// store.Errno). If the node stops being primary first, the error is
-// CONFD_ERR_HA_ABORT (the commit stays in the local store).
+// with store.ErrReadOnly. If the node stops being primary first, the error
+// is ha.ErrHAAbort (the commit stays in the local store).
 func (r *Runtime) Batch(ops []store.Op) (uint64, error) {
 	return r.BatchContext(context.Background(), ops)
 }

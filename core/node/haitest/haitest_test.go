@@ -149,8 +149,8 @@ func TestReplicationRound(t *testing.T) {
 	}
 	last++
 	_, err := h2.CDBSet("/x", store.String("no"))
-	if got := client.ConfdErrno(err); got != store.ConfdErrNotWritable {
-		t.Fatalf("write on a secondary: %v (confd_errno %d), want %d", err, got, store.ConfdErrNotWritable)
+	if got := client.CodeOf(err); got != wire.CodeNotWritable {
+		t.Fatalf("write on a secondary: %v (code %v), want %v", err, got, wire.CodeNotWritable)
 	}
 	t1, d1 := dump(t, h1)
 	if t1 != last {
@@ -253,7 +253,7 @@ func TestPrimaryCrashKeepsAcknowledgedCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ce *client.Error
-	if _, err := r1.CDBGet("/missing"); !errors.As(err, &ce) || client.ConfdErrno(err) != store.ConfdErrNoExists {
+	if _, err := r1.CDBGet("/missing"); !errors.As(err, &ce) || client.CodeOf(err) != wire.CodeNoValue {
 		t.Fatalf("get of a missing path: %v", err)
 	}
 }

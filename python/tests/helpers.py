@@ -187,7 +187,29 @@ class Cluster:
         self._signal_wait(i, signal.SIGKILL)
 
     def pause_node(self, i: int) -> None:
-        self.procs[i].send_signal(signal.SIGSTOP)
+        """SIGSTOP node i and wait until every thread of it is stopped: the
+        kernel stops a multi-threaded process thread by thread as each gets
+        a CPU, so a loaded daemon can still answer for a moment after the
+        signal (as ctests/lib/cluster.sh's cluster_pause)."""
+        proc = self.procs[i]
+        proc.send_signal(signal.SIGSTOP)
+
+        def stopped() -> bool:
+            try:
+                tasks = os.listdir(f"/proc/{proc.pid}/task")
+            except FileNotFoundError:
+                return True
+            for t in tasks:
+                try:
+                    with open(f"/proc/{proc.pid}/task/{t}/stat") as f:
+                        state = f.read().rsplit(")", 1)[1].split()[0]
+                except (FileNotFoundError, IndexError):
+                    continue
+                if state not in ("T", "t"):
+                    return False
+            return True
+
+        wait_until(stopped, 10, f"every thread of node {i} to stop", interval=0.002)
 
     def resume_node(self, i: int) -> None:
         self.procs[i].send_signal(signal.SIGCONT)

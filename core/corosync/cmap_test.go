@@ -260,7 +260,7 @@ func TestServiceKeys(t *testing.T) {
 	m := s.Map()
 	want := map[string]string{
 		"totem.cluster_name":              "csq",
-		"totem.token":                     "1000",
+		"runtime.config.totem.token":      "1000",
 		"quorum.provider":                 "corosync_votequorum",
 		"quorum.two_node":                 "1",
 		"nodelist.node.0.nodeid":          "1",

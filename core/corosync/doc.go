@@ -45,8 +45,8 @@
 //
 //	totem.cluster_name           str   cluster_name
 //	totem.version                u32   2
-//	totem.token                  u32   [timing] failure_timeout in ms (the
-//	runtime.config.totem.token   u32   time after which a silent node is lost)
+//	runtime.config.totem.token   u32   [timing] failure_timeout in ms (the
+//	                                   time after which a silent node is lost)
 //	quorum.provider              str   corosync_votequorum
 //	quorum.expected_votes        u32   when set in [quorum]
 //	quorum.<option>              u8    1 for each enabled option (two_node,
@@ -56,7 +56,7 @@
 //	nodelist.node.<i>.nodeid     u32   one entry per [[node]], in file order
 //	nodelist.node.<i>.name       str
 //	nodelist.node.<i>.ring0_addr str   the IP of addr
-//	nodelist.node.<i>.quorum_votes u32
+//	nodelist.node.<i>.quorum_votes u32 when votes is not 1
 //	nodelist.local_node_pos      u32   the local node's <i>
 //
 // and live, as corosync's daemon maintains them:

@@ -76,7 +76,6 @@ func ConfigKeys(cfg *config.Config, self uint32) []KV {
 	kv := []KV{
 		{"totem.cluster_name", String(cfg.ClusterName)},
 		{"totem.version", Uint32(2)},
-		{"totem.token", Uint32(uint32(cfg.Timing.FailureTimeout.Milliseconds()))},
 		{"runtime.config.totem.token", Uint32(uint32(cfg.Timing.FailureTimeout.Milliseconds()))},
 		{"quorum.provider", String(QuorumProvider)},
 	}
@@ -105,9 +104,11 @@ func ConfigKeys(cfg *config.Config, self uint32) []KV {
 		kv = append(kv,
 			KV{p + "name", String(n.Name)},
 			KV{p + "nodeid", Uint32(n.ID)},
-			KV{p + "quorum_votes", Uint32(n.Votes)},
 			KV{p + "ring0_addr", String(hostOf(n.Addr))},
 		)
+		if n.Votes != 1 { // corosync has the key only when it is set
+			kv = append(kv, KV{p + "quorum_votes", Uint32(n.Votes)})
+		}
 		if n.ID == self {
 			kv = append(kv, KV{"nodelist.local_node_pos", Uint32(uint32(i))})
 		}

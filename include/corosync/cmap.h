@@ -18,15 +18,15 @@
  *
  *   from the cluster config (the file's values; read-only where corosync's
  *   are, see below):
- *     totem.cluster_name (str), totem.version (u32 2), totem.token (u32,
- *     [timing] failure_timeout in ms, also runtime.config.totem.token);
+ *     totem.cluster_name (str), totem.version (u32 2),
+ *     runtime.config.totem.token (u32, [timing] failure_timeout in ms);
  *     quorum.provider (str "corosync_votequorum"), quorum.expected_votes
  *     (u32, when set), quorum.two_node, wait_for_all, last_man_standing,
  *     auto_tie_breaker, allow_downscale (u8 1, when on),
  *     last_man_standing_window (u32), auto_tie_breaker_node (str);
  *     nodelist.node.<i>.nodeid (u32), .name (str), .ring0_addr (str, the IP
- *     of addr), .quorum_votes (u32), one <i> per [[node]] in file order,
- *     and nodelist.local_node_pos (u32);
+ *     of addr), .quorum_votes (u32, when votes is not 1), one <i> per
+ *     [[node]] in file order, and nodelist.local_node_pos (u32);
  *   live:
  *     runtime.votequorum.this_node_id, lowest_node_id, highest_node_id,
  *     ev_barrier (u32), two_node (u8), wait_for_all_status (u8, only with

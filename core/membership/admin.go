@@ -118,6 +118,10 @@ func (n *Node) onRequest(p *peer, m Message) error {
 		if m.Target == n.cfg.Self && m.From == n.cur.master {
 			n.setQualified(m.Arg == 1)
 		}
+	case OpKill:
+		if m.Target == n.cfg.Self {
+			n.events = append(n.events, Event{Kind: EventKilled, Ring: n.cur.ring, Node: m.From})
+		}
 	default:
 		return fmt.Errorf("%w: request op %d", ErrMalformed, m.Op)
 	}
@@ -492,4 +496,21 @@ func (n *Node) quorumNodes() []QuorumNode {
 		nodes = append(nodes, QuorumNode{ID: NodeID(e.ID), State: e.State})
 	}
 	return nodes
+}
+
+// KillNode is corosync_cfg_kill_node: target, a member of the installed
+// view, must stop at once. The local node gets EventKilled right away;
+// another member gets the request (repeated on the next two heartbeats, as
+// every request) and its own EventKilled. ErrUnknownNode when target is
+// not a member of the view.
+func (n *Node) KillNode(target NodeID) error {
+	if !n.installed || n.removed || !n.isMember(target) {
+		return fmt.Errorf("%w: node %d is not a member of the current view", ErrUnknownNode, target)
+	}
+	if target == n.cfg.Self {
+		n.events = append(n.events, Event{Kind: EventKilled, Ring: n.cur.ring, Node: n.cfg.Self})
+		return nil
+	}
+	n.request(OpKill, target, 0, 0, []NodeID{target})
+	return nil
 }

@@ -165,6 +165,9 @@ const (
 	// OpSetQualif: the master sets Target's qualification (Arg 1 qualified,
 	// 0 disqualified); Target stores it.
 	OpSetQualif RequestOp = 4
+	// OpKill: corosync_cfg_kill_node: Target must stop at once
+	// (EventKilled), without a clean leave.
+	OpKill RequestOp = 5
 )
 
 // Message is one membership message. Fields not used by a type are left
@@ -318,6 +321,9 @@ const (
 	EventQuorum EventKind = 3
 	// EventCMM: a CMM notification (Change, Node).
 	EventCMM EventKind = 4
+	// EventKilled: a member asked this node to stop at once (Node, who
+	// asked; see KillNode). The daemon exits with a failure status.
+	EventKilled EventKind = 5
 )
 
 func (k EventKind) String() string {
@@ -330,6 +336,8 @@ func (k EventKind) String() string {
 		return "quorum"
 	case EventCMM:
 		return "cmm"
+	case EventKilled:
+		return "killed"
 	}
 	return fmt.Sprintf("event(%d)", uint8(k))
 }

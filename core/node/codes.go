@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/goha/goha/core/cdb"
+	"github.com/goha/goha/core/corosync"
 	"github.com/goha/goha/core/ha"
 	"github.com/goha/goha/core/ha/hanet"
 	"github.com/goha/goha/core/membership"
@@ -69,6 +70,14 @@ var errorCodes = []struct {
 	{cdb.ErrBadState, wire.CodeBadState},
 	{cdb.ErrNoPoint, wire.CodeNoValue},
 	{cdb.ErrUsage, wire.CodeUsage},
+	{corosync.ErrNotExist, wire.CodeNotExist},
+	{corosync.ErrInvalid, wire.CodeInvalid},
+	{corosync.ErrNameTooLong, wire.CodeNameTooLong},
+	{corosync.ErrAccess, wire.CodeAccess},
+	{corosync.ErrNoShutdown, wire.CodeAccess},
+	{corosync.ErrNotSupported, wire.CodeNotSupported},
+	{corosync.ErrNoSpace, wire.CodeNoSpace},
+	{corosync.ErrShutdownPending, wire.CodeExist},
 }
 
 // haCodes maps the HA runtime's failure codes.

@@ -59,6 +59,11 @@ type ctlServer struct {
 	conns  map[*ctlConn]struct{}
 	closed bool
 	wg     sync.WaitGroup
+
+	// nextID numbers connections (ctlConn.id); gone hands the loop the
+	// connections that owned corosync trackers when they close.
+	nextID atomic.Uint64
+	gone   chan *ctlConn
 }
 
 // clients returns the number of open control connections.
@@ -124,6 +129,7 @@ func newCtlServer(ln net.Listener, unixPath string, hello wire.Hello, log *slog.
 		dropped:  dropped,
 		badLog:   newRateLog(log, 5*time.Second),
 		conns:    make(map[*ctlConn]struct{}),
+		gone:     make(chan *ctlConn, 64),
 	}
 }
 
@@ -179,7 +185,7 @@ func (s *ctlServer) close() {
 
 func (s *ctlServer) handleConn(nc net.Conn) {
 	defer s.wg.Done()
-	c := &ctlConn{srv: s, nc: nc, peer: peerName(nc)}
+	c := &ctlConn{srv: s, nc: nc, peer: peerName(nc), id: s.nextID.Add(1)}
 	c.cond = sync.NewCond(&c.mu)
 	defer nc.Close()
 
@@ -232,6 +238,12 @@ func (s *ctlServer) handleConn(nc net.Conn) {
 		s.mu.Lock()
 		delete(s.conns, c)
 		s.mu.Unlock()
+		if c.coro.Load() {
+			select {
+			case s.gone <- c:
+			case <-s.done:
+			}
+		}
 	}()
 
 	writerDone := make(chan struct{})
@@ -317,6 +329,11 @@ type ctlConn struct {
 	srv  *ctlServer
 	nc   net.Conn
 	peer string
+
+	// id names the connection as the owner of corosync trackers; coro is
+	// set (by the loop) once it owns one.
+	id   uint64
+	coro atomic.Bool
 
 	topics atomic.Uint32 // set by the loop only
 	// pending counts requests handed to the loop and not yet replied to;
@@ -537,4 +554,19 @@ func (c *ctlConn) writeBatch(batch []outFrame) error {
 		}
 	}
 	return flush()
+}
+
+// drainOut waits (at most timeout) until everything queued for the client
+// is written: a reply that must reach it before the daemon stops.
+func (c *ctlConn) drainOut(timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		done := c.closed || (len(c.out) == 0 && !c.writing)
+		c.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

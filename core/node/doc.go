@@ -119,6 +119,19 @@
 //	config.reload           Perm (not master), Invalid (bad file), NotSupported (changed node table)
 //	ha.*, cdb.*             NoValue, NotWritable, BadValue, BadPath, BadState, Usage,
 //	                        HA* (see "HA and the config store")
+//	quorum.getquorate       -
+//	cmap.get                NotExist (key, map), NameTooLong (>= 256 bytes)
+//	cmap.set, cmap.delete,  Access (read-only, stats map), NotSupported (corosync
+//	cmap.adjust               applies it live, goha cannot), Invalid (type, length,
+//	                          value, quorum rules), NameTooLong, NotExist, NoSpace
+//	cmap.iter               NotExist (map), NameTooLong
+//	cmap.track, untrack     Invalid (flags), NotSupported (stats map), NotExist, NoSpace
+//	cfg.nodeaddrs, cfg.nodestatus  NotExist (not configured)
+//	cfg.track, cfg.links    -
+//	cfg.shutdown            Busy (refused or unanswered), Exist (one pending), Invalid
+//	cfg.reply               Access (no shutdown pending)
+//	cfg.kill                NotExist (not a member of the view)
+//	cfg.reload              Invalid (bad file, refused), NotSupported (needs a restart)
 //	any                     UnknownOp, BadRequest (undecodable arguments)
 //
 // # Events
@@ -128,6 +141,14 @@
 // EventCMM -> EvCMM (TopicCMM). EvView (TopicView) is derived from Status
 // after each flush. A subscription's snapshot of TopicQuorum is EvNodeList
 // then EvQuorum, as votequorum_trackstart delivers them.
+//
+// The corosync services (corosync.go, on core/corosync) derive theirs:
+// EventViewInstalled -> EvQuorumNodes (members, joined, left) and
+// EventQuorum -> EvQuorumSvc on TopicQuorumSvc (snapshot: both); cmap
+// changes -> EvCMap to each tracker's connection; a try_shutdown ->
+// EvCfgShutdown to each cfg tracker's connection. An agreed shutdown ends
+// Run with the clean leave (nil), EventKilled (corosync_cfg_kill_node) ends
+// it at once with ErrKilled.
 //
 // # HA and the config store
 //

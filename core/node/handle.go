@@ -30,6 +30,7 @@ func (n *Node) handle(r request) {
 	case op.async != nil:
 		op.async(n, c, m.Body, n.replier(c, m))
 	default:
+		n.coro.dirty = true // a request may change what runtime.votequorum.* shows
 		res, err := op.call(n, c, m)
 		// The reply must not reach the client before the info page shows
 		// what the request changed (read-your-writes for votequorum_getinfo).
@@ -320,6 +321,9 @@ func (n *Node) snapshot(c *ctlConn, mask uint32) {
 		}
 		qb, _ := wire.EncodeBody(qe)
 		c.event(wire.EvQuorum, qb)
+	}
+	if mask&wire.TopicQuorumSvc != 0 {
+		n.quorumSvcSnapshot(c, &st)
 	}
 	if mask&wire.TopicView != 0 {
 		v := n.currentView(&st)

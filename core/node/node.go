@@ -82,6 +82,7 @@ type Node struct {
 	loopAt      atomic.Int64  // UnixNano of the loop's latest pass (Healthy)
 
 	ha        *haService
+	coro      *coroState
 	lastView  wire.ViewEvent
 	lastFlags map[uint32]uint32 // CMM flags without role bits, by node (publishMembers)
 	viewSince time.Time
@@ -198,6 +199,7 @@ func Start(opts Options) (_ *Node, err error) {
 		windows: map[uint32]map[uint64]*wire.ReplayWindow{},
 	}
 
+	n.coro = newCoroState(n)
 	if n.ha, err = startHA(n); err != nil {
 		return nil, err
 	}
@@ -325,6 +327,8 @@ func (n *Node) loop(ctx context.Context) error {
 		case r := <-n.statusReqs:
 			r <- n.status()
 			continue
+		case c := <-n.ctl.gone:
+			n.coroGone(c)
 		}
 		// Take every datagram that is already waiting: one pass handles
 		// them all, however late the loop is.
@@ -360,6 +364,9 @@ func (n *Node) loop(ctx context.Context) error {
 			continue
 		}
 		if err := n.flush(); err != nil {
+			return err
+		}
+		if stop, err := n.coroFlush(); stop {
 			return err
 		}
 	}
@@ -456,6 +463,7 @@ func ids(ms []membership.NodeID) []uint32 {
 }
 
 func (n *Node) publishEvent(ev membership.Event) {
+	n.coroEvent(ev)
 	var kind string
 	var body any
 	switch ev.Kind {

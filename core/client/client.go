@@ -69,7 +69,12 @@ type Event struct {
 	Expected *wire.ExpectedEvent
 	CMM      *wire.CMMEvent
 	View     *wire.ViewEvent
-	Raw      []byte
+	// The corosync services' events.
+	QuorumSvc   *wire.QuorumSvcEvent
+	QuorumNodes *wire.QuorumNodesEvent
+	CMap        *wire.CMapEvent
+	CfgShutdown *wire.CfgShutdownEvent
+	Raw         []byte
 }
 
 type reply struct {

@@ -131,6 +131,18 @@ func decodeEvent(m *wire.Msg) (Event, error) {
 	case wire.EvView:
 		ev.View = new(wire.ViewEvent)
 		v = ev.View
+	case wire.EvQuorumSvc:
+		ev.QuorumSvc = new(wire.QuorumSvcEvent)
+		v = ev.QuorumSvc
+	case wire.EvQuorumNodes:
+		ev.QuorumNodes = new(wire.QuorumNodesEvent)
+		v = ev.QuorumNodes
+	case wire.EvCMap:
+		ev.CMap = new(wire.CMapEvent)
+		v = ev.CMap
+	case wire.EvCfgShutdown:
+		ev.CfgShutdown = new(wire.CfgShutdownEvent)
+		v = ev.CfgShutdown
 	default:
 		return ev, nil
 	}

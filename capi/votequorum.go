@@ -15,7 +15,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"unsafe"
 
 	"github.com/goha/goha/core/client"
@@ -26,20 +25,16 @@ import (
 // an eventfd); initialize beyond it gives CS_ERR_NO_MEMORY.
 const maxVQHandles = 4096
 
-// vqHandle is one votequorum_handle_t.
+// vqHandle is one votequorum_handle_t: a session (events) and a
+// synchronous request connection (see syncconn.go).
 type vqHandle struct {
-	id   uint64
-	req  *syncConn      // requests (see syncconn.go)
-	conn *client.Client // subscriptions and events
-	q    *queue[vqEvent]
-	cbs  C.votequorum_callbacks_t
-	errs errSlot
+	session[vqEvent]
+	req *syncConn // requests (see syncconn.go)
+	cbs C.votequorum_callbacks_t
 
-	mu       sync.Mutex // guards the fields below
-	userCtx  unsafe.Pointer
+	// guarded by session.mu
 	tracking bool
 	ctxs     contexts
-	closed   bool
 }
 
 // vqEvent is one queued notification, with its daemon sequence number.
@@ -68,26 +63,9 @@ func csErrf(code C.cs_error_t, format string, args ...any) error {
 	return &csError{code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-// vqCall is the wrapper of every votequorum export that takes a handle:
-// it recovers panics, resolves the handle, runs fn and maps its error.
-func vqCall(fn string, h C.votequorum_handle_t, body func(*vqHandle) error) (rc C.cs_error_t) {
-	var slot = &processErr
-	defer func() {
-		if r := recover(); r != nil {
-			record(slot, fn, panicError(r))
-			rc = C.CS_ERR_LIBRARY
-		}
-	}()
-	vh, ok := vqHandles.get(uint64(h))
-	if !ok {
-		record(slot, fn, fmt.Errorf("bad handle %#x", uint64(h)))
-		return C.CS_ERR_BAD_HANDLE
-	}
-	slot = &vh.errs
-	maybePanic(fn)
-	err := body(vh)
-	record(slot, fn, err)
-	return errorToCS(err)
+// vqCall is the wrapper of every votequorum export that takes a handle.
+func vqCall(fn string, h C.votequorum_handle_t, body func(*vqHandle) error) C.cs_error_t {
+	return csCall(vqHandles, fn, uint64(h), body)
 }
 
 // checkName applies corosync's client-side qdevice name rule: 1..254 bytes.
@@ -106,33 +84,13 @@ func checkName(what string, name *C.goha_cchar) (string, error) {
 }
 
 //export votequorum_initialize
-func votequorum_initialize(handle *C.votequorum_handle_t, callbacks *C.votequorum_callbacks_t) (rc C.cs_error_t) {
-	const fn = "votequorum_initialize"
-	defer func() {
-		if r := recover(); r != nil {
-			record(&processErr, fn, panicError(r))
-			rc = C.CS_ERR_LIBRARY
-		}
-	}()
-	maybePanic(fn)
-	if handle == nil {
-		record(&processErr, fn, errors.New("handle is NULL"))
-		return C.CS_ERR_INVALID_PARAM
-	}
-	vh, err := newVQHandle(callbacks)
-	if err != nil {
-		record(&processErr, fn, err)
-		return errorToCS(err)
-	}
-	*handle = C.votequorum_handle_t(vh.id)
-	return C.CS_OK
+func votequorum_initialize(handle *C.votequorum_handle_t, callbacks *C.votequorum_callbacks_t) C.cs_error_t {
+	return csInit(vqHandles, "votequorum_initialize", (*uint64)(unsafe.Pointer(handle)), func() (*vqHandle, error) {
+		return newVQHandle(callbacks)
+	})
 }
 
 func newVQHandle(callbacks *C.votequorum_callbacks_t) (*vqHandle, error) {
-	q, err := newQueue[vqEvent]()
-	if err != nil {
-		return nil, csErrf(C.CS_ERR_NO_RESOURCES, "eventfd: %v", err)
-	}
 	addr := ipcAddr()
 	req, err := dialSync(addr)
 	if err == nil {
@@ -142,88 +100,49 @@ func newVQHandle(callbacks *C.votequorum_callbacks_t) (*vqHandle, error) {
 		}
 	}
 	if err != nil {
-		q.close()
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
-	c, err := dialAddr(addr, 0)
-	if err != nil {
+	vh := &vqHandle{req: req}
+	if err := vh.open(vqConvert); err != nil {
 		req.close()
-		q.close()
 		return nil, err
 	}
-	vh := &vqHandle{req: req, conn: c, q: q}
 	if callbacks != nil {
 		vh.cbs = *callbacks
 	}
-	id, ok := vqHandles.add(vh)
-	if !ok {
-		req.close()
-		c.Close()
-		q.close()
-		return nil, csErrf(C.CS_ERR_NO_MEMORY, "more than %d handles open", maxVQHandles)
-	}
-	vh.id = id
-	go vh.pump()
 	return vh, nil
 }
 
-// pump moves the connection's events into the handle's queue until the
-// connection ends, then marks the queue failed.
-func (vh *vqHandle) pump() {
-	for ev := range vh.conn.Events() {
-		e := vqEvent{seq: ev.Seq, kind: ev.Kind}
-		switch {
-		case ev.NodeList != nil:
-			e.ring, e.nodes = ev.NodeList.Ring, ev.NodeList.Nodes
-		case ev.Quorum != nil:
-			e.quorate, e.states = ev.Quorum.Quorate, ev.Quorum.Nodes
-		case ev.Expected != nil:
-			e.expected = ev.Expected.Expected
-		default:
-			continue // a topic this handle does not use
-		}
-		vh.q.push(e)
+// vqConvert keeps the votequorum events of the connection.
+func vqConvert(ev client.Event) (vqEvent, bool) {
+	e := vqEvent{seq: ev.Seq, kind: ev.Kind}
+	switch {
+	case ev.NodeList != nil:
+		e.ring, e.nodes = ev.NodeList.Ring, ev.NodeList.Nodes
+	case ev.Quorum != nil:
+		e.quorate, e.states = ev.Quorum.Quorate, ev.Quorum.Nodes
+	case ev.Expected != nil:
+		e.expected = ev.Expected.Expected
+	default:
+		return e, false // a topic this handle does not use
 	}
-	vh.q.fail(vh.conn.Err())
+	return e, true
+}
+
+// shut closes both connections (finalize).
+func (vh *vqHandle) shut() {
+	vh.session.shut()
+	vh.req.close()
 }
 
 //export votequorum_finalize
-func votequorum_finalize(handle C.votequorum_handle_t) (rc C.cs_error_t) {
-	const fn = "votequorum_finalize"
-	defer func() {
-		if r := recover(); r != nil {
-			record(&processErr, fn, panicError(r))
-			rc = C.CS_ERR_LIBRARY
-		}
-	}()
-	maybePanic(fn)
-	vh, ok := vqHandles.remove(uint64(handle))
-	if !ok {
-		record(&processErr, fn, fmt.Errorf("bad handle %#x", uint64(handle)))
-		return C.CS_ERR_BAD_HANDLE
-	}
-	vh.mu.Lock()
-	vh.closed = true
-	vh.mu.Unlock()
-	vh.req.close()
-	vh.conn.Close()
-	vh.q.close()
-	return C.CS_OK
+func votequorum_finalize(handle C.votequorum_handle_t) C.cs_error_t {
+	return csFinalize(vqHandles, "votequorum_finalize", uint64(handle))
 }
 
 //export votequorum_fd_get
 func votequorum_fd_get(handle C.votequorum_handle_t, fd *C.int) C.cs_error_t {
-	return vqCall("votequorum_fd_get", handle, func(vh *vqHandle) error {
-		if fd == nil {
-			return csErrf(C.CS_ERR_INVALID_PARAM, "fd is NULL")
-		}
-		f := vh.q.eventFD()
-		if f < 0 {
-			return csErrf(C.CS_ERR_BAD_HANDLE, "handle finalized")
-		}
-		*fd = C.int(f)
-		return nil
-	})
+	return vqCall("votequorum_fd_get", handle, func(vh *vqHandle) error { return vh.fdGet(fd) })
 }
 
 //export votequorum_dispatch
@@ -237,49 +156,8 @@ func votequorum_dispatch(handle C.votequorum_handle_t, dispatchTypes C.cs_dispat
 		return C.CS_ERR_INVALID_PARAM
 	}
 	return vqCall(fn, handle, func(vh *vqHandle) error {
-		return vh.dispatch(dispatchTypes)
+		return vh.dispatch(dispatchTypes, vh.deliver)
 	})
-}
-
-// dispatch runs callbacks as corosync's votequorum_dispatch does. It holds
-// no lock while a callback runs.
-func (vh *vqHandle) dispatch(mode C.cs_dispatch_flags_t) error {
-	wait := mode == C.CS_DISPATCH_ONE || mode == C.CS_DISPATCH_BLOCKING
-	for {
-		ev, ok, err := vh.q.take(wait)
-		// finalize marks the handle closed before it closes the connection,
-		// so a queue failed by that close (the reader may get there before
-		// finalize closes the queue) is told apart from a lost daemon.
-		if errors.Is(err, errQueueClosed) || (err != nil && vh.isClosed()) {
-			return csErrf(C.CS_ERR_BAD_HANDLE, "handle finalized during dispatch")
-		}
-		if err != nil {
-			return fmt.Errorf("%w: %v", errGone, err)
-		}
-		if !ok {
-			if mode == C.CS_DISPATCH_ONE_NONBLOCKING {
-				return csErrf(C.CS_ERR_TRY_AGAIN, "no event pending")
-			}
-			return nil // ALL: queue drained
-		}
-		vh.deliver(ev)
-		switch mode {
-		case C.CS_DISPATCH_ONE, C.CS_DISPATCH_ONE_NONBLOCKING:
-			return nil
-		}
-		if vh.isClosed() {
-			if mode == C.CS_DISPATCH_BLOCKING {
-				return csErrf(C.CS_ERR_BAD_HANDLE, "handle finalized during dispatch")
-			}
-			return nil
-		}
-	}
-}
-
-func (vh *vqHandle) isClosed() bool {
-	vh.mu.Lock()
-	defer vh.mu.Unlock()
-	return vh.closed
 }
 
 // deliver calls the callback of one event on the calling thread.
@@ -461,23 +339,13 @@ func votequorum_trackstop(handle C.votequorum_handle_t) C.cs_error_t {
 
 //export votequorum_context_get
 func votequorum_context_get(handle C.votequorum_handle_t, context *unsafe.Pointer) C.cs_error_t {
-	return vqCall("votequorum_context_get", handle, func(vh *vqHandle) error {
-		if context == nil {
-			return csErrf(C.CS_ERR_INVALID_PARAM, "context is NULL")
-		}
-		vh.mu.Lock()
-		*context = vh.userCtx
-		vh.mu.Unlock()
-		return nil
-	})
+	return vqCall("votequorum_context_get", handle, func(vh *vqHandle) error { return vh.context(context) })
 }
 
 //export votequorum_context_set
 func votequorum_context_set(handle C.votequorum_handle_t, context unsafe.Pointer) C.cs_error_t {
 	return vqCall("votequorum_context_set", handle, func(vh *vqHandle) error {
-		vh.mu.Lock()
-		vh.userCtx = context
-		vh.mu.Unlock()
+		vh.setContext(context)
 		return nil
 	})
 }

@@ -80,6 +80,9 @@ var csCodes = map[wire.Code]C.cs_error_t{
 	wire.CodeBadRequest:   C.CS_ERR_INVALID_PARAM,
 	wire.CodeInternal:     C.CS_ERR_LIBRARY,
 	wire.CodeShutdown:     C.CS_ERR_LIBRARY,
+	wire.CodeNameTooLong:  C.CS_ERR_NAME_TOO_LONG,
+	wire.CodeBusy:         C.CS_ERR_BUSY,
+	wire.CodeNoSpace:      C.CS_ERR_NO_SPACE,
 }
 
 // errorToCS maps any error of a votequorum call to its status code.

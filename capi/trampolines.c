@@ -32,3 +32,50 @@ void capi_cmm_call_notify(cmm_notify_t fn, cmm_cmchanges_t change,
 
 	fn(&n, client_data);
 }
+
+void capi_quorum_call_v0(quorum_notification_fn_t fn, quorum_handle_t handle,
+			 uint32_t quorate, uint64_t ring_seq, uint32_t entries,
+			 uint32_t *list)
+{
+	fn(handle, quorate, ring_seq, entries, list);
+}
+
+void capi_quorum_call_v1(quorum_v1_quorum_notification_fn_t fn,
+			 quorum_handle_t handle, uint32_t quorate,
+			 uint32_t ring_nodeid, uint64_t ring_seq,
+			 uint32_t entries, const uint32_t *list)
+{
+	struct quorum_ring_id ring = { .nodeid = ring_nodeid, .seq = ring_seq };
+
+	fn(handle, quorate, ring, entries, list);
+}
+
+void capi_quorum_call_nodelist(quorum_v1_nodelist_notification_fn_t fn,
+			       quorum_handle_t handle, uint32_t ring_nodeid,
+			       uint64_t ring_seq, uint32_t members_n,
+			       const uint32_t *members, uint32_t joined_n,
+			       const uint32_t *joined, uint32_t left_n,
+			       const uint32_t *left)
+{
+	struct quorum_ring_id ring = { .nodeid = ring_nodeid, .seq = ring_seq };
+
+	fn(handle, ring, members_n, members, joined_n, joined, left_n, left);
+}
+
+void capi_cmap_call_notify(cmap_notify_fn_t fn, cmap_handle_t handle,
+			   cmap_track_handle_t track, int32_t event,
+			   const char *key, int new_type, size_t new_len,
+			   const void *new_data, int old_type, size_t old_len,
+			   const void *old_data, void *user_data)
+{
+	struct cmap_notify_value nv = { .type = new_type, .len = new_len, .data = new_data };
+	struct cmap_notify_value ov = { .type = old_type, .len = old_len, .data = old_data };
+
+	fn(handle, track, event, key, nv, ov, user_data);
+}
+
+void capi_cfg_call_shutdown(corosync_cfg_shutdown_callback_t fn,
+			    corosync_cfg_handle_t handle, int flags)
+{
+	fn(handle, flags);
+}

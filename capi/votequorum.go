@@ -13,7 +13,6 @@ typedef const char goha_cchar;
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"unsafe"
 

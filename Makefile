@@ -115,7 +115,7 @@ bench: build ## Print the benchmarks (Go benchmarks, then every examples/bench/*
 	@for b in examples/bench/*.sh; do [ -x "$$b" ] || continue; echo "== $$b"; "$$b" || exit 1; done
 
 .PHONY: conformance
-conformance: build ## Compare votequorum against Debian's real corosync (installs it)
+conformance: build ## Run corosync's own tools, test programs and qdevice against goha and Debian's corosync and diff (installs it)
 	@if [ -x ctests/conformance/run.sh ]; then ctests/conformance/run.sh; else echo "conformance suite does not exist yet"; exit 1; fi
 
 .PHONY: verify

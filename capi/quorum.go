@@ -41,11 +41,14 @@ type quorumEvent struct {
 
 var quorumHandles = newHandleTable[quorumHandle](maxQuorumHandles)
 
-func quorumConvert(ev client.Event) (quorumEvent, bool) {
+// convert keeps the quorum service's events; a V0 handle never sees
+// NODELIST (corosync's daemon does not send it to V0 connections, so it
+// must not count as the event of a CS_DISPATCH_ONE).
+func (qh *quorumHandle) convert(ev client.Event) (quorumEvent, bool) {
 	switch {
 	case ev.QuorumSvc != nil:
 		return quorumEvent{quorum: ev.QuorumSvc}, true
-	case ev.QuorumNodes != nil:
+	case ev.QuorumNodes != nil && qh.v1:
 		return quorumEvent{nodes: ev.QuorumNodes}, true
 	}
 	return quorumEvent{}, false
@@ -58,7 +61,7 @@ func quorumCall(fn string, h C.quorum_handle_t, body func(*quorumHandle) error) 
 // newQuorumHandle connects a handle of the given model and reports the
 // quorum type (gohad always runs votequorum).
 func newQuorumHandle(qh *quorumHandle, quorumType *C.uint32_t, ctx unsafe.Pointer) (*quorumHandle, error) {
-	if err := qh.open(quorumConvert); err != nil {
+	if err := qh.open(qh.convert); err != nil {
 		return nil, err
 	}
 	qh.userCtx = ctx
@@ -137,11 +140,11 @@ func uint32s(ids []uint32) []C.uint32_t {
 	return out
 }
 
-// deliver runs one notification's callback; V0 handles skip NODELIST.
+// deliver runs one notification's callback.
 func (qh *quorumHandle) deliver(ev quorumEvent) {
 	h := C.quorum_handle_t(qh.id)
 	if n := ev.nodes; n != nil {
-		if !qh.v1 || qh.nodelist == nil {
+		if qh.nodelist == nil {
 			return
 		}
 		m, j, l := uint32s(n.Members), uint32s(n.Joined), uint32s(n.Left)

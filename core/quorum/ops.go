@@ -518,11 +518,12 @@ func QDevicePoll(in Input, name string, castVote, ringCurrent bool) (Input, erro
 	if in.QDevice.Disabled {
 		return in, ErrAccess
 	}
+	// votequorum checks the ring id before the name.
+	if self := findNode(in.Nodes, in.Self); self != nil && self.Flags&NodeQDeviceRegistered != 0 && !ringCurrent {
+		return in, ErrRingMismatch
+	}
 	if _, err := registeredSelf(in, name); err != nil {
 		return in, err
-	}
-	if !ringCurrent {
-		return in, ErrRingMismatch
 	}
 	out := in
 	out.Nodes = slices.Clone(in.Nodes)

@@ -670,3 +670,18 @@ func TestQuorumNodeListOrder(t *testing.T) {
 		t.Fatalf("after 2 left: %v", got)
 	}
 }
+
+// TestQDevicePollCheckOrder: with a device registered, a stale ring id is
+// reported before a wrong name, as votequorum does.
+func TestQDevicePollCheckOrder(t *testing.T) {
+	in := RegisterQDevice(view(1, 1, []uint32{1}, nil, Options{}), "qd")
+	if _, err := QDevicePoll(in, "other", true, false); !errors.Is(err, ErrRingMismatch) {
+		t.Fatalf("stale ring and wrong name: %v", err)
+	}
+	if _, err := QDevicePoll(in, "other", true, true); !errors.Is(err, ErrInvalidParam) {
+		t.Fatalf("wrong name: %v", err)
+	}
+	if _, err := QDevicePoll(view(1, 1, []uint32{1}, nil, Options{}), "qd", true, false); !errors.Is(err, ErrNotExist) {
+		t.Fatalf("nothing registered: %v", err)
+	}
+}

@@ -360,11 +360,11 @@ func (n *Node) loop(ctx context.Context) error {
 		case rl != nil:
 			rep, err := n.reload(rl.trigger)
 			rl.res <- reloadRes{rep, err}
-		default:
-			continue
 		}
-		if err := n.flush(); err != nil {
-			return err
+		if req != nil || rl != nil {
+			if err := n.flush(); err != nil {
+				return err
+			}
 		}
 		if stop, err := n.coroFlush(); stop {
 			return err

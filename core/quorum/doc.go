@@ -27,12 +27,11 @@
 //	Recalculate(in, dec, byNodes)  recalculate_quorum + calculate_quorum + are_we_quorate
 //	Calculate(in)                  recalculate_quorum(0, 0), end of a membership transition
 //	SyncInit(in, members)          votequorum_sync_init (dead marking, LMS arming)
-//	ReceiveNodeInfo / ReceiveQDeviceInfo   the NODEINFO message handler
+//	ReceiveNodeInfo                the NODEINFO message handler (a LEAVING node lets
+//	                               allow_downscale lower expected votes)
 //	ValidateSetExpected / ApplySetExpected the setexpected request / RECONFIGURE delivery
 //	ValidateSetVotes / ApplySetVotes       the setvotes request / RECONFIGURE delivery
-//	CancelWaitForAll               RECONFIGURE(CANCEL_WFA)
 //	LastManStandingExpired         the last_man_standing timer
-//	DownscaleExpected              expected votes after a LEAVING node (allow_downscale)
 //	GetInfo, QuorumNodeList        getinfo and the QUORUM notification's node list
 //	QDevice*                       the qdevice register/unregister/update/poll/master_wins checks
 //	Setup                          votequorum_readconfig + exec_init at start-up
@@ -81,6 +80,12 @@
 //
 // # Deliberate choices where corosync is ambiguous or not modelled
 //
+//   - Quorum device votes do not travel in node info (corosync's NODEINFO
+//     for node 0): every node starts from the configured device votes, and
+//     setvotes on node 0 reaches every member as an ordered admin change
+//     (package membership), like setexpected.
+//   - quorum.cancel_wait_for_all (corosync's RECONFIGURE(CANCEL_WFA)) is
+//     not offered: gohad's cmap refuses the key (package corosync).
 //   - setvotes with node id 0 targets the quorum device, as corosync does
 //     (getinfo maps 0 to the local node). This is reproduced deliberately,
 //     including the testvotequorum1 quirk (the node goes inquorate).

@@ -195,14 +195,6 @@ func LastManStandingExpired(in Input) (r Result, ok bool) {
 	return Recalculate(in, true, true), true
 }
 
-// DownscaleExpected is the expected votes allow_downscale moves to when a
-// node announces it is leaving: the number of voting entities still present,
-// but never below the barrier.
-func DownscaleExpected(in Input) uint32 {
-	_, entities := totalVotes(in.Nodes, in.QDevice)
-	return maxU32(in.EVBarrier, entities)
-}
-
 // ReceiveNodeInfo applies a node-info message (a node's votes, expected
 // votes and flags, as every node multicasts at each transition and change)
 // the way votequorum does: the node becomes a member (or leaving, which
@@ -258,21 +250,6 @@ func ReceiveNodeInfo(in Input, info Node) (r Result, lmsStopped bool) {
 		}
 	}
 	return r, lmsStopped
-}
-
-// ReceiveQDeviceInfo applies a node-info message about the quorum device
-// (node id 0) from sender: an inquorate node adopts a quorate sender's
-// device votes, otherwise the larger value wins. Quorum is recalculated.
-func ReceiveQDeviceInfo(in Input, sender, votes uint32) Result {
-	work := in
-	s := findNode(in.Nodes, sender)
-	if !in.Quorate && s != nil && s.Flags&NodeQuorate != 0 {
-		work.QDevice.Votes = votes
-	} else {
-		work.QDevice.Votes = maxU32(in.QDevice.Votes, votes)
-	}
-	r := Recalculate(work, false, false)
-	return r
 }
 
 // unchanged reports the current state without recalculating.
@@ -378,14 +355,6 @@ func withVotes(in Input, nodeID, votes uint32) (work Input, ok bool) {
 	}
 	n.Votes = votes
 	return work, true
-}
-
-// CancelWaitForAll clears the wait_for_all latch (cmap
-// quorum.cancel_wait_for_all) and recalculates without lowering quorum.
-func CancelWaitForAll(in Input) Result {
-	work := in
-	work.WaitForAllStatus = false
-	return Recalculate(work, false, false)
 }
 
 // GetInfo answers votequorum_getinfo(nodeID) from the stored state: nodeID 0

@@ -190,18 +190,6 @@ func TestRuleWaitForAllComparesWithLocalExpectedVotes(t *testing.T) {
 	}
 }
 
-func TestRuleCancelWaitForAll(t *testing.T) {
-	in := view(1, 3, ids(1, 2), []uint32{3}, Options{WaitForAll: true})
-	in, r := settle(in)
-	if r.Quorate {
-		t.Fatal("quorate while waiting")
-	}
-	r = CancelWaitForAll(in)
-	if !r.Quorate || r.WaitForAllStatus || !r.QuorateChanged {
-		t.Fatalf("after cancel: %+v", r)
-	}
-}
-
 func TestRuleWaitForAllClearedByQuoratePeer(t *testing.T) {
 	// Node 4 restarts into a running 5-node cluster where 1..3 are quorate.
 	s := Settings{WaitForAll: true, WaitForAllSet: true}

@@ -72,6 +72,14 @@ U=$DEST$PFX/lib/systemd/system/gohad.service
 for want in "Type=notify" "WatchdogSec=" "ExecStart=$PFX/sbin/gohad --config" "ExecReload=/bin/kill -HUP \$MAINPID" "$PFX/etc/goha/goha.toml"; do
 	grep -qF -- "$want" "$U" && ok "gohad.service has $want" || bad "gohad.service lacks $want"
 done
+# systemd's own check of the unit, with the installed paths (and man pages)
+# mapped into DESTDIR.
+if command -v systemd-analyze >/dev/null 2>&1; then
+	sed "s|$PFX/sbin/|$DEST$PFX/sbin/|g" "$U" >"$TMP/gohad.service"
+	check "systemd-analyze verify gohad.service" bash -c "out=\$(MANPATH='$DEST$PFX/share/man' systemd-analyze verify '$TMP/gohad.service' 2>&1); rc=\$?; [ \$rc = 0 ] && [ -z \"\$out\" ] || { echo \"\$out\"; false; }"
+else
+	echo "skip systemd-analyze verify: systemd-analyze is not installed"
+fi
 check "bash completion loads and completes 'gohactl ha be-'" bash -c "
 	source '$DEST$PFX/share/bash-completion/completions/gohactl'
 	COMP_WORDS=(gohactl ha be-); COMP_CWORD=2; _gohactl; [[ \" \${COMPREPLY[*]} \" == *' be-secondary '* ]]"

@@ -13,15 +13,15 @@ package node
 //     quorate cluster inquorate). Removing the key means "the sum of the
 //     nodes' votes", as at start.
 //   - node[].votes: applied as votequorum_setvotes for each changed node.
+//   - quorum.two_node: applied on this node (membership.SetTwoNode), as
+//     corosync's reload does on each node that re-reads its file.
 //   - Subsystems add their own runtime-reloadable files with
 //     Node.AddReloader (the security files, for example).
 //
 // Every other difference between the file and the running configuration
 // is listed as needing a restart, by key, and keeps its running value, so
-// a later reload lists it again until the daemon restarts. two_node is
-// among them: corosync re-reads it at run time, goha's membership fixes
-// quorum options at start (a documented difference). A file that does not
-// parse or validate changes nothing. None of this ever stops the daemon.
+// a later reload lists it again until the daemon restarts. A file that
+// does not parse or validate changes nothing. None of this ever stops the daemon.
 
 import (
 	"fmt"
@@ -184,6 +184,14 @@ func (n *Node) reloadQuorum(cur, nc *config.Config, rep *ReloadReport) {
 		}
 		rep.Applied = append(rep.Applied, fmt.Sprintf("%s: %d -> %d", key, c.Votes, w.Votes))
 		c.Votes = w.Votes
+	}
+	if nc.Quorum.TwoNode != cur.Quorum.TwoNode {
+		if err := n.mem.SetTwoNode(nc.Quorum.TwoNode); err != nil {
+			rep.Refused = append(rep.Refused, fmt.Sprintf("quorum.two_node %v: %v", nc.Quorum.TwoNode, err))
+		} else {
+			rep.Applied = append(rep.Applied, fmt.Sprintf("quorum.two_node: %v -> %v", cur.Quorum.TwoNode, nc.Quorum.TwoNode))
+			cur.Quorum.TwoNode = nc.Quorum.TwoNode
+		}
 	}
 	if nc.Quorum.ExpectedVotes != cur.Quorum.ExpectedVotes {
 		want := nc.Quorum.ExpectedVotes

@@ -13,7 +13,7 @@
 // Signals: SIGTERM or SIGINT shut it down cleanly: peers are told it leaves
 // (they drop it at once instead of after failure_timeout) and it exits 0.
 // SIGHUP re-reads FILE and applies what can change at run time (the
-// [logging] level, expected votes and node votes, and what subsystems
+// [logging] level, expected votes, node votes and two_node, and what subsystems
 // register with node.AddReloader); it logs what it applied and which keys
 // need a restart, and never stops the daemon.
 //

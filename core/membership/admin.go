@@ -1,6 +1,7 @@
 package membership
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -29,6 +30,8 @@ func (n *Node) Status() Status {
 		CastVote:   self.Flags&quorum.NodeQDeviceCastVote != 0,
 		MasterWins: self.Flags&quorum.NodeQDeviceMasterWins != 0,
 	}
+	infos := n.Infos(nil)
+	s.Nodes = make([]MemberStatus, 0, len(n.ids))
 	for i, id := range n.ids {
 		p := n.peers[i]
 		ms := MemberStatus{ID: id, Name: p.cfg.Name, Eligible: p.cfg.Eligible}
@@ -40,8 +43,8 @@ func (n *Node) Status() Status {
 		}
 		k, in := slices.BinarySearch(s.Members, id)
 		ms.Member = in && (i == n.self || n.cur.incs[k] == p.inc || p.inc == 0)
-		if info, err := quorum.GetInfo(n.qin, uint32(id)); err == nil {
-			ms.Votes, ms.Expected, ms.State = info.Votes, info.ExpectedVotes, info.State
+		if j, ok := slices.BinarySearchFunc(infos, uint32(id), func(x quorum.Info, id uint32) int { return cmp.Compare(x.NodeID, id) }); ok {
+			ms.Votes, ms.Expected, ms.State = infos[j].Votes, infos[j].ExpectedVotes, infos[j].State
 		} else {
 			ms.Votes = p.cfg.Votes
 		}
@@ -71,6 +74,15 @@ func (n *Node) Status() Status {
 
 // GetInfo answers votequorum_getinfo(id); id 0 is the local node.
 func (n *Node) GetInfo(id uint32) (quorum.Info, error) { return quorum.GetInfo(n.qin, id) }
+
+// Infos appends votequorum_getinfo of every node votequorum knows, in
+// node id order, to dst: GetInfo for each, in one pass over the nodes.
+func (n *Node) Infos(dst []quorum.Info) []quorum.Info {
+	start := len(dst)
+	dst = quorum.GetInfoAll(n.qin, dst)
+	slices.SortFunc(dst[start:], func(a, b quorum.Info) int { return cmp.Compare(a.NodeID, b.NodeID) })
+	return dst
+}
 
 // request queues an administrative request to the nodes in to, repeated on
 // the next two heartbeats in case the network loses it. stamp is the admin

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goha/goha/core/quorum"
 	"github.com/goha/goha/core/wire"
 )
 
@@ -26,6 +27,7 @@ import (
 // vqState is what publishVQ keeps and shares with the reader goroutines.
 type vqState struct {
 	last, next []wire.VQInfo               // loop only
+	scratch    []quorum.Info               // loop only
 	fast       atomic.Pointer[fastAnswers] // immutable once stored
 	validUntil atomic.Int64                // time.Since(Node.start), ns
 }

@@ -57,10 +57,9 @@ func newVQPage() (*vqPage, error) {
 func (n *Node) publishVQ() {
 	q := &n.vqs
 	infos := q.next[:0]
-	for _, nc := range n.mcfg.Nodes {
-		if info, err := n.mem.GetInfo(uint32(nc.ID)); err == nil {
-			infos = append(infos, *vqInfo(info))
-		}
+	q.scratch = n.mem.Infos(q.scratch[:0])
+	for _, info := range q.scratch {
+		infos = append(infos, *vqInfo(info))
 	}
 	changed := q.fast.Load() == nil || !slices.Equal(infos, q.last)
 	if changed {

@@ -202,6 +202,24 @@ func TestRuleGetInfo(t *testing.T) {
 	}
 }
 
+// GetInfoAll gives every node's GetInfo in one pass.
+func TestGetInfoAllMatchesGetInfo(t *testing.T) {
+	in := view(2, 4, ids(1, 3), []uint32{4}, Options{WaitForAll: true})
+	in.QDevice = QDevice{Name: "qd", Votes: 1}
+	in.Nodes[0].Flags = NodeQDeviceRegistered | NodeQDeviceAlive | NodeQDeviceCastVote
+	in.Nodes[3].ExpectedVotes = 9
+	in, _ = settle(in)
+	all := GetInfoAll(in, nil)
+	if len(all) != len(in.Nodes) {
+		t.Fatalf("%d infos for %d nodes", len(all), len(in.Nodes))
+	}
+	for i, n := range in.Nodes {
+		if one, _ := GetInfo(in, n.ID); all[i] != one {
+			t.Errorf("node %d: GetInfoAll %+v, GetInfo %+v", n.ID, all[i], one)
+		}
+	}
+}
+
 // Section 2.5: Setup and the observed flags.
 
 func TestSetupObservedFlags(t *testing.T) {

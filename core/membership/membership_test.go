@@ -1,14 +1,9 @@
 package membership
 
 import (
-	"bytes"
 	"errors"
-	"math/rand/v2"
-	"reflect"
 	"slices"
 	"testing"
-
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 func testConfig(self NodeID, n int) Config {
@@ -133,127 +128,6 @@ func TestStepRejectsBadInput(t *testing.T) {
 	}
 }
 
-func randomMessage(r *rand.Rand) Message {
-	list := func() []uint32 {
-		if r.IntN(2) == 0 {
-			return nil
-		}
-		out := make([]uint32, 1+r.IntN(4))
-		for i := range out {
-			out[i] = r.Uint32()
-		}
-		return out
-	}
-	m := Message{Type: MessageType(r.IntN(8)), From: NodeID(r.Uint32()), To: NodeID(r.IntN(70)), Incarnation: r.Uint32(),
-		Ring: RingID{Rep: NodeID(r.IntN(5)), Seq: r.Uint64()}, Now: r.Uint64() >> r.IntN(64), Echo: uint64(r.IntN(1000)),
-		Votes: uint32(r.IntN(3)), Expected: r.Uint32(), QFlags: uint32(r.IntN(256)), Flags: uint32(r.IntN(64)),
-		Incarnations: list(), MemberVotes: list(), MemberExp: list(), MemberQFlags: list(), MemberFlags: list(),
-		Master: NodeID(r.IntN(4)), Vice: NodeID(r.IntN(4)), NoFence: r.IntN(2) == 0, Op: RequestOp(r.IntN(5)),
-		Target: NodeID(r.IntN(4)), Arg: r.Uint32(), ReqID: uint64(r.IntN(3)), Quiet: uint64(r.IntN(50)),
-		Admin: r.Uint64() >> r.IntN(64)}
-	if r.IntN(2) == 0 {
-		m.MemberAdmin = []uint64{r.Uint64(), 0, uint64(r.IntN(9))}
-	}
-	if r.IntN(2) == 0 {
-		m.Hears, m.View = []uint64{r.Uint64()}, []uint64{r.Uint64(), 0}
-		m.Prev = RingID{Rep: 3, Seq: 9}
-		m.Members = []NodeID{1, NodeID(r.Uint32())}
-	}
-	return m
-}
-
-func TestCodecRoundTrip(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := range 2000 {
-		m := randomMessage(r)
-		b, err := msgpack.Marshal(&m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got Message
-		if err := msgpack.Unmarshal(b, &got); err != nil {
-			t.Fatalf("case %d: %v", i, err)
-		}
-		if !reflect.DeepEqual(got, m) {
-			t.Fatalf("case %d: round trip\n got %+v\nwant %+v", i, got, m)
-		}
-	}
-	hb := Message{Type: MsgHeartbeat, From: 12, To: 64, Incarnation: 3, Ring: RingID{Rep: 1, Seq: 300},
-		Now: 1 << 30, Echo: 1<<30 - 4, Hears: []uint64{^uint64(0)}, View: []uint64{^uint64(0)}, Votes: 1, Expected: 64,
-		QFlags: 1, Flags: 0x1b}
-	b, _ := msgpack.Marshal(&hb)
-	if len(b) > 48 {
-		t.Errorf("a 64-node heartbeat takes %d bytes, want at most 48", len(b))
-	}
-}
-
-// FuzzMessageDecode: any input decodes to a message or an error, never a
-// panic, and what decodes re-encodes to the same message.
-func FuzzMessageDecode(f *testing.F) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for range 20 {
-		m := randomMessage(r)
-		b, _ := msgpack.Marshal(&m)
-		f.Add(b)
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m Message
-		if err := msgpack.Unmarshal(b, &m); err != nil {
-			return
-		}
-		b2, err := msgpack.Marshal(&m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m2 Message
-		if err := msgpack.Unmarshal(b2, &m2); err != nil || !reflect.DeepEqual(m, m2) {
-			t.Fatalf("re-encoding changed the message: %v\n%+v\n%+v", err, m, m2)
-		}
-	})
-}
-
-// FuzzStep feeds decoded messages to a node: Step must never panic.
-func FuzzStep(f *testing.F) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for range 20 {
-		m := randomMessage(r)
-		m.To, m.From = 1, NodeID(1+r.IntN(4))
-		b, _ := msgpack.Marshal(&m)
-		f.Add(b, uint8(3))
-	}
-	f.Fuzz(func(t *testing.T, b []byte, ticks uint8) {
-		n, err := New(testConfig(1, 4), PersistentState{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for range ticks % 32 {
-			n.Tick()
-		}
-		for len(b) > 0 {
-			var m Message
-			dec := msgpack.NewDecoder(&sliceReader{b: &b})
-			if err := dec.Decode(&m); err != nil {
-				return
-			}
-			_ = n.Step(m)
-			n.Tick()
-			n.Advance(n.Ready())
-			_ = n.Status()
-		}
-	})
-}
-
-type sliceReader struct{ b *[]byte }
-
-func (s *sliceReader) Read(p []byte) (int, error) {
-	if len(*s.b) == 0 {
-		return 0, errors.New("eof")
-	}
-	k := copy(p[:1], *s.b)
-	*s.b = (*s.b)[k:]
-	return k, nil
-}
-
 // drainAll handles a node's Ready as the daemon would, dropping messages.
 func drainAll(n *Node) []Event {
 	var evs []Event
@@ -334,40 +208,5 @@ func TestSingleNodeViewAndQDevice(t *testing.T) {
 	}
 	if err := n.SetExpected(1); !errors.Is(err, ErrRemoved) {
 		t.Fatalf("SetExpected after Leave: %v", err)
-	}
-}
-
-// TestCodecSkipsLaterFields: a message with fields a later version added
-// decodes (they are skipped); one with more than maxMessageFields does not.
-func TestCodecSkipsLaterFields(t *testing.T) {
-	m := Message{Type: MsgHeartbeat, From: 2, To: 1, Incarnation: 3, Now: 7, Admin: 9}
-	enc := func(extra int) []byte {
-		var b bytes.Buffer
-		e := msgpack.NewEncoder(&b)
-		f := m.fields()
-		if err := e.EncodeArrayLen(len(f) + extra); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range f {
-			if err := e.Encode(v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for i := range extra {
-			if err := e.Encode([]any{uint64(i), "later"}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return b.Bytes()
-	}
-	var got Message
-	if err := msgpack.Unmarshal(enc(3), &got); err != nil {
-		t.Fatalf("three later fields: %v", err)
-	}
-	if got.From != 2 || got.Now != 7 || got.Admin != 9 {
-		t.Fatalf("decoded %+v", got)
-	}
-	if err := msgpack.Unmarshal(enc(maxMessageFields), &got); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("too many fields: %v, want ErrMalformed", err)
 	}
 }

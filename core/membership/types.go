@@ -171,11 +171,11 @@ const (
 )
 
 // Message is one membership message. Fields not used by a type are left
-// zero. Message implements msgpack's CustomEncoder/CustomDecoder (see
-// codec.go): msgpack.Marshal(&m) gives a compact array, in field order,
-// without trailing zero fields; a heartbeat of a cluster of up to 64 nodes
-// takes about 40 bytes. Node sets are bitmaps over the sorted
-// configured node list: bit i of word i/64 is the i-th lowest node id.
+// zero. Its encoding on the network is core/wire's (AppendMember,
+// DecodeMember): a compact msgpack array, in field order, without trailing
+// zero fields; a heartbeat of a cluster of up to 64 nodes takes about 40
+// bytes. Node sets are bitmaps over the sorted configured node list: bit i
+// of word i/64 is the i-th lowest node id.
 type Message struct {
 	Type        MessageType
 	From        NodeID

@@ -72,6 +72,7 @@ type Node struct {
 
 	inbound     chan inbound
 	memNow      uint64 // the state machine's clock, as last passed to StepBatch
+	encBuf      []byte // the loop's membership message encoding buffer
 	reloads     chan reloadReq
 	reloaders   []Reloader
 	statusReqs  chan statusReq
@@ -372,25 +373,13 @@ func (n *Node) loop(ctx context.Context) error {
 	}
 }
 
-// decodeMessage decodes a membership message from an authenticated
-// envelope's payload.
-func decodeMessage(payload []byte) (membership.Message, error) {
-	var m membership.Message
-	if err := wire.CheckMsgpack(payload); err != nil {
-		return m, err
-	}
-	if err := msgpack.Unmarshal(payload, &m); err != nil {
-		return m, fmt.Errorf("%w: %v", wire.ErrMalformed, err)
-	}
-	return m, nil
-}
-
 // decodeBatch decodes the membership messages of batch into out, stamped
 // with the tick at which each arrived; malformed ones are counted, logged
 // and left out.
 func (n *Node) decodeBatch(batch []inbound, out []membership.Inbound, tickOf func(time.Time) uint64) []membership.Inbound {
 	for _, in := range batch {
-		m, err := decodeMessage(in.env.Payload)
+		var m membership.Message
+		err := wire.DecodeMember(in.env.Payload, &m)
 		if err == nil && uint32(m.From) != in.from {
 			err = fmt.Errorf("%w: message from %d in a datagram of node %d", wire.ErrMalformed, m.From, in.from)
 		}
@@ -434,12 +423,8 @@ func (n *Node) flush() error {
 		}
 		for i := range rd.Messages {
 			m := &rd.Messages[i]
-			b, err := msgpack.Marshal(m)
-			if err != nil {
-				n.bad.Log("cannot encode membership message", "err", err)
-				continue
-			}
-			if err := n.tr.send(uint32(m.To), b); err != nil {
+			n.encBuf = wire.AppendMember(n.encBuf[:0], m)
+			if err := n.tr.send(uint32(m.To), n.encBuf); err != nil {
 				n.bad.Log("membership send failed", "to", m.To, "err", err)
 			}
 		}

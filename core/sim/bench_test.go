@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/goha/goha/core/membership"
-	"github.com/vmihailenco/msgpack/v5"
+	"github.com/goha/goha/core/wire"
 )
 
 // failoverFigures measures, in nominal ticks on a healthy cluster of n
@@ -104,11 +104,7 @@ func heartbeatSize(c *Cluster, n int) int {
 	for i := range m.Hears {
 		m.Hears[i], m.View[i] = ^uint64(0)>>1, ^uint64(0)>>1
 	}
-	b, err := msgpack.Marshal(&m)
-	if err != nil {
-		panic(err)
-	}
-	return len(b)
+	return len(wire.AppendMember(nil, &m))
 }
 
 // BenchmarkFailover reports failure detection and view installation times

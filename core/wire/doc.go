@@ -10,8 +10,10 @@
 //	"gh" | version (1 byte) | msgpack Envelope | HMAC-SHA256 (32 bytes)
 //
 // The Envelope (an msgpack array) holds the domain id, the sender's node id,
-// its incarnation, a per-incarnation sequence number and the payload (the
-// msgpack encoding of a membership message, opaque to this package). The MAC
+// its incarnation, a per-incarnation sequence number and the payload: a
+// membership message, encoded by AppendMember and decoded by DecodeMember
+// (member.go), which hold the message's field list and the upgrade rule
+// (fields a later version appends are ignored). The MAC
 // covers every byte before it and is keyed with PeerKey(authkey, cluster), so
 // that two clusters sharing an authkey still cannot talk to each other. The
 // MAC is checked, in constant time, before anything is parsed, so a node

@@ -49,7 +49,7 @@ lib: $(LIB)/libgoha.so $(COMPAT)/.built ## Build build/lib/libgoha.so (SONAME li
 
 # go build skips the link when the output is up to date by its build id,
 # which ignores the version script: remove the output so that it relinks.
-$(LIB)/libgoha.so: $(GO_SOURCES) $(HEADERS) $(wildcard capi/*.map)
+$(LIB)/libgoha.so: $(GO_SOURCES) $(HEADERS) $(wildcard capi/*.map capi/*.c capi/*.h)
 	@mkdir -p $(LIB)
 	@rm -f $@
 	@if ls capi/*.go >/dev/null 2>&1; then \

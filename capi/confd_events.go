@@ -25,34 +25,37 @@ import (
 	"github.com/goha/goha/core/wire"
 )
 
-// Notification kinds goha produces, and every kind ConfD defines.
-const (
-	notifSupported = int64(C.CONFD_NOTIF_HA_INFO | C.CONFD_NOTIF_HA_INFO_SYNC)
-	notifKnown     = int64(C.CONFD_NOTIF_AUDIT | C.CONFD_NOTIF_DAEMON |
-		C.CONFD_NOTIF_TAKEOVER_SYSLOG | C.CONFD_NOTIF_COMMIT_SIMPLE |
-		C.CONFD_NOTIF_COMMIT_DIFF | C.CONFD_NOTIF_USER_SESSION |
-		C.CONFD_NOTIF_HA_INFO | C.CONFD_NOTIF_SUBAGENT_INFO |
-		C.CONFD_NOTIF_COMMIT_FAILED | C.CONFD_NOTIF_SNMPA |
-		C.CONFD_NOTIF_FORWARD_INFO | C.CONFD_NOTIF_NETCONF |
-		C.CONFD_NOTIF_DEVEL | C.CONFD_NOTIF_HEARTBEAT |
-		C.CONFD_NOTIF_CONFIRMED_COMMIT | C.CONFD_NOTIF_UPGRADE_EVENT |
-		C.CONFD_NOTIF_COMMIT_PROGRESS | C.CONFD_NOTIF_AUDIT_SYNC |
-		C.CONFD_NOTIF_HEALTH_CHECK | C.CONFD_NOTIF_STREAM_EVENT |
-		C.CONFD_NOTIF_HA_INFO_SYNC | C.CONFD_NOTIF_REOPEN_LOGS |
-		C.CONFD_NOTIF_PROGRESS | C.CONFD_NOTIF_JSONRPC |
-		C.CONFD_NOTIF_WEBUI | C.CONFD_NOTIF_COMPACTION)
-)
+// Every notification kind ConfD and NSO define. goha produces HA_INFO
+// (with HA_INFO_SYNC); the others are accepted and never delivered.
+const notifKnown = int64(C.CONFD_NOTIF_AUDIT | C.CONFD_NOTIF_DAEMON |
+	C.CONFD_NOTIF_TAKEOVER_SYSLOG | C.CONFD_NOTIF_COMMIT_SIMPLE |
+	C.CONFD_NOTIF_COMMIT_DIFF | C.CONFD_NOTIF_USER_SESSION |
+	C.CONFD_NOTIF_HA_INFO | C.CONFD_NOTIF_SUBAGENT_INFO |
+	C.CONFD_NOTIF_COMMIT_FAILED | C.CONFD_NOTIF_SNMPA |
+	C.CONFD_NOTIF_FORWARD_INFO | C.CONFD_NOTIF_NETCONF |
+	C.CONFD_NOTIF_DEVEL | C.CONFD_NOTIF_HEARTBEAT |
+	C.CONFD_NOTIF_CONFIRMED_COMMIT | C.CONFD_NOTIF_UPGRADE_EVENT |
+	C.CONFD_NOTIF_COMMIT_PROGRESS | C.CONFD_NOTIF_AUDIT_SYNC |
+	C.CONFD_NOTIF_HEALTH_CHECK | C.CONFD_NOTIF_STREAM_EVENT |
+	C.CONFD_NOTIF_HA_INFO_SYNC | C.NCS_NOTIF_PACKAGE_RELOAD |
+	C.NCS_NOTIF_CQ_PROGRESS | C.CONFD_NOTIF_REOPEN_LOGS |
+	C.CONFD_NOTIF_PROGRESS | C.NCS_NOTIF_CALL_HOME_INFO |
+	C.CONFD_NOTIF_JSONRPC | C.CONFD_NOTIF_WEBUI |
+	C.NCS_NOTIF_AUDIT_NETWORK | C.NCS_NOTIF_AUDIT_NETWORK_SYNC |
+	C.CONFD_NOTIF_COMPACTION | C.CONFD_NOTIF_SYSTEM_GOING_DOWN)
 
-// checkNotifMask accepts a mask of HA_INFO, optionally with HA_INFO_SYNC.
+// notifNeedData are the kinds whose parameters come with
+// confd_notifications_connect2.
+const notifNeedData = int64(C.CONFD_NOTIF_HEARTBEAT | C.CONFD_NOTIF_HEALTH_CHECK | C.CONFD_NOTIF_STREAM_EVENT)
+
+// checkNotifMask accepts any mask of ConfD kinds; HA_INFO_SYNC needs HA_INFO.
 func checkNotifMask(mask int64) error {
 	switch {
 	case mask == 0:
 		return confdErrf(C.CONFD_ERR_PROTOUSAGE, "mask is 0")
 	case mask&^notifKnown != 0:
 		return confdErrf(C.CONFD_ERR_PROTOUSAGE, "mask has bits %#x that are no CONFD_NOTIF_* kind", mask&^notifKnown)
-	case mask&^notifSupported != 0:
-		return confdErrf(C.CONFD_ERR_NOT_IMPLEMENTED, "mask has kinds %#x; goha produces only CONFD_NOTIF_HA_INFO (with CONFD_NOTIF_HA_INFO_SYNC)", mask&^notifSupported)
-	case mask&int64(C.CONFD_NOTIF_HA_INFO) == 0:
+	case mask&int64(C.CONFD_NOTIF_HA_INFO_SYNC) != 0 && mask&int64(C.CONFD_NOTIF_HA_INFO) == 0:
 		return confdErrf(C.CONFD_ERR_PROTOUSAGE, "CONFD_NOTIF_HA_INFO_SYNC needs CONFD_NOTIF_HA_INFO in the mask")
 	}
 	return nil
@@ -61,26 +64,65 @@ func checkNotifMask(mask int64) error {
 //export confd_notifications_connect
 func confd_notifications_connect(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.int, mask C.confd_notification_type) C.int {
 	return confdCall("confd_notifications_connect", fmt.Sprintf("sock=%d, mask=%#x", int(sock), int64(mask)), func() error {
-		if err := checkNotifMask(int64(mask)); err != nil {
+		return notifConnect(sock, srv, srvSz, int64(mask))
+	})
+}
+
+//export confd_notifications_connect2
+func confd_notifications_connect2(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.int, mask C.confd_notification_type, data *C.struct_confd_notifications_data) C.int {
+	return confdCall("confd_notifications_connect2", fmt.Sprintf("sock=%d, mask=%#x", int(sock), int64(mask)), func() error {
+		if err := checkNotifData(int64(mask), data); err != nil {
 			return err
 		}
-		id, err := connectSock(int(sock), srv, srvSz)
-		if err != nil {
-			return err
+		return notifConnect(sock, srv, srvSz, int64(mask))
+	})
+}
+
+// checkNotifData checks the parameters of confd_notifications_connect2
+// (goha produces none of the kinds that use them).
+func checkNotifData(mask int64, d *C.struct_confd_notifications_data) error {
+	if d == nil {
+		if mask&notifNeedData != 0 {
+			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "data is NULL but mask asks for heartbeat, health check or stream events")
 		}
-		s, err := confdHello(int(sock), sockNotif, id, int64(mask))
-		if err != nil {
-			return err
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		sync := int64(mask)&int64(C.CONFD_NOTIF_HA_INFO_SYNC) != 0
+		return nil
+	}
+	timeOK := func(v *C.confd_value_t) bool { return v._type == C.C_NOEXISTS || v._type == C.C_DATETIME }
+	switch {
+	case d.heartbeat_interval < 0 || d.health_check_interval < 0:
+		return confdErrf(C.CONFD_ERR_PROTOUSAGE, "negative interval (heartbeat %d, health check %d)", int(d.heartbeat_interval), int(d.health_check_interval))
+	case !timeOK(&d.start_time) || !timeOK(&d.stop_time):
+		return confdErrf(C.CONFD_ERR_PROTOUSAGE, "start_time and stop_time must be C_NOEXISTS or C_DATETIME")
+	case d.verbosity < C.CONFD_VERBOSITY_NORMAL || d.verbosity > C.CONFD_VERBOSITY_DEBUG:
+		return confdErrf(C.CONFD_ERR_PROTOUSAGE, "verbosity %d is not a confd_progress_verbosity", int(d.verbosity))
+	}
+	return nil
+}
+
+// notifConnect connects a notification socket; without HA_INFO in mask it
+// never receives anything (goha produces no other kind).
+func notifConnect(sock C.int, srv *C.gh_confd_csockaddr, srvSz C.int, mask int64) error {
+	if err := checkNotifMask(mask); err != nil {
+		return err
+	}
+	id, err := connectSock(int(sock), srv, srvSz)
+	if err != nil {
+		return err
+	}
+	s, err := confdHello(int(sock), sockNotif, id, mask)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if mask&int64(C.CONFD_NOTIF_HA_INFO) != 0 {
+		sync := mask&int64(C.CONFD_NOTIF_HA_INFO_SYNC) != 0
 		if err := s.call(wire.OpHANotify, &wire.HANotifyArg{Sync: sync}, nil); err != nil {
 			return err
 		}
-		confdSocks.add(s)
-		return nil
-	})
+	}
+	confdSocks.add(s)
+	return nil
 }
 
 //export confd_read_notification

@@ -41,4 +41,33 @@ int gh_confd_check_sockaddr(const struct sockaddr *srv, int srv_sz);
  * signal or fd is non-blocking.  0 on success; -1 with errno set. */
 int gh_confd_connect(int fd, const struct sockaddr *srv, int srv_sz);
 
+/* ---- confd_cdb.h (confd_cdb.c, confd_cdb.go) ---- */
+
+/* The longest keypath after expansion (the store's path limit). */
+#define GH_CDB_PATH_MAX 1024
+
+/* Expand a keypath format into out (GH_CDB_PATH_MAX+1 bytes): 0, or -1
+ * after recording the error (also when confd_init() was not called). */
+int gh_cdb_expand(char *out, const char *fmt, va_list args);
+
+/* Change cdb_active_subscriptions by delta. */
+void gh_cdb_count_points(int delta);
+
+/* The names of tags libgoha made (confd_hash2str, confd_pp_kpath): the
+ * first name registered for a tag is kept for the life of the process. */
+void gh_tag_register(uint32_t tag, const char *name, int len);
+const char *gh_tag_name(uint32_t tag);
+
+/* A zeroed confd_hkeypath_t of the program's dimensions (confd_maxdepth x
+ * confd_maxkeylen; free() it), and the address of one of its values. */
+confd_hkeypath_t *gh_hkp_alloc(void);
+confd_value_t *gh_hkp_cell(confd_hkeypath_t *h, int row, int col);
+
+/* The Go halves of the keypath calls (confd_cdb.go): path is expanded. */
+int gh_cdb_get(int sock, confd_value_t *v, char *path);
+int gh_cdb_exists(int sock, char *path);
+int gh_cdb_set_elem(int sock, confd_value_t *v, char *path);
+int gh_cdb_set_elem2(int sock, char *strval, char *path);
+int gh_cdb_subscribe(int sock, int type, int flags, int prio, int *spoint, char *path);
+
 #endif

@@ -192,7 +192,11 @@ static void put_base64(struct pp *w, const unsigned char *p, unsigned int n)
 
 static void put_tag(struct pp *w, uint32_t ns, uint32_t tag)
 {
-    if (ns != 0)
+    const char *name = ns == 0 ? gh_tag_name(tag) : NULL;
+
+    if (name != NULL) /* a tag libgoha made (confd_cdb.h, hashed keypaths) */
+        puts_(w, name);
+    else if (ns != 0)
         putf(w, "%" PRIu32 ":%" PRIu32, ns, tag);
     else
         putf(w, "%" PRIu32, tag);
@@ -311,6 +315,33 @@ static void put_decimal64(struct pp *w, const struct confd_decimal64 *d)
 
 static void pp_value(struct pp *w, const confd_value_t *v, int depth);
 
+/* put_key prints a C_BUF key of a keypath, in double quotes (with \" and
+ * \\ escapes) when it is empty or holds a blank, brace, quote or backslash,
+ * so that the text reads back as the same key (goha's keypath syntax). */
+static void put_key(struct pp *w, const unsigned char *p, unsigned int n)
+{
+    unsigned int i;
+    int quote = n == 0;
+
+    if (p == NULL && n > 0) {
+        fail(w, "C_BUF key with NULL data and size %u", n);
+        return;
+    }
+    for (i = 0; i < n && !quote; i++)
+        quote = p[i] == ' ' || p[i] == '{' || p[i] == '}' || p[i] == '"' || p[i] == '\\';
+    if (!quote) {
+        put(w, p, n);
+        return;
+    }
+    puts_(w, "\"");
+    for (i = 0; i < n; i++) {
+        if (p[i] == '"' || p[i] == '\\')
+            puts_(w, "\\");
+        put(w, p + i, 1);
+    }
+    puts_(w, "\"");
+}
+
 static void put_hkeypath(struct pp *w, const struct confd_hkeypath *hkp)
 {
     /* Rows are confd_maxkeylen values long, as the program was compiled
@@ -338,7 +369,10 @@ static void put_hkeypath(struct pp *w, const struct confd_hkeypath *hkp)
         for (j = 0; j < maxkeylen && row[j].type != C_NOEXISTS && !w->failed; j++) {
             if (j)
                 puts_(w, " ");
-            pp_value(w, &row[j], 1);
+            if (row[j].type == C_BUF)
+                put_key(w, row[j].val.buf.ptr, row[j].val.buf.size);
+            else
+                pp_value(w, &row[j], 1);
         }
         puts_(w, "}");
     }
@@ -537,6 +571,41 @@ static void pp_value(struct pp *w, const confd_value_t *v, int depth)
         return;
     }
     fail(w, "unknown value type %d", (int)v->type);
+}
+
+int confd_pp_kpath(char *buf, int bufsiz, const struct confd_hkeypath *hkp)
+{
+    struct pp w;
+
+    if (bufsiz < 0 || (buf == NULL && bufsiz > 0) || hkp == NULL) {
+        if (bufsiz > 0 && buf != NULL)
+            buf[0] = '\0';
+        gh_confd_set_errorf(CONFD_ERR_PROTOUSAGE, "confd_pp_kpath: buf %s with bufsiz %d, hkp %s",
+                            buf == NULL ? "NULL" : "set", bufsiz, hkp == NULL ? "NULL" : "set");
+        return CONFD_ERR;
+    }
+    if (hkp->len < 0 || hkp->len > confd_maxdepth) {
+        if (bufsiz > 0)
+            buf[0] = '\0';
+        gh_confd_set_errorf(CONFD_ERR_PROTOUSAGE, "confd_pp_kpath: len %d is not 0..%d", hkp->len,
+                            confd_maxdepth);
+        return CONFD_ERR;
+    }
+    w.buf = buf;
+    w.cap = (size_t)bufsiz;
+    w.len = 0;
+    w.failed = 0;
+    put_hkeypath(&w, hkp);
+    if (!w.failed && w.len > INT_MAX)
+        fail(&w, "text longer than INT_MAX bytes");
+    if (w.failed) {
+        if (bufsiz > 0)
+            buf[0] = '\0';
+        return CONFD_ERR;
+    }
+    if (bufsiz > 0)
+        buf[w.len < w.cap ? w.len : w.cap - 1] = '\0';
+    return (int)w.len;
 }
 
 int confd_pp_value(char *buf, int bufsiz, const confd_value_t *v)

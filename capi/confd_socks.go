@@ -29,9 +29,10 @@ import (
 type sockKind int
 
 const (
-	sockHA    sockKind = iota + 1 // confd_ha_connect
-	sockNotif                     // confd_notifications_connect
-	sockCDB                       // goha_cdb_connect
+	sockHA     sockKind = iota + 1 // confd_ha_connect
+	sockNotif                      // confd_notifications_connect
+	sockCDB                        // goha_cdb_connect, cdb_connect(CDB_DATA_SOCKET)
+	sockCDBSub                     // cdb_connect(CDB_SUBSCRIPTION_SOCKET)
 )
 
 func (k sockKind) String() string {
@@ -42,6 +43,8 @@ func (k sockKind) String() string {
 		return "notification socket"
 	case sockCDB:
 		return "config store socket"
+	case sockCDBSub:
+		return "CDB subscription socket"
 	}
 	return fmt.Sprintf("socket kind %d", int(k))
 }
@@ -60,7 +63,9 @@ func (k sockKind) connectFn() string {
 	case sockNotif:
 		return "confd_notifications_connect"
 	case sockCDB:
-		return "goha_cdb_connect"
+		return "goha_cdb_connect or cdb_connect"
+	case sockCDBSub:
+		return "cdb_connect with CDB_SUBSCRIPTION_SOCKET"
 	}
 	return "confd_ha_connect"
 }
@@ -84,6 +89,8 @@ type confdSock struct {
 	// needAck: a sync notification socket returned an HA event that
 	// confd_sync_ha_notification has not acknowledged yet.
 	needAck bool
+	// cdb: the state of a CDB data, change or subscription socket.
+	cdb cdbSockState
 }
 
 // sockTable maps fds to their confdSock.

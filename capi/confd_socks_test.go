@@ -200,8 +200,11 @@ func TestNotifMask(t *testing.T) {
 		{0, tProtoUsage},
 		{haSync, tProtoUsage},
 		{haInfo | 1<<40, tProtoUsage},
-		{haInfo | 1<<21, tProtoUsage}, // an NSO-only bit goha does not define
-		{haInfo | audit, 51},
+		{haInfo | 1<<21, 0}, // NSO's PACKAGE_RELOAD: accepted, never delivered
+		{haInfo | audit, 0}, // a kind goha does not produce: accepted
+		{audit, 0},          // even without HA_INFO
+		{1 << 31, 0},        // SYSTEM_GOING_DOWN
+		{1 << 32, tProtoUsage},
 	} {
 		err := checkNotifMask(c.mask)
 		if c.code == 0 {

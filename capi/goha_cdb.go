@@ -89,6 +89,9 @@ func cdbCall(sock C.int, op string, arg, res any) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.cdb.watching {
+		return confdErrf(C.CONFD_ERR_PROTOUSAGE, "socket %d is a change socket (goha_cdb_subscribe): only goha_cdb_read_change reads it", int(sock))
+	}
 	return s.call(op, arg, res)
 }
 

@@ -10,6 +10,7 @@
 #include <confd_lib.h>
 #include <confd_ha.h>
 #include <confd_events.h>
+#include <confd.h>
 
 #include <stddef.h>
 
@@ -57,6 +58,21 @@ _Static_assert(sizeof(struct confd_notification) == 8464, "sizeof(confd_notifica
 _Static_assert(offsetof(struct confd_notification, n) == 8, "notification.n");
 _Static_assert(offsetof(struct confd_notification, n.hnot.data.secondary_died.af) == 56, "died.af");
 _Static_assert(sizeof(confd_notification_type) == 8, "notification type is int64");
+
+/* confd_cdb.h, confd_events.h 2 (spec/confd-cdb.md 1.1, 1.2, 4.3) */
+_Static_assert(sizeof(struct cdb_txid) == 280, "sizeof(cdb_txid)");
+_Static_assert(offsetof(struct cdb_txid, primary) == 12, "cdb_txid.primary");
+_Static_assert(offsetof(struct cdb_txid, master) == 272, "cdb_txid.master");
+_Static_assert(sizeof(confd_hkeypath_t) == 43208, "sizeof(confd_hkeypath_t) at 60x18");
+_Static_assert(offsetof(confd_hkeypath_t, v) == 8, "hkeypath.v");
+_Static_assert(sizeof(struct confd_notifications_data) == 112, "sizeof(confd_notifications_data)");
+_Static_assert(offsetof(struct confd_notifications_data, health_check_interval) == 4, "nd.health_check_interval");
+_Static_assert(offsetof(struct confd_notifications_data, stream_name) == 8, "nd.stream_name");
+_Static_assert(offsetof(struct confd_notifications_data, start_time) == 16, "nd.start_time");
+_Static_assert(offsetof(struct confd_notifications_data, stop_time) == 56, "nd.stop_time");
+_Static_assert(offsetof(struct confd_notifications_data, xpath_filter) == 96, "nd.xpath_filter");
+_Static_assert(offsetof(struct confd_notifications_data, usid) == 104, "nd.usid");
+_Static_assert(offsetof(struct confd_notifications_data, verbosity) == 108, "nd.verbosity");
 #else
 #warning "ABI figures are for x86_64 LP64; only constants are checked here"
 #endif
@@ -115,6 +131,27 @@ static void check(int ok, const char *what)
 {
     CHECK(ok, "%s", what);
 }
+
+/* The values of confd_cdb.h's and the new confd_lib.h's constants
+ * (spec/confd-cdb.md 1.2 and 4.2). */
+_Static_assert(CDB_RUNNING == 1 && CDB_STARTUP == 2 && CDB_OPERATIONAL == 3 && CDB_PRE_COMMIT_RUNNING == 4, "cdb_db_type");
+_Static_assert(CDB_READ_SOCKET == 0 && CDB_SUBSCRIPTION_SOCKET == 1 && CDB_DATA_SOCKET == 2, "cdb_sock_type");
+_Static_assert(CDB_SUB_RUNNING == 1 && CDB_SUB_RUNNING_TWOPHASE == 2 && CDB_SUB_OPERATIONAL == 3, "cdb_sub_type");
+_Static_assert(CDB_SUB_PREPARE == 1 && CDB_SUB_COMMIT == 2 && CDB_SUB_ABORT == 3 && CDB_SUB_OPER == 4, "cdb_sub_notification");
+_Static_assert(CDB_DONE_PRIORITY == 1 && CDB_DONE_SOCKET == 2 && CDB_DONE_TRANSACTION == 3 && CDB_DONE_OPERATIONAL == 4, "sync types");
+_Static_assert(CDB_LOCK_WAIT == 1 && CDB_LOCK_SESSION == 2 && CDB_LOCK_REQUEST == 4 && CDB_LOCK_PARTIAL == 8 && CDB_READ_COMMITTED == 16, "lock flags");
+_Static_assert(CDB_SUB_FLAG_IS_LAST == 1 && CDB_SUB_FLAG_TRIGGER == 2 && CDB_SUB_FLAG_REVERT == 4 && CDB_SUB_FLAG_HA_SYNC == 8 &&
+	       CDB_SUB_FLAG_HA_IS_SECONDARY == 16 && CDB_SUB_FLAG_HA_IS_SLAVE == 16, "notification flags");
+_Static_assert(MOP_CREATED == 1 && MOP_DELETED == 2 && MOP_MODIFIED == 3 && MOP_VALUE_SET == 4 && MOP_MOVED_AFTER == 5 && MOP_ATTR_SET == 6, "confd_iter_op");
+_Static_assert(ITER_STOP == 1 && ITER_RECURSE == 2 && ITER_CONTINUE == 3 && ITER_SUSPEND == 4 && ITER_UP == 5, "confd_iter_ret");
+_Static_assert(ITER_WANT_PREV == 1 && ITER_WANT_ANCESTOR_DELETE == 2 && ITER_WANT_SCHEMA_ORDER == 16 && ITER_WANT_REVERSE == 128 &&
+	       ITER_WANT_CLI_ORDER == 1024 && ITER_WANT_SUPPRESS_OPER_DEFAULTS == 2048, "confd_iter_flags");
+_Static_assert(CONFD_ERRCODE_IN_USE == 0 && CONFD_ERRCODE_INTERRUPT == 9, "confd_errcode");
+_Static_assert(CONFD_VERBOSITY_NORMAL == 0 && CONFD_VERBOSITY_DEBUG == 3, "confd_progress_verbosity");
+_Static_assert(NCS_NOTIF_PACKAGE_RELOAD == (1LL << 21) && NCS_NOTIF_CQ_PROGRESS == (1LL << 22) &&
+	       NCS_NOTIF_CALL_HOME_INFO == (1LL << 25) && NCS_NOTIF_AUDIT_NETWORK == (1LL << 28) &&
+	       NCS_NOTIF_AUDIT_NETWORK_SYNC == (1LL << 29) && CONFD_NOTIF_SYSTEM_GOING_DOWN == (1LL << 31) &&
+	       CONFD_NOTIF_SYSLOG == 2 && CONFD_NOTIF_SYSLOG_TAKEOVER == 6, "notification bits");
 
 int main(int argc, char **argv)
 {

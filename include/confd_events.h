@@ -16,11 +16,11 @@
  * confd_ha.h, with "notification socket" in place of "HA socket".
  *
  * Deliberate differences from ConfD: only the HA notifications exist.  The
- * other CONFD_NOTIF_* bits are defined so that programs compile, but a mask
- * with any of them is refused (CONFD_ERR_NOT_IMPLEMENTED), and
- * confd_notifications_connect2() and the other notification types' structs
- * are not provided.  struct confd_notification keeps ConfD's size (8464 on
- * x86_64) so that callers' stack allocations match.
+ * other CONFD_NOTIF_* kinds (NCS_NOTIF_* included) are accepted in a mask,
+ * so that programs that ask for them along with HA_INFO run, but never
+ * delivered; the other notification types' structs are not provided.
+ * struct confd_notification keeps ConfD's size (8464 on x86_64) so that
+ * callers' stack allocations match.
  */
 #ifndef GOHA_CONFD_EVENTS_H
 #define GOHA_CONFD_EVENTS_H
@@ -55,11 +55,20 @@ typedef int64_t confd_notification_type;
 #define CONFD_NOTIF_HEALTH_CHECK (1LL << 18)
 #define CONFD_NOTIF_STREAM_EVENT (1LL << 19)
 #define CONFD_NOTIF_HA_INFO_SYNC (1LL << 20)     /* supported by goha */
+#define NCS_NOTIF_PACKAGE_RELOAD (1LL << 21)
+#define NCS_NOTIF_CQ_PROGRESS (1LL << 22)
 #define CONFD_NOTIF_REOPEN_LOGS (1LL << 23)
 #define CONFD_NOTIF_PROGRESS (1LL << 24)
+#define NCS_NOTIF_CALL_HOME_INFO (1LL << 25)
 #define CONFD_NOTIF_JSONRPC (1LL << 26)
 #define CONFD_NOTIF_WEBUI (1LL << 27)
+#define NCS_NOTIF_AUDIT_NETWORK (1LL << 28)
+#define NCS_NOTIF_AUDIT_NETWORK_SYNC (1LL << 29)
 #define CONFD_NOTIF_COMPACTION (1LL << 30)
+#define CONFD_NOTIF_SYSTEM_GOING_DOWN (1LL << 31)
+/* Old names. */
+#define CONFD_NOTIF_SYSLOG CONFD_NOTIF_DAEMON
+#define CONFD_NOTIF_SYSLOG_TAKEOVER (CONFD_NOTIF_DAEMON | CONFD_NOTIF_TAKEOVER_SYSLOG)
 
 /* What happened (struct confd_ha_notification.type); old names alike. */
 enum confd_ha_info_type {
@@ -122,8 +131,9 @@ struct confd_notification {
 /*
  * confd_notifications_connect(sock, srv, srv_sz, mask) -- make sock a
  * notification socket of the node whose control endpoint is srv, for the
- * kinds in mask.  sock, srv and srv_sz as for confd_ha_connect().  mask
- * must contain CONFD_NOTIF_HA_INFO; CONFD_NOTIF_HA_INFO_SYNC may be added.
+ * kinds in mask.  sock, srv and srv_sz as for confd_ha_connect().  Only
+ * CONFD_NOTIF_HA_INFO (with CONFD_NOTIF_HA_INFO_SYNC) is ever delivered;
+ * the other kinds are accepted and never come.
  *
  * Returns:
  *   CONFD_OK
@@ -132,8 +142,6 @@ struct confd_notification {
  *                                    that are no CONFD_NOTIF_* kind, or with
  *                                    HA_INFO_SYNC but not HA_INFO; sock not
  *                                    a stream socket or already connected
- *              CONFD_ERR_NOT_IMPLEMENTED  mask has a CONFD_NOTIF_* kind goha
- *                                    does not produce
  *              CONFD_ERR_OS          connect(2) failed (see errno)
  */
 extern int confd_notifications_connect(int sock, const struct sockaddr *srv,
@@ -153,6 +161,39 @@ extern int confd_notifications_connect(int sock, const struct sockaddr *srv,
  *                                    (gohad sends nothing before that)
  */
 extern int confd_read_notification(int sock, struct confd_notification *n);
+
+/*
+ * The parameters of confd_notifications_connect2() (ConfD's layout).  goha
+ * produces no heartbeat, health check, stream or progress notifications,
+ * so it only checks them: intervals are milliseconds (>= 0; ConfD raises
+ * one below 1000 to 1000), start_time and stop_time are C_NOEXISTS or
+ * C_DATETIME, verbosity a confd_progress_verbosity.
+ */
+struct confd_notifications_data {
+    int heartbeat_interval;
+    int health_check_interval;
+    char *stream_name;
+    confd_value_t start_time;
+    confd_value_t stop_time;
+    char *xpath_filter;
+    int usid;
+    enum confd_progress_verbosity verbosity;
+};
+
+/*
+ * confd_notifications_connect2 -- confd_notifications_connect() with the
+ * parameters ConfD needs for CONFD_NOTIF_HEARTBEAT, _HEALTH_CHECK,
+ * _STREAM_EVENT and the progress kinds.  data may be NULL when mask asks
+ * for none of them.
+ *
+ * Returns: as confd_notifications_connect(), and CONFD_ERR_PROTOUSAGE when
+ * data is NULL although mask asks for one of those kinds, or a field of it
+ * is out of range (a negative interval, a time that is neither C_NOEXISTS
+ * nor C_DATETIME, an unknown verbosity).
+ */
+extern int confd_notifications_connect2(int sock, const struct sockaddr *srv, int srv_sz,
+                                        confd_notification_type mask,
+                                        struct confd_notifications_data *data);
 
 /*
  * confd_free_notification(n) -- release what confd_read_notification() put

@@ -31,15 +31,15 @@
  * never dlclose() it, do not fork() without exec() after loading it, and do
  * not load a second Go shared library into the same process.  See goha.h.
  *
- * Deliberate differences from ConfD (goha has no YANG schema, no MAAPI/CDB
- * sockets of the ConfD kind and no external IPC):
- *   - confd_pp_value() prints XML tags, enums and identityrefs as numbers,
- *     because there are no loaded schemas to map them to names.
- *   - struct confd_hkeypath and struct confd_snmp_oid are defined only so that
- *     C_OBJECTREF and C_OID values can be printed; no goha function returns
- *     them.
+ * Deliberate differences from ConfD (goha has no YANG schema, no MAAPI and
+ * no external IPC; its CDB subset is in confd_cdb.h):
+ *   - confd_pp_value() prints enums and identityrefs as numbers, and XML
+ *     tags by name only when libgoha made the tag itself (the hashed
+ *     keypaths of cdb_diff_iterate), because there are no loaded schemas.
+ *   - struct confd_snmp_oid is defined only so that C_OID values can be
+ *     printed; no goha function returns one.
  *   - Only the value helpers listed below exist (no confd_val_eq,
- *     confd_free_value, confd_value_dup*).
+ *     confd_value_dup*).
  *   - HA node ids must be node names (C_BUF or C_STR, 1..127 bytes, no NUL),
  *     where ConfD accepts any value type: they are the `name`s of the cluster
  *     config, and must fit struct confd_ha_node.buf when handed back.
@@ -627,6 +627,102 @@ struct confd_snmp_oid {
  *                          buf then holds "" (when bufsiz > 0)
  */
 extern int confd_pp_value(char *buf, int bufsiz, const confd_value_t *v);
+
+/*
+ * confd_free_value(v) -- free what a library call allocated inside *v.
+ *
+ * cdb_get() allocates the bytes of the C_BUF and C_BINARY values it
+ * returns; this frees them (and the bytes of a C_STR) and leaves *v a
+ * C_NOEXISTS.  For the other types it only does the latter.  v NULL is
+ * ignored.  Does not need confd_init().  Never fails.
+ */
+extern void confd_free_value(confd_value_t *v);
+
+/*
+ * confd_pp_kpath(buf, bufsiz, hkp) -- print a hashed keypath as text,
+ * "/hosts/host{www}/ip": each C_XMLTAG row by name when libgoha made the
+ * tag (cdb_diff_iterate does, for every path it shows: see confd_cdb.h),
+ * else as "ns:tag" in decimal; each key row as "{k1 k2}" by
+ * confd_pp_value() of the keys.  Works like snprintf() and like
+ * confd_pp_value(): at most bufsiz bytes, NUL-terminated when bufsiz > 0.
+ *
+ * Returns:
+ *   n >= 0     the length of the whole text (truncated iff n >= bufsiz)
+ *   CONFD_ERR  confd_errno CONFD_ERR_PROTOUSAGE  hkp NULL, bufsiz < 0, or buf
+ *                          NULL with bufsiz > 0, or hkp->len outside
+ *                          0..confd_maxdepth
+ *              confd_errno CONFD_ERR_BADTYPE  a key that cannot be printed
+ */
+extern int confd_pp_kpath(char *buf, int bufsiz, const struct confd_hkeypath *hkp);
+
+/*
+ * confd_hash2str(hash) -- the name whose tag is hash, if libgoha made that
+ * tag in this process (see confd_cdb.h, "Hashed keypaths"); else NULL.
+ * The string is owned by the library and valid for the life of the
+ * process.  Does not need confd_init().
+ */
+extern char *confd_hash2str(uint32_t hash);
+
+/* ------------------------------------------------------------------------ */
+/* Iteration and error codes (cdb_diff_iterate, confd_cdb.h)                 */
+
+/* What happened to the node an iterator is shown. */
+enum confd_iter_op {
+    MOP_CREATED = 1,     /* a list entry or container appeared */
+    MOP_DELETED = 2,     /* a node (and everything below it) vanished */
+    MOP_MODIFIED = 3,    /* a list entry whose descendants changed */
+    MOP_VALUE_SET = 4,   /* a leaf got a value */
+    MOP_MOVED_AFTER = 5, /* not produced by goha (no user-ordered lists) */
+    MOP_ATTR_SET = 6     /* not produced by goha (no attributes) */
+};
+
+/* What an iterator tells the walk to do next. */
+enum confd_iter_ret {
+    ITER_STOP = 1,     /* end the walk */
+    ITER_RECURSE = 2,  /* go into the node's children */
+    ITER_CONTINUE = 3, /* skip the node's children */
+    ITER_SUSPEND = 4,  /* not supported by goha: ends the walk with an error */
+    ITER_UP = 5        /* skip the rest of the node's siblings */
+};
+
+/* cdb_diff_iterate() flags (a bit mask). */
+enum confd_iter_flags {
+    ITER_WANT_PREV = (1 << 0),           /* oldv: a leaf's previous value */
+    ITER_WANT_ANCESTOR_DELETE = (1 << 1),/* a deleted ancestor of the point */
+    ITER_WANT_ATTR = (1 << 2),           /* accepted, no effect (no attributes) */
+    ITER_WANT_CLI_STR = (1 << 3),        /* accepted, no effect */
+    ITER_WANT_SCHEMA_ORDER = (1 << 4),   /* accepted: goha's order is the */
+    ITER_WANT_LEAF_FIRST_ORDER = (1 << 5), /* store's byte order in any case */
+    ITER_WANT_LEAF_LAST_ORDER = (1 << 6),
+    ITER_WANT_REVERSE = (1 << 7),        /* accepted, no effect (no aborts) */
+    ITER_WANT_P_CONTAINER = (1 << 8),    /* accepted, no effect */
+    ITER_WANT_CLI_ORDER = (1 << 10),
+    ITER_WANT_SUPPRESS_OPER_DEFAULTS = (1 << 11)
+};
+
+/* Error codes a subscriber gives when it aborts a transaction (ConfD's
+ * cdb_sub_abort_trans(), which goha does not have; kept for programs that
+ * name them). */
+enum confd_errcode {
+    CONFD_ERRCODE_IN_USE = 0,
+    CONFD_ERRCODE_RESOURCE_DENIED = 1,
+    CONFD_ERRCODE_INCONSISTENT_VALUE = 2,
+    CONFD_ERRCODE_ACCESS_DENIED = 3,
+    CONFD_ERRCODE_APPLICATION = 4,
+    CONFD_ERRCODE_APPLICATION_INTERNAL = 5,
+    CONFD_ERRCODE_PROTO_USAGE = 6,
+    CONFD_ERRCODE_INTERNAL = 7,
+    CONFD_ERRCODE_DATA_MISSING = 8,
+    CONFD_ERRCODE_INTERRUPT = 9
+};
+
+/* Verbosity of progress notifications (struct confd_notifications_data). */
+enum confd_progress_verbosity {
+    CONFD_VERBOSITY_NORMAL = 0,
+    CONFD_VERBOSITY_VERBOSE = 1,
+    CONFD_VERBOSITY_VERY_VERBOSE = 2,
+    CONFD_VERBOSITY_DEBUG = 3
+};
 
 /* ------------------------------------------------------------------------ */
 /* HA nodes (used by confd_ha.h and confd_events.h)                          */

@@ -9,6 +9,7 @@
  *   <corosync/votequorum.h>, <corosync/corotypes.h>   corosync 3.x votequorum
  *   <cmm.h>                                           NHAS Cluster Membership Monitor
  *   <confd_lib.h>, <confd_ha.h>, <confd_events.h>     ConfD HA control
+ *   <confd_cdb.h> (all of them: <confd.h>)             ConfD CDB subset
  *   <goha.h>                                          this file
  *
  * Calls without an address argument (votequorum_*, cmm_*, goha_*) talk to
@@ -266,6 +267,82 @@ typedef int (*goha_cdb_dump_cb)(const char *path, const struct confd_value *valu
  * or CONFD_EOF (confd_errno CONFD_ERR_EOF) if the daemon closed the socket.
  */
 int goha_cdb_dump(int sock, const char *prefix, goha_cdb_dump_cb cb, void *opaque);
+
+/*
+ * Change subscriptions
+ *
+ * goha_cdb_subscribe() makes a goha_cdb_connect() (or cdb_connect() data)
+ * socket a change socket: gohad then sends it one message per committed
+ * transaction that changed something under prefix, in txid order, each
+ * once the commit is durable on that node (on the primary and on every
+ * secondary alike).  The socket is the caller's, so it can be poll(2)ed:
+ * when it is readable, goha_cdb_read_change() reads one transaction.  A
+ * subscriber that stops reading is disconnected by gohad when its backlog
+ * is full (8192 messages or 16 MiB) and never holds up a commit; it comes
+ * back with the last txid it saw (resume) and misses nothing, or is told
+ * to re-read (GOHA_CDB_RESYNC).  gohad keeps about 16 MiB of recent
+ * changes, in memory: after a restart of gohad only a subscriber that saw
+ * the current txid resumes without re-reading.
+ */
+
+/* Flags of goha_cdb_read_change(). */
+#define GOHA_CDB_RESET 1  /* the node installed a full copy from its HA
+                           * primary; the changes are its difference */
+#define GOHA_CDB_RESYNC 2 /* what changed is not known (the resume position
+                           * is too old, or the copy's difference too large):
+                           * re-read what you depend on (goha_cdb_dump) */
+
+/*
+ * goha_cdb_change_cb -- called by goha_cdb_read_change() once per changed
+ * path, in byte order of the paths.  oldv is the value before (NULL if the
+ * path was created), newv the value after (NULL if it was deleted), both
+ * valid until the callback returns (a C_BUF/C_BINARY ptr is followed by a
+ * NUL not counted in size).  Return 0 to go on, anything else to skip the
+ * rest of this transaction's changes.
+ */
+typedef int (*goha_cdb_change_cb)(const char *path, const struct confd_value *oldv,
+				  const struct confd_value *newv, void *opaque);
+
+/*
+ * goha_cdb_subscribe -- make sock a change socket for paths starting with
+ * prefix ("" for all; else it starts with '/', matched byte by byte as in
+ * goha_cdb_dump).  With resume 0, changes start with the next commit; with
+ * resume 1, right after transaction after_txid (what the subscriber saw
+ * last): what followed it is delivered first, or a GOHA_CDB_RESYNC notice
+ * if that is no longer known.  *start_txid (if not NULL) receives the txid
+ * the subscription starts after.  No other goha_cdb_* call may be made on
+ * sock afterwards.
+ *
+ * Returns: CONFD_OK, or CONFD_ERR with confd_errno:
+ *   CONFD_ERR_PROTOUSAGE  prefix NULL, resume not 0 or 1, sock not a
+ *                         goha_cdb_connect()/data socket, or already a
+ *                         change socket
+ *   CONFD_ERR_BADPATH     prefix neither "" nor starting with '/', or
+ *                         longer than 1024 bytes
+ *   CONFD_ERR_OS          sock is not an open fd (errno EBADF)
+ * or CONFD_EOF.
+ */
+int goha_cdb_subscribe(int sock, const char *prefix, int resume, uint64_t after_txid,
+		       uint64_t *start_txid);
+
+/*
+ * goha_cdb_read_change -- read the next transaction from change socket
+ * sock (blocks until one arrives unless sock is readable): its txid into
+ * *txid, GOHA_CDB_* bits into *flags (either may be NULL), and one cb call
+ * per change (cb may be NULL to count only).  cb runs on the calling
+ * thread and may call libgoha functions on other sockets.
+ *
+ * Returns: the number of changes (0 for a GOHA_CDB_RESYNC notice), or
+ * CONFD_ERR with confd_errno:
+ *   CONFD_ERR_PROTOUSAGE  sock is not a change socket
+ *   CONFD_ERR_INTERNAL    gohad sent something malformed
+ *   CONFD_ERR_OS          sock is not an open fd (errno EBADF)
+ * or CONFD_EOF (confd_errno CONFD_ERR_EOF) when the daemon closed the
+ * socket (it stopped, or the subscriber fell behind): connect a new socket
+ * and resume after the last txid seen.
+ */
+int goha_cdb_read_change(int sock, uint64_t *txid, int *flags, goha_cdb_change_cb cb,
+			 void *opaque);
 
 /* ---- END goha_cdb_* ---- */
 

@@ -168,7 +168,9 @@ func (s *Sub) Subscribe(prio int, pattern string) (int, error) {
 }
 
 // Activate starts delivery to the socket's points (cdb_subscribe_done).
-func (s *Sub) Activate() error {
+// reply runs before the first notification can be sent, so the answer to
+// subscribe_done precedes it on the socket.
+func (s *Sub) Activate(reply func()) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.active {
@@ -182,6 +184,7 @@ func (s *Sub) Activate() error {
 	s.d.mu.Lock()
 	s.d.npoints += len(s.points)
 	s.d.mu.Unlock()
+	reply() // the dispatcher needs s.mu to notify this socket
 	return nil
 }
 

@@ -94,7 +94,7 @@ func (r *rig) sub(c *fakeConn, points ...any) (*Sub, []int) {
 		}
 		ids = append(ids, id)
 	}
-	if err := s.Activate(); err != nil {
+	if err := s.Activate(func() {}); err != nil {
 		r.t.Fatal(err)
 	}
 	return s, ids
@@ -268,13 +268,13 @@ func TestDispatchNoSubscribersDoesNotWait(t *testing.T) {
 	if _, err := s.Subscribe(1, "/a{"); !errors.Is(err, ErrBadPath) {
 		t.Fatalf("bad pattern: %v", err)
 	}
-	if err := s.Activate(); err != nil {
+	if err := s.Activate(func() {}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Subscribe(1, "/b"); !errors.Is(err, ErrBadState) {
 		t.Fatalf("subscribe after done: %v", err)
 	}
-	if err := s.Activate(); !errors.Is(err, ErrBadState) {
+	if err := s.Activate(func() {}); !errors.Is(err, ErrBadState) {
 		t.Fatalf("second done: %v", err)
 	}
 	// A change elsewhere does not fire /a and does not wait.

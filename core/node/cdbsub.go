@@ -116,6 +116,7 @@ func (s *cdbService) opWatch(c *ctlConn, body []byte, reply func(any, error)) {
 		return
 	}
 	var first []store.ChangeSet
+	var notice *wire.CDBChangeEvent
 	txid, seq, _, err := s.st.FeedPosition()
 	if err == nil && a.Resume {
 		sets, at, _, cerr := s.st.Changes(a.After)
@@ -123,7 +124,7 @@ func (s *cdbService) opWatch(c *ctlConn, body []byte, reply func(any, error)) {
 		case errors.Is(cerr, store.ErrResync):
 			// The subscriber re-reads, then goes on from here.
 			txid, seq, _, err = s.st.FeedPosition()
-			first = []store.ChangeSet{{Txid: txid, Prev: a.After, Reset: true}}
+			notice = resyncNotice(txid, a.After)
 		case cerr == nil:
 			first, seq, txid = sets, at, a.After
 		default:
@@ -140,28 +141,40 @@ func (s *cdbService) opWatch(c *ctlConn, body []byte, reply func(any, error)) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.watch(c, a.Prefix, seq, first)
+		s.watch(c, a.Prefix, seq, notice, first)
 	}()
 }
 
+// resyncNotice tells a watcher that what changed after prev is not known:
+// it re-reads, and txid is where the following events go on from.
+func resyncNotice(txid, prev uint64) *wire.CDBChangeEvent {
+	return &wire.CDBChangeEvent{Txid: txid, Prev: prev, Resync: true, Changes: []wire.CDBChange{}}
+}
+
 // watch follows the feed for one connection from position seq, after
-// sending first.
-func (s *cdbService) watch(c *ctlConn, prefix string, seq uint64, first []store.ChangeSet) {
-	send := func(cs *store.ChangeSet) {
-		ev, ok := changeEvent(cs, prefix)
-		if !ok {
-			return
-		}
-		b, err := wire.EncodeBody(&ev)
+// sending notice (if any) and first.
+func (s *cdbService) watch(c *ctlConn, prefix string, seq uint64, notice *wire.CDBChangeEvent, first []store.ChangeSet) {
+	emit := func(ev *wire.CDBChangeEvent) {
+		b, err := wire.EncodeBody(ev)
 		if err == nil && len(b) > maxEventBody {
-			ev = wire.CDBChangeEvent{Txid: cs.Txid, Prev: cs.Prev, Reset: cs.Reset, Resync: true, Changes: []wire.CDBChange{}}
-			b, err = wire.EncodeBody(&ev)
+			b, err = wire.EncodeBody(resyncNotice(ev.Txid, ev.Prev))
 		}
 		if err != nil {
 			s.n.log.Error("encode cdb change event", "err", err)
 			return
 		}
 		c.event(wire.EvCDBChange, b)
+	}
+	last := s.st.Txid() // the position the subscriber has reached
+	send := func(cs *store.ChangeSet) {
+		last = cs.Txid
+		if ev, ok := changeEvent(cs, prefix); ok {
+			emit(&ev)
+		}
+	}
+	if notice != nil {
+		emit(notice)
+		last = notice.Txid
 	}
 	for i := range first {
 		send(&first[i])
@@ -172,9 +185,9 @@ func (s *cdbService) watch(c *ctlConn, prefix string, seq uint64, first []store.
 			// Only if the feed's history dropped entries this goroutine
 			// had not read yet: tell the subscriber to re-read.
 			var txid uint64
-			txid, seq, wake, err = s.st.FeedPosition()
-			if err == nil {
-				sets = []store.ChangeSet{{Seq: seq, Txid: txid, Prev: txid, Reset: true}}
+			if txid, seq, wake, err = s.st.FeedPosition(); err == nil {
+				emit(resyncNotice(txid, last))
+				last = txid
 			}
 		}
 		if err != nil {
@@ -326,7 +339,13 @@ func (s *cdbService) opSubscribe(c *ctlConn, body []byte, reply func(any, error)
 
 func (s *cdbService) opSubDone(c *ctlConn, _ []byte, reply func(any, error)) {
 	sb := s.sub(c)
-	s.goReply(reply, func() (any, error) { return nil, sb.Activate() })
+	s.wg.Add(1)
+	go func() { // Activate waits for the store's commit lock
+		defer s.wg.Done()
+		if err := sb.Activate(func() { reply(nil, nil) }); err != nil {
+			reply(nil, cdbErr(err))
+		}
+	}()
 }
 
 func (s *cdbService) opDiff(c *ctlConn, body []byte, reply func(any, error)) {

@@ -6,7 +6,8 @@ a fresh virtual environment without downloading a build system (setuptools
 of the base interpreter may lack ``bdist_wheel``, and tests must not reach
 the network).  It builds
 
-* a wheel of ``goha/`` (every ``*.py``, ``py.typed``, and ``libgoha.so`` if
+* a wheel of ``goha/`` and the ``_ncs``/``_confd`` alias packages (every
+  ``*.py``, ``py.typed``, and ``libgoha.so`` if
   one was copied into the package folder, which then makes the wheel
   platform-specific),
 * an sdist of the ``python/`` folder,
@@ -95,9 +96,14 @@ def _dist_name() -> str:
     return f"{p['name'].replace('-', '_')}-{p['version']}"
 
 
+# The NSO/ConfD module names, thin packages over goha (goha/_nso.py).
+ALIASES = ("_ncs", "_confd")
+
+
 def _files() -> list[Path]:
     pkg = HERE / PKG
-    out = sorted(f for f in pkg.rglob("*.py") if "__pycache__" not in f.parts)
+    out = sorted(f for d in (pkg, *(HERE / a for a in ALIASES))
+                 for f in d.rglob("*.py") if "__pycache__" not in f.parts)
     out.append(pkg / "py.typed")
     if (pkg / "libgoha.so").exists():
         out.append(pkg / "libgoha.so")

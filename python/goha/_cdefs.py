@@ -139,9 +139,12 @@ struct confd_qname { confd_buf_t prefix; confd_buf_t name; };
 struct confd_decimal64 { int64_t value; uint8_t fraction_digits; };
 struct confd_dotted_quad { unsigned char quad[4]; };
 
+struct xml_tag { uint32_t tag; uint32_t ns; };
+
 typedef struct confd_value {
     enum confd_vtype type;
     union {
+        struct xml_tag xmltag;
         confd_buf_t buf;
         char *s;
         int8_t i8; int16_t i16; int32_t i32; int64_t i64;
@@ -174,6 +177,29 @@ char *confd_lasterr(void);
 char *confd_strerror(int code);
 int confd_pp_value(char *buf, int bufsiz, const confd_value_t *v);
 
+typedef struct confd_hkeypath { int len; confd_value_t v[60][18]; } confd_hkeypath_t;
+void confd_free_value(confd_value_t *v);
+int confd_pp_kpath(char *buf, int bufsiz, const struct confd_hkeypath *hkp);
+char *confd_hash2str(uint32_t hash);
+enum confd_iter_op { MOP_CREATED = 1, MOP_DELETED = 2, MOP_MODIFIED = 3, MOP_VALUE_SET = 4, MOP_MOVED_AFTER = 5, MOP_ATTR_SET = 6 };
+enum confd_iter_ret { ITER_STOP = 1, ITER_RECURSE = 2, ITER_CONTINUE = 3, ITER_SUSPEND = 4, ITER_UP = 5 };
+enum confd_iter_flags {
+    ITER_WANT_PREV = 1, ITER_WANT_ANCESTOR_DELETE = 2, ITER_WANT_ATTR = 4, ITER_WANT_CLI_STR = 8,
+    ITER_WANT_SCHEMA_ORDER = 16, ITER_WANT_LEAF_FIRST_ORDER = 32, ITER_WANT_LEAF_LAST_ORDER = 64,
+    ITER_WANT_REVERSE = 128, ITER_WANT_P_CONTAINER = 256, ITER_WANT_CLI_ORDER = 1024,
+    ITER_WANT_SUPPRESS_OPER_DEFAULTS = 2048
+};
+enum confd_errcode {
+    CONFD_ERRCODE_IN_USE = 0, CONFD_ERRCODE_RESOURCE_DENIED = 1, CONFD_ERRCODE_INCONSISTENT_VALUE = 2,
+    CONFD_ERRCODE_ACCESS_DENIED = 3, CONFD_ERRCODE_APPLICATION = 4, CONFD_ERRCODE_APPLICATION_INTERNAL = 5,
+    CONFD_ERRCODE_PROTO_USAGE = 6, CONFD_ERRCODE_INTERNAL = 7, CONFD_ERRCODE_DATA_MISSING = 8,
+    CONFD_ERRCODE_INTERRUPT = 9
+};
+enum confd_progress_verbosity {
+    CONFD_VERBOSITY_NORMAL = 0, CONFD_VERBOSITY_VERBOSE = 1, CONFD_VERBOSITY_VERY_VERBOSE = 2,
+    CONFD_VERBOSITY_DEBUG = 3
+};
+
 /* ---- confd_ha.h ---- */
 enum confd_ha_status_state {
     CONFD_HA_STATE_NONE = 1, CONFD_HA_STATE_SECONDARY = 2,
@@ -199,6 +225,38 @@ int confd_ha_get_status(int sock, struct confd_ha_status *stat);
 typedef int64_t confd_notification_type;
 #define CONFD_NOTIF_HA_INFO 64
 #define CONFD_NOTIF_HA_INFO_SYNC 1048576
+#define CONFD_NOTIF_AUDIT 1
+#define CONFD_NOTIF_DAEMON 2
+#define CONFD_NOTIF_TAKEOVER_SYSLOG 4
+#define CONFD_NOTIF_COMMIT_SIMPLE 8
+#define CONFD_NOTIF_COMMIT_DIFF 16
+#define CONFD_NOTIF_USER_SESSION 32
+#define CONFD_NOTIF_SUBAGENT_INFO 128
+#define CONFD_NOTIF_COMMIT_FAILED 256
+#define CONFD_NOTIF_SNMPA 512
+#define CONFD_NOTIF_FORWARD_INFO 1024
+#define CONFD_NOTIF_NETCONF 2048
+#define CONFD_NOTIF_DEVEL 4096
+#define CONFD_NOTIF_HEARTBEAT 8192
+#define CONFD_NOTIF_CONFIRMED_COMMIT 16384
+#define CONFD_NOTIF_UPGRADE_EVENT 32768
+#define CONFD_NOTIF_COMMIT_PROGRESS 65536
+#define CONFD_NOTIF_AUDIT_SYNC 131072
+#define CONFD_NOTIF_HEALTH_CHECK 262144
+#define CONFD_NOTIF_STREAM_EVENT 524288
+#define NCS_NOTIF_PACKAGE_RELOAD 2097152
+#define NCS_NOTIF_CQ_PROGRESS 4194304
+#define CONFD_NOTIF_REOPEN_LOGS 8388608
+#define CONFD_NOTIF_PROGRESS 16777216
+#define NCS_NOTIF_CALL_HOME_INFO 33554432
+#define CONFD_NOTIF_JSONRPC 67108864
+#define CONFD_NOTIF_WEBUI 134217728
+#define NCS_NOTIF_AUDIT_NETWORK 268435456
+#define NCS_NOTIF_AUDIT_NETWORK_SYNC 536870912
+#define CONFD_NOTIF_COMPACTION 1073741824
+#define CONFD_NOTIF_SYSTEM_GOING_DOWN 2147483648
+#define CONFD_NOTIF_SYSLOG 2
+#define CONFD_NOTIF_SYSLOG_TAKEOVER 6
 
 enum confd_ha_info_type {
     CONFD_HA_INFO_NOPRIMARY = 1, CONFD_HA_INFO_SECONDARY_DIED = 2,
@@ -233,6 +291,59 @@ int confd_notifications_connect(int sock, const struct sockaddr *srv, int srv_sz
 int confd_read_notification(int sock, struct confd_notification *n);
 void confd_free_notification(struct confd_notification *n);
 int confd_sync_ha_notification(int sock);
+struct confd_notifications_data {
+    int heartbeat_interval;
+    int health_check_interval;
+    char *stream_name;
+    confd_value_t start_time;
+    confd_value_t stop_time;
+    char *xpath_filter;
+    int usid;
+    enum confd_progress_verbosity verbosity;
+};
+int confd_notifications_connect2(int sock, const struct sockaddr *srv, int srv_sz, confd_notification_type mask, struct confd_notifications_data *data);
+
+/* ---- confd_cdb.h ---- */
+enum cdb_db_type { CDB_RUNNING = 1, CDB_STARTUP = 2, CDB_OPERATIONAL = 3, CDB_PRE_COMMIT_RUNNING = 4 };
+enum cdb_sock_type { CDB_READ_SOCKET = 0, CDB_SUBSCRIPTION_SOCKET = 1, CDB_DATA_SOCKET = 2 };
+enum cdb_sub_type { CDB_SUB_RUNNING = 1, CDB_SUB_RUNNING_TWOPHASE = 2, CDB_SUB_OPERATIONAL = 3 };
+enum cdb_sub_notification { CDB_SUB_PREPARE = 1, CDB_SUB_COMMIT = 2, CDB_SUB_ABORT = 3, CDB_SUB_OPER = 4 };
+enum cdb_subscription_sync_type { CDB_DONE_PRIORITY = 1, CDB_DONE_SOCKET = 2, CDB_DONE_TRANSACTION = 3, CDB_DONE_OPERATIONAL = 4 };
+#define CDB_LOCK_WAIT 1
+#define CDB_LOCK_SESSION 2
+#define CDB_LOCK_REQUEST 4
+#define CDB_LOCK_PARTIAL 8
+#define CDB_READ_COMMITTED 16
+#define CDB_SUB_WANT_ABORT_ON_ABORT 1
+#define CDB_SUB_FLAG_IS_LAST 1
+#define CDB_SUB_FLAG_TRIGGER 2
+#define CDB_SUB_FLAG_REVERT 4
+#define CDB_SUB_FLAG_HA_SYNC 8
+#define CDB_SUB_FLAG_HA_IS_SECONDARY 16
+#define CDB_SUB_FLAG_HA_IS_SLAVE 16
+#define MAXHOSTLEN 256
+struct cdb_txid { uint32_t s1; uint32_t s2; uint32_t s3; char primary[256]; char *master; };
+extern int cdb_active_subscriptions;
+int cdb_connect(int sock, enum cdb_sock_type type, const struct sockaddr *srv, int srv_sz);
+int cdb_connect_name(int sock, enum cdb_sock_type type, const struct sockaddr *srv, int srv_sz, const char *name);
+int cdb_close(int sock);
+int cdb_wait_start(int sock);
+int cdb_start_session(int sock, enum cdb_db_type db);
+int cdb_start_session2(int sock, enum cdb_db_type db, int flags);
+int cdb_end_session(int sock);
+int cdb_set_namespace(int sock, int hashed_ns);
+int cdb_get(int sock, confd_value_t *v, const char *fmt, ...);
+int cdb_exists(int sock, const char *fmt, ...);
+int cdb_set_elem(int sock, confd_value_t *val, const char *fmt, ...);
+int cdb_set_elem2(int sock, const char *strval, const char *fmt, ...);
+int cdb_get_txid(int sock, struct cdb_txid *txid);
+int cdb_subscribe2(int sock, enum cdb_sub_type type, int flags, int priority, int *spoint, int nspace, const char *fmt, ...);
+int cdb_subscribe_done(int sock);
+int cdb_read_subscription_socket2(int sock, enum cdb_sub_notification *type, int *flags, int *subpoints[], int *resultlen);
+typedef enum confd_iter_ret (*goha_py_iter_fn)(confd_hkeypath_t *kp, enum confd_iter_op op, confd_value_t *oldv, confd_value_t *newv, void *state);
+int cdb_diff_iterate(int sock, int subid, enum confd_iter_ret (*iter)(confd_hkeypath_t *kp, enum confd_iter_op op, confd_value_t *oldv, confd_value_t *newv, void *state), int flags, void *initstate);
+int cdb_sync_subscription_socket(int sock, enum cdb_subscription_sync_type st);
+void free(void *ptr);
 
 /* ---- goha.h ---- */
 #define GOHA_VERSION_MAJOR 1
@@ -407,6 +518,11 @@ char *cmm_strerror(cmm_error_t errnum);
 
 # goha_cdb_*: see the module docstring.  Declared as DESIGN.md states them.
 CDB_CDEF = r"""
+#define GOHA_CDB_RESET 1
+#define GOHA_CDB_RESYNC 2
+typedef int (*goha_cdb_change_cb)(const char *path, const confd_value_t *oldv, const confd_value_t *newv, void *opaque);
+int goha_cdb_subscribe(int sock, const char *prefix, int resume, uint64_t after_txid, uint64_t *start_txid);
+int goha_cdb_read_change(int sock, uint64_t *txid, int *flags, goha_cdb_change_cb cb, void *opaque);
 int goha_cdb_connect(int sock, const struct sockaddr *srv, int srv_sz);
 int goha_cdb_set(int sock, const char *path, const confd_value_t *value);
 int goha_cdb_get(int sock, const char *path, char *buf, int len);
@@ -422,6 +538,7 @@ HEADERS = (
     "confd_lib.h",
     "confd_ha.h",
     "confd_events.h",
+    "confd_cdb.h",
     "goha.h",
     "corosync/corotypes.h",
     "corosync/votequorum.h",

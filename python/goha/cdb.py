@@ -4,7 +4,10 @@ The store maps string paths to typed values.  Connect a stream socket to a
 node's control endpoint with :func:`connect` (address arguments as for
 goha.ha.connect), then :func:`set`, :func:`get`, :func:`delete` and
 :func:`dump`.  On a secondary the store is read-only (set/delete raise
-goha.error.Error).
+goha.error.Error).  :func:`watch` iterates over the committed changes
+(goha_cdb_subscribe).  ConfD's own CDB API (sessions, keypaths, ConfD
+subscription sockets and cdb_diff_iterate) is :mod:`goha.confd_cdb`, which
+is also ``_ncs.cdb``.
 
 Values come back as the Python value of their stored type (the same as
 ``goha.Value.as_pyval``): ``int`` for the integer types, ``bool``,
@@ -21,7 +24,10 @@ goha.error.Error with ERR_NOT_IMPLEMENTED.
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import select
+import socket
+from typing import Any, NamedTuple, Optional
 
 from . import _sock
 from ._callbacks import Pending
@@ -29,15 +35,16 @@ from ._ffi import ffi, has_symbol, lib
 from .error import Error, confd_check, strerror
 from .value import PyVal, Value
 
-__all__ = ["available", "connect", "delete", "dump", "get", "get_text", "get_value", "set"]
+__all__ = ["available", "connect", "delete", "dump", "get", "get_text", "get_value", "set", "watch", "Watch",
+           "Change", "ChangeEvent", "RESET", "RESYNC"]
 
 _GET_BUF = 1 << 20
 
 
 def available() -> bool:
     """Whether the loaded libgoha has the goha_cdb_* functions."""
-    return all(has_symbol(n) for n in ("goha_cdb_connect", "goha_cdb_set",
-                                       "goha_cdb_get", "goha_cdb_delete", "goha_cdb_dump"))
+    return all(has_symbol(n) for n in ("goha_cdb_connect", "goha_cdb_set", "goha_cdb_get",
+                                       "goha_cdb_delete", "goha_cdb_dump", "goha_cdb_subscribe"))
 
 
 def _need(fn: str) -> None:
@@ -166,3 +173,143 @@ def dump(sock: Any, prefix: str = "") -> dict[str, PyVal]:
         raise Error(code, strerror(code),
                     f"goha_cdb_dump: {rc} entries reported, {len(st.entries)} distinct paths seen")
     return st.entries
+
+
+#: ChangeEvent flags (goha.h GOHA_CDB_*).
+RESET: int = lib.GOHA_CDB_RESET
+RESYNC: int = lib.GOHA_CDB_RESYNC
+
+
+class Change(NamedTuple):
+    """One path's change: old/new are Values, None when absent."""
+    path: str
+    old: Optional[Value]
+    new: Optional[Value]
+
+
+class ChangeEvent(NamedTuple):
+    """One committed transaction (txid), in txid order.  ``reset``: the node
+    installed a full copy from its HA primary and `changes` is the
+    difference; ``resync``: what changed is not known -- re-read (dump)."""
+    txid: int
+    reset: bool
+    resync: bool
+    changes: list[Change]
+
+
+def _ipc_socket(ipc: str) -> tuple[socket.socket, Any, int, Any]:
+    """An unconnected socket and the sockaddr for a GOHA_IPC-style address."""
+    if ipc.startswith("unix:"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        addr, size, keep = _sock.sockaddr("watch", s, None, None, ipc[5:])
+        return s, addr, size, keep
+    host, _, port = ipc.rpartition(":")
+    host = host.strip("[]")
+    if host == "localhost":
+        host = "127.0.0.1"
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    try:
+        addr, size, keep = _sock.sockaddr("watch", s, host, int(port), None)
+    except (TypeError, ValueError):
+        s.close()
+        raise ValueError(f"bad control address {ipc!r}: want unix:/path or host:port") from None
+    return s, addr, size, keep
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.changes: list[Change] = []
+        self.pending = Pending()
+
+
+def _change_fn(path: Any, oldv: Any, newv: Any, opaque: Any) -> int:
+    st = ffi.from_handle(opaque)
+    try:
+        st.changes.append(Change(ffi.string(path).decode("utf-8", "surrogateescape"),
+                                 None if oldv == ffi.NULL else Value._from_c(oldv),
+                                 None if newv == ffi.NULL else Value._from_c(newv)))
+        return 0
+    except BaseException as e:  # noqa: BLE001 - parked, re-raised by watch()
+        st.pending.add(e)
+        return 1
+
+
+_change_tramp: Any = ffi.callback("goha_cdb_change_cb", _change_fn)
+
+
+class Watch:
+    """An iterator over committed changes (see :func:`watch`); also a
+    context manager.  ``txid`` is the transaction it started after."""
+
+    def __init__(self, prefix: str, after: Optional[int], ipc: str, timeout: Optional[float]) -> None:
+        p = _path("watch", prefix)
+        if after is not None and (isinstance(after, bool) or not isinstance(after, int)
+                                  or not 0 <= after < 2**64):
+            raise TypeError("after must be None or a txid (int >= 0)")
+        _need("goha_cdb_subscribe")
+        self._timeout = timeout
+        self._sock, addr, size, _keep = _ipc_socket(ipc)
+        try:
+            confd_check(lib.goha_cdb_connect(self._sock.fileno(), addr, size))
+            start = ffi.new("uint64_t *")
+            confd_check(lib.goha_cdb_subscribe(self._sock.fileno(), p, 0 if after is None else 1,
+                                               after or 0, start))
+        except BaseException:
+            self._sock.close()
+            raise
+        self.txid = int(start[0])
+
+    def __iter__(self) -> "Watch":
+        return self
+
+    def __next__(self) -> ChangeEvent:
+        if self._sock.fileno() < 0:
+            raise StopIteration
+        r, _, _ = select.select([self._sock], [], [], self._timeout)
+        if not r:
+            raise StopIteration
+        txid, flags = ffi.new("uint64_t *"), ffi.new("int *")
+        st = _Collect()
+        h = ffi.new_handle(st)
+        rc = lib.goha_cdb_read_change(self._sock.fileno(), txid, flags, _change_tramp, h)
+        st.pending.reraise()
+        confd_check(rc)
+        return ChangeEvent(int(txid[0]), bool(flags[0] & RESET), bool(flags[0] & RESYNC), st.changes)
+
+    def fileno(self) -> int:
+        """The socket, to select() on with others."""
+        return self._sock.fileno()
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def __enter__(self) -> "Watch":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        sock = getattr(self, "_sock", None)
+        if sock is not None:
+            sock.close()
+
+
+def watch(prefix: str = "", after: Optional[int] = None, ipc: Optional[str] = None,
+          timeout: Optional[float] = None) -> Watch:
+    """Subscribe to the transactions committed on a node that change a path
+    starting with `prefix`, and return an iterator of :class:`ChangeEvent`,
+    in txid order, each once it is durable on that node.
+
+    The subscription is in place when watch() returns.  The node is `ipc`
+    (``unix:/path`` or ``host:port``), else ``$GOHA_IPC``.  With `after`
+    (the txid of the last event seen) it resumes and first yields what
+    followed it -- or one event with ``resync`` set if that is no longer
+    known; without, it starts at the current transaction.  Iteration ends
+    when `timeout` seconds pass without an event (None: never), and raises
+    goha.error.EOF when the daemon goes away (watch again with ``after=``
+    the last txid to miss nothing).  Close it (or use ``with``) when done.
+    """
+    addr = ipc if ipc is not None else os.environ.get("GOHA_IPC") or "unix:/var/run/goha/gohad.sock"
+    return Watch(prefix, after, addr, timeout)

@@ -18,6 +18,7 @@ from . import _ffi
 from ._ffi import ffi, lib
 
 __all__ = ["GohaError", "Error", "EOF", "CsError", "CmmError", "strerror", "lasterr"]
+# (the ERR_* codes are added to __all__ at the end of the module)
 
 
 class GohaError(Exception):
@@ -199,3 +200,5 @@ ERR_STALE_INSTANCE: int = lib.CONFD_ERR_STALE_INSTANCE
 ERR_HA_BADCONFIG: int = lib.CONFD_ERR_HA_BADCONFIG
 ERR_TRANSACTION_CONFLICT: int = lib.CONFD_ERR_TRANSACTION_CONFLICT
 ERR_HA_ABORT: int = lib.CONFD_ERR_HA_ABORT
+
+__all__ += sorted(n for n in globals() if n.startswith("ERR_"))

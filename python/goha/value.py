@@ -19,7 +19,7 @@ from typing import Any, Union
 
 from ._ffi import ffi, lib
 
-__all__ = ["Value", "TYPE_NAMES", "PyVal"]
+__all__ = ["Value", "XmlTag", "TYPE_NAMES", "PyVal"]
 
 _INT_RANGES = {
     lib.C_INT8: ("i8", -(2**7), 2**7 - 1),
@@ -43,10 +43,43 @@ TYPE_NAMES: dict[int, str] = {
         "C_NOEXISTS", "C_STR", "C_BUF", "C_BINARY", "C_INT8", "C_INT16", "C_INT32",
         "C_INT64", "C_UINT8", "C_UINT16", "C_UINT32", "C_UINT64", "C_DOUBLE",
         "C_BOOL", "C_IPV4", "C_IPV6", "C_ENUM_VALUE", "C_BIT32", "C_BIT64",
+        "C_XMLTAG",
     )
 }
 
-PyVal = Union[None, str, bytes, int, float, bool, ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+class XmlTag:
+    """struct xml_tag: a tag hash and its namespace hash (``_ncs.XmlTag``).
+    goha's tags are computed from names (include/confd_cdb.h); str() gives
+    the name when libgoha made the tag, as confd_hash2str does."""
+
+    __slots__ = ("ns", "tag")
+
+    def __init__(self, ns: int, tag: int) -> None:
+        for what, v in (("ns", ns), ("tag", tag)):
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**32:
+                raise TypeError(f"XmlTag {what} must be an int in [0, 2**32)")
+        self.ns, self.tag = int(ns), int(tag)
+
+    def __str__(self) -> str:
+        name = lib.confd_hash2str(self.tag) if self.ns == 0 else ffi.NULL
+        if name != ffi.NULL:
+            return str(ffi.string(name).decode("utf-8", "replace"))
+        return f"{self.ns}:{self.tag}" if self.ns else str(self.tag)
+
+    def __repr__(self) -> str:
+        return f"<goha.XmlTag ns={self.ns} tag={self.tag} ({self})>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, XmlTag):
+            return NotImplemented
+        return (self.ns, self.tag) == (other.ns, other.tag)
+
+    def __hash__(self) -> int:
+        return hash((self.ns, self.tag))
+
+PyVal = Union[None, str, bytes, int, float, bool, ipaddress.IPv4Address, ipaddress.IPv6Address,
+              tuple[int, int]]
 
 
 class Value:
@@ -78,8 +111,15 @@ class Value:
         """The C_* type name, e.g. "C_BUF"."""
         return TYPE_NAMES[self._type]
 
+    def as_xmltag(self) -> XmlTag:
+        """The XmlTag of a C_XMLTAG value (TypeError for another type)."""
+        if self._type != lib.C_XMLTAG:
+            raise TypeError(f"not a C_XMLTAG value but {self.confd_type_str()}")
+        return XmlTag(*self._v)
+
     def as_pyval(self) -> PyVal:
-        """The value as a Python object (C_BUF/C_STR: str if valid UTF-8)."""
+        """The value as a Python object (C_BUF/C_STR: str if valid UTF-8;
+        C_XMLTAG: the (ns, tag) tuple)."""
         if self._type in (lib.C_BUF, lib.C_STR):
             try:
                 return str(self._v.decode("utf-8"))
@@ -135,6 +175,8 @@ class Value:
             ffi.memmove(ffi.addressof(cv.val.ip), self._v.packed, 4)
         elif t == lib.C_IPV6:
             ffi.memmove(ffi.addressof(cv.val.ip6), self._v.packed, 16)
+        elif t == lib.C_XMLTAG:
+            cv.val.xmltag.ns, cv.val.xmltag.tag = self._v
         return cv, keep
 
     @classmethod
@@ -157,6 +199,8 @@ class Value:
             v._v = ipaddress.IPv4Address(bytes(ffi.buffer(ffi.addressof(cv.val.ip), 4)))
         elif t == lib.C_IPV6:
             v._v = ipaddress.IPv6Address(bytes(ffi.buffer(ffi.addressof(cv.val.ip6), 16)))
+        elif t == lib.C_XMLTAG:
+            v._v = (int(cv.val.xmltag.ns), int(cv.val.xmltag.tag))
         elif t == lib.C_NOEXISTS:
             v._v = None
         else:
@@ -220,7 +264,14 @@ def _coerce(init: Any, t: int) -> Any:
             return init
         raise TypeError(f"C_IPV6 needs an IPv6Address or str, not {type(init).__name__}")
     if t == lib.C_NOEXISTS:
-        return None
+        return None  # the initialiser is ignored, as _ncs does (Value(init=1, type=C_NOEXISTS))
+    if t == lib.C_XMLTAG:
+        if isinstance(init, XmlTag):
+            return (init.ns, init.tag)
+        if (not isinstance(init, tuple) or len(init) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < 2**32 for x in init)):
+            raise TypeError("C_XMLTAG needs an (ns, tag) tuple of ints")
+        return (int(init[0]), int(init[1]))
     raise ValueError(f"unsupported value type {t}")
 
 

@@ -71,7 +71,7 @@ def c_layout(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
     if shutil.which("gcc") is None:
         pytest.fail("gcc is needed to check the cffi declarations against include/")
     d = tmp_path_factory.mktemp("abi")
-    lines = ["#include <stddef.h>", "#include <stdio.h>", "#include <time.h>"]
+    lines = ["#include <stddef.h>", "#include <stdio.h>", "#include <stdlib.h>", "#include <time.h>"]
     lines += [f"#include <{h}>" for h in _cdefs.HEADERS]
     protos = _prototypes(_cdefs.CDEF)
     protos += [p for p in _prototypes(_cdefs.CDB_CDEF) if _header_declares(p[0])]

@@ -1,0 +1,5 @@
+"""_confd.error over goha (see goha/_nso.py)."""
+
+from goha import _nso
+
+_nso.submodule(globals(), "confd", "error")

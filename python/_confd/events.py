@@ -1,0 +1,5 @@
+"""_confd.events over goha (see goha/_nso.py)."""
+
+from goha import _nso
+
+_nso.submodule(globals(), "confd", "events")

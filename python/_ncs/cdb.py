@@ -1,0 +1,5 @@
+"""_ncs.cdb over goha (see goha/_nso.py)."""
+
+from goha import _nso
+
+_nso.submodule(globals(), "ncs", "cdb")

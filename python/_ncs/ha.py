@@ -1,0 +1,5 @@
+"""_ncs.ha over goha (see goha/_nso.py)."""
+
+from goha import _nso
+
+_nso.submodule(globals(), "ncs", "ha")

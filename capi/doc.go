@@ -27,6 +27,17 @@
 // generated prototypes identical to the declared ones. The cgo-generated
 // header is deleted by the build and never shipped.
 //
+// # The ConfD CDB calls
+//
+// confd_cdb.h's varargs functions are C (confd_cdb.c), because Go cannot
+// export variadic functions: each expands its keypath format there and
+// calls its Go half (gh_cdb_*, kept local by the version script), which
+// checks the socket and its session or subscription state
+// (cdbSockState), canonicalises the keypath with core/cdb and makes one
+// request on the caller's socket. cdb_diff_iterate takes the walk from
+// gohad (core/cdb.Diff) and only builds hashed keypaths and calls the
+// program's iterator, honouring its return values.
+//
 // # Connections
 //
 // A votequorum handle owns two daemon connections. Requests (getinfo,

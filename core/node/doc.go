@@ -167,6 +167,19 @@
 // CodeNotWritable, CodeBadValue, CodeBadPath, CodeBadState, CodeUsage (and
 // libgoha maps those to confd_errno).
 //
+// Change subscriptions (cdbsub.go) serve the store's change feed
+// (core/store, EnableFeed at start): OpCDBWatch makes a connection a
+// watch, which one goroutine per watch feeds with EvCDBChange events from
+// the feed, on the connection's bounded queue (a watcher that stops
+// reading is disconnected and resumes by txid; it never holds a commit).
+// The ConfD subscription ops (OpCDBSubscribe, OpCDBSubDone, OpCDBDiff,
+// OpCDBSync) are core/cdb's Dispatcher over the same feed; the replies to
+// subscribe_done and sync are queued before the next EvCDBSub, and the
+// store ops that commit (set, delete, set_text) reply only once the
+// dispatcher delivered the commit (cdbService.wait), so a commit's writer
+// waits for its ConfD subscribers' syncs, each bounded by
+// cdb.DefaultTimeout. OpCDBExists and OpCDBSetText serve confd_cdb.h.
+//
 // HA events go, as EvHA, to the connections that asked with OpHANotify
 // (not through topics: the C API reads them from its own socket). With
 // Sync (CONFD_NOTIF_HA_INFO_SYNC) the next event is held back from everyone

@@ -343,7 +343,7 @@ func (s *cdbService) opSubDone(c *ctlConn, _ []byte, reply func(any, error)) {
 	go func() { // Activate waits for the store's commit lock
 		defer s.wg.Done()
 		if err := sb.Activate(func() { reply(nil, nil) }); err != nil {
-			reply(nil, cdbErr(err))
+			reply(nil, err)
 		}
 	}()
 }

@@ -2,7 +2,8 @@
  * confd_pp_value: the text form of a confd_value_t (formats listed in
  * confd_lib.h).
  *
- * Plain C: it reads C unions and pointers, needs no Go state and no daemon.
+ * C for the C unions and pointers, needing no daemon; the types the config
+ * store holds are printed by the store's Go formatter (put_store_value).
  * The printer counts the whole text while copying only what fits, which
  * gives snprintf's return contract for free.  Everything that follows a
  * pointer in the value (strings, buffers, lists, C_PTR, hkeypaths, OIDs)
@@ -10,15 +11,13 @@
  * built by mistake gives CONFD_ERR_BADTYPE rather than a crash (a pointer
  * to freed or foreign memory cannot be detected, as in any C API).
  */
-#define _GNU_SOURCE /* newlocale/uselocale */
 #include "confd_internal.h"
+#include "_cgo_export.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <locale.h>
 #include <math.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,46 +77,22 @@ static void fail(struct pp *w, const char *fmt, ...)
     gh_confd_set_errorf(CONFD_ERR_BADTYPE, "confd_pp_value: %s", msg);
 }
 
-/* The "C" numeric locale, so that doubles print with '.' whatever
- * setlocale() the program made. */
-static locale_t c_locale;
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-
-static void make_c_locale(void)
+/* The types the config store holds are printed by the store's formatter,
+ * goha's one formatter for them (core/store format.go), through Go: so
+ * confd_pp_value, goha_cdb_get and goha_cdb_dump always print the same
+ * text.  gh_pp_store_value (confd_pp.go) returns it malloc'ed. */
+static void put_store_value(struct pp *w, const confd_value_t *v)
 {
-    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-}
+    char *s = NULL;
+    size_t n = 0;
 
-static void put_double(struct pp *w, double d)
-{
-    char tmp[64];
-    locale_t old = (locale_t)0;
-    int p, exp10;
-
-    if (isnan(d)) {
-        puts_(w, "NaN");
+    if (gh_pp_store_value((confd_value_t *)v, &s, &n) != 0) {
+        fail(w, "%s", s != NULL ? s : "value cannot be printed");
+        free(s);
         return;
     }
-    if (isinf(d)) {
-        puts_(w, d < 0 ? "-INF" : "INF");
-        return;
-    }
-    pthread_once(&c_locale_once, make_c_locale);
-    if (c_locale != (locale_t)0)
-        old = uselocale(c_locale);
-    /* The fewest significant digits that read back as the same double... */
-    for (p = 1; p <= 17; p++) { /* 17 digits always suffice */
-        snprintf(tmp, sizeof tmp, "%.*e", p - 1, d);
-        if (strtod(tmp, NULL) == d)
-            break;
-    }
-    /* ...printed as %g does, except that integers up to 1e17 are written
-     * out ("100", not "1e+02"). */
-    exp10 = atoi(strchr(tmp, 'e') + 1);
-    snprintf(tmp, sizeof tmp, "%.*g", exp10 >= p && exp10 < 17 ? exp10 + 1 : p, d);
-    if (c_locale != (locale_t)0)
-        uselocale(old);
-    puts_(w, tmp);
+    put(w, s, n);
+    free(s);
 }
 
 static void put_bytes(struct pp *w, const unsigned char *p, unsigned int n,
@@ -160,34 +135,6 @@ static void put_bitbig(struct pp *w, const unsigned char *p, unsigned int n)
     putf(w, "%x", p[--i]); /* no leading zero in the top byte */
     while (i > 0)
         putf(w, "%02x", p[--i]);
-}
-
-static void put_base64(struct pp *w, const unsigned char *p, unsigned int n)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    unsigned int i;
-
-    if (p == NULL && n > 0) {
-        fail(w, "C_BINARY with NULL data and size %u", n);
-        return;
-    }
-    for (i = 0; i + 2 < n; i += 3) {
-        char q[4] = {alphabet[p[i] >> 2],
-                     alphabet[((p[i] & 3) << 4) | (p[i + 1] >> 4)],
-                     alphabet[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)],
-                     alphabet[p[i + 2] & 63]};
-        put(w, q, 4);
-    }
-    if (n - i == 1) {
-        char q[4] = {alphabet[p[i] >> 2], alphabet[(p[i] & 3) << 4], '=', '='};
-        put(w, q, 4);
-    } else if (n - i == 2) {
-        char q[4] = {alphabet[p[i] >> 2],
-                     alphabet[((p[i] & 3) << 4) | (p[i + 1] >> 4)],
-                     alphabet[(p[i + 1] & 15) << 2], '='};
-        put(w, q, 4);
-    }
 }
 
 static void put_tag(struct pp *w, uint32_t ns, uint32_t tag)
@@ -448,31 +395,17 @@ static void pp_value(struct pp *w, const confd_value_t *v, int depth)
     case C_XMLTAG: put_tag(w, v->val.xmltag.ns, v->val.xmltag.tag); return;
     case C_IDENTITYREF: put_tag(w, v->val.idref.ns, v->val.idref.id); return;
     case C_SYMBOL: putf(w, "%" PRIu32, v->val.symbol); return;
-    case C_STR:
-        if (v->val.c_s == NULL)
-            fail(w, "C_STR with a NULL string");
-        else
-            puts_(w, v->val.c_s);
+    case C_STR: case C_BUF: case C_BINARY:
+    case C_INT8: case C_INT16: case C_INT32: case C_INT64:
+    case C_UINT8: case C_UINT16: case C_UINT32: case C_UINT64:
+    case C_DOUBLE: case C_BOOL: case C_IPV4: case C_IPV6:
+        put_store_value(w, v);
         return;
-    case C_BUF: put_bytes(w, v->val.c_buf.ptr, v->val.c_buf.size, "C_BUF"); return;
-    case C_BINARY: put_base64(w, v->val.c_buf.ptr, v->val.c_buf.size); return;
     case C_HEXSTR: put_hexlist(w, v->val.c_buf.ptr, v->val.c_buf.size); return;
     case C_BITBIG: put_bitbig(w, v->val.c_buf.ptr, v->val.c_buf.size); return;
-    case C_INT8: putf(w, "%" PRId8, v->val.i8); return;
-    case C_INT16: putf(w, "%" PRId16, v->val.i16); return;
-    case C_INT32: putf(w, "%" PRId32, v->val.i32); return;
-    case C_INT64: putf(w, "%" PRId64, v->val.i64); return;
-    case C_UINT8: putf(w, "%" PRIu8, v->val.u8); return;
-    case C_UINT16: putf(w, "%" PRIu16, v->val.u16); return;
-    case C_UINT32: putf(w, "%" PRIu32, v->val.u32); return;
-    case C_UINT64: putf(w, "%" PRIu64, v->val.u64); return;
     case C_ENUM_VALUE: putf(w, "%" PRId32, v->val.enumvalue); return;
     case C_BIT32: putf(w, "0x%" PRIx32, v->val.b32); return;
     case C_BIT64: putf(w, "0x%" PRIx64, v->val.b64); return;
-    case C_DOUBLE: put_double(w, v->val.d); return;
-    case C_BOOL: puts_(w, v->val.boolean ? "true" : "false"); return;
-    case C_IPV4: put_addr(w, AF_INET, &v->val.ip); return;
-    case C_IPV6: put_addr(w, AF_INET6, &v->val.ip6); return;
     case C_DQUAD:
         putf(w, "%u.%u.%u.%u", v->val.dquad.quad[0], v->val.dquad.quad[1],
              v->val.dquad.quad[2], v->val.dquad.quad[3]);

@@ -100,12 +100,17 @@ func valueOf(v *C.gh_cdb_cvalue) (store.Value, error) {
 	if v == nil {
 		return store.Value{}, confdErrf(C.CONFD_ERR_PROTOUSAGE, "value is NULL")
 	}
-	cv := (*C.confd_value_t)(unsafe.Pointer(v))
+	return convertValue((*C.confd_value_t)(unsafe.Pointer(v)), maxCDBValue)
+}
+
+// convertValue converts cv, whose strings and buffers may be at most
+// maxLen bytes long.
+func convertValue(cv *C.confd_value_t, maxLen int) (store.Value, error) {
 	u := unsafe.Pointer(&cv.val)
 	bytesOf := func() ([]byte, error) {
 		b := (*C.confd_buf_t)(u)
-		if b.size > maxCDBValue {
-			return nil, confdErrf(C.CONFD_ERR_BADTYPE, "value of %d bytes exceeds %d", uint(b.size), maxCDBValue)
+		if uint64(b.size) > uint64(maxLen) {
+			return nil, confdErrf(C.CONFD_ERR_BADTYPE, "value of %d bytes exceeds %d", uint(b.size), maxLen)
 		}
 		if b.size > 0 && b.ptr == nil {
 			return nil, confdErrf(C.CONFD_ERR_BADTYPE, "buffer value with a NULL pointer")
@@ -118,9 +123,9 @@ func valueOf(v *C.gh_cdb_cvalue) (store.Value, error) {
 		if s == nil {
 			return store.Value{}, confdErrf(C.CONFD_ERR_BADTYPE, "C_STR value with a NULL pointer")
 		}
-		n := C.strnlen(s, maxCDBValue+1)
-		if n > maxCDBValue {
-			return store.Value{}, confdErrf(C.CONFD_ERR_BADTYPE, "string value exceeds %d bytes", maxCDBValue)
+		n := C.strnlen(s, C.size_t(maxLen)+1)
+		if uint64(n) > uint64(maxLen) {
+			return store.Value{}, confdErrf(C.CONFD_ERR_BADTYPE, "string value exceeds %d bytes", maxLen)
 		}
 		return store.String(C.GoStringN(s, C.int(n))), nil
 	case C.C_BUF:
@@ -186,11 +191,16 @@ func goha_cdb_get(sock C.int, path *C.gh_cdb_cchar, buf *C.char, n C.int) C.int 
 		if err := cdbCall(sock, wire.OpCDBGet, &wire.CDBPathArg{Path: p}, &r); err != nil {
 			return err
 		}
+		v, err := store.DecodeValue(r.Value)
+		if err != nil {
+			return confdErrf(C.CONFD_ERR_INTERNAL, "gohad sent a bad value for %q: %v", p, err)
+		}
+		text := v.AppendText(nil) // the store's formatter, as confd_pp_value's
 		out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(n))
-		k := copy(out[:len(out)-1], r.Text)
+		k := copy(out[:len(out)-1], text)
 		out[k] = 0
-		if k < len(r.Text) {
-			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "the value's text needs %d bytes, buf has %d", len(r.Text)+1, int(n))
+		if k < len(text) {
+			return confdErrf(C.CONFD_ERR_PROTOUSAGE, "the value's text needs %d bytes, buf has %d", len(text)+1, int(n))
 		}
 		return nil
 	})

@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "ha_util.h"
 
+#include <math.h>
 #include <signal.h>
 
 static void check_roundtrip(int c, confd_value_t *v, const char *want)
@@ -20,14 +21,17 @@ static void check_roundtrip(int c, confd_value_t *v, const char *want)
 	CHECK_CONFD(goha_cdb_set(c, "/types/v", v), CONFD_OK, 0);
 	CHECK(goha_cdb_get(c, "/types/v", buf, sizeof buf) == CONFD_OK && strcmp(buf, want) == 0,
 	      "type %d reads back as \"%s\", want \"%s\" (%s)", (int)v->type, buf, want, confd_lasterr());
-	/* The typed read gives the same type and (but for C_BINARY, which
-	 * confd_pp_value prints in base64) the same text. */
+	/* confd_pp_value of the value given prints the same text */
+	confd_pp_value(buf, sizeof buf, v);
+	CHECK(strcmp(buf, want) == 0, "confd_pp_value of type %d prints \"%s\", want \"%s\"", (int)v->type, buf, want);
+	/* The typed read gives the same type, and confd_pp_value prints it
+	 * as goha_cdb_get does (one formatter). */
 	confd_value_t got;
 	memset(&got, 0xa5, sizeof got);
 	CHECK_CONFD(goha_cdb_get_value(c, "/types/v", &got), CONFD_OK, 0);
 	CHECK(got.type == v->type, "goha_cdb_get_value type %d, want %d", (int)got.type, (int)v->type);
 	confd_pp_value(buf, sizeof buf, &got);
-	CHECK(got.type == C_BINARY || strcmp(buf, want) == 0, "goha_cdb_get_value of type %d prints \"%s\", want \"%s\"", (int)v->type, buf, want);
+	CHECK(strcmp(buf, want) == 0, "goha_cdb_get_value of type %d prints \"%s\", want \"%s\"", (int)v->type, buf, want);
 	if (got.type == C_BUF || got.type == C_BINARY)
 		free(got.val.buf.ptr);
 	else if (got.type == C_STR)
@@ -117,7 +121,7 @@ static void test_dump(int c, int ha)
 	CHECK(strcmp(d.path[1], "/dump/b/c") == 0 && d.type[1] == C_STR && strcmp(d.text[1], "x y") == 0,
 	      "entry 1: %s %d %s", d.path[1], d.type[1], d.text[1]);
 	CHECK(strcmp(d.path[2], "/dump/bb") == 0 && d.type[2] == C_BINARY && d.bsize[2] == 2 &&
-	      memcmp(d.bytes[2], "\x00\x01\x00", 3) == 0 && strcmp(d.text[2], "0001") == 0,
+	      memcmp(d.bytes[2], "\x00\x01\x00", 3) == 0 && strcmp(d.text[2], "AAE=") == 0,
 	      "entry 2: %s %d size %u %s", d.path[2], d.type[2], d.bsize[2], d.text[2]);
 
 	/* a byte prefix: "/dump" also matches "/dumpx" */
@@ -215,7 +219,7 @@ int main(int argc, char **argv)
 	CONFD_SET_BUF(&v, (unsigned char *)"buf", 3);
 	check_roundtrip(c, &v, "buf");
 	CONFD_SET_BINARY(&v, (unsigned char *)"\x01\xff", 2);
-	check_roundtrip(c, &v, "01ff");
+	check_roundtrip(c, &v, "Af8="); /* base64, as confd_pp_value */
 	CONFD_SET_INT8(&v, -5);
 	check_roundtrip(c, &v, "-5");
 	CONFD_SET_INT16(&v, -300);
@@ -245,7 +249,37 @@ int main(int argc, char **argv)
 		inet_pton(AF_INET6, "2001:db8::1", &ip6);
 		CONFD_SET_IPV6(&v, ip6);
 		check_roundtrip(c, &v, "2001:db8::1");
+		inet_pton(AF_INET6, "::ffff:192.0.2.1", &ip6);
+		CONFD_SET_IPV6(&v, ip6);
+		check_roundtrip(c, &v, "::ffff:192.0.2.1");
 	}
+	/* edge values: one text for goha_cdb_get and confd_pp_value */
+	CONFD_SET_STR(&v, "");
+	check_roundtrip(c, &v, "");
+	CONFD_SET_BINARY(&v, (unsigned char *)"", 0);
+	check_roundtrip(c, &v, "");
+	CONFD_SET_INT8(&v, -128);
+	check_roundtrip(c, &v, "-128");
+	CONFD_SET_INT64(&v, INT64_MIN);
+	check_roundtrip(c, &v, "-9223372036854775808");
+	CONFD_SET_INT64(&v, INT64_MAX);
+	check_roundtrip(c, &v, "9223372036854775807");
+	CONFD_SET_UINT64(&v, 0);
+	check_roundtrip(c, &v, "0");
+	CONFD_SET_DOUBLE(&v, 1e6);
+	check_roundtrip(c, &v, "1000000");
+	CONFD_SET_DOUBLE(&v, 0.1);
+	check_roundtrip(c, &v, "0.1");
+	CONFD_SET_DOUBLE(&v, -0.0);
+	check_roundtrip(c, &v, "-0");
+	CONFD_SET_DOUBLE(&v, 1e17);
+	check_roundtrip(c, &v, "1e+17");
+	CONFD_SET_DOUBLE(&v, NAN);
+	check_roundtrip(c, &v, "NaN");
+	CONFD_SET_DOUBLE(&v, -INFINITY);
+	check_roundtrip(c, &v, "-INF");
+	CONFD_SET_BOOL(&v, 0);
+	check_roundtrip(c, &v, "false");
 
 	/* bad arguments */
 	CONFD_SET_STR(&v, "x");

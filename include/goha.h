@@ -192,9 +192,10 @@ int goha_cdb_set(int sock, const char *path, const struct confd_value *value);
 /*
  * goha_cdb_get - read the value at path as text into buf (len bytes)
  *
- * The text is what confd_pp_value() would print for the scalar types
- * ("42", "true", "2.5", "10.0.0.1"); a C_BINARY value prints as hex.  buf
- * is always NUL-terminated when len > 0.
+ * The text is exactly what confd_pp_value() prints for the value (one
+ * formatter serves both): "42", "true", "2.5", "1000000", "0.1", "NaN",
+ * "10.0.0.1", a C_BUF's bytes as they are, a C_BINARY in base64.  buf is
+ * always NUL-terminated when len > 0.
  *
  * Returns: CONFD_OK, or CONFD_ERR with confd_errno:
  *   CONFD_ERR_NOEXISTS    nothing is stored at path

@@ -2,13 +2,13 @@ package store
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"net/netip"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Type is the kind of a stored value. The numbers are ConfD's enum confd_vtype
@@ -272,35 +272,8 @@ func DecodeValue(b []byte) (Value, error) {
 	return v, v.Validate()
 }
 
-// String formats v for humans and for gohactl: the text of a string, the
-// number, true/false, an IP address, or hex for bytes.
-func (v Value) String() string {
-	switch v.typ {
-	case TypeString:
-		return string(v.b)
-	case TypeBuf, TypeBinary:
-		if utf8.Valid(v.b) && v.typ == TypeBuf {
-			return string(v.b)
-		}
-		return fmt.Sprintf("%x", v.b)
-	case TypeInt8, TypeInt16, TypeInt32, TypeInt64:
-		return strconv.FormatInt(v.Int(), 10)
-	case TypeUint8, TypeUint16, TypeUint32, TypeUint64:
-		return strconv.FormatUint(v.n, 10)
-	case TypeDouble:
-		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
-	case TypeBool:
-		return strconv.FormatBool(v.Bool())
-	case TypeIPv4, TypeIPv6:
-		if a, ok := netip.AddrFromSlice(v.b); ok {
-			return a.String()
-		}
-	}
-	return fmt.Sprintf("<%s %x>", v.typ, v.b)
-}
-
-// ParseValue builds a value of type t from its text form (the inverse of
-// String for the scalar kinds; buf and binary take the text bytes as is).
+// ParseValue builds a value of type t from its text form, the inverse of
+// String: a buf takes the text bytes as they are, a binary decodes base64.
 func ParseValue(t Type, s string) (Value, error) {
 	bad := func(reason string) (Value, error) {
 		return Value{}, fmt.Errorf("%w: %q is not a valid %s: %s", ErrBadValue, s, t, reason)
@@ -312,7 +285,11 @@ func ParseValue(t Type, s string) (Value, error) {
 	case TypeBuf:
 		return Buf([]byte(s)), nil
 	case TypeBinary:
-		return Binary([]byte(s)), nil
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return bad("write base64")
+		}
+		return Binary(b), nil
 	case TypeBool:
 		b, err := strconv.ParseBool(s)
 		if err != nil {

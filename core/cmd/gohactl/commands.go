@@ -39,7 +39,7 @@ var commands = []command{
 	{"release-mastership", "", "hand mastership to the vice-master (on the master); waits until done", noArgs(cmdRelease)},
 	{"watch", "", "print membership, quorum, CMM and HA events until interrupted", noArgs(cmdWatch)},
 	{"cdb get", "PATH", "print the config store value at PATH", parseCDBGet},
-	{"cdb set", "PATH VALUE [TYPE]", "store VALUE (TYPE: string (default), buf, binary, int8..int64, uint8..uint64, double, bool, ipv4, ipv6)", parseCDBSet},
+	{"cdb set", "PATH VALUE [TYPE]", "store VALUE (TYPE: string (default), buf, binary (VALUE in base64), int8..int64, uint8..uint64, double, bool, ipv4, ipv6)", parseCDBSet},
 	{"cdb delete", "PATH", "remove the value at PATH", parseCDBDelete},
 	{"cdb dump", "[PREFIX]", "every entry (under PREFIX): path, type, value", parseCDBDump},
 	{"cdb watch", "[PREFIX] [--after TXID] [--count N]", "print each committed change under PREFIX, by txid, until interrupted or N transactions; --after TXID replays what followed TXID", parseCDBWatch},

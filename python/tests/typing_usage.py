@@ -68,3 +68,33 @@ def use_cdb(path: str) -> int:
         cdb.delete(s, "/py/count")
         assert isinstance(count, int) and text and value and everything is not None
         return count
+
+
+def use_confd_cdb(path: str) -> bool:
+    from goha import confd_cdb
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        confd_cdb.connect(s, confd_cdb.DATA_SOCKET, path=path)
+        confd_cdb.start_session(s, confd_cdb.RUNNING)
+        v: Value = confd_cdb.get(s, "/py/count")
+        there: bool = confd_cdb.exists(s, "/py/count")
+        confd_cdb.end_session(s)
+        return there and v.as_pyval() is not None
+
+
+def use_cdb_watch() -> int:
+    last = 0
+    for ev in cdb.watch("/py/", timeout=1.0):
+        last = ev.txid
+        for ch in ev.changes:
+            assert ch is not None
+    return last
+
+
+def use_nso_names() -> list[object]:
+    # _ncs and _confd fill their namespaces at import (goha/_nso.py), so
+    # mypy checks the modules and their import, not their attributes.
+    import _confd
+    import _ncs
+
+    return [_ncs, _confd]

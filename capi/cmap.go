@@ -16,7 +16,6 @@ import "C"
 import (
 	"encoding/binary"
 	"slices"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/goha/goha/core/client"
@@ -39,7 +38,6 @@ type cmapHandle struct {
 
 	// guarded by session.mu
 	iters    map[uint64]*cmapIter
-	nextIter uint64
 	trackers map[uint64]cmapTracker
 }
 
@@ -58,12 +56,6 @@ type cmapTracker struct {
 
 var cmapHandles = newHandleTable[cmapHandle](maxCMapHandles)
 
-// nextTrack numbers track handles process-wide, as corosync's handle
-// database does; like handles, never reused, and never small integers.
-var nextTrack atomic.Uint64
-
-func init() { nextTrack.Store(firstHandle) }
-
 func cmapCall(fn string, h C.cmap_handle_t, body func(*cmapHandle) error) C.cs_error_t {
 	return csCall(cmapHandles, fn, uint64(h), body)
 }
@@ -71,7 +63,7 @@ func cmapCall(fn string, h C.cmap_handle_t, body func(*cmapHandle) error) C.cs_e
 func cmapConvert(ev client.Event) (*wire.CMapEvent, bool) { return ev.CMap, ev.CMap != nil }
 
 func newCMapHandle(m uint8) (*cmapHandle, error) {
-	ch := &cmapHandle{mapID: m, iters: map[uint64]*cmapIter{}, nextIter: firstHandle, trackers: map[uint64]cmapTracker{}}
+	ch := &cmapHandle{mapID: m, iters: map[uint64]*cmapIter{}, trackers: map[uint64]cmapTracker{}}
 	if err := ch.open(cmapConvert); err != nil {
 		return nil, err
 	}
@@ -335,8 +327,7 @@ func cmap_iter_init(handle C.cmap_handle_t, prefix *C.goha_cchar, iterHandle *C.
 		if len(ch.iters) >= maxCMapIters {
 			return csErrf(C.CS_ERR_NO_MEMORY, "more than %d iterators open", maxCMapIters)
 		}
-		id := ch.nextIter
-		ch.nextIter += 2
+		id := nextHandle.Add(2)
 		ch.iters[id] = it
 		*iterHandle = C.cmap_iter_handle_t(id)
 		return nil
@@ -411,7 +402,7 @@ func cmap_track_add(handle C.cmap_handle_t, keyName *C.goha_cchar, trackType C.i
 			}
 			key = k
 		}
-		id := nextTrack.Add(2)
+		id := nextHandle.Add(2) // never reused, unique in the process
 		// Known before the request: a notification may follow its reply
 		// at once.
 		ch.mu.Lock()

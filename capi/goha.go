@@ -56,15 +56,12 @@ func goha_errmsg(handle C.uint64_t, buf *C.char, length C.size_t) C.int {
 		if buf == nil || length == 0 {
 			return C.GOHA_EINVAL
 		}
-		var msg string
-		if handle == C.GOHA_PROCESS_HANDLE {
-			msg = processErr.get()
-		} else if vh, ok := vqHandles.get(uint64(handle)); ok {
-			msg = vh.errs.get()
-		} else {
+		slot := handleSlot(uint64(handle))
+		if slot == nil {
 			*buf = 0
 			return C.GOHA_EBADF
 		}
+		msg := slot.get()
 		out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(length))
 		n := copy(out[:len(out)-1], msg)
 		out[n] = 0
@@ -75,9 +72,30 @@ func goha_errmsg(handle C.uint64_t, buf *C.char, length C.size_t) C.int {
 	})
 }
 
+// handleSlot is the error slot of a handle of any corosync family, the
+// process's for GOHA_PROCESS_HANDLE, or nil.
+func handleSlot(h uint64) *errSlot {
+	if h == C.GOHA_PROCESS_HANDLE {
+		return &processErr
+	}
+	if v, ok := vqHandles.get(h); ok {
+		return v.slot()
+	}
+	if v, ok := quorumHandles.get(h); ok {
+		return v.slot()
+	}
+	if v, ok := cmapHandles.get(h); ok {
+		return v.slot()
+	}
+	if v, ok := cfgHandles.get(h); ok {
+		return v.slot()
+	}
+	return nil
+}
+
 //export goha_handles_open
 func goha_handles_open() C.int {
 	return gohaCall("goha_handles_open", func() C.int {
-		return C.int(vqHandles.len())
+		return C.int(vqHandles.len() + quorumHandles.len() + cmapHandles.len() + cfgHandles.len())
 	})
 }

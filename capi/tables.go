@@ -2,23 +2,31 @@ package main
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // handleTable maps opaque 64-bit handles to live objects of one type.
-// Handles are never reused: a stale handle stays invalid forever. The first
-// handle is a large odd constant so that small integers (0, 1, fds, the
-// 12345 of a confused caller) are never valid.
+// Handles are never reused: a stale handle stays invalid forever. They
+// come from one process-wide counter (nextHandle), so that the handles of
+// different families (votequorum, quorum, cmap, cfg) never coincide and
+// goha_errmsg can find any of them. The first handle is a large odd
+// constant so that small integers (0, 1, fds, the 12345 of a confused
+// caller) are never valid.
 type handleTable[T any] struct {
 	mu   sync.Mutex
-	next uint64
 	live map[uint64]*T
 	max  int
 }
 
 const firstHandle = 0x6f68610000000001 // "oha" in the high bytes
 
+// nextHandle is the last handle given out by any table.
+var nextHandle atomic.Uint64
+
+func init() { nextHandle.Store(firstHandle - 2) }
+
 func newHandleTable[T any](max int) *handleTable[T] {
-	return &handleTable[T]{next: firstHandle, live: make(map[uint64]*T), max: max}
+	return &handleTable[T]{live: make(map[uint64]*T), max: max}
 }
 
 // add stores v and returns its new handle; ok is false when the table is full.
@@ -28,8 +36,7 @@ func (t *handleTable[T]) add(v *T) (h uint64, ok bool) {
 	if len(t.live) >= t.max {
 		return 0, false
 	}
-	h = t.next
-	t.next += 2
+	h = nextHandle.Add(2)
 	t.live[h] = v
 	return h, true
 }

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <corosync/corotypes.h>
 #include <corosync/votequorum.h>
+#include <corosync/quorum.h>
+#include <corosync/cmap.h>
+#include <corosync/cfg.h>
+#include <corosync/corodefs.h>
 #include <cmm.h>
 #include <goha.h>
 #include "harness.h"
@@ -65,6 +69,45 @@ _Static_assert(VOTEQUORUM_INFO_QDEVICE_MASTER_WINS == 512, "info");
 _Static_assert(VOTEQUORUM_QDEVICE_NODEID == 0 && VOTEQUORUM_QDEVICE_MAX_NAME_LEN == 255, "qdevice");
 _Static_assert(VOTEQUORUM_QDEVICE_DEFAULT_TIMEOUT == 10000 && VOTEQUORUM_QDEVICE_DEFAULT_SYNC_TIMEOUT == 30000, "qdevice");
 _Static_assert(VOTEQUORUM_NODESTATE_MEMBER == 1 && VOTEQUORUM_NODESTATE_DEAD == 2 && VOTEQUORUM_NODESTATE_LEAVING == 3, "state");
+
+/* ---- quorum.h, cmap.h, cfg.h, corodefs.h (spec/corosync-quorum-cmap-cfg.md 1.1, 2.1, 3.1) ---- */
+#if !defined(COROTYPES_H_DEFINED) || !defined(COROSYNC_QUORUM_H_DEFINED) || !defined(COROSYNC_CMAP_H_DEFINED) || \
+	!defined(COROSYNC_CFG_H_DEFINED) || !defined(HDB_H_DEFINED) || !defined(CORODEFS_H_DEFINED)
+#error "include guards differ from corosync's"
+#endif
+_Static_assert(sizeof(quorum_handle_t) == 8 && sizeof(quorum_model_t) == 4, "quorum handle, model");
+_Static_assert(QUORUM_MODEL_V0 == 0 && QUORUM_MODEL_V1 == 1 && QUORUM_FREE == 0 && QUORUM_SET == 1, "quorum constants");
+_Static_assert(sizeof(struct quorum_ring_id) == 16 && offsetof(struct quorum_ring_id, seq) == 8, "quorum_ring_id");
+_Static_assert(sizeof(quorum_callbacks_t) == 8 && sizeof(quorum_model_data_t) == 4, "quorum callbacks");
+_Static_assert(sizeof(quorum_model_v0_data_t) == 16 && offsetof(quorum_model_v0_data_t, quorum_notify_fn) == 8, "v0 data");
+_Static_assert(sizeof(quorum_model_v1_data_t) == 24 && offsetof(quorum_model_v1_data_t, quorum_notify_fn) == 8 &&
+	       offsetof(quorum_model_v1_data_t, nodelist_notify_fn) == 16, "v1 data");
+_Static_assert(sizeof(cmap_handle_t) == 8 && sizeof(cmap_iter_handle_t) == 8 && sizeof(cmap_track_handle_t) == 8, "cmap handles");
+_Static_assert(CMAP_KEYNAME_MAXLEN == 255 && CMAP_KEYNAME_MINLEN == 3, "key name limits");
+_Static_assert(CMAP_TRACK_DELETE == 1 && CMAP_TRACK_MODIFY == 2 && CMAP_TRACK_ADD == 4 && CMAP_TRACK_PREFIX == 8, "track bits");
+_Static_assert(CMAP_VALUETYPE_INT8 == 1 && CMAP_VALUETYPE_UINT32 == 6 && CMAP_VALUETYPE_DOUBLE == 10 &&
+	       CMAP_VALUETYPE_STRING == 11 && CMAP_VALUETYPE_BINARY == 12 && sizeof(cmap_value_types_t) == 4, "value types");
+_Static_assert(CMAP_MAP_DEFAULT == 0 && CMAP_MAP_ICMAP == 0 && CMAP_MAP_STATS == 1, "maps");
+_Static_assert(sizeof(struct cmap_notify_value) == 24 && offsetof(struct cmap_notify_value, len) == 8 &&
+	       offsetof(struct cmap_notify_value, data) == 16, "cmap_notify_value");
+_Static_assert(sizeof(corosync_cfg_handle_t) == 8 && sizeof(corosync_cfg_shutdown_flags_t) == 4, "cfg handle");
+_Static_assert(COROSYNC_CFG_SHUTDOWN_FLAG_REQUEST == 0 && COROSYNC_CFG_SHUTDOWN_FLAG_REGARDLESS == 1 &&
+	       COROSYNC_CFG_SHUTDOWN_FLAG_IMMEDIATE == 2 && COROSYNC_CFG_SHUTDOWN_FLAG_NO == 0 &&
+	       COROSYNC_CFG_SHUTDOWN_FLAG_YES == 1, "shutdown flags");
+_Static_assert(sizeof(corosync_cfg_callbacks_t) == 8, "cfg callbacks");
+_Static_assert(sizeof(corosync_cfg_node_address_t) == 32 && offsetof(corosync_cfg_node_address_t, address) == 4,
+	       "corosync_cfg_node_address_t");
+_Static_assert(CFG_NODE_STATUS_V1 == 1 && CFG_MAX_HOST_LEN == 256 && CFG_MAX_LINKS == 8, "cfg constants");
+_Static_assert(sizeof(struct corosync_knet_link_status_v1) == 520 &&
+	       offsetof(struct corosync_knet_link_status_v1, mtu) == 4 &&
+	       offsetof(struct corosync_knet_link_status_v1, src_ipaddr) == 8 &&
+	       offsetof(struct corosync_knet_link_status_v1, dst_ipaddr) == 264, "knet link status");
+_Static_assert(sizeof(struct corosync_cfg_node_status_v1) == 4176 &&
+	       offsetof(struct corosync_cfg_node_status_v1, nodeid) == 4 &&
+	       offsetof(struct corosync_cfg_node_status_v1, reachable) == 8 &&
+	       offsetof(struct corosync_cfg_node_status_v1, onwire_ver) == 13 &&
+	       offsetof(struct corosync_cfg_node_status_v1, link_status) == 16, "node status");
+_Static_assert(CMAP_SERVICE == 0 && QUORUM_SERVICE == 3 && VOTEQUORUM_SERVICE == 5 && WD_SERVICE == 7, "service ids");
 
 /* ---- cmm.h ---- */
 _Static_assert(sizeof(cmm_member_t) == 368, "cmm_member_t");
@@ -255,6 +298,20 @@ static void test_no_daemon(void)
 	CHECK(strstr(msg, "votequorum_initialize") != NULL, "initialize failure explained: %s", msg);
 	CHECK_CS(votequorum_initialize(&h, NULL), CS_ERR_LIBRARY);
 	CHECK_CS(votequorum_initialize(NULL, &cbs), CS_ERR_INVALID_PARAM);
+	{
+		quorum_handle_t qh = 77;
+		cmap_handle_t ch = 77;
+		corosync_cfg_handle_t fh = 77;
+		uint32_t qt = 9;
+
+		CHECK_CS(quorum_initialize(&qh, NULL, &qt), CS_ERR_LIBRARY);
+		CHECK(qh == 77 && qt == 9, "quorum: handle and type untouched on failure");
+		CHECK_CS(quorum_model_initialize(&qh, QUORUM_MODEL_V1, NULL, NULL, NULL), CS_ERR_LIBRARY);
+		CHECK_CS(cmap_initialize(&ch), CS_ERR_LIBRARY);
+		CHECK_CS(cmap_initialize_map(&ch, CMAP_MAP_STATS), CS_ERR_LIBRARY);
+		CHECK_CS(corosync_cfg_initialize(&fh, NULL), CS_ERR_LIBRARY);
+		CHECK(ch == 77 && fh == 77, "cmap, cfg: handles untouched on failure");
+	}
 	CHECK_CMM(cmm_connect(t), CMM_ECONN);
 	CHECK_CMM(cmm_node_getid(&me), CMM_ECONN);
 	CHECK_EQ(me, CMM_INVALID_NODE_ID, "cmm_node_getid sets CMM_INVALID_NODE_ID on error");

@@ -8,6 +8,9 @@
  */
 #include <corosync/corotypes.h>
 #include <corosync/votequorum.h>
+#include <corosync/quorum.h>
+#include <corosync/cmap.h>
+#include <corosync/cfg.h>
 #include <cmm.h>
 #include <goha.h>
 #include "harness.h"
@@ -43,7 +46,10 @@ int main(int argc, char **argv)
 	       "cmm_member_getcount,cmm_member_getall,cmm_mastership_release,cmm_membership_remove,"
 	       "cmm_member_setqualif,cmm_member_seizequalif,cmm_config_reload,cmm_cmc_register,"
 	       "cmm_cmc_unregister,cmm_cmc_filter,cmm_notify_getfd,cmm_notify_dispatch,cmm_connect,"
-	       "cmm_disconnect,goha_handles_open", 1);
+	       "cmm_disconnect,goha_handles_open,"
+	       "quorum_getquorate,quorum_trackstart,quorum_dispatch,cmap_get,cmap_set,cmap_iter_init,"
+	       "cmap_track_add,cmap_dispatch,"
+	       "corosync_cfg_initialize", 1);
 
 	CHECK_CS(votequorum_initialize(&h, NULL), CS_OK);
 	CHECK_CS(votequorum_setexpected(h, 1), CS_ERR_LIBRARY);
@@ -65,6 +71,34 @@ int main(int argc, char **argv)
 	CHECK_CS(votequorum_getinfo(h, 0, &vi), CS_OK);
 	CHECK_EQ(vi.node_id, 1, "getinfo after panics");
 	CHECK_CS(votequorum_finalize(h), CS_OK);
+
+	{
+		quorum_handle_t qh;
+		cmap_handle_t ch;
+		cmap_iter_handle_t it;
+		cmap_track_handle_t th;
+		corosync_cfg_handle_t fh;
+		uint32_t u32 = 0;
+		int q;
+
+		CHECK_CS(quorum_initialize(&qh, NULL, NULL), CS_OK);
+		CHECK_CS(quorum_getquorate(qh, &q), CS_ERR_LIBRARY);
+		expect_panic_msg(qh, "quorum_getquorate");
+		CHECK_CS(quorum_trackstart(qh, CS_TRACK_CURRENT), CS_ERR_LIBRARY);
+		CHECK_CS(quorum_dispatch(qh, CS_DISPATCH_ALL), CS_ERR_LIBRARY);
+		CHECK_CS(quorum_finalize(qh), CS_OK);
+		CHECK_CS(cmap_initialize(&ch), CS_OK);
+		CHECK_CS(cmap_get_uint32(ch, "runtime.votequorum.this_node_id", &u32), CS_ERR_LIBRARY);
+		CHECK_CS(cmap_set_uint32(ch, "panic.key", 1), CS_ERR_LIBRARY);
+		CHECK_CS(cmap_iter_init(ch, NULL, &it), CS_ERR_LIBRARY);
+		CHECK_CS(cmap_track_add(ch, "x.y", CMAP_TRACK_ADD, (cmap_notify_fn_t)1, NULL, &th), CS_ERR_LIBRARY);
+		CHECK_CS(cmap_dispatch(ch, CS_DISPATCH_ALL), CS_ERR_LIBRARY);
+		expect_panic_msg(ch, "cmap_dispatch");
+		CHECK_CS(cmap_delete(ch, "no.such.key"), CS_ERR_NOT_EXIST); /* unlisted: works */
+		CHECK_CS(cmap_finalize(ch), CS_OK);
+		CHECK_CS(corosync_cfg_initialize(&fh, NULL), CS_ERR_LIBRARY);
+		expect_panic_msg(GOHA_PROCESS_HANDLE, "corosync_cfg_initialize");
+	}
 
 	CHECK_CMM(cmm_member_getinfo(1, &m), CMM_ENOTSUP);
 	expect_panic_msg(GOHA_PROCESS_HANDLE, "cmm_member_getinfo");

@@ -102,10 +102,11 @@ const char *goha_version(int *major, int *minor, int *patch);
 /*
  * goha_errmsg - message of the last failed call
  *
- * handle is a votequorum_handle_t: the message of the last call on that handle
- * that did not return CS_OK.  GOHA_PROCESS_HANDLE (0): the message of the last
+ * handle is a votequorum_handle_t, quorum_handle_t, cmap_handle_t or
+ * corosync_cfg_handle_t: the message of the last call on that handle that
+ * did not return CS_OK.  GOHA_PROCESS_HANDLE (0): the message of the last
  * failed call of this process that has no handle (cmm_*, and a failed
- * votequorum_initialize).  The message names the call and the cause, such as
+ * initialize or finalize of any of those families).  The message names the call and the cause, such as
  * "votequorum_getinfo: node 999 not found".  It is "" when there was no
  * failure.  buf is always NUL-terminated when len > 0.
  *
@@ -113,12 +114,13 @@ const char *goha_version(int *major, int *minor, int *patch);
  *   GOHA_OK      the whole message fit in buf
  *   GOHA_ERANGE  the message was truncated to len-1 bytes
  *   GOHA_EINVAL  buf is NULL or len is 0
- *   GOHA_EBADF   handle is neither 0 nor a live votequorum handle
+ *   GOHA_EBADF   handle is neither 0 nor a live handle of those families
  */
 int goha_errmsg(uint64_t handle, char *buf, size_t len);
 
 /*
- * goha_handles_open - number of live votequorum handles of this process
+ * goha_handles_open - number of live votequorum, quorum, cmap and cfg
+ * handles of this process
  *
  * For leak checks in tests.  Never fails.
  */

@@ -35,10 +35,17 @@
  *     give CS_ERR_INVALID_PARAM.
  *  3. corosync_cfg_kill_node's reason is logged by the node that asks; the
  *     killed node logs who killed it.
- *  4. corosync_cfg_reload_config re-reads and checks the local gohad's
- *     config file; gohad applies no change to a running cluster, so a file
- *     that differs from the running config gives CS_ERR_NOT_SUPPORTED
- *     (restart the nodes to change it).
+ *  4. corosync_cfg_reload_config is the local gohad's reload (as on
+ *     SIGHUP): what can change at run time (expected votes, node votes, the
+ *     log level) is applied; a change that needs a restart gives
+ *     CS_ERR_NOT_SUPPORTED, where corosync ignores it.
+ *  5. Links: see above; node_status_get reports mtu 0 for other nodes and
+ *     no onwire versions.
+ *
+ * Conformance: `make conformance` runs corosync 3.1.7's corosync-cfgtool
+ * (-s, -n, -a, -R, -L, -H) and test/testcfg.c, built against these headers
+ * and Debian's own binaries, against a one-node gohad and a one-node
+ * corosync: the transcripts are identical.
  */
 #ifndef COROSYNC_CFG_H_DEFINED
 #define COROSYNC_CFG_H_DEFINED
@@ -189,8 +196,8 @@ struct corosync_cfg_node_status_v1 {
 };
 
 /*
- * corosync_cfg_node_status_get - the status of one configured node
- * (nodeid 0: the local node) into a struct corosync_cfg_node_status_v1
+ * corosync_cfg_node_status_get - the status of one configured node into a
+ * struct corosync_cfg_node_status_v1 (nodeid 0 is no node, as in corosync)
  *
  * Returns: CS_OK; CS_ERR_INVALID_PARAM (node_status NULL or version not
  * CFG_NODE_STATUS_V1); CS_ERR_FAILED_OPERATION (no such node, as corosync).
@@ -305,11 +312,12 @@ corosync_cfg_local_get (
 	unsigned int *local_nodeid);
 
 /*
- * corosync_cfg_reload_config - re-read the local gohad's config file
+ * corosync_cfg_reload_config - re-read the local gohad's config file and
+ * apply what can change at run time
  *
- * Returns: CS_OK (the file equals the running config);
- * CS_ERR_INVALID_PARAM (the file is invalid); CS_ERR_NOT_SUPPORTED (it
- * differs: see difference 4).
+ * Returns: CS_OK; CS_ERR_INVALID_PARAM (the file is invalid, or the quorum
+ * rules refuse a change); CS_ERR_NOT_SUPPORTED (a change needs a restart:
+ * see difference 4).
  */
 cs_error_t corosync_cfg_reload_config (
 	corosync_cfg_handle_t handle);

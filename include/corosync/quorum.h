@@ -38,6 +38,14 @@
  *     leaves it allocated (and unusable).
  *  3. Ring ids are gohad's (representative, view sequence); see
  *     votequorum.h difference 4.
+ *  4. trackstart flags with bits other than the three CS_TRACK_* give
+ *     CS_ERR_INVALID_PARAM (corosync ignores them).
+ *
+ * Conformance: `make conformance` runs corosync 3.1.7's test/testquorum.c
+ * (V0), test/testquorummodel.c (V1) and corosync-quorumtool (-s, -l, -m,
+ * ...), built against these headers and Debian's own binaries, against a
+ * one-node gohad and a one-node corosync: the transcripts are identical
+ * (ring sequence numbers masked).
  */
 #ifndef COROSYNC_QUORUM_H_DEFINED
 #define COROSYNC_QUORUM_H_DEFINED

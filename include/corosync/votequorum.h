@@ -30,8 +30,12 @@
  * values, every qdevice call, dispatch with each flag, finalize from a
  * callback, use after finalize) against Debian's corosync 3.1.7 and against
  * a one-node gohad, and diffs the transcripts: they are identical (79 calls,
- * 12 callbacks; ring id sequence numbers masked).  Deliberate differences,
- * none of which the probe can observe from a conforming program:
+ * 12 callbacks; ring id sequence numbers masked).  It also runs corosync's
+ * own test/testvotequorum1.c, test/testvotequorum2.c and corosync-quorumtool
+ * (-s, -l, -e, -v, -m, -f), built unchanged against these headers, and
+ * Debian's own binaries on build/lib/corosync/libvotequorum.so.8 (symbol
+ * version COROSYNC_VOTEQUORUM_1.0), against both daemons: identical too.
+ * Deliberate differences, none of which these programs observe:
  *
  *  1. Bad input that crashes or is ignored by corosync is refused here with
  *     CS_ERR_INVALID_PARAM: NULL handle/info/fd/context pointers, NULL
@@ -48,8 +52,9 @@
  *     the values differ from corosync's, the meaning does not (a new ring id
  *     for every installed membership; the one qdevice_poll needs).
  *  5. gohad has no quorum.device configuration: a registered device has 0
- *     votes unless setvotes(0, n) gives it some, as corosync without
- *     quorum.device.  The poll timeout is VOTEQUORUM_QDEVICE_DEFAULT_TIMEOUT.
+ *     votes unless setvotes(0, n) (or cmap's quorum.device.votes, see
+ *     cmap.h) gives it some, as corosync without quorum.device.  The poll
+ *     timeout is VOTEQUORUM_QDEVICE_DEFAULT_TIMEOUT.
  *  6. Each handle holds two daemon connections (requests, and events); the
  *     fd of votequorum_fd_get is an eventfd, not a socket.  Its readiness
  *     follows the same rule as corosync's fd.

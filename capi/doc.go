@@ -13,9 +13,11 @@
 //  4. maps the outcome to the family's status code with one table per
 //     family (errors.go), and records a message for goha_errmsg.
 //
-// Steps 2-4 live in one wrapper per family (vqCall, cmmCall, gohaCall), each
-// of which defers recover so that a Go panic never crosses into C: it
-// becomes CS_ERR_LIBRARY, CMM_ENOTSUP or GOHA_EINTERNAL.
+// Steps 2-4 live in one wrapper per family, each of which defers recover so
+// that a Go panic never crosses into C: csCall (with csInit and csFinalize,
+// session.go) for the four corosync families, cmmCall and gohaCall; a
+// panic becomes CS_ERR_LIBRARY, CMM_ENOTSUP or GOHA_EINTERNAL. Handles of
+// every family come from one counter, so no two coincide.
 //
 // # Headers
 //
@@ -40,7 +42,13 @@
 //
 // # Connections
 //
-// A votequorum handle owns two daemon connections. Requests (getinfo,
+// Every handle of the corosync families (votequorum, quorum, cmap, cfg) is
+// built on one session (session.go): a core/client Client for events, a
+// pump goroutine, the queue and its eventfd, dispatch with corosync's
+// rules, the context pointer and the error slot. The quorum, cmap and cfg
+// handles send their requests on that connection too, so a reply never
+// overtakes an event it follows from (a tracked cmap_set). A votequorum
+// handle owns a second daemon connection for its requests. Requests (getinfo,
 // setexpected, ...) go over a syncConn (syncconn.go): blocking system calls
 // on the caller's thread, because a cgo callback's goroutine is locked to
 // the C thread and every wait on a Go channel there costs two extra thread
@@ -54,7 +62,9 @@
 // # Events and callbacks
 //
 // A votequorum handle's event connection is subscribed to the quorum topic,
-// and the CMM registration's to the CMM topic. A
+// a libquorum handle's to the quorum service topic, and the CMM
+// registration's to the CMM topic; cmap trackers and cfg shutdown trackers
+// get their events on their own connection without a topic. A
 // pump goroutine moves each event into a per-handle queue (queue.go) that
 // owns an eventfd: the fd is readable exactly while the queue is non-empty
 // (or the connection is gone, so a poll loop wakes up to see the error), and
@@ -67,4 +77,16 @@
 // notification is reproduced client-side from event sequence numbers: the
 // two snapshot events that follow a subscribe reply carry the call's
 // context, later changes carry the registered context (contexts.go).
+//
+// # Corosync's symbol versions
+//
+// The version script (libgoha.map) puts the corosync families in
+// corosync's own version nodes (COROSYNC_VOTEQUORUM_1.0, COROSYNC_QUORUM_1.0,
+// COROSYNC_CMAP_1.0, COROSYNC_CFG_0.82) and everything else in LIBGOHA_1.
+// The compat libraries of build/lib/corosync (compat/compat.c) are empty
+// libraries with corosync's names that define the same nodes and need
+// libgoha: a binary linked against Debian's libraries finds its libraries
+// by name, and the dynamic linker then binds each versioned symbol to the
+// definition with that node name, libgoha's. One implementation serves
+// both -lgoha programs and Debian-linked binaries.
 package main

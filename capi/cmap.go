@@ -191,7 +191,7 @@ func cmap_set(handle C.cmap_handle_t, keyName *C.goha_cchar, value *C.goha_cvoid
 			return csErrf(C.CS_ERR_INVALID_PARAM, "value of %d bytes (at most %d)", uint64(valueLen), corosync.MaxValueLen)
 		}
 		t := uint8(typ)
-		if typ < 0 || typ > 255 {
+		if typ > 255 {
 			t = 0 // an unknown type, refused by the daemon
 		}
 		data := swapped(t, C.GoBytes(unsafe.Pointer(value), C.int(valueLen)))

@@ -300,6 +300,20 @@ func TestServiceKeys(t *testing.T) {
 		t.Errorf("unchanged update notified %d", len(notes))
 	}
 
+	// A reload that sets expected_votes and drops two_node.
+	cfg2 := testConfig(t)
+	cfg2.Quorum.ExpectedVotes, cfg2.Quorum.TwoNode = 2, false
+	m.Track(Tracker{Owner: 9, ID: 2, Key: "quorum.", Flags: TrackAdd | TrackDelete | TrackPrefix})
+	if notes := s.Reconfigure(cfg2); len(notes) != 2 || notes[0].Event != TrackAdd || notes[1].Event != TrackDelete {
+		t.Errorf("reconfigure notified %+v", notes)
+	}
+	if v, _ := m.Get("quorum.expected_votes"); v.String() != "2" {
+		t.Errorf("expected_votes after reload: %v", v)
+	}
+	if _, err := m.Get("quorum.two_node"); !errors.Is(err, ErrNotExist) {
+		t.Errorf("two_node after reload: %v", err)
+	}
+
 	joined, left, _ := s.ViewInstalled([]uint32{2})
 	if !slices.Equal(joined, []uint32{2}) || left != nil {
 		t.Fatalf("first view: %v %v", joined, left)

@@ -33,23 +33,43 @@ type Runtime struct {
 // clients set. It also tracks the membership history that
 // runtime.members.* and the quorum service's NODELIST report.
 type Service struct {
-	m     *Map
-	self  uint32
-	addrs map[uint32]string // node id -> membership IP
-	prev  []uint32          // members of the last installed view
+	m       *Map
+	self    uint32
+	addrs   map[uint32]string // node id -> membership IP
+	prev    []uint32          // members of the last installed view
+	cfgKeys map[string]bool   // the keys ConfigKeys gave last
 }
 
 // NewService builds the key space of node self of cfg (a validated config).
 func NewService(cfg *config.Config, self uint32) *Service {
 	s := &Service{m: NewMap(), self: self, addrs: map[uint32]string{}}
+	s.Reconfigure(cfg)
+	s.system(KeyThisNodeID, Uint32(self))
+	return s
+}
+
+// Reconfigure sets the keys of a (re)loaded config, as corosync re-reads
+// corosync.conf into cmap: changed values are set, keys the config no
+// longer gives are deleted; the notifications are returned.
+func (s *Service) Reconfigure(cfg *config.Config) []Notification {
 	for _, n := range cfg.Nodes {
 		s.addrs[n.ID] = hostOf(n.Addr)
 	}
-	for _, kv := range ConfigKeys(cfg, self) {
-		s.system(kv.Key, kv.Value)
+	var notes []Notification
+	keys := map[string]bool{}
+	for _, kv := range ConfigKeys(cfg, s.self) {
+		keys[kv.Key] = true
+		notes = append(notes, s.system(kv.Key, kv.Value)...)
 	}
-	s.system(KeyThisNodeID, Uint32(self))
-	return s
+	for k := range s.cfgKeys {
+		if !keys[k] {
+			if n, err := s.m.Delete(k); err == nil {
+				notes = append(notes, n...)
+			}
+		}
+	}
+	s.cfgKeys = keys
+	return notes
 }
 
 // Map returns the key space.

@@ -104,6 +104,7 @@ func (n *Node) reload(trigger string) (ReloadReport, error) {
 	}
 	rep.Restart = append(rep.Restart, restartKeys(&cur, nc)...)
 	n.cfg = &cur
+	n.route(n.coro.svc.Reconfigure(n.cfg)) // cmap shows the running config
 	n.logReload(trigger, rep)
 	return rep, nil
 }

@@ -3,6 +3,7 @@
 //
 //	habench commit [--gohad PATH] [--ops 200] [--size 1024]
 //	habench sync   [--gohad PATH] [--mib 100] [--rounds 5]
+//	habench watch  [--gohad PATH] [--ops 500]
 //
 // commit: sync-mode commit latency (p50, p99) and throughput of 1 KiB
 // values with 0, 1 and 2 in-sync secondaries, for one client and for 8
@@ -17,6 +18,17 @@
 // writes, no disk). It runs --rounds rounds (5), each a raw TCP measure
 // followed at once by a sync to another empty node, and reports every
 // round and the medians.
+//
+// watch: change subscription delivery latency. One client commits 1 KiB
+// values on the primary, one at a time, in sync mode with one secondary; a
+// subscriber (gohactl cdb watch's protocol, wire.OpCDBWatch) on the
+// secondary, then on the primary, timestamps each change event as it reads
+// it. It reports, p50 and p99, the time from the commit's acknowledgement
+// to the subscriber's read (0 when the event arrived before the writer saw
+// its acknowledgement, which sync mode allows on the secondary: it is
+// published once durable there, before the primary acknowledges; how
+// often is reported), the time from the commit's start to the read, and,
+// as the reference measured in the same run, the commit latency itself.
 package main
 
 import (
@@ -49,6 +61,8 @@ func main() {
 		err = commit(os.Args[2:])
 	case "sync":
 		err = initialSync(os.Args[2:])
+	case "watch":
+		err = watchLatency(os.Args[2:])
 	default:
 		usage()
 	}
@@ -59,7 +73,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: habench commit [--gohad PATH] [--ops N] [--size B] | sync [--gohad PATH] [--mib N] [--rounds N]")
+	fmt.Fprintln(os.Stderr, "usage: habench commit [--gohad PATH] [--ops N] [--size B] | sync [--gohad PATH] [--mib N] [--rounds N] | watch [--gohad PATH] [--ops N]")
 	os.Exit(2)
 }
 
@@ -225,6 +239,123 @@ func pct(sorted []time.Duration, p int) string {
 	}
 	i := min(len(sorted)-1, len(sorted)*p/100)
 	return sorted[i].Round(10 * time.Microsecond).String()
+}
+
+func watchLatency(args []string) error {
+	fs := flag.NewFlagSet("watch", flag.ExitOnError)
+	gohad := fs.String("gohad", "build/bin/gohad", "gohad binary")
+	ops := fs.Int("ops", 500, "commits per subscriber placement")
+	fs.Parse(args)
+	c, hs, stop, err := cluster(*gohad, 2)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if err := hs[0].BePrimary("n1"); err != nil {
+		return err
+	}
+	if err := hs[1].BeSecondary("n2", "n1", "", true); err != nil {
+		return err
+	}
+	if err := waitInSync(hs[0], 1); err != nil {
+		return err
+	}
+	fmt.Printf("change subscription delivery, sync mode, 1 secondary, 1 KiB values, %d sequential commits per row\n", *ops)
+	fmt.Printf("%-22s %10s %10s %11s %12s %10s %10s %10s\n", "subscriber on", "ack->read", "p99", "before ack",
+		"start->read", "p99", "commit", "p99")
+	for _, where := range []int{2, 1} {
+		r, err := watchRow(c, where, *ops)
+		if err != nil {
+			return err
+		}
+		name := "the secondary (n2)"
+		if where == 1 {
+			name = "the primary (n1)"
+		}
+		fmt.Printf("%-22s %10s %10s %10d%% %12s %10s %10s %10s\n", name, pct(r.read, 50), pct(r.read, 99),
+			100*r.early/len(r.read), pct(r.total, 50), pct(r.total, 99), pct(r.commit, 50), pct(r.commit, 99))
+	}
+	return nil
+}
+
+// watchResult is one row of habench watch (sorted latencies).
+type watchResult struct {
+	read, total, commit []time.Duration // ack->read, commit start->read, commit
+	early               int             // events read before the writer saw the acknowledgement
+}
+
+// watchRow measures one subscriber placement: a watch on node where, ops
+// sequential commits on node 1.
+func watchRow(c *nodetest.Cluster, where, ops int) (watchResult, error) {
+	var r watchResult
+	sub, err := c.Dial(where)
+	if err != nil {
+		return r, err
+	}
+	defer sub.Close()
+	sub.SetTimeout(time.Minute)
+	prefix := fmt.Sprintf("/wbench/n%d/", where)
+	if _, err := sub.CDBWatch(prefix, false, 0); err != nil {
+		return r, err
+	}
+	type arrival struct {
+		txid uint64
+		at   time.Time
+	}
+	arrivals := make(chan arrival, ops)
+	go func() {
+		for ev := range sub.Events() {
+			at := time.Now()
+			if e, err := client.ChangeEventOf(ev); err == nil {
+				arrivals <- arrival{e.Txid, at}
+			}
+		}
+		close(arrivals)
+	}()
+	w, err := c.Dial(1)
+	if err != nil {
+		return r, err
+	}
+	defer w.Close()
+	w.SetTimeout(time.Minute)
+	value := store.Binary(make([]byte, 1024))
+	acked, started := map[uint64]time.Time{}, map[uint64]time.Time{}
+	for i := 0; i < ops; i++ {
+		t0 := time.Now()
+		tx, err := w.CDBSet(fmt.Sprintf("%s%06d", prefix, i), value)
+		if err != nil {
+			return r, err
+		}
+		t1 := time.Now()
+		acked[tx], started[tx] = t1, t0
+		r.commit = append(r.commit, t1.Sub(t0))
+	}
+	deadline := time.After(time.Minute)
+	for len(r.read) < ops {
+		select {
+		case a, ok := <-arrivals:
+			if !ok {
+				return r, fmt.Errorf("subscriber on n%d: %v", where, sub.Err())
+			}
+			ack, known := acked[a.txid]
+			if !known {
+				return r, fmt.Errorf("subscriber on n%d read txid %d, which was not committed", where, a.txid)
+			}
+			r.total = append(r.total, a.at.Sub(started[a.txid]))
+			d := a.at.Sub(ack)
+			if d < 0 {
+				r.early++
+				d = 0
+			}
+			r.read = append(r.read, d)
+		case <-deadline:
+			return r, fmt.Errorf("subscriber on n%d read %d of %d changes", where, len(r.read), ops)
+		}
+	}
+	slices.Sort(r.read)
+	slices.Sort(r.total)
+	slices.Sort(r.commit)
+	return r, nil
 }
 
 func initialSync(args []string) error {

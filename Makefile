@@ -118,10 +118,21 @@ bench: build ## Print the benchmarks (Go benchmarks, then every examples/bench/*
 conformance: build ## Run corosync's own tools, test programs and qdevice against goha and Debian's corosync and diff (installs it)
 	@if [ -x ctests/conformance/run.sh ]; then ctests/conformance/run.sh; else echo "conformance suite does not exist yet"; exit 1; fi
 
+# staticcheck, installed into build/tools by `make verify` at a fixed version
+# (the newest the module proxy serves for this Go release).
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK         := $(BUILD)/tools/staticcheck
+
+$(STATICCHECK):
+	@mkdir -p $(BUILD)/tools
+	GOBIN=$(CURDIR)/$(BUILD)/tools $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
 .PHONY: verify
-verify: ## gofmt, go vet and go mod tidy check
+verify: $(STATICCHECK) ## gofmt, go vet, go mod tidy -diff and staticcheck
 	@test -z "$$(gofmt -l core capi)" || { gofmt -l core capi; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go mod tidy: go.mod/go.sum are not tidy (diff above)"; exit 1; }
+	$(STATICCHECK) ./...
 
 # Installation layout (GNU conventions). DESTDIR stages the files for a
 # package; RPATH=yes puts -Wl,-rpath,LIBDIR in goha.pc so programs built

@@ -42,22 +42,41 @@
 //
 // # Connections
 //
-// Every handle of the corosync families (votequorum, quorum, cmap, cfg) is
-// built on one session (session.go): a core/client Client for events, a
-// pump goroutine, the queue and its eventfd, dispatch with corosync's
-// rules, the context pointer and the error slot. The quorum, cmap and cfg
-// handles send their requests on that connection too, so a reply never
-// overtakes an event it follows from (a tracked cmap_set). A votequorum
-// handle owns a second daemon connection for its requests. Requests (getinfo,
-// setexpected, ...) go over a syncConn (syncconn.go): blocking system calls
-// on the caller's thread, because a cgo callback's goroutine is locked to
-// the C thread and every wait on a Go channel there costs two extra thread
-// switches to hand the P back (measured: getinfo p50 39 us through
-// client.Client, 24 us through syncConn, on one CPU shared with gohad).
-// Subscriptions and events use a core/client Client, whose read loop feeds
-// the handle's queue. The CMM API has one process-wide client.Client for
-// requests (with the cmm_connect timeout) and one for the notification
-// registration.
+// Every connection is core/client's: one client core dials (every address
+// form: unix:/path, IPv4, [IPv6], host names), sends the hello and frames,
+// numbers and decodes requests, replies and events, for all the ways
+// libgoha uses it. Every handle of the corosync families (votequorum,
+// quorum, cmap, cfg) is built on one session (session.go): a
+// client.Client for events, a pump goroutine, the queue and its eventfd,
+// dispatch with corosync's rules, the context pointer and the error slot.
+// The quorum, cmap and cfg handles send their requests on that connection
+// too, so a reply never overtakes an event it follows from (a tracked
+// cmap_set). A votequorum handle owns a second daemon connection for its
+// requests (getinfo, setexpected, ...): a syncConn (syncconn.go), a
+// client.Conn used with blocking system calls on the caller's thread,
+// because a cgo callback's goroutine is locked to the C thread and every
+// wait on a Go channel there costs two extra thread switches to hand the P
+// back (measured: getinfo p50 39 us through client.Client, 24 us through
+// syncConn, on one CPU shared with gohad). The CMM API has one
+// process-wide client.Client for requests (with the cmm_connect timeout)
+// and one for the notification registration. The ConfD family
+// (confd_ha_*, notifications, goha_cdb_*, cdb_*) drives the caller's own
+// socket with client.NewConn (confd_fdconn.go).
+//
+// # Handles and user pointers
+//
+// No Go value ever travels through C: every object C holds on to is named
+// by a counter from a typed handle table (tables.go), or for the ConfD
+// family by the caller's own fd (confd_socks.go), and every void * in the
+// APIs (cmm_cmc_register's client data, cmap and quorum contexts and
+// user data, goha_cdb_dump's and the change readers' opaque) is the C
+// caller's pointer, which the library stores as an unsafe.Pointer and
+// hands back unchanged to the caller's callback without dereferencing
+// it. So there is no Go value that must survive a round trip through a C
+// void * (what cgo.Handle or github.com/mattn/go-pointer are for), and the
+// module does not depend on go-pointer: a handle table also reports a
+// stale or forged handle as the family's bad-handle error, where a
+// pointer registry would have to trust the number C gives back.
 //
 // # Events and callbacks
 //

@@ -40,13 +40,11 @@ const (
 
 // trie is the tree of changed paths below the root.
 type trie struct {
-	elem     Elem
-	path     string // store path of this node
-	leaf     *store.Change
-	appeared bool
-	vanished bool
-	kids     []*trie
-	byPath   map[string]*trie
+	elem   Elem
+	path   string // store path of this node
+	leaf   *store.Change
+	kids   []*trie
+	byPath map[string]*trie
 }
 
 func (t *trie) child(e Elem, path string) *trie {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/goha/goha/core/store"
 )
@@ -39,7 +40,7 @@ func OpenState(dir string) (*bbolt.DB, error) {
 	// for a long snapshot read.
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 500 * time.Millisecond, InitialMmapSize: store.RecommendedMmapSize})
 	if err != nil {
-		if errors.Is(err, bbolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("%w %s: %s is locked by another gohad", ErrDataDir, dir, StateFile)
 		}
 		return nil, fmt.Errorf("%w %s: %v", ErrDataDir, dir, err)

@@ -34,8 +34,7 @@ func entryHash(path string, enc []byte) Digest {
 // entryHasher computes entry hashes reusing one SHA-256 state (hot in
 // snapshot staging and Verify).
 type entryHasher struct {
-	h   hash.Hash
-	buf [sha256.Size]byte
+	h hash.Hash
 }
 
 func (e *entryHasher) sum(path string, enc []byte) Digest {

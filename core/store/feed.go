@@ -328,7 +328,7 @@ func hasUnder(b *bolt.Bucket, p string) bool {
 // existed throughout and needs no lookup; before and after answer the
 // others.
 func interiorDiff(changes []Change, before, after func(string) bool) (appeared, vanished []string) {
-	type state struct{ stays, ok bool }
+	type state struct{ stays bool }
 	seen := map[string]*state{}
 	var order []string
 	for _, c := range changes {

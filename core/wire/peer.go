@@ -43,6 +43,7 @@ var (
 
 // Envelope is the authenticated header around one membership message.
 type Envelope struct {
+	//lint:ignore U1000 msgpack reads this field's tag: encode as an array
 	_msgpack    struct{} `msgpack:",as_array"`
 	DomainID    uint32
 	Sender      uint32 // node id of the sender

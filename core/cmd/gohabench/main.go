@@ -63,7 +63,7 @@ func freeports(args []string) error {
 	}
 	n, err := strconv.Atoi(args[0])
 	if err != nil || n < 1 || n > 100 {
-		return fmt.Errorf("N must be 1..100")
+		return fmt.Errorf("n must be 1..100")
 	}
 	ps, err := nodetest.FreePorts(n)
 	if err != nil {

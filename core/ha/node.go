@@ -119,6 +119,15 @@ func (n *Node) logf(format string, args ...any) {
 	}
 }
 
+// abuse logs a line about a connection that has not authenticated.
+func (n *Node) abuse(kind, format string, args ...any) {
+	if n.cfg.Abuse != nil {
+		n.cfg.Abuse(kind, "ha %s: "+format, append([]any{n.cfg.Name}, args...)...)
+		return
+	}
+	n.logf(format, args...)
+}
+
 func (n *Node) vsn() uint32 {
 	if n.cfg.Version != 0 {
 		return n.cfg.Version
@@ -379,7 +388,7 @@ func (n *Node) Tick() {
 		p.silent++
 		if n.dead > 0 && p.silent > n.dead {
 			if p.state < peerSyncing {
-				n.logf("connection from %s did not finish its handshake in %d ticks", p.addr, p.silent-1)
+				n.abuse("handshake", "connection from %s did not finish its handshake in %d ticks", p.addr, p.silent-1)
 			} else {
 				n.logf("secondary %q at %s sent no tick for %d ticks", p.name, p.addr, p.silent-1)
 			}
@@ -436,7 +445,7 @@ func (n *Node) stepLocal(m Message) error {
 	switch m.Type {
 	case MsgAccepted:
 		if n.role != RolePrimary && n.role != RoleRelay {
-			n.logf("refusing connection from %s: not primary", m.Addr)
+			n.abuse("not primary", "refusing connection from %s: not primary", m.Addr)
 			n.closeConn(m.Conn)
 			return nil
 		}
@@ -616,15 +625,18 @@ func (n *Node) stepPeer(p *peer, m Message) error {
 	switch {
 	case m.Type == MsgTick && p.state >= peerSyncing:
 	case m.Type == MsgReject:
-		if m.Code == CodeHABadToken {
-			n.logf("secondary %q at %s connected with a bad auth token", p.name, p.addr)
-		} else {
+		switch {
+		case m.Code == CodeHABadToken:
+			n.abuse("bad token", "secondary %q at %s connected with a bad auth token", p.name, p.addr)
+		case p.state < peerSyncing:
+			n.abuse("refused", "secondary %q at %s gave up: %s (%d)", p.name, p.addr, m.Reason, m.Code)
+		default:
 			n.logf("secondary %q at %s gave up: %s (%d)", p.name, p.addr, m.Reason, m.Code)
 		}
 		n.dropPeer(p, "rejected us")
 	case m.Type == MsgHello && p.state == peerHello:
 		if m.Vsn != n.vsn() {
-			n.logf("secondary %q at %s connected with an incompatible HA protocol version %d", m.From, p.addr, m.Vsn)
+			n.abuse("version", "secondary %q at %s connected with an incompatible HA protocol version %d", m.From, p.addr, m.Vsn)
 			return n.refusePeer(p, CodeHABadVsn, fmt.Sprintf("primary speaks protocol %d", n.vsn()))
 		}
 		if m.From == "" || len(m.Nonce) != nonceLen {
@@ -640,7 +652,7 @@ func (n *Node) stepPeer(p *peer, m Message) error {
 			MAC: n.mac("P", p.theirNonce, p.nonce, p.name, n.cfg.Name)})
 	case m.Type == MsgAuth && p.state == peerAuth:
 		if !hmac.Equal(m.MAC, n.mac("S", p.theirNonce, p.nonce, p.name, n.cfg.Name)) {
-			n.logf("secondary %q at %s connected with a bad auth token", p.name, p.addr)
+			n.abuse("bad token", "secondary %q at %s connected with a bad auth token", p.name, p.addr)
 			return n.refusePeer(p, CodeHABadToken, "bad token")
 		}
 		n.keys(p.conn, p.sendKey, nil) // it proved the token: everything else goes sealed
@@ -692,7 +704,11 @@ func (n *Node) stepPeer(p *peer, m Message) error {
 		}
 		n.release()
 	default:
-		n.logf("secondary %q at %s sent an unexpected %v", p.name, p.addr, m.Type)
+		if p.state < peerSyncing {
+			n.abuse("unexpected", "connection from %s sent an unexpected %v before authenticating", p.addr, m.Type)
+		} else {
+			n.logf("secondary %q at %s sent an unexpected %v", p.name, p.addr, m.Type)
+		}
 		return n.refusePeer(p, CodeHAClosed, "unexpected "+m.Type.String())
 	}
 	return nil

@@ -100,6 +100,11 @@ type Config struct {
 	Version uint32
 	// Logf, if set, receives one line per role transition and per refused peer.
 	Logf func(format string, args ...any)
+	// Abuse, if set, receives instead the lines about connections that
+	// have not authenticated (anyone who reaches the HA port can cause
+	// them), with a kind per sort of line, so that the runtime can
+	// rate-limit them.
+	Abuse func(kind, format string, args ...any)
 }
 
 // MsgType is the kind of a Message.

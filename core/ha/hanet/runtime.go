@@ -125,9 +125,11 @@ func Start(cfg Config) (*Runtime, error) {
 	if cfg.TickTimeout <= 0 {
 		dead = -1
 	}
+	abused := lograte.New(abusePeriod)
 	n, err := ha.New(ha.Config{
 		Name: cfg.Name, Key: cfg.Key, Token: []byte(cfg.Token), SchemaID: cfg.SchemaID, Mode: cfg.Mode,
 		DeadTicks: dead, Txid: txid, Digest: d[:], Entropy: rand.Reader, Logf: cfg.Logf,
+		Abuse: func(kind, format string, args ...any) { abuseLog(abused, cfg.Logf, "ha "+kind, format, args...) },
 	})
 	if err != nil {
 		return nil, err
@@ -137,7 +139,7 @@ func Start(cfg Config) (*Runtime, error) {
 		cfg: cfg, node: n, in: make(chan func(), 1024), commits: make(chan *commitReq, 1024),
 		stop: make(chan struct{}), done: make(chan struct{}),
 		events: make(chan ha.Event), conns: map[uint64]*conn{}, staged: map[uint64]*store.Staged{},
-		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan ha.Code{}, abused: lograte.New(abusePeriod),
+		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan ha.Code{}, abused: abused,
 	}
 	r.evCond = sync.NewCond(&r.evMu)
 	go r.loop()
@@ -188,11 +190,15 @@ func (r *Runtime) logf(format string, args ...any) {
 // abuse logs a line about bad input of some kind, at most one per kind
 // every abusePeriod, so a flood cannot flood the log.
 func (r *Runtime) abuse(kind, format string, args ...any) {
-	if ok, n := r.abused.Allow(kind); ok {
+	abuseLog(r.abused, r.cfg.Logf, kind, format, args...)
+}
+
+func abuseLog(lim *lograte.Limiter, logf func(string, ...any), kind, format string, args ...any) {
+	if ok, n := lim.Allow(kind); ok && logf != nil {
 		if n > 0 {
 			format += fmt.Sprintf(" (%d more like it suppressed)", n)
 		}
-		r.logf(format, args...)
+		logf(format, args...)
 	}
 }
 

@@ -34,6 +34,8 @@ func confdHello(fd int, kind sockKind, id fdIdentity, mask int64) (*confdSock, e
 	if err := c.Handshake(0, clientOptions()); err != nil {
 		var ce *client.Error
 		switch {
+		case errors.As(err, &ce) && confdErrno(ce.Code) == C.CONFD_ERR_ACCESS_DENIED: // access file, allow lists
+			return nil, confdErrf(C.CONFD_ERR_ACCESS_DENIED, "gohad refused the connection: %s", ce.Msg)
 		case errors.As(err, &ce):
 			return nil, confdErrf(C.CONFD_ERR_PROTOUSAGE, "gohad refused the connection: %s", ce.Msg)
 		case errors.Is(err, client.ErrProtocol):

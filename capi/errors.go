@@ -80,6 +80,7 @@ var csCodes = map[wire.Code]C.cs_error_t{
 	wire.CodeBadRequest:   C.CS_ERR_INVALID_PARAM,
 	wire.CodeInternal:     C.CS_ERR_LIBRARY,
 	wire.CodeShutdown:     C.CS_ERR_LIBRARY,
+	wire.CodeAuth:         C.CS_ERR_ACCESS,
 	wire.CodeNameTooLong:  C.CS_ERR_NAME_TOO_LONG,
 	wire.CodeBusy:         C.CS_ERR_BUSY,
 	wire.CodeNoSpace:      C.CS_ERR_NO_SPACE,
@@ -130,6 +131,7 @@ var cmmCodes = map[wire.Code]C.cmm_error_t{
 	wire.CodeBadRequest:   C.CMM_EINVAL,
 	wire.CodeInternal:     C.CMM_ENOTSUP,
 	wire.CodeShutdown:     C.CMM_ECONN,
+	wire.CodeAuth:         C.CMM_EPERM,
 }
 
 func errorToCMM(err error) C.cmm_error_t {
@@ -165,6 +167,8 @@ var confdCodes = map[wire.Code]C.int{
 	wire.CodeBadRequest:   C.CONFD_ERR_PROTOUSAGE,
 	wire.CodeUnknownOp:    C.CONFD_ERR_NOT_IMPLEMENTED,
 	wire.CodeShutdown:     C.CONFD_ERR_EOF,
+	wire.CodeAccess:       C.CONFD_ERR_ACCESS_DENIED,
+	wire.CodeAuth:         C.CONFD_ERR_ACCESS_DENIED,
 	wire.CodeNoValue:      C.CONFD_ERR_NOEXISTS,
 	wire.CodeNotWritable:  C.CONFD_ERR_NOT_WRITABLE,
 	wire.CodeBadValue:     C.CONFD_ERR_BADTYPE,

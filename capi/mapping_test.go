@@ -39,6 +39,7 @@ func TestErrorMapping(t *testing.T) {
 		{&client.Error{Code: wire.CodeBadRequest}, 7, -96},
 		{&client.Error{Code: wire.CodeInternal}, 2, -93},
 		{&client.Error{Code: wire.CodeShutdown}, 2, -88},
+		{&client.Error{Code: wire.CodeAuth}, 11, -92},
 		{&client.Error{Code: wire.Code(999)}, 2, -93}, // a code from a newer daemon
 		{fmt.Errorf("node 3: %w", &client.Error{Code: wire.CodeNotExist}), 12, -90},
 		{errors.New("anything else"), 2, -93},
@@ -55,7 +56,7 @@ func TestErrorMapping(t *testing.T) {
 // TestEveryCodeMapped: a reply code added to core/wire must get an entry
 // in both tables.
 func TestEveryCodeMapped(t *testing.T) {
-	for c := wire.CodeOK; c <= wire.CodeNotMember; c++ {
+	for c := wire.CodeOK; c <= wire.CodeAuth; c++ {
 		if _, ok := csCodes[c]; !ok {
 			t.Errorf("csCodes lacks %v", c)
 		}

@@ -84,7 +84,8 @@ func (c *Conn) Handshake(timeout time.Duration, o Options) error {
 		c.deadline = time.Now().Add(timeout)
 		defer func() { c.deadline = time.Time{} }()
 	}
-	body, err := wire.EncodeBody(helloFor(o))
+	hello := helloFor(o)
+	body, err := wire.EncodeBody(hello)
 	if err != nil {
 		return err
 	}
@@ -92,12 +93,37 @@ func (c *Conn) Handshake(timeout time.Duration, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := c.write(wire.AppendFrame(nil, b)); err != nil {
-		return err
+	if err := c.send(wire.AppendFrame(nil, b)); err != nil {
+		// A daemon that refuses this client at once (ipc_allow_uids)
+		// says why before closing: read that rather than the bare error.
+		if m, rerr := c.readMsg(nil); rerr == nil {
+			if _, herr := checkServerHello(m); herr != nil {
+				return c.fail(herr)
+			}
+		}
+		return c.fail(err)
 	}
 	m, err := c.readMsg(nil)
 	if err != nil {
 		return err
+	}
+	if m.Type == wire.TypeHello && m.Code == wire.CodeAuth {
+		frame, check, err := accessProof(o, hello, m)
+		if err != nil {
+			return c.fail(err)
+		}
+		if err := c.write(frame); err != nil {
+			return err
+		}
+		if m, err = c.readMsg(nil); err != nil {
+			return err
+		}
+		h, err := check(m)
+		if err != nil {
+			return c.fail(err)
+		}
+		c.server = h
+		return nil
 	}
 	h, err := checkServerHello(m)
 	if err != nil {
@@ -343,6 +369,15 @@ func (c *Conn) recvFD(p []byte, fdp *int) (int, error) {
 // write writes all of b. MSG_NOSIGNAL: a dead daemon gives EPIPE, never
 // SIGPIPE, which would kill a C host program.
 func (c *Conn) write(b []byte) error {
+	if err := c.send(b); err != nil {
+		return c.fail(err)
+	}
+	return nil
+}
+
+// send writes b; unlike write it leaves the connection usable for reading
+// after an error (the daemon's refusal may be waiting).
+func (c *Conn) send(b []byte) error {
 	for len(b) > 0 {
 		if !c.deadline.IsZero() {
 			if err := c.wait(unix.POLLOUT); err != nil {
@@ -359,7 +394,7 @@ func (c *Conn) write(b []byte) error {
 				return err
 			}
 		default:
-			return c.fail(ioError("write", err))
+			return ioError("write", err)
 		}
 	}
 	return nil

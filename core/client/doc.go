@@ -64,5 +64,8 @@
 // ErrEventOverflow; ErrProtocol); daemon refusals are *Error values
 // carrying a wire.Code, which CodeOf returns. libgoha maps both to each C
 // API family's numbers, one table per family (capi/errors.go); the
-// daemon's codes per operation are listed in core/node's doc.
+// daemon's codes per operation are listed in core/node's doc. CodeAuth
+// comes from the hello of an endpoint with ipc_access_file when the client
+// lacks the secret (GOHA_IPC_ACCESS_FILE) or has a wrong one, CodeAccess
+// from one whose ipc_allow_uids/gids leave the client's user out.
 package client

@@ -1,6 +1,8 @@
 package client
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -20,20 +22,86 @@ type Options struct {
 	// Software names the client program in the daemon's logs ("" = the
 	// program name).
 	Software string
+	// AccessFile holds the control endpoint's access secret, for an
+	// endpoint with ipc_access_file ("" = $GOHA_IPC_ACCESS_FILE). It is
+	// read only when the daemon asks for the proof.
+	AccessFile string
 }
+
+// EnvIPCAccessFile names the environment variable holding the path of the
+// control endpoint's access secret (NSO's IPC access check works alike).
+const EnvIPCAccessFile = "GOHA_IPC_ACCESS_FILE"
 
 // helloFor builds the client's hello. It is the one place where a client
 // identifies itself: Conn.handshake sends exactly this, for every API
 // family (Client, libgoha's synchronous handles, the ConfD sockets).
-// Proof of the control endpoint's access secret (ipc_access_file, read by
-// clients from GOHA_IPC_ACCESS_FILE) belongs here, with the check of the
-// daemon's answer in Conn.handshake.
+// It carries a fresh nonce for the access proof (accessProof), which the
+// daemon asks for when the endpoint has an ipc_access_file.
 func helloFor(o Options) *wire.Hello {
 	sw := o.Software
 	if sw == "" {
 		sw = software()
 	}
-	return &wire.Hello{Proto: wire.ProtocolVersion, Software: sw}
+	nonce := make([]byte, wire.NonceLen)
+	rand.Read(nonce)
+	return &wire.Hello{Proto: wire.ProtocolVersion, Software: sw, Nonce: nonce}
+}
+
+// accessProof answers a hello refused with CodeAuth: it reads the secret
+// (o.AccessFile, else $GOHA_IPC_ACCESS_FILE) and returns the auth frame
+// to send, and the check of the daemon's answer, which must prove the
+// secret in turn and carries the daemon's real hello. The secret never
+// travels. A client without the file gets the daemon's CodeAuth refusal
+// with what to do.
+func accessProof(o Options, hello *wire.Hello, m *wire.Msg) ([]byte, func(*wire.Msg) (wire.Hello, error), error) {
+	refused := &Error{Op: "hello", Code: wire.CodeAuth, Msg: m.Err}
+	var h wire.Hello
+	if err := wire.DecodeBody(m.Body, &h); err != nil || len(h.Challenge) != wire.NonceLen {
+		return nil, nil, refused
+	}
+	path := o.AccessFile
+	if path == "" {
+		path = os.Getenv(EnvIPCAccessFile)
+	}
+	if path == "" {
+		refused.Msg = "the daemon requires its access secret: set " + EnvIPCAccessFile + " to the file named by its ipc_access_file"
+		return nil, nil, refused
+	}
+	secret, err := os.ReadFile(path)
+	if err != nil {
+		refused.Msg = fmt.Sprintf("the daemon requires its access secret, and %s=%s cannot be read: %v", EnvIPCAccessFile, path, err)
+		return nil, nil, refused
+	}
+	body, err := wire.EncodeBody(&wire.Auth{Proof: wire.IPCProof(secret, "client", hello.Nonce, h.Challenge)})
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := wire.EncodeMsg(&wire.Msg{Type: wire.TypeAuth, Body: body})
+	if err != nil {
+		return nil, nil, err
+	}
+	check := func(m *wire.Msg) (wire.Hello, error) {
+		var a wire.Auth
+		switch {
+		case m.Type != wire.TypeAuth:
+			return wire.Hello{}, fmt.Errorf("%w: answer to the access proof of type %d", ErrProtocol, m.Type)
+		case m.Code != wire.CodeOK:
+			return wire.Hello{}, &Error{Op: "hello", Code: m.Code, Msg: m.Err + " (" + EnvIPCAccessFile + "=" + path + ")"}
+		}
+		if err := wire.DecodeBody(m.Body, &a); err != nil || a.Hello == nil {
+			return wire.Hello{}, fmt.Errorf("%w: answer to the access proof", ErrProtocol)
+		}
+		if !hmac.Equal(a.Proof, wire.IPCProof(secret, "server", hello.Nonce, h.Challenge)) {
+			return wire.Hello{}, fmt.Errorf("%w: the daemon did not prove the access secret of %s", ErrProtocol, path)
+		}
+		return checkServerHello(&wire.Msg{Type: wire.TypeHello, Body: mustBody(a.Hello)})
+	}
+	return wire.AppendFrame(nil, b), check, nil
+}
+
+func mustBody(h *wire.Hello) []byte {
+	b, _ := wire.EncodeBody(h)
+	return b
 }
 
 func software() string {

@@ -27,6 +27,7 @@ const (
 	CodeVersion      Code = 15 // protocol version not supported
 	CodeShutdown     Code = 16 // the daemon is shutting down
 	CodeNotMember    Code = 17 // node is configured but out of the cluster (cmm_member_getinfo)
+	CodeAuth         Code = 18 // the endpoint needs its access secret (ipc_access_file), missing or wrong
 
 	// Config store and HA outcomes. Protocol version 1 numbered them from
 	// 1000 up; the values stay as they are.
@@ -51,7 +52,7 @@ const (
 var Codes = []Code{
 	CodeOK, CodeInvalid, CodeNotExist, CodeExist, CodeNameNotFound, CodeAccess, CodeTryAgain,
 	CodeRingMismatch, CodePerm, CodeCanceled, CodeNoCluster, CodeNotSupported, CodeUnknownOp,
-	CodeBadRequest, CodeInternal, CodeVersion, CodeShutdown, CodeNotMember,
+	CodeBadRequest, CodeInternal, CodeVersion, CodeShutdown, CodeNotMember, CodeAuth,
 	CodeNoValue, CodeNotWritable, CodeBadValue, CodeBadPath, CodeBadState, CodeUsage,
 	CodeHAConnect, CodeHAClosed, CodeHABadSchema, CodeHABadToken, CodeHABadName, CodeHABind,
 	CodeHANoTick, CodeHABadVersion, CodeHAAbort,
@@ -76,6 +77,7 @@ var codeNames = map[Code]string{
 	CodeVersion:      "protocol version not supported",
 	CodeShutdown:     "daemon shutting down",
 	CodeNotMember:    "node is out of the cluster",
+	CodeAuth:         "access secret required or wrong (GOHA_IPC_ACCESS_FILE)",
 	CodeNoValue:      "no such item",
 	CodeNotWritable:  "not writable (HA secondary)",
 	CodeBadValue:     "bad value type",

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -18,6 +20,7 @@ const (
 	TypeReq   MsgType = 2 // client request; ID, Op, Body = op arguments
 	TypeReply MsgType = 3 // server reply; ID, Code, Err, Body = op result
 	TypeEvent MsgType = 4 // server push; Seq, Op = event kind, Body = event
+	TypeAuth  MsgType = 5 // access proof each way after a CodeAuth hello; Body is Auth
 )
 
 // Msg is one control frame.
@@ -35,10 +38,40 @@ type Msg struct {
 type Hello struct {
 	Proto    uint32 `msgpack:"proto"`
 	Software string `msgpack:"sw,omitempty"` // e.g. "gohactl", "libgoha", "gohad"
+	// Nonce is the client's fresh random value for an access proof.
+	Nonce []byte `msgpack:"nonce,omitempty"`
 	// Filled by the server:
 	NodeID   uint32 `msgpack:"node,omitempty"`
 	NodeName string `msgpack:"name,omitempty"`
 	Cluster  string `msgpack:"cluster,omitempty"`
+	// Challenge is the server's nonce, in a hello refused with CodeAuth
+	// (which then carries nothing else).
+	Challenge []byte `msgpack:"chal,omitempty"`
+}
+
+// Auth is the body of TypeAuth. The client sends its Proof of the access
+// secret; the server answers with Code OK, its own Proof and, in Hello,
+// what its hello would have said, or with CodeAuth and closes.
+type Auth struct {
+	Proof []byte `msgpack:"proof"`
+	Hello *Hello `msgpack:"hello,omitempty"`
+}
+
+// NonceLen is the length of the access proof's nonces.
+const NonceLen = 16
+
+// IPCProof is side's ("client" or "server") proof that it knows a control
+// endpoint's access secret (ipc_access_file): HMAC-SHA256 keyed by the
+// secret over the side and both nonces. The secret never travels, and
+// fresh nonces from both ends make a proof useless on another
+// connection. The client proves first, so a process that merely connects
+// learns nothing keyed by the secret.
+func IPCProof(secret []byte, side string, nonceC, nonceS []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("goha ipc access v1\x00" + side + "\x00"))
+	m.Write(nonceC)
+	m.Write(nonceS)
+	return m.Sum(nil)
 }
 
 // EncodeMsg encodes m (its Body already encoded) as a frame body.
@@ -63,7 +96,7 @@ func DecodeMsg(b []byte) (*Msg, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	switch m.Type {
-	case TypeHello, TypeReply, TypeEvent:
+	case TypeHello, TypeReply, TypeEvent, TypeAuth:
 	case TypeReq:
 		if m.Op == "" {
 			return nil, fmt.Errorf("%w: request without op", ErrMalformed)

@@ -257,7 +257,7 @@ var wireCodeNames = map[wire.Code]string{
 	wire.CodeRingMismatch: "ring_mismatch", wire.CodePerm: "not_permitted", wire.CodeCanceled: "canceled",
 	wire.CodeNoCluster: "no_cluster", wire.CodeNotSupported: "not_supported", wire.CodeUnknownOp: "unknown_op",
 	wire.CodeBadRequest: "bad_request", wire.CodeInternal: "internal", wire.CodeVersion: "version",
-	wire.CodeShutdown: "shutdown", wire.CodeNotMember: "not_member",
+	wire.CodeShutdown: "shutdown", wire.CodeNotMember: "not_member", wire.CodeAuth: "access_denied",
 }
 
 // confdErrNames are the names and numbers that include/confd_lib.h gives

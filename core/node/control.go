@@ -8,15 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/sys/unix"
 
-	"github.com/goha/goha/core/client"
 	"github.com/goha/goha/core/wire"
 )
 
@@ -26,9 +25,10 @@ const (
 	// client; a client that stops reading is disconnected beyond them.
 	MaxBacklogFrames = 8192
 	MaxBacklogBytes  = 16 << 20
-	// ControlIOTimeout bounds one hello exchange and one frame write.
+	// ControlIOTimeout bounds one frame write.
 	ControlIOTimeout = 10 * time.Second
-	// MaxClients bounds simultaneous control connections.
+	// MaxClients bounds simultaneous control connections past their
+	// hello (see limits.go for how room is made).
 	MaxClients = 1024
 )
 
@@ -45,6 +45,9 @@ type request struct {
 type ctlServer struct {
 	ln       net.Listener
 	unixPath string
+	sockIno  uint64 // the socket file we created (removed at close if still ours)
+	access   *ctlAccess
+	budget   *semaphore.Weighted // for large frames (limits.go)
 	log      *slog.Logger
 	hello    wire.Hello
 	reqs     chan request
@@ -56,7 +59,9 @@ type ctlServer struct {
 	fast func(*ctlConn, *wire.Msg) bool
 
 	mu     sync.Mutex
-	conns  map[*ctlConn]struct{}
+	conns  map[*ctlConn]struct{} // past their hello
+	byUID  map[uint32][]*ctlConn // the same, per user, oldest first
+	pre    []*ctlConn            // before or in their hello, oldest first
 	closed bool
 	wg     sync.WaitGroup
 
@@ -73,55 +78,15 @@ func (s *ctlServer) clients() int {
 	return len(s.conns)
 }
 
-// listenControl opens the ipc endpoint: "unix:/path" (mode 0660; a stale
-// socket file left by a dead daemon is replaced, a live one is an error) or
-// a loopback "host:port".
-func listenControl(addr string) (net.Listener, string, error) {
-	network, address, err := client.SplitAddr(addr)
-	if err != nil {
-		return nil, "", err
-	}
-	if network == "tcp" {
-		host, _, _ := net.SplitHostPort(address)
-		ip := net.ParseIP(host)
-		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return nil, "", fmt.Errorf("ipc %s: a TCP control endpoint must be on loopback (the protocol has no authentication)", addr)
-		}
-		ln, err := net.Listen("tcp", address)
-		if err != nil {
-			return nil, "", fmt.Errorf("ipc %s: %w", addr, err)
-		}
-		return ln, "", nil
-	}
-	if err := os.MkdirAll(filepath.Dir(address), 0o755); err != nil {
-		return nil, "", fmt.Errorf("ipc %s: %w", addr, err)
-	}
-	if _, err := os.Lstat(address); err == nil {
-		c, derr := net.DialTimeout("unix", address, time.Second)
-		if derr == nil {
-			c.Close()
-			return nil, "", fmt.Errorf("ipc %s: %w (another gohad is serving it)", addr, syscall.EADDRINUSE)
-		}
-		if err := os.Remove(address); err != nil {
-			return nil, "", fmt.Errorf("ipc %s: remove stale socket: %w", addr, err)
-		}
-	}
-	ln, err := net.Listen("unix", address)
-	if err != nil {
-		return nil, "", fmt.Errorf("ipc %s: %w", addr, err)
-	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(true)
-	if err := os.Chmod(address, 0o660); err != nil {
-		ln.Close()
-		return nil, "", fmt.Errorf("ipc %s: %w", addr, err)
-	}
-	return ln, address, nil
-}
-
-func newCtlServer(ln net.Listener, unixPath string, hello wire.Hello, log *slog.Logger, dropped *atomic.Uint64) *ctlServer {
+// newCtlServer serves ln; acc (nil: no restriction) says who may.
+func newCtlServer(ln net.Listener, unixPath string, acc *ctlAccess, hello wire.Hello, log *slog.Logger, dropped *atomic.Uint64) *ctlServer {
 	return &ctlServer{
 		ln:       ln,
 		unixPath: unixPath,
+		sockIno:  socketIno(unixPath),
+		access:   acc,
+		budget:   newBudget(),
+		byUID:    map[uint32][]*ctlConn{},
 		log:      log,
 		hello:    hello,
 		reqs:     make(chan request, 256),
@@ -156,9 +121,42 @@ func (s *ctlServer) serve() {
 			}
 			continue
 		}
-		s.wg.Add(1)
-		go s.handleConn(c)
+		s.accept(c)
 	}
+}
+
+// accept checks a new connection's credentials and counts it, before
+// anything is read from it, then serves it on its own goroutine.
+func (s *ctlServer) accept(nc net.Conn) {
+	c := &ctlConn{srv: s, nc: nc, uid: tcpUID, id: s.nextID.Add(1)}
+	c.cond = sync.NewCond(&c.mu)
+	c.peer = peerName(nc)
+	if uc, ok := nc.(*net.UnixConn); ok {
+		if cred, ok := peerCred(uc); ok {
+			c.uid = cred.Uid
+			if !s.access.allows(cred.Uid, cred.Gid) {
+				s.badLog.Log("control client refused: its user and group are not in ipc_allow_uids or ipc_allow_gids",
+					"peer", c.peer, "gid", cred.Gid)
+				// Say why in place of a hello (a unix socket keeps it
+				// readable after the close), then close.
+				nc.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+				c.writeHandshake(&wire.Msg{Type: wire.TypeHello, Code: wire.CodeAccess,
+					Err: fmt.Sprintf("user %d (group %d) may not use this control endpoint (ipc_allow_uids, ipc_allow_gids)", cred.Uid, cred.Gid)})
+				nc.Close()
+				return
+			}
+		} else if s.access != nil && s.access.restrict {
+			s.badLog.Log("control client refused: no peer credentials to check", "peer", c.peer)
+			nc.Close()
+			return
+		}
+	}
+	if !s.admit(c) {
+		nc.Close()
+		return
+	}
+	s.wg.Add(1)
+	go s.handleConn(c)
 }
 
 // close stops accepting, closes every connection and waits for their
@@ -175,69 +173,33 @@ func (s *ctlServer) close() {
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
+	pre := append([]*ctlConn(nil), s.pre...)
 	s.mu.Unlock()
 	s.ln.Close()
+	if s.unixPath != "" {
+		removeSocket(s.unixPath, s.sockIno)
+	}
+	for _, c := range pre {
+		c.nc.Close()
+	}
 	for _, c := range conns {
 		c.shutdown("daemon stopping")
 	}
 	s.wg.Wait()
 }
 
-func (s *ctlServer) handleConn(nc net.Conn) {
+func (s *ctlServer) handleConn(c *ctlConn) {
 	defer s.wg.Done()
-	c := &ctlConn{srv: s, nc: nc, peer: peerName(nc), id: s.nextID.Add(1)}
-	c.cond = sync.NewCond(&c.mu)
-	defer nc.Close()
-
-	r := bufio.NewReaderSize(nc, 64<<10)
-	nc.SetDeadline(time.Now().Add(ControlIOTimeout))
-	b, err := wire.ReadFrame(r, wire.MaxFrame)
-	if err != nil {
-		s.badLog.Log("control client dropped before hello", "peer", c.peer, "err", err)
+	defer c.nc.Close()
+	defer c.releaseBudget()
+	r := bufio.NewReaderSize(c.nc, readBufSize)
+	ok := s.handshake(c, r)
+	s.helloDone(c)
+	if !ok || !s.register(c) {
 		return
 	}
-	m, err := wire.DecodeMsg(b)
-	var h wire.Hello
-	if err == nil && m.Type == wire.TypeHello {
-		err = wire.DecodeBody(m.Body, &h)
-	} else if err == nil {
-		err = fmt.Errorf("first frame is type %d, not hello", m.Type)
-	}
-	if err != nil {
-		s.badLog.Log("control client sent a bad hello", "peer", c.peer, "err", err)
-		return
-	}
-	reply := s.hello
-	reply.Proto = wire.ProtocolVersion
-	body, _ := wire.EncodeBody(&reply)
-	hm := &wire.Msg{Type: wire.TypeHello, Body: body}
-	if h.Proto != wire.ProtocolVersion {
-		hm.Code, hm.Err = wire.CodeVersion, fmt.Sprintf("daemon speaks control protocol %d, client %d", wire.ProtocolVersion, h.Proto)
-	}
-	if enc, err := wire.EncodeMsg(hm); err == nil {
-		wire.WriteFrame(nc, enc)
-	}
-	if hm.Code != wire.CodeOK {
-		s.badLog.Log("control client refused", "peer", c.peer, "reason", hm.Err)
-		return
-	}
-	nc.SetDeadline(time.Time{})
-
-	s.mu.Lock()
-	if s.closed || len(s.conns) >= MaxClients {
-		full := !s.closed
-		s.mu.Unlock()
-		if full {
-			s.badLog.Log("control client refused: too many clients", "peer", c.peer)
-		}
-		return
-	}
-	s.conns[c] = struct{}{}
-	s.mu.Unlock()
 	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
+		s.unregister(c)
 		if c.coro.Load() {
 			select {
 			case s.gone <- c:
@@ -257,10 +219,11 @@ func (s *ctlServer) handleConn(nc net.Conn) {
 	}()
 
 	for {
-		b, err := wire.ReadFrame(r, wire.MaxFrame)
+		b, reserved, err := c.readFrame(r, wire.MaxFrame, time.Time{})
 		if err != nil {
-			if !c.isClosed() && !isEOF(err) {
-				s.badLog.Log("control client dropped: bad frame", "peer", c.peer, "err", err)
+			s.budget.Release(reserved)
+			if !c.isClosed() && !isEOF(err) || abusive(err) {
+				s.badLog.Log("control client dropped: bad or slow frame", "peer", c.peer, "err", err)
 			}
 			return
 		}
@@ -268,14 +231,18 @@ func (s *ctlServer) handleConn(nc net.Conn) {
 		if err == nil && m.Type != wire.TypeReq {
 			err = fmt.Errorf("unexpected message type %d", m.Type)
 		}
+		c.asked.Store(true)
 		if err != nil {
+			s.budget.Release(reserved)
 			s.badLog.Log("control client dropped: bad message", "peer", c.peer, "err", err)
 			return
 		}
 		if s.fast != nil && s.fast(c, m) {
+			s.budget.Release(reserved)
 			continue
 		}
 		c.pending.Add(1) // until reply
+		c.held.Add(reserved)
 		select {
 		case s.reqs <- request{conn: c, msg: m}:
 		case <-s.done:
@@ -284,6 +251,60 @@ func (s *ctlServer) handleConn(nc net.Conn) {
 			return
 		}
 	}
+}
+
+// handshake exchanges hellos (and, with an access secret, proofs) within
+// HelloTimeout, in frames of at most MaxHelloFrame. It reports whether
+// the client may go on.
+func (s *ctlServer) handshake(c *ctlConn, r *bufio.Reader) bool {
+	deadline := time.Now().Add(HelloTimeout)
+	c.nc.SetDeadline(deadline)
+	read := func() (*wire.Msg, error) {
+		b, _, err := c.readFrame(r, MaxHelloFrame, deadline)
+		if err != nil {
+			return nil, err
+		}
+		return wire.DecodeMsg(b)
+	}
+	m, err := read()
+	if err != nil {
+		if !isEOF(err) || abusive(err) {
+			s.badLog.Log("control client dropped before hello", "peer", c.peer, "err", err)
+		}
+		return false
+	}
+	var h wire.Hello
+	if m.Type == wire.TypeHello {
+		err = wire.DecodeBody(m.Body, &h)
+	} else {
+		err = fmt.Errorf("first frame is type %d, not hello", m.Type)
+	}
+	if err != nil {
+		s.badLog.Log("control client sent a bad hello", "peer", c.peer, "err", err)
+		return false
+	}
+	if h.Proto != wire.ProtocolVersion {
+		body, _ := wire.EncodeBody(&wire.Hello{Proto: wire.ProtocolVersion})
+		c.writeHandshake(&wire.Msg{Type: wire.TypeHello, Body: body, Code: wire.CodeVersion,
+			Err: fmt.Sprintf("daemon speaks control protocol %d, client %d", wire.ProtocolVersion, h.Proto)})
+		s.badLog.Log("control client refused: protocol version", "peer", c.peer, "proto", h.Proto)
+		return false
+	}
+	if s.access != nil && s.access.secret != nil {
+		if err := s.proveAccess(c, &h, read); err != nil {
+			s.badLog.Log("control client refused: access secret not proved", "peer", c.peer, "err", err)
+			return false
+		}
+	} else {
+		reply := s.hello
+		reply.Proto = wire.ProtocolVersion
+		body, _ := wire.EncodeBody(&reply)
+		if c.writeHandshake(&wire.Msg{Type: wire.TypeHello, Body: body}) != nil {
+			return false
+		}
+	}
+	c.nc.SetDeadline(time.Time{})
+	return true
 }
 
 func isEOF(err error) bool {
@@ -315,8 +336,8 @@ func (s *ctlServer) publish(topic uint32, kind string, body []byte) {
 
 func peerName(nc net.Conn) string {
 	if uc, ok := nc.(*net.UnixConn); ok {
-		if pid, uid, ok := peerCred(uc); ok {
-			return fmt.Sprintf("pid %d uid %d", pid, uid)
+		if cred, ok := peerCred(uc); ok {
+			return fmt.Sprintf("pid %d uid %d", cred.Pid, cred.Uid)
 		}
 		return "unix"
 	}
@@ -329,6 +350,12 @@ type ctlConn struct {
 	srv  *ctlServer
 	nc   net.Conn
 	peer string
+	uid  uint32 // SO_PEERCRED's, tcpUID for TCP
+	// held is what the requests handed to the loop reserved from the
+	// large-frame budget; returned when none is pending (limits.go).
+	held atomic.Int64
+	// asked: the client sent a request (limits.go's eviction order).
+	asked atomic.Bool
 
 	// id names the connection as the owner of corosync trackers; coro is
 	// set (by the loop) once it owns one.
@@ -441,7 +468,9 @@ func (c *ctlConn) reply(id uint64, code wire.Code, errText string, body []byte) 
 // request as answered.
 func (c *ctlConn) replyFD(m *wire.Msg, fd int) {
 	c.sendMsgFD(m, fd)
-	c.pending.Add(-1)
+	if c.pending.Add(-1) == 0 {
+		c.releaseBudget()
+	}
 }
 
 // event queues one event with the connection's next sequence number.

@@ -54,15 +54,23 @@
 //
 // # Control server
 //
-// The ipc endpoint is a unix socket (mode 0660, a stale file replaced) or
-// a loopback TCP address. Each client has a reader goroutine, which hands
-// requests to the loop, and a writer goroutine, which drains a bounded
-// queue (MaxBacklogFrames, MaxBacklogBytes). The loop only ever appends to
-// that queue, so a slow or stopped client cannot block the daemon or other
-// clients; a client over the limit, or one whose writes time out
-// (ControlIOTimeout), is disconnected: it sees a closed connection, never
-// a gap in its event sequence. A malformed or oversized frame drops that
-// connection with one (rate-limited) log line.
+// The ipc endpoint is a unix socket (mode 0660 and ipc_group from the
+// moment it exists, a stale file replaced) or a loopback TCP address; who
+// may connect (ipc_allow_uids/gids checked with SO_PEERCRED, the
+// ipc_access_file challenge) is described in access.go. Each client has a
+// reader goroutine, which hands requests to the loop, and a writer
+// goroutine, which drains a bounded queue (MaxBacklogFrames,
+// MaxBacklogBytes). The loop only ever appends to that queue, so a slow or
+// stopped client cannot block the daemon or other clients; a client over
+// the limit, or one whose writes time out (ControlIOTimeout), is
+// disconnected: it sees a closed connection, never a gap in its event
+// sequence. A malformed or oversized frame drops that connection with one
+// (rate-limited) log line. What an unauthenticated or greedy client may
+// cost (connections before the hello, per-user quotas, frame deadlines, a
+// shared budget for large frames) is in limits.go; the budget is a
+// golang.org/x/sync/semaphore.Weighted, the well-kept weighted semaphore
+// with a context-bounded Acquire that this needs, rather than a
+// hand-written one.
 //
 // # The votequorum info page
 //

@@ -206,12 +206,20 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	closers = append(closers, n.ha.close)
 
-	ln, unixPath, err := listenControl(self.IPC)
+	acc, err := resolveAccess(self.IPCAccess)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: node %s: %w", opts.ConfigPath, self.Name, err)
+	}
+	ln, unixPath, err := listenControl(self.IPC, acc)
 	if err != nil {
 		return nil, err
 	}
+	if unixPath == "" && acc.secret == nil {
+		n.log.Warn("the control endpoint is on TCP without ipc_access_file: every local user can use it", "ipc", self.IPC)
+	}
 	hello := wire.Hello{Software: Software, NodeID: self.ID, NodeName: self.Name, Cluster: cfg.ClusterName}
-	n.ctl = newCtlServer(ln, unixPath, hello, n.log, &n.cnt.clientsDropped)
+	n.ctl = newCtlServer(ln, unixPath, acc, hello, n.log, &n.cnt.clientsDropped)
+	closers = append(closers, n.ctl.close) // closes ln, removes the socket file
 	n.ctl.fast = n.answerFast
 	if n.vq, err = newVQPage(); err != nil {
 		n.log.Warn("no votequorum info page; clients will ask the daemon", "err", err)
@@ -225,7 +233,6 @@ func Start(opts Options) (_ *Node, err error) {
 
 	if cfg.Metrics.Listen != "" {
 		if n.stopMetrics, err = n.startMetrics(cfg.Metrics.Listen); err != nil {
-			ln.Close()
 			return nil, err
 		}
 		closers = append(closers, n.stopMetrics)
@@ -234,7 +241,6 @@ func Start(opts Options) (_ *Node, err error) {
 	// The first Ready carries the bumped incarnation: persist it before
 	// anything is sent (the transport stamps datagrams with it).
 	if err := n.flush(); err != nil {
-		ln.Close()
 		return nil, err
 	}
 	if n.tr.inc == 0 {

@@ -178,12 +178,12 @@ func TestSingleNodeControl(t *testing.T) {
 // producer (the node loop) never blocks on it.
 func TestStalledClientIsDropped(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "s")
-	ln, path, err := listenControl("unix:" + sock)
+	ln, path, err := listenControl("unix:"+sock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var dropped atomic.Uint64
-	s := newCtlServer(ln, path, wire.Hello{NodeID: 1}, quietLog(), &dropped)
+	s := newCtlServer(ln, path, nil, wire.Hello{NodeID: 1}, quietLog(), &dropped)
 	go s.serve()
 	defer s.close()
 
@@ -236,10 +236,10 @@ func TestTickConversion(t *testing.T) {
 }
 
 func TestListenControlRefusesRemoteTCP(t *testing.T) {
-	if _, _, err := listenControl("0.0.0.0:0"); err == nil {
+	if _, _, err := listenControl("0.0.0.0:0", nil); err == nil {
 		t.Fatal("non-loopback TCP control endpoint accepted")
 	}
-	ln, _, err := listenControl("127.0.0.1:0")
+	ln, _, err := listenControl("127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,4 +4,10 @@ package node
 
 import "net"
 
-func peerCred(c *net.UnixConn) (pid int32, uid uint32, ok bool) { return 0, 0, false }
+// ucred mirrors unix.Ucred where SO_PEERCRED does not exist.
+type ucred struct {
+	Pid      int32
+	Uid, Gid uint32
+}
+
+func peerCred(c *net.UnixConn) (*ucred, bool) { return nil, false }

@@ -22,9 +22,14 @@ import (
 	"github.com/goha/goha/core/wire"
 )
 
-var gohad string
+var gohad, gohactl string
 
-func TestMain(m *testing.M) { nodetest.Main(m, "goha-itest-bin", &gohad) }
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("GOHA_ITEST_ATTACK"); mode != "" { // an attacker process (security_test.go)
+		os.Exit(attackMain(mode))
+	}
+	nodetest.MainWith(m, "goha-itest-bin", &gohad, &gohactl)
+}
 
 // Short timings keep the suite fast; converge deadlines are generous for a
 // loaded 2-core machine.

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/goha/goha/core/client"
 	"github.com/goha/goha/core/wire"
+	"strconv"
 )
 
 // Build compiles gohad and gohactl from the module containing this package
@@ -98,6 +100,12 @@ type Spec struct {
 	Extra string
 	// HA is the body of the [ha] table (e.g. "tick_timeout = \"200ms\"").
 	HA string
+	// Top is appended to the top-level keys (e.g. "ipc_access_file = ...").
+	Top string
+	// NodeIPC overrides node i's ipc (e.g. a loopback TCP address).
+	NodeIPC map[int]string
+	// NodeExtra is appended to node i's table (e.g. "ipc_group = 1001").
+	NodeExtra map[int]string
 }
 
 // Cluster is a set of gohad processes of one config.
@@ -138,15 +146,15 @@ func New(dir, gohad string, spec Spec) (*Cluster, error) {
 // ConfigText renders the cluster config with the given authkey.
 func (c *Cluster) ConfigText(authkey string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cluster_name = \"nodetest\"\ndomain_id = 5\nauthkey = %q\n\n", authkey)
+	fmt.Fprintf(&b, "cluster_name = \"nodetest\"\ndomain_id = 5\nauthkey = %q\n%s\n\n", authkey, c.Spec.Top)
 	fmt.Fprintf(&b, "[timing]\nheartbeat = %q\nfailure_timeout = %q\n\n", c.Spec.Heartbeat, c.Spec.FailureTimeout)
 	fmt.Fprintf(&b, "[quorum]\n%s\n\n", c.Spec.Extra)
 	if c.Spec.HA != "" {
 		fmt.Fprintf(&b, "[ha]\n%s\n\n", c.Spec.HA)
 	}
 	for i := 1; i <= c.Spec.Nodes; i++ {
-		fmt.Fprintf(&b, "[[node]]\nid = %d\nname = \"n%d\"\naddr = \"127.0.0.1:%d\"\nha_addr = \"127.0.0.1:%d\"\nipc = \"unix:%s\"\n\n",
-			i, i, c.Ports[i-1], c.Ports[c.Spec.Nodes+i-1], c.Socket(i))
+		fmt.Fprintf(&b, "[[node]]\nid = %d\nname = \"n%d\"\naddr = \"127.0.0.1:%d\"\nha_addr = \"127.0.0.1:%d\"\nipc = %q\n%s\n\n",
+			i, i, c.Ports[i-1], c.Ports[c.Spec.Nodes+i-1], c.IPC(i), c.Spec.NodeExtra[i])
 	}
 	return b.String()
 }
@@ -155,7 +163,12 @@ func (c *Cluster) ConfigText(authkey string) string {
 func (c *Cluster) Socket(i int) string { return filepath.Join(c.Dir, fmt.Sprintf("n%d.sock", i)) }
 
 // IPC is node i's control address.
-func (c *Cluster) IPC(i int) string { return "unix:" + c.Socket(i) }
+func (c *Cluster) IPC(i int) string {
+	if a, ok := c.Spec.NodeIPC[i]; ok {
+		return a
+	}
+	return "unix:" + c.Socket(i)
+}
 
 // LogPath is node i's log file (stderr of every run, appended).
 func (c *Cluster) LogPath(i int) string { return filepath.Join(c.Dir, fmt.Sprintf("n%d.log", i)) }
@@ -368,7 +381,11 @@ func sameIDs(a, b []uint32) bool {
 // *gohad to the daemon's path, runs m and exits with its code, removing
 // the binaries. Listing the tests (-test.list, as make test-fuzz does)
 // needs no binaries, so it skips the build.
-func Main(m *testing.M, pattern string, gohad *string) {
+func Main(m *testing.M, pattern string, gohad *string) { MainWith(m, pattern, gohad, nil) }
+
+// MainWith is Main that also returns gohactl's path. The binaries are in a
+// directory of mode 0755, so that a test may run them as another user.
+func MainWith(m *testing.M, pattern string, gohad, gohactl *string) {
 	flag.Parse()
 	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
 		os.Exit(m.Run())
@@ -378,7 +395,12 @@ func Main(m *testing.M, pattern string, gohad *string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	*gohad, _, err = Build(dir)
+	os.Chmod(dir, 0o755)
+	var ctl string
+	*gohad, ctl, err = Build(dir)
+	if gohactl != nil {
+		*gohactl = ctl
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
@@ -411,4 +433,31 @@ func tail(b []byte, n int) string {
 		ls = ls[len(ls)-n:]
 	}
 	return strings.Join(ls, "\n")
+}
+
+// UnprivilegedUser creates a fresh user with its own group, no home and no
+// login shell, for a test of what an unprivileged local user can do, and
+// deletes it at cleanup. It needs root and useradd: otherwise the test is
+// skipped with a line saying so.
+func UnprivilegedUser(t testing.TB) (name string, uid, gid uint32) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("SKIP: creating a test user needs root (run the suite as root to test access control with a real unprivileged user)")
+	}
+	useradd, err := exec.LookPath("useradd")
+	if err != nil {
+		t.Skip("SKIP: no useradd on this machine: cannot create an unprivileged test user")
+	}
+	name = fmt.Sprintf("gohat%d", os.Getpid()%100000)
+	if out, err := exec.Command(useradd, "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name).CombinedOutput(); err != nil {
+		t.Fatalf("useradd %s: %v %s", name, err, out)
+	}
+	t.Cleanup(func() { exec.Command("userdel", name).Run() })
+	u, err := user.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u64, _ := strconv.ParseUint(u.Uid, 10, 32)
+	g64, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return name, uint32(u64), uint32(g64)
 }

@@ -121,7 +121,7 @@ type rawHA struct {
 // rawIPC is the control endpoint's access settings, at the top level and
 // (overriding them) in a [[node]].
 type rawIPC struct {
-	IPCGroup      *string `toml:"ipc_group"`
+	IPCGroup      any     `toml:"ipc_group"`
 	IPCAccessFile *string `toml:"ipc_access_file"`
 	IPCAllowUIDs  []any   `toml:"ipc_allow_uids"`
 	IPCAllowGIDs  []any   `toml:"ipc_allow_gids"`
@@ -354,7 +354,19 @@ func convert(raw *rawConfig, p *problems) *Config {
 // top-level ones, for a node). Allow-list entries are ids or names.
 func convertIPC(p *problems, prefix string, r rawIPC, def IPCAccess) IPCAccess {
 	a := def
-	str(&a.Group, r.IPCGroup)
+	switch g := r.IPCGroup.(type) {
+	case nil:
+	case string:
+		a.Group = g
+	case int64:
+		if g < 0 || g > math.MaxUint32-1 {
+			p.add(prefix+"ipc_group", g, "not a group id")
+		} else {
+			a.Group = strconv.FormatInt(g, 10)
+		}
+	default:
+		p.add(prefix+"ipc_group", fmt.Sprint(g), "a group name (string) or id (number)")
+	}
 	str(&a.AccessFile, r.IPCAccessFile)
 	if r.IPCAllowUIDs != nil {
 		a.AllowUIDs = idList(p, prefix+"ipc_allow_uids", r.IPCAllowUIDs)

@@ -105,7 +105,7 @@ ipc_allow_uids = [1001, "hafw"]
 ipc_access_file = "ipc.secret"
 domain_id`, 1)
 	doc = strings.Replace(doc, `ipc = "unix:/tmp/b.sock"`, `ipc = "unix:/tmp/b.sock"
-ipc_group = "other"
+ipc_group = 4321
 ipc_allow_gids = [7]
 ipc_access_file = "/abs/b.secret"`, 1)
 	doc = strings.Replace(doc, "[ha]\n", "[ha]\ntls_cert = \"n.crt\"\ntls_key = \"n.key\"\ntls_ca = \"/ca.crt\"\n", 1)
@@ -128,7 +128,7 @@ ipc_access_file = "/abs/b.secret"`, 1)
 	if a.Group != "goha" || strings.Join(a.AllowUIDs, ",") != "1001,hafw" || a.AllowGIDs != nil || a.AccessFile != filepath.Join(dir, "ipc.secret") {
 		t.Fatalf("node a: %+v", a)
 	}
-	if b.Group != "other" || strings.Join(b.AllowUIDs, ",") != "1001,hafw" || strings.Join(b.AllowGIDs, ",") != "7" || b.AccessFile != "/abs/b.secret" {
+	if b.Group != "4321" || strings.Join(b.AllowUIDs, ",") != "1001,hafw" || strings.Join(b.AllowGIDs, ",") != "7" || b.AccessFile != "/abs/b.secret" {
 		t.Fatalf("node b: %+v", b)
 	}
 	if c.HA.TLSCert != filepath.Join(dir, "n.crt") || c.HA.TLSCA != "/ca.crt" {

@@ -42,7 +42,6 @@ type ConfigNode struct {
 // local node: only Self is a member, with its configured votes and the
 // expected votes of the whole configuration, and quorum computed once.
 func Setup(s Settings, nodes []ConfigNode, self uint32) (Input, []string, error) {
-	var warnings []string
 	var nodeExpected, selfVotes uint32
 	found := false
 	for _, n := range nodes {
@@ -57,6 +56,46 @@ func Setup(s Settings, nodes []ConfigNode, self uint32) (Input, []string, error)
 	if s.TwoNode && s.QDevice {
 		return Input{}, nil, fmt.Errorf("%w: two_node and a quorum device cannot be configured at the same time", ErrConfig)
 	}
+	opts, warnings, err := setupOptions(s, nodeExpected)
+	if err != nil {
+		return Input{}, nil, err
+	}
+	var qd QDevice
+	if s.QDevice {
+		if err := checkQDevice(s, opts, nodeExpected, len(nodes)); err != nil {
+			return Input{}, nil, err
+		}
+		if s.QDeviceVotesSet {
+			qd.Votes = s.QDeviceVotes
+		} else {
+			qd.Votes = nodeExpected - 1
+			nodeExpected += qd.Votes
+		}
+	}
+	expected := nodeExpected
+	if s.ExpectedVotes > 0 {
+		expected = s.ExpectedVotes
+	}
+	in := Input{
+		Self:             self,
+		Nodes:            []Node{{ID: self, State: StateMember, Votes: selfVotes, ExpectedVotes: expected, Flags: NodeFirst}},
+		Members:          []uint32{self},
+		Options:          opts,
+		QDevice:          qd,
+		WaitForAllStatus: opts.WaitForAll,
+		EVBarrier:        expected,
+		Order:            []uint32{self},
+	}
+	return in.Apply(Calculate(in)), warnings, nil
+}
+
+// setupOptions applies corosync's rules between the options: two_node
+// implies wait_for_all unless it is set, and auto_tie_breaker is disabled
+// (with a warning) where corosync disables it; auto_tie_breaker with
+// last_man_standing in an odd-sized cluster without wait_for_all is fatal.
+// nodeExpected is the sum of the configured votes.
+func setupOptions(s Settings, nodeExpected uint32) (Options, []string, error) {
+	var warnings []string
 	opts := Options{
 		TwoNode:         s.TwoNode,
 		WaitForAll:      s.WaitForAll,
@@ -81,52 +120,33 @@ func Setup(s Settings, nodes []ConfigNode, self uint32) (Input, []string, error)
 	}
 	if opts.AutoTieBreaker != ATBNone && nodeExpected%2 == 1 && !opts.WaitForAll {
 		if opts.LastManStanding {
-			return Input{}, nil, fmt.Errorf("%w: auto_tie_breaker and last_man_standing need wait_for_all in an odd-sized cluster", ErrConfig)
+			return opts, nil, fmt.Errorf("%w: auto_tie_breaker and last_man_standing need wait_for_all in an odd-sized cluster", ErrConfig)
 		}
 		warnings = append(warnings, "auto_tie_breaker in an odd-sized cluster needs wait_for_all: auto_tie_breaker disabled")
 		opts.AutoTieBreaker = ATBNone
 		opts.ATBNodes = nil
 	}
-	if s.QDevice {
-		switch {
-		case opts.LastManStanding:
-			return Input{}, nil, fmt.Errorf("%w: a quorum device is not compatible with last_man_standing", ErrConfig)
-		case opts.AutoTieBreaker != ATBNone:
-			return Input{}, nil, fmt.Errorf("%w: a quorum device is not compatible with auto_tie_breaker", ErrConfig)
-		case opts.AllowDownscale:
-			return Input{}, nil, fmt.Errorf("%w: a quorum device is not compatible with allow_downscale", ErrConfig)
-		case !s.QDeviceVotesSet && s.ExpectedVotes > 0:
-			return Input{}, nil, fmt.Errorf("%w: quorum device votes must be set when expected_votes is set", ErrConfig)
-		case !s.QDeviceVotesSet && nodeExpected != uint32(len(nodes)):
-			return Input{}, nil, fmt.Errorf("%w: quorum device votes must be set when not every node has 1 vote", ErrConfig)
-		case s.QDeviceVotesSet && s.QDeviceVotes > 0 && s.ExpectedVotes > 0 && int64(s.ExpectedVotes)-int64(s.QDeviceVotes) < 2:
-			return Input{}, nil, fmt.Errorf("%w: quorum device votes too high or expected_votes too low", ErrConfig)
-		}
+	return opts, warnings, nil
+}
+
+// checkQDevice refuses the options a quorum device is not compatible
+// with, and device votes that corosync refuses.
+func checkQDevice(s Settings, opts Options, nodeExpected uint32, nodes int) error {
+	switch {
+	case opts.LastManStanding:
+		return fmt.Errorf("%w: a quorum device is not compatible with last_man_standing", ErrConfig)
+	case opts.AutoTieBreaker != ATBNone:
+		return fmt.Errorf("%w: a quorum device is not compatible with auto_tie_breaker", ErrConfig)
+	case opts.AllowDownscale:
+		return fmt.Errorf("%w: a quorum device is not compatible with allow_downscale", ErrConfig)
+	case !s.QDeviceVotesSet && s.ExpectedVotes > 0:
+		return fmt.Errorf("%w: quorum device votes must be set when expected_votes is set", ErrConfig)
+	case !s.QDeviceVotesSet && nodeExpected != uint32(nodes):
+		return fmt.Errorf("%w: quorum device votes must be set when not every node has 1 vote", ErrConfig)
+	case s.QDeviceVotesSet && s.QDeviceVotes > 0 && s.ExpectedVotes > 0 && int64(s.ExpectedVotes)-int64(s.QDeviceVotes) < 2:
+		return fmt.Errorf("%w: quorum device votes too high or expected_votes too low", ErrConfig)
 	}
-	var qd QDevice
-	if s.QDevice {
-		if s.QDeviceVotesSet {
-			qd.Votes = s.QDeviceVotes
-		} else {
-			qd.Votes = nodeExpected - 1
-			nodeExpected += qd.Votes
-		}
-	}
-	expected := nodeExpected
-	if s.ExpectedVotes > 0 {
-		expected = s.ExpectedVotes
-	}
-	in := Input{
-		Self:             self,
-		Nodes:            []Node{{ID: self, State: StateMember, Votes: selfVotes, ExpectedVotes: expected, Flags: NodeFirst}},
-		Members:          []uint32{self},
-		Options:          opts,
-		QDevice:          qd,
-		WaitForAllStatus: opts.WaitForAll,
-		EVBarrier:        expected,
-		Order:            []uint32{self},
-	}
-	return in.Apply(Calculate(in)), warnings, nil
+	return nil
 }
 
 // SyncInit starts a membership transition to the ring members (votequorum's

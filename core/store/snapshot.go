@@ -510,182 +510,253 @@ var (
 // writer. Large values go from the network straight into the sink's
 // buffers. Any error, or a panic in sink, fails the parse.
 func (s *Store) parseSnapshot(r io.Reader, sink stageSink) (SnapshotInfo, error) {
-	var info SnapshotInfo
-	corrupt := func(what string, a ...any) (SnapshotInfo, error) {
-		return info, fmt.Errorf("%w: snapshot: %s", ErrCorrupt, fmt.Sprintf(what, a...))
+	p := &snapParser{sr: &slabReader{r: r, done: new(atomic.Int64)}}
+	if err := p.readHeader(); err != nil {
+		return p.info, err
 	}
-	sr := &slabReader{r: r, done: new(atomic.Int64)}
-	hdr, err := sr.next(len(snapMagic) + 4 + 8 + 32)
-	if err != nil {
-		return corrupt("header: %v", err)
-	}
-	if !bytes.Equal(hdr[:8], snapMagic) || binary.BigEndian.Uint32(hdr[8:]) != snapVersion {
-		return corrupt("bad magic or version")
-	}
-	info.Txid = binary.BigEndian.Uint64(hdr[12:])
-	copy(info.Digest[:], hdr[20:])
-	items, writeErr := make(chan stageItem, 2), make(chan error, 1)
-	go func() {
-		var err error
-		var pending *largeEntry // reserved for, no answer sent yet
-		defer func() {          // report a panic as an error, after draining
-			if r := recover(); r != nil {
-				if pending != nil {
-					pending.dst <- nil
-				}
-				for it := range items {
-					if it.large != nil {
-						it.large.dst <- nil
-					}
-				}
-				writeErr <- fmt.Errorf("%w: writing the copy: %v", ErrCorrupt, r)
-			}
-		}()
-		for it := range items {
-			switch {
-			case it.large == nil:
-				if err == nil {
-					err = sink.addBatch(it.batch)
-				}
-			default:
-				pending = it.large
-				var dst []byte
-				if err == nil {
-					dst, err = sink.reserve(it.large.k, it.large.vlen)
-				}
-				pending = nil
-				it.large.dst <- dst
-				if dst != nil {
-					if rerr := <-it.large.read; rerr != nil {
-						err = rerr
-					} else {
-						err = sink.filled()
-					}
-				}
-			}
-			sr.done.Add(1)
-		}
-		writeErr <- err
-	}()
-	done := false
-	wait := func() error { // waits for the writer; idempotent
-		if done {
-			return nil
-		}
-		done = true
-		close(items)
-		return <-writeErr
-	}
-	defer wait()
-	var (
-		batch     []kvEntry
-		batchSize int
-		last      []byte // a copy: slabs are reused
-		digest    Digest
-	)
-	flush := func() {
-		if len(batch) > 0 {
-			items <- stageItem{batch: batch}
-			sr.sent++
-			batch, batchSize = make([]kvEntry, 0, len(batch)), 0
-		}
-	}
+	p.items, p.writeErr = make(chan stageItem, 2), make(chan error, 1)
+	go p.write(sink)
+	defer p.wait()
 	for {
-		lb, err := sr.next(4)
+		end, err := p.readEntry()
 		if err != nil {
-			return corrupt("truncated: %v", err)
+			return p.info, err
 		}
-		kl := binary.BigEndian.Uint32(lb)
-		if kl == snapEnd {
+		if end {
 			break
 		}
-		if kl == 0 || kl > MaxPathLen {
-			return corrupt("path length %d", kl)
-		}
-		kv4, err := sr.next(int(kl) + 4)
-		if err != nil {
-			return corrupt("truncated: %v", err)
-		}
-		k := kv4[:kl]
-		vl := binary.BigEndian.Uint32(kv4[kl:])
-		if vl <= storedHdr || vl > storedHdr+MaxValueLen+1 {
-			return corrupt("value length %d", vl)
-		}
-		if last != nil && bytes.Compare(k, last) <= 0 {
-			return corrupt("paths out of order at %q", k)
-		}
-		last = append(last[:0], k...)
-		if !pathOK(k) {
-			return corrupt("%v", ValidatePath(string(k)))
-		}
-		var v []byte
-		sr.short = vl >= directMin
-		if sr.short {
-			flush()
-			le := &largeEntry{k: k, vlen: int(vl), dst: make(chan []byte, 1), read: make(chan error, 1)}
-			items <- stageItem{large: le}
-			sr.sent++
-			if v = <-le.dst; v == nil {
-				if err := wait(); err != nil {
-					return info, err
+	}
+	if err := p.readTrailer(); err != nil {
+		return p.info, err
+	}
+	p.flush()
+	if err := p.wait(); err != nil {
+		return p.info, err
+	}
+	if p.digest != p.info.Digest {
+		return p.info, p.corrupt("entry hashes make digest %s, header says %s", p.digest, p.info.Digest)
+	}
+	return p.info, nil
+}
+
+// snapParser is the reading side of parseSnapshot.
+type snapParser struct {
+	sr       *slabReader
+	info     SnapshotInfo
+	items    chan stageItem // to the writer goroutine
+	writeErr chan error     // its outcome
+	waited   bool
+	batch    []kvEntry // small entries not yet handed over
+	size     int       // their bytes
+	last     []byte    // the previous path (a copy: slabs are reused)
+	digest   Digest    // XOR of the entry hashes so far
+}
+
+func (p *snapParser) corrupt(what string, a ...any) error {
+	return fmt.Errorf("%w: snapshot: %s", ErrCorrupt, fmt.Sprintf(what, a...))
+}
+
+// readHeader checks magic and version and takes txid and digest.
+func (p *snapParser) readHeader() error {
+	hdr, err := p.sr.next(len(snapMagic) + 4 + 8 + 32)
+	if err != nil {
+		return p.corrupt("header: %v", err)
+	}
+	if !bytes.Equal(hdr[:8], snapMagic) || binary.BigEndian.Uint32(hdr[8:]) != snapVersion {
+		return p.corrupt("bad magic or version")
+	}
+	p.info.Txid = binary.BigEndian.Uint64(hdr[12:])
+	copy(p.info.Digest[:], hdr[20:])
+	return nil
+}
+
+// write is the writer goroutine: it hands batches to sink and reserves
+// sink buffers for large values, until items is closed. A panic in sink
+// is reported as an error, after the remaining items are answered.
+func (p *snapParser) write(sink stageSink) {
+	var err error
+	var pending *largeEntry // reserved for, no answer sent yet
+	defer func() {
+		if r := recover(); r != nil {
+			if pending != nil {
+				pending.dst <- nil
+			}
+			for it := range p.items {
+				if it.large != nil {
+					it.large.dst <- nil
 				}
-				return info, errReadFailed // not reached: the writer failed
 			}
-			encCRC, err := sr.readValue(v, storedHdr)
+			p.writeErr <- fmt.Errorf("%w: writing the copy: %v", ErrCorrupt, r)
+		}
+	}()
+	for it := range p.items {
+		switch {
+		case it.large == nil:
 			if err == nil {
-				err = CheckEncoding(v[storedHdr:])
+				err = sink.addBatch(it.batch)
 			}
-			if err == nil && crcCombine(crc32.Checksum(k, castagnoli), encCRC, int64(len(v)-storedHdr)) != binary.BigEndian.Uint32(v[hashLen:]) {
-				err = errEntryCRC
+		default:
+			pending = it.large
+			var dst []byte
+			if err == nil {
+				dst, err = sink.reserve(it.large.k, it.large.vlen)
 			}
-			if err != nil {
-				le.read <- errReadFailed
-				return corrupt("%s: %v", k, err)
-			}
-			le.read <- nil
-		} else {
-			if v, err = sr.next(int(vl)); err != nil {
-				return corrupt("truncated: %v", err)
-			}
-			if err := CheckEncoding(v[storedHdr:]); err != nil {
-				return corrupt("%s: %v", k, err)
-			}
-			if entryCRC(k, v[storedHdr:]) != binary.BigEndian.Uint32(v[hashLen:]) {
-				return corrupt("%s: %v", k, errEntryCRC)
-			}
-			batch = append(batch, kvEntry{k, v})
-			batchSize += len(k) + len(v)
-			if batchSize >= stageBatchBytes {
-				flush()
+			pending = nil
+			it.large.dst <- dst
+			if dst != nil {
+				if rerr := <-it.large.read; rerr != nil {
+					err = rerr
+				} else {
+					err = sink.filled()
+				}
 			}
 		}
-		digest.xor(Digest(v[:hashLen]))
-		info.Entries++
+		p.sr.done.Add(1)
 	}
-	tr, err := sr.next(8)
+	p.writeErr <- err
+}
+
+// wait waits for the writer and returns its outcome; idempotent.
+func (p *snapParser) wait() error {
+	if p.waited {
+		return nil
+	}
+	p.waited = true
+	close(p.items)
+	return <-p.writeErr
+}
+
+// flush hands the pending small entries to the writer.
+func (p *snapParser) flush() {
+	if len(p.batch) > 0 {
+		p.items <- stageItem{batch: p.batch}
+		p.sr.sent++
+		p.batch, p.size = make([]kvEntry, 0, len(p.batch)), 0
+	}
+}
+
+// readEntry reads and checks one entry; end is true at the end marker.
+func (p *snapParser) readEntry() (end bool, err error) {
+	k, vl, end, err := p.readKey()
+	if err != nil || end {
+		return end, err
+	}
+	var v []byte
+	p.sr.short = vl >= directMin
+	if p.sr.short {
+		v, err = p.readLarge(k, vl)
+	} else {
+		v, err = p.readSmall(k, vl)
+	}
 	if err != nil {
-		return corrupt("truncated trailer: %v", err)
+		return false, err
 	}
-	if n := binary.BigEndian.Uint64(tr); n != info.Entries {
-		return corrupt("trailer says %d entries, got %d", n, info.Entries)
-	}
-	want := sr.sum()
-	sum, err := sr.next(4)
+	p.digest.xor(Digest(v[:hashLen]))
+	p.info.Entries++
+	return false, nil
+}
+
+// readKey reads an entry's path and value length and checks them.
+func (p *snapParser) readKey() (k []byte, vl uint32, end bool, err error) {
+	lb, err := p.sr.next(4)
 	if err != nil {
-		return corrupt("truncated checksum: %v", err)
+		return nil, 0, false, p.corrupt("truncated: %v", err)
+	}
+	kl := binary.BigEndian.Uint32(lb)
+	if kl == snapEnd {
+		return nil, 0, true, nil
+	}
+	if kl == 0 || kl > MaxPathLen {
+		return nil, 0, false, p.corrupt("path length %d", kl)
+	}
+	kv4, err := p.sr.next(int(kl) + 4)
+	if err != nil {
+		return nil, 0, false, p.corrupt("truncated: %v", err)
+	}
+	k = kv4[:kl]
+	vl = binary.BigEndian.Uint32(kv4[kl:])
+	if vl <= storedHdr || vl > storedHdr+MaxValueLen+1 {
+		return nil, 0, false, p.corrupt("value length %d", vl)
+	}
+	if p.last != nil && bytes.Compare(k, p.last) <= 0 {
+		return nil, 0, false, p.corrupt("paths out of order at %q", k)
+	}
+	p.last = append(p.last[:0], k...)
+	if !pathOK(k) {
+		return nil, 0, false, p.corrupt("%v", ValidatePath(string(k)))
+	}
+	return k, vl, false, nil
+}
+
+// readLarge reads a large value straight into a buffer the writer
+// reserved in the sink, and checks it there.
+func (p *snapParser) readLarge(k []byte, vl uint32) ([]byte, error) {
+	p.flush()
+	le := &largeEntry{k: k, vlen: int(vl), dst: make(chan []byte, 1), read: make(chan error, 1)}
+	p.items <- stageItem{large: le}
+	p.sr.sent++
+	v := <-le.dst
+	if v == nil {
+		if err := p.wait(); err != nil {
+			return nil, err
+		}
+		return nil, errReadFailed // not reached: the writer failed
+	}
+	encCRC, err := p.sr.readValue(v, storedHdr)
+	if err == nil {
+		err = CheckEncoding(v[storedHdr:])
+	}
+	if err == nil && crcCombine(crc32.Checksum(k, castagnoli), encCRC, int64(len(v)-storedHdr)) != binary.BigEndian.Uint32(v[hashLen:]) {
+		err = errEntryCRC
+	}
+	if err != nil {
+		le.read <- errReadFailed
+		return nil, p.corrupt("%s: %v", k, err)
+	}
+	le.read <- nil
+	return v, nil
+}
+
+// readSmall reads a value from the stream's slabs, checks it and batches
+// it for the writer.
+func (p *snapParser) readSmall(k []byte, vl uint32) ([]byte, error) {
+	v, err := p.sr.next(int(vl))
+	if err != nil {
+		return nil, p.corrupt("truncated: %v", err)
+	}
+	if err := CheckEncoding(v[storedHdr:]); err != nil {
+		return nil, p.corrupt("%s: %v", k, err)
+	}
+	if entryCRC(k, v[storedHdr:]) != binary.BigEndian.Uint32(v[hashLen:]) {
+		return nil, p.corrupt("%s: %v", k, errEntryCRC)
+	}
+	p.batch = append(p.batch, kvEntry{k, v})
+	p.size += len(k) + len(v)
+	if p.size >= stageBatchBytes {
+		p.flush()
+	}
+	return v, nil
+}
+
+// readTrailer checks the entry count and the stream checksum.
+func (p *snapParser) readTrailer() error {
+	tr, err := p.sr.next(8)
+	if err != nil {
+		return p.corrupt("truncated trailer: %v", err)
+	}
+	if n := binary.BigEndian.Uint64(tr); n != p.info.Entries {
+		return p.corrupt("trailer says %d entries, got %d", n, p.info.Entries)
+	}
+	want := p.sr.sum()
+	sum, err := p.sr.next(4)
+	if err != nil {
+		return p.corrupt("truncated checksum: %v", err)
 	}
 	if binary.BigEndian.Uint32(sum) != want {
-		return corrupt("stream checksum mismatch")
+		return p.corrupt("stream checksum mismatch")
 	}
-	info.Bytes = sr.consumed()
-	flush()
-	if err := wait(); err != nil {
-		return info, err
-	}
-	if digest != info.Digest {
-		return corrupt("entry hashes make digest %s, header says %s", digest, info.Digest)
-	}
-	return info, nil
+	p.info.Bytes = p.sr.consumed()
+	return nil
 }
 
 // Activate atomically makes a staged snapshot the live data, with its

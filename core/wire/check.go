@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -22,13 +21,6 @@ func CheckMsgpack(b []byte) error {
 	depth := 0
 	stack[0] = 1
 	i := 0
-	n := len(b)
-	need := func(k int) error {
-		if k < 0 || n-i < k {
-			return fmt.Errorf("%w: truncated at byte %d", ErrMalformed, i)
-		}
-		return nil
-	}
 	for {
 		for depth >= 0 && stack[depth] == 0 {
 			depth--
@@ -37,98 +29,15 @@ func CheckMsgpack(b []byte) error {
 			break
 		}
 		stack[depth]--
-		if err := need(1); err != nil {
+		items, next, err := checkHeader(b, i)
+		if err != nil {
 			return err
 		}
-		c := b[i]
-		i++
-		var items int64 // children this value opens
-		var skip int    // payload bytes to skip
-		switch {
-		case c <= 0x7f || c >= 0xe0, c == 0xc0, c == 0xc2, c == 0xc3:
-		case c >= 0x80 && c <= 0x8f:
-			items = 2 * int64(c&0x0f)
-		case c >= 0x90 && c <= 0x9f:
-			items = int64(c & 0x0f)
-		case c >= 0xa0 && c <= 0xbf:
-			skip = int(c & 0x1f)
-		default:
-			var l uint64
-			var lenBytes, extra int
-			switch c {
-			case 0xc4, 0xd9:
-				lenBytes = 1
-			case 0xc5, 0xda:
-				lenBytes = 2
-			case 0xc6, 0xdb:
-				lenBytes = 4
-			case 0xc7:
-				lenBytes, extra = 1, 1
-			case 0xc8:
-				lenBytes, extra = 2, 1
-			case 0xc9:
-				lenBytes, extra = 4, 1
-			case 0xca, 0xce, 0xd2:
-				skip = 4
-			case 0xcb, 0xcf, 0xd3:
-				skip = 8
-			case 0xcc, 0xd0:
-				skip = 1
-			case 0xcd, 0xd1:
-				skip = 2
-			case 0xd4:
-				skip = 2
-			case 0xd5:
-				skip = 3
-			case 0xd6:
-				skip = 5
-			case 0xd7:
-				skip = 9
-			case 0xd8:
-				skip = 17
-			case 0xdc, 0xde:
-				lenBytes = 2
-			case 0xdd, 0xdf:
-				lenBytes = 4
-			default: // 0xc1 is never used
-				return fmt.Errorf("%w: invalid code 0x%02x at byte %d", ErrMalformed, c, i-1)
-			}
-			if lenBytes > 0 {
-				if err := need(lenBytes); err != nil {
-					return err
-				}
-				switch lenBytes {
-				case 1:
-					l = uint64(b[i])
-				case 2:
-					l = uint64(binary.BigEndian.Uint16(b[i:]))
-				case 4:
-					l = uint64(binary.BigEndian.Uint32(b[i:]))
-				}
-				i += lenBytes
-				switch c {
-				case 0xdc, 0xdd:
-					items = int64(l)
-				case 0xde, 0xdf:
-					items = 2 * int64(l)
-				default:
-					if l > uint64(n) {
-						return fmt.Errorf("%w: length %d exceeds message", ErrMalformed, l)
-					}
-					skip = int(l) + extra
-				}
-			}
-		}
-		if skip > 0 {
-			if err := need(skip); err != nil {
-				return err
-			}
-			i += skip
-		}
+		i = next
 		if items > 0 {
 			// Every child takes at least one byte.
-			if items > int64(n-i) {
-				return fmt.Errorf("%w: %d items claimed with %d bytes left", ErrMalformed, items, n-i)
+			if items > int64(len(b)-i) {
+				return fmt.Errorf("%w: %d items claimed with %d bytes left", ErrMalformed, items, len(b)-i)
 			}
 			if depth+1 > MaxDepth {
 				return fmt.Errorf("%w: nesting deeper than %d", ErrMalformed, MaxDepth)
@@ -137,8 +46,110 @@ func CheckMsgpack(b []byte) error {
 			stack[depth] = items
 		}
 	}
-	if i != n {
-		return fmt.Errorf("%w: %d trailing bytes", ErrMalformed, n-i)
+	if i != len(b) {
+		return fmt.Errorf("%w: %d trailing bytes", ErrMalformed, len(b)-i)
 	}
 	return nil
 }
+
+// codeKind says how a msgpack type code is laid out.
+type codeKind uint8
+
+const (
+	kindInvalid  codeKind = iota // 0xc1, never used
+	kindFixed                    // n payload bytes (nil, bool, numbers, fixext; fixstr: n from the code)
+	kindFixArray                 // n elements, counted in the code
+	kindFixMap                   // n key/value pairs, counted in the code
+	kindBytes                    // a lenBytes length, then extra + length payload bytes (bin, str, ext)
+	kindArray                    // a lenBytes element count
+	kindMap                      // a lenBytes pair count
+)
+
+// codeInfo describes one type code.
+type codeInfo struct {
+	kind     codeKind
+	n        uint8 // kindFixed: payload bytes; kindFix*: count
+	lenBytes uint8 // kindBytes, kindArray, kindMap: size of the length field
+	extra    uint8 // kindBytes: bytes between length and payload (ext's type)
+}
+
+// codes describes every type code (the msgpack spec's format table).
+var codes = func() (t [256]codeInfo) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c <= 0x7f || c >= 0xe0: // fixint
+			t[c] = codeInfo{kind: kindFixed}
+		case c <= 0x8f:
+			t[c] = codeInfo{kind: kindFixMap, n: uint8(c & 0x0f)}
+		case c <= 0x9f:
+			t[c] = codeInfo{kind: kindFixArray, n: uint8(c & 0x0f)}
+		case c <= 0xbf: // fixstr
+			t[c] = codeInfo{kind: kindFixed, n: uint8(c & 0x1f)}
+		}
+	}
+	fixed := map[int]uint8{0xc0: 0, 0xc2: 0, 0xc3: 0, 0xca: 4, 0xcb: 8, 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8,
+		0xd0: 1, 0xd1: 2, 0xd2: 4, 0xd3: 8, 0xd4: 2, 0xd5: 3, 0xd6: 5, 0xd7: 9, 0xd8: 17}
+	for c, n := range fixed {
+		t[c] = codeInfo{kind: kindFixed, n: n}
+	}
+	for c, lb := range map[int]uint8{0xc4: 1, 0xc5: 2, 0xc6: 4, 0xd9: 1, 0xda: 2, 0xdb: 4} { // bin, str
+		t[c] = codeInfo{kind: kindBytes, lenBytes: lb}
+	}
+	for c, lb := range map[int]uint8{0xc7: 1, 0xc8: 2, 0xc9: 4} { // ext
+		t[c] = codeInfo{kind: kindBytes, lenBytes: lb, extra: 1}
+	}
+	t[0xdc], t[0xdd] = codeInfo{kind: kindArray, lenBytes: 2}, codeInfo{kind: kindArray, lenBytes: 4}
+	t[0xde], t[0xdf] = codeInfo{kind: kindMap, lenBytes: 2}, codeInfo{kind: kindMap, lenBytes: 4}
+	return t
+}()
+
+// checkHeader checks the value that starts at b[i]: its header and, for a
+// scalar, its payload. It returns the number of child values it opens
+// (elements, or keys and values) and the offset after what it checked.
+func checkHeader(b []byte, i int) (items int64, next int, err error) {
+	if i >= len(b) {
+		return 0, i, truncated(i)
+	}
+	c := b[i]
+	info := codes[c]
+	i++
+	switch info.kind {
+	case kindInvalid:
+		return 0, i, fmt.Errorf("%w: invalid code 0x%02x at byte %d", ErrMalformed, c, i-1)
+	case kindFixed:
+		return 0, i + int(info.n), need(b, i, int(info.n))
+	case kindFixArray:
+		return int64(info.n), i, nil
+	case kindFixMap:
+		return 2 * int64(info.n), i, nil
+	}
+	if err := need(b, i, int(info.lenBytes)); err != nil {
+		return 0, i, err
+	}
+	l := uint64(0)
+	for _, x := range b[i : i+int(info.lenBytes)] {
+		l = l<<8 | uint64(x)
+	}
+	i += int(info.lenBytes)
+	switch info.kind {
+	case kindArray:
+		return int64(l), i, nil
+	case kindMap:
+		return 2 * int64(l), i, nil
+	}
+	if l > uint64(len(b)) {
+		return 0, i, fmt.Errorf("%w: length %d exceeds message", ErrMalformed, l)
+	}
+	k := int(l) + int(info.extra)
+	return 0, i + k, need(b, i, k)
+}
+
+// need checks that k bytes remain at offset i.
+func need(b []byte, i, k int) error {
+	if k < 0 || len(b)-i < k {
+		return truncated(i)
+	}
+	return nil
+}
+
+func truncated(i int) error { return fmt.Errorf("%w: truncated at byte %d", ErrMalformed, i) }

@@ -22,6 +22,15 @@ const (
 	DefaultEligible              = true
 )
 
+// Values of crypto_cipher, the protection of the membership datagrams.
+const (
+	// CipherNone: authenticated (HMAC-SHA256), not encrypted.
+	CipherNone = "none"
+	// CipherAES256GCM: encrypted and authenticated with AES-256-GCM.
+	CipherAES256GCM     = "aes256-gcm"
+	DefaultCryptoCipher = CipherNone
+)
+
 // Replication modes of the [ha] table.
 const (
 	ReplicationSync  = "sync"
@@ -39,6 +48,8 @@ type Config struct {
 	// once ReadKeyFiles has run.
 	AuthKeyFile string
 	keyRead     bool // AuthKey was read from AuthKeyFile
+	// CryptoCipher is crypto_cipher: CipherNone or CipherAES256GCM.
+	CryptoCipher string
 	// IPCAccess is the top-level access settings of the control
 	// endpoints; each Node carries its own copy, with its overrides.
 	IPCAccess IPCAccess

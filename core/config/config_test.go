@@ -201,6 +201,7 @@ func TestValidationRules(t *testing.T) {
 		{"cluster_name too long", edit(t, `cluster_name = "c1"`, `cluster_name = "`+long+`"`), "longer than 255 bytes"},
 		{"domain_id negative", edit(t, `domain_id = 7`, `domain_id = -1`), "domain_id: -1: must be between 0 and 4294967295"},
 		{"domain_id too large", edit(t, `domain_id = 7`, `domain_id = 4294967296`), "domain_id: 4294967296"},
+		{"crypto_cipher unknown", edit(t, `domain_id = 7`, "domain_id = 7\ncrypto_cipher = \"des\""), `crypto_cipher: "des": want "none" or "aes256-gcm"`},
 		{"authkey missing", edit(t, `authkey = "0123456789abcdef0123456789abcdef"`, ``), "authkey: missing or empty"},
 		{"authkey blank", edit(t, `authkey = "0123456789abcdef0123456789abcdef"`, `authkey = "  "`), "authkey: missing or empty"},
 
@@ -415,7 +416,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		"auto_tie_breaker", "auto_tie_breaker_node", "allow_downscale", "token", "tick_timeout",
 		"replication", "id", "name", "addr", "ha_addr", "ipc", "votes", "eligible",
 		"authkey_file", "ipc_group", "ipc_allow_uids", "ipc_allow_gids", "ipc_access_file",
-		"tls_cert", "tls_key", "tls_ca"}
+		"tls_cert", "tls_key", "tls_ca", "crypto_cipher"}
 	for _, k := range keys {
 		found := false
 		for i, l := range lines {

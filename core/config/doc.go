@@ -17,6 +17,8 @@
 // # Defaults
 //
 //	domain_id                    0
+//	crypto_cipher                "none" (membership datagrams authenticated,
+//	                             not encrypted; "aes256-gcm" encrypts them)
 //	timing.heartbeat             "300ms" (spec/cmm.md 3.7's proposal)
 //	timing.failure_timeout       "900ms" (three heartbeats, NHAS detection delay)
 //	quorum.expected_votes        0 = the sum of the node votes

@@ -76,6 +76,8 @@ type rawConfig struct {
 	DomainID    *int64  `toml:"domain_id"`
 	AuthKey     *string `toml:"authkey"`
 	AuthKeyFile *string `toml:"authkey_file"`
+	// CryptoCipher is crypto_cipher (membership datagrams).
+	CryptoCipher *string `toml:"crypto_cipher"`
 	rawIPC
 	Timing  rawTiming `toml:"timing"`
 	Quorum  rawQuorum `toml:"quorum"`
@@ -285,6 +287,11 @@ func convert(raw *rawConfig, p *problems) *Config {
 	c.DomainID = u32(p, "domain_id", raw.DomainID, 0)
 	str(&c.AuthKey, raw.AuthKey)
 	str(&c.AuthKeyFile, raw.AuthKeyFile)
+	c.CryptoCipher = DefaultCryptoCipher
+	str(&c.CryptoCipher, raw.CryptoCipher)
+	if c.CryptoCipher != CipherNone && c.CryptoCipher != CipherAES256GCM {
+		p.add("crypto_cipher", c.CryptoCipher, `want "none" or "aes256-gcm"`)
+	}
 	c.IPCAccess = convertIPC(p, "", raw.rawIPC, IPCAccess{})
 
 	dur(p, "timing.heartbeat", &c.Timing.Heartbeat, raw.Timing.Heartbeat)

@@ -14,10 +14,14 @@
 //  2. Call membership's StepBatch with the clock (tick periods since the
 //     loop started; after a stall such as SIGSTOP, all of them elapsed)
 //     and the datagrams, each stamped with the tick at which the reader
-//     goroutine took it off the socket. The reader has already checked
-//     its MAC (key derived from authkey and cluster name), domain id,
-//     sender id and replay window; the loop decodes each
-//     membership.Message (its sender must match the datagram's).
+//     goroutine took it off the socket. The reader (transport.go) has
+//     already opened each datagram (wire.PeerCodec: MAC or AES-GCM tag,
+//     keys derived from authkey and cluster name, crypto_cipher), checked
+//     the domain id, the sender id and its freshness (wire.PeerSessions: a
+//     session it has not verified is challenged, and only its owner can
+//     answer; the reader also answers the challenges of its peers), and
+//     decoded the membership.Message (its sender must match the
+//     datagram's).
 //     StepBatch handles them in order of arrival, after the ticks that
 //     fell due before each, so timeouts and the master lease expire in
 //     real time while peers are judged by when they were heard; a late
@@ -29,8 +33,8 @@
 //  4. Flush every Ready (after step 2, and again after step 3), in the
 //     order its contract demands: write Persist to bbolt (fsync) before
 //     anything else; send Messages, each in its own authenticated
-//     datagram with the next sequence number of this incarnation; publish
-//     Events to the subscribed clients in order; Advance.
+//     datagram with the next sequence number of this process's session;
+//     publish Events to the subscribed clients in order; Advance.
 //  5. If the view, its roles or quorum changed, publish an EvView.
 //  6. On shutdown: Leave, flush (peers drop the node at once), close the
 //     control server, the socket and the database.

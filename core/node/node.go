@@ -194,10 +194,8 @@ func Start(opts Options) (_ *Node, err error) {
 		}
 		peers[p.ID] = ua
 	}
-	n.tr = &transport{
-		conn: udp, key: wire.PeerKey([]byte(cfg.AuthKey), cfg.ClusterName), domain: cfg.DomainID,
-		self: self.ID, peers: peers, cnt: &n.cnt, bad: n.bad, log: n.log,
-		windows: map[uint32]map[uint64]*wire.ReplayWindow{},
+	if n.tr, err = newTransport(udp, cfg, self.ID, peers, &n.cnt, n.bad, n.log); err != nil {
+		return nil, err
 	}
 
 	n.coro = newCoroState(n)
@@ -242,9 +240,6 @@ func Start(opts Options) (_ *Node, err error) {
 	// anything is sent (the transport stamps datagrams with it).
 	if err := n.flush(); err != nil {
 		return nil, err
-	}
-	if n.tr.inc == 0 {
-		n.tr.inc = uint64(n.mem.Status().Incarnation)
 	}
 	return n, nil
 }
@@ -353,7 +348,7 @@ func (n *Node) loop(ctx context.Context) error {
 		// a stall (SIGSTOP, load) leases and timeouts have expired, and
 		// the peers are judged by when their datagrams arrived.
 		now := min(ticksOf(time.Now()), n.memNow+MaxCatchUpTicks)
-		ins = n.decodeBatch(batch, ins[:0], ticksOf)
+		ins = stamp(batch, ins[:0], ticksOf)
 		n.mem.StepBatch(now, ins, n.refused)
 		n.memNow = now
 		clear(batch)
@@ -379,22 +374,11 @@ func (n *Node) loop(ctx context.Context) error {
 	}
 }
 
-// decodeBatch decodes the membership messages of batch into out, stamped
-// with the tick at which each arrived; malformed ones are counted, logged
-// and left out.
-func (n *Node) decodeBatch(batch []inbound, out []membership.Inbound, tickOf func(time.Time) uint64) []membership.Inbound {
+// stamp turns a batch of received messages into the state machine's
+// input, each stamped with the tick at which it arrived.
+func stamp(batch []inbound, out []membership.Inbound, tickOf func(time.Time) uint64) []membership.Inbound {
 	for _, in := range batch {
-		var m membership.Message
-		err := wire.DecodeMember(in.env.Payload, &m)
-		if err == nil && uint32(m.From) != in.from {
-			err = fmt.Errorf("%w: message from %d in a datagram of node %d", wire.ErrMalformed, m.From, in.from)
-		}
-		if err != nil {
-			n.cnt.rejMalformed.Add(1)
-			n.bad.Log("dropped malformed membership message", "peer_id", in.from, "err", err)
-			continue
-		}
-		out = append(out, membership.Inbound{Msg: m, At: tickOf(in.at)})
+		out = append(out, membership.Inbound{Msg: in.msg, At: tickOf(in.at)})
 	}
 	return out
 }
@@ -425,7 +409,6 @@ func (n *Node) flush() error {
 			if err != nil {
 				return fmt.Errorf("persist node state: %w", err)
 			}
-			n.tr.inc = uint64(rd.Persist.Incarnation)
 		}
 		for i := range rd.Messages {
 			m := &rd.Messages[i]

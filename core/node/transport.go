@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"sync"
+	"net/netip"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/goha/goha/core/config"
+	"github.com/goha/goha/core/membership"
 	"github.com/goha/goha/core/wire"
 )
 
@@ -24,6 +26,7 @@ type counters struct {
 	rejAuth, rejReplay, rejMalformed atomic.Uint64
 	rejUnknown, clientsDropped       atomic.Uint64
 	views                            atomic.Uint64 // views installed
+	challenges, sessions             atomic.Uint64 // challenges sent, peer sessions verified
 }
 
 func (c *counters) wire() wire.Counters {
@@ -36,41 +39,67 @@ func (c *counters) wire() wire.Counters {
 		RejectedUnknown:   c.rejUnknown.Load(),
 		ClientsDropped:    c.clientsDropped.Load(),
 		Views:             c.views.Load(),
+		Challenges:        c.challenges.Load(),
+		SessionsVerified:  c.sessions.Load(),
 	}
 }
 
-// inbound is one authenticated, fresh datagram and when it was read.
+// inbound is one authenticated, fresh membership message and when its
+// datagram was read.
 type inbound struct {
-	from uint32
-	env  *wire.Envelope
-	at   time.Time
+	msg membership.Message
+	at  time.Time
 }
 
-// transport owns the membership UDP socket. Sending happens on the node
-// loop; receiving on its own goroutine, which authenticates, de-duplicates
-// and hands datagrams to the loop.
+// transport owns the membership UDP socket. Sending membership messages
+// happens on the node loop; receiving on the reader goroutine, which
+// authenticates, checks freshness (wire.PeerSessions: it challenges the
+// sessions it has not verified and answers the challenges of its peers),
+// decodes and hands messages to the loop. Both number their datagrams from
+// one counter of this process's session.
 type transport struct {
-	conn   *net.UDPConn
-	key    []byte
-	domain uint32
-	self   uint32
-	inc    uint64
-	seq    uint64 // loop-owned
-	peers  map[uint32]*net.UDPAddr
-	cnt    *counters
-	bad    *rateLog
-	log    *slog.Logger
+	conn    *net.UDPConn
+	domain  uint32
+	self    uint32
+	session uint64 // this process's random session id
+	seq     atomic.Uint64
+	peers   map[uint32]*net.UDPAddr
+	addrs   map[uint32]netip.AddrPort
+	cnt     *counters
+	bad     *rateLog
+	log     *slog.Logger
 
-	mu      sync.Mutex
-	windows map[uint32]map[uint64]*wire.ReplayWindow // sender -> incarnation -> window
+	// The loop's codec and buffer (send).
+	out    *wire.PeerCodec
+	outBuf []byte
+
+	// The reader's codec, buffers and sessions (readLoop, accept).
+	in       *wire.PeerCodec
+	inBuf    []byte // decrypted or copied payloads
+	replyBuf []byte // challenges and responses
+	sessions *wire.PeerSessions
 }
 
-// MaxIncarnationsTracked bounds the replay windows kept per sender. Older
-// incarnations than the tracked ones are still handed to membership, which
-// answers them with MsgStale (that is how a node restarted without its disk
-// learns to move past its old incarnation); replays of tracked ones are
-// dropped here.
-const MaxIncarnationsTracked = 8
+// newTransport sets up the transport of node self on conn.
+func newTransport(conn *net.UDPConn, cfg *config.Config, self uint32, peers map[uint32]*net.UDPAddr, cnt *counters,
+	bad *rateLog, log *slog.Logger) (*transport, error) {
+	c, err := wire.ParseCipher(cfg.CryptoCipher)
+	if err != nil {
+		return nil, err
+	}
+	t := &transport{conn: conn, domain: cfg.DomainID, self: self, session: wire.NewSessionID(), peers: peers,
+		addrs: map[uint32]netip.AddrPort{}, cnt: cnt, bad: bad, log: log, sessions: wire.NewPeerSessions()}
+	for id, ua := range peers {
+		t.addrs[id] = ua.AddrPort()
+	}
+	if t.out, err = wire.NewPeerCodec([]byte(cfg.AuthKey), cfg.ClusterName, c); err != nil {
+		return nil, err
+	}
+	if t.in, err = wire.NewPeerCodec([]byte(cfg.AuthKey), cfg.ClusterName, c); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
 
 // listenUDP binds the membership address. SO_REUSEADDR is deliberately not
 // set: a second daemon on the same port must fail, not share it.
@@ -97,29 +126,37 @@ func listenUDP(addr string) (*net.UDPConn, error) {
 	return conn, nil
 }
 
-// send authenticates payload and sends it to node to.
+// send seals payload (a membership message) and sends it to node to.
 func (t *transport) send(to uint32, payload []byte) error {
-	addr, ok := t.peers[to]
+	var err error
+	t.outBuf, err = t.sendWith(t.out, t.outBuf, to, wire.KindData, payload)
+	return err
+}
+
+// sendWith seals a datagram of kind with codec c into buf and sends it to
+// node to; it returns buf for reuse.
+func (t *transport) sendWith(c *wire.PeerCodec, buf []byte, to uint32, kind uint8, payload []byte) ([]byte, error) {
+	addr, ok := t.addrs[to]
 	if !ok {
-		return fmt.Errorf("send to unknown node %d", to)
+		return buf, fmt.Errorf("send to unknown node %d", to)
 	}
-	t.seq++
-	b, err := wire.EncodePeer(t.key, &wire.Envelope{DomainID: t.domain, Sender: t.self, Incarnation: t.inc, Seq: t.seq, Payload: payload})
+	h := wire.PeerHeader{Kind: kind, Domain: t.domain, Sender: t.self, Session: t.session, Seq: t.seq.Add(1)}
+	b, err := c.Seal(buf[:0], h, payload)
 	if err != nil {
-		return err
+		return buf, err
 	}
-	if _, err := t.conn.WriteToUDP(b, addr); err != nil {
-		return err
+	if _, err := t.conn.WriteToUDPAddrPort(b, addr); err != nil {
+		return b, err
 	}
 	t.cnt.sent.Add(1)
-	return nil
+	return b, nil
 }
 
 // readLoop receives until the socket is closed.
 func (t *transport) readLoop(out chan<- inbound, done <-chan struct{}) {
 	buf := make([]byte, wire.MaxDatagram+1)
 	for {
-		n, from, err := t.conn.ReadFromUDP(buf)
+		n, from, err := t.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -128,68 +165,95 @@ func (t *transport) readLoop(out chan<- inbound, done <-chan struct{}) {
 			time.Sleep(10 * time.Millisecond) // transient (e.g. ICMP errors): do not spin
 			continue
 		}
-		env, ok := t.accept(buf[:n], from)
+		now := time.Now()
+		in, ok := t.accept(buf[:n], from, now)
 		if !ok {
 			continue
 		}
 		select {
-		case out <- inbound{from: env.Sender, env: env, at: time.Now()}:
+		case out <- in:
 		case <-done:
 			return
 		}
 	}
 }
 
-// accept authenticates and de-duplicates one datagram; rejected ones are
-// counted and logged (rate-limited).
-func (t *transport) accept(b []byte, from *net.UDPAddr) (*wire.Envelope, bool) {
-	env, err := wire.DecodePeer(t.key, t.domain, b)
+// accept authenticates one datagram and handles it: a fresh data datagram
+// of a verified session is decoded and returned; a challenge is answered, a
+// response verifies its session; anything else is counted and dropped (and
+// logged, rate-limited).
+func (t *transport) accept(b []byte, from netip.AddrPort, now time.Time) (inbound, bool) {
+	h, payload, err := t.in.Open(b, t.domain, t.inBuf)
 	if err != nil {
-		if errors.Is(err, wire.ErrAuth) || errors.Is(err, wire.ErrDomain) || errors.Is(err, wire.ErrBadMagic) || errors.Is(err, wire.ErrVersion) {
-			t.cnt.rejAuth.Add(1)
-			t.bad.Log("dropped unauthenticated datagram", "from", from.String(), "err", err)
-		} else {
+		if errors.Is(err, wire.ErrMalformed) || errors.Is(err, wire.ErrShort) || errors.Is(err, wire.ErrTooLarge) {
 			t.cnt.rejMalformed.Add(1)
 			t.bad.Log("dropped malformed datagram", "from", from.String(), "err", err)
+		} else {
+			t.cnt.rejAuth.Add(1)
+			t.bad.Log("dropped unauthenticated datagram", "from", from.String(), "err", err)
 		}
-		return nil, false
+		return inbound{}, false
 	}
-	if _, known := t.peers[env.Sender]; !known || env.Sender == t.self {
+	t.inBuf = payload[:0]
+	if _, known := t.addrs[h.Sender]; !known || h.Sender == t.self {
 		t.cnt.rejUnknown.Add(1)
-		t.bad.Log("dropped datagram from unknown node id", "from", from.String(), "peer_id", env.Sender)
-		return nil, false
+		t.bad.Log("dropped datagram from unknown node id", "from", from.String(), "peer_id", h.Sender)
+		return inbound{}, false
 	}
-	t.mu.Lock()
-	fresh := t.window(env.Sender, env.Incarnation).Accept(env.Incarnation, env.Seq)
-	t.mu.Unlock()
-	if !fresh {
+	mono := now.Sub(processStart).Nanoseconds()
+	switch h.Kind {
+	case wire.KindChallenge:
+		if resp, ok := t.sessions.Answer(h.Sender, t.session, payload, mono); ok {
+			t.reply(h.Sender, wire.KindResponse, resp)
+		}
+		return inbound{}, false
+	case wire.KindResponse:
+		if t.sessions.Verify(h.Sender, h.Session, h.Seq, payload, mono) {
+			t.cnt.sessions.Add(1)
+			t.log.Debug("peer session verified", "peer_id", h.Sender, "session", fmt.Sprintf("%016x", h.Session))
+		}
+		return inbound{}, false
+	case wire.KindData:
+	default:
+		t.cnt.rejMalformed.Add(1)
+		t.bad.Log("dropped datagram of unknown kind", "peer_id", h.Sender, "kind", h.Kind)
+		return inbound{}, false
+	}
+	switch t.sessions.Check(h.Sender, h.Session, h.Seq) {
+	case wire.Replayed:
 		t.cnt.rejReplay.Add(1)
-		t.bad.Log("dropped replayed or stale datagram", "from", from.String(), "peer_id", env.Sender, "incarnation", env.Incarnation, "seq", env.Seq)
-		return nil, false
+		t.bad.Log("dropped replayed datagram", "from", from.String(), "peer_id", h.Sender, "seq", h.Seq)
+		return inbound{}, false
+	case wire.Unverified:
+		// A new process of the peer, or a replay of an old one: only the
+		// owner of the session can answer the challenge.
+		if ch, ok := t.sessions.Challenge(h.Sender, h.Session, mono); ok {
+			t.cnt.challenges.Add(1)
+			t.reply(h.Sender, wire.KindChallenge, ch)
+		}
+		return inbound{}, false
+	}
+	var m membership.Message
+	err = wire.DecodeMember(payload, &m)
+	if err == nil && uint32(m.From) != h.Sender {
+		err = fmt.Errorf("%w: message from %d in a datagram of node %d", wire.ErrMalformed, m.From, h.Sender)
+	}
+	if err != nil {
+		t.cnt.rejMalformed.Add(1)
+		t.bad.Log("dropped malformed membership message", "peer_id", h.Sender, "err", err)
+		return inbound{}, false
 	}
 	t.cnt.received.Add(1)
-	return env, true
+	return inbound{msg: m, at: now}, true
 }
 
-// window returns the replay window of (sender, inc), evicting the lowest
-// tracked incarnation beyond MaxIncarnationsTracked. Called with t.mu held.
-func (t *transport) window(sender uint32, inc uint64) *wire.ReplayWindow {
-	ws := t.windows[sender]
-	if ws == nil {
-		ws = map[uint64]*wire.ReplayWindow{}
-		t.windows[sender] = ws
+// reply sends a challenge or response from the reader goroutine.
+func (t *transport) reply(to uint32, kind uint8, payload []byte) {
+	var err error
+	if t.replyBuf, err = t.sendWith(t.in, t.replyBuf, to, kind, payload); err != nil {
+		t.bad.Log("membership send failed", "to", to, "err", err)
 	}
-	w := ws[inc]
-	if w == nil {
-		w = new(wire.ReplayWindow)
-		ws[inc] = w
-		if len(ws) > MaxIncarnationsTracked {
-			lowest := inc
-			for k := range ws {
-				lowest = min(lowest, k)
-			}
-			delete(ws, lowest)
-		}
-	}
-	return w
 }
+
+// processStart anchors the monotonic times given to PeerSessions.
+var processStart = time.Now()

@@ -5,21 +5,35 @@
 //
 // # Peer datagrams
 //
-// One UDP datagram carries one membership message:
+// One UDP datagram carries one membership message (or a challenge or
+// response, below), PeerCodec seals and opens it:
 //
-//	"gh" | version (1 byte) | msgpack Envelope | HMAC-SHA256 (32 bytes)
+//	"gh" | version 2 | kind<<4 | cipher | domain id (4) | sender (4) |
+//	session (8) | seq (8) | payload | MAC (32) or tag (16)
 //
-// The Envelope (an msgpack array) holds the domain id, the sender's node id,
-// its incarnation, a per-incarnation sequence number and the payload: a
+// The header is fixed (PeerHeaderSize bytes, big endian). The payload is a
 // membership message, encoded by AppendMember and decoded by DecodeMember
 // (member.go), which hold the message's field list and the upgrade rule
-// (fields a later version appends are ignored). The MAC
-// covers every byte before it and is keyed with PeerKey(authkey, cluster), so
-// that two clusters sharing an authkey still cannot talk to each other. The
-// MAC is checked, in constant time, before anything is parsed, so a node
-// without the key cannot make a receiver run the msgpack decoder at all.
-// ReplayWindow rejects duplicates and old datagrams per (sender, incarnation)
-// with a 64-entry sliding bitmap, as IPsec does.
+// (fields a later version appends are ignored). With crypto_cipher "none"
+// the MAC is HMAC-SHA256 over everything before it, keyed with
+// PeerKey(authkey, cluster) so that two clusters sharing an authkey cannot
+// talk to each other; with "aes256-gcm" the payload is encrypted and the
+// header authenticated with AES-256-GCM under a key per sender session
+// derived from the authkey and cluster name, the sequence number being the
+// nonce (see PeerCodec for why a nonce never repeats under a key). The MAC
+// or tag is checked, in constant time, before the payload is parsed, so a
+// node without the key cannot make a receiver run the decoder at all.
+// Sealing and opening allocate nothing in steady state (BenchmarkPeer).
+//
+// The session is a random number each gohad process draws at start; the
+// sequence number counts the process's datagrams from 1. PeerSessions
+// (replay.go) accepts a peer's data only from the session it verified by
+// a challenge round, through a 64-entry sliding window (as IPsec's): a
+// replay is never accepted, and a node restarted with a wiped disk is
+// verified one round trip after it starts sending (replay.go says why
+// both hold). Version 1 (before this one) carried the persisted
+// incarnation instead, which locked a wiped node out until its new
+// sequence numbers passed the old ones.
 //
 // # Control streams
 //

@@ -284,6 +284,10 @@ type Counters struct {
 	RejectedUnknown   uint64 `msgpack:"rej_unknown"`
 	ClientsDropped    uint64 `msgpack:"clients_dropped"`
 	Views             uint64 `msgpack:"views"` // views installed since start
+	// Challenges sent to datagrams of unverified peer sessions, and peer
+	// sessions verified (a peer's start or restart, seen from here).
+	Challenges       uint64 `msgpack:"challenges"`
+	SessionsVerified uint64 `msgpack:"sessions_verified"`
 }
 
 // NodeListEvent is the votequorum nodelist notification.

@@ -10,10 +10,23 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-func testKey() []byte { return PeerKey([]byte("secret"), "test") }
+// testCodecs returns a codec of each cipher for the same cluster key.
+func testCodecs(t testing.TB) []*PeerCodec {
+	var out []*PeerCodec
+	for _, c := range []Cipher{CipherNone, CipherAES256GCM} {
+		pc, err := NewPeerCodec([]byte("secret"), "test", c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, pc)
+	}
+	return out
+}
+
+var sampleHeader = PeerHeader{Kind: KindData, Domain: 7, Sender: 2, Session: 3, Seq: 4}
 
 func samplePeer(t testing.TB) []byte {
-	b, err := EncodePeer(testKey(), &Envelope{DomainID: 7, Sender: 2, Incarnation: 3, Seq: 4, Payload: []byte{0x91, 0x01}})
+	b, err := testCodecs(t)[0].Seal(nil, sampleHeader, []byte{0x91, 0x01})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,72 +34,106 @@ func samplePeer(t testing.TB) []byte {
 }
 
 func TestPeerRoundTrip(t *testing.T) {
-	b := samplePeer(t)
-	env, err := DecodePeer(testKey(), 7, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if env.Sender != 2 || env.Incarnation != 3 || env.Seq != 4 || !bytes.Equal(env.Payload, []byte{0x91, 0x01}) {
-		t.Fatalf("got %+v", env)
-	}
-}
-
-func TestPeerRejects(t *testing.T) {
-	good := samplePeer(t)
-	flip := func(i int) []byte {
-		c := bytes.Clone(good)
-		c[i] ^= 1
-		return c
-	}
-	cases := []struct {
-		name string
-		key  []byte
-		dom  uint32
-		b    []byte
-		want error
-	}{
-		{"wrong key", PeerKey([]byte("other"), "test"), 7, good, ErrAuth},
-		{"other cluster", PeerKey([]byte("secret"), "prod"), 7, good, ErrAuth},
-		{"wrong domain", testKey(), 8, good, ErrDomain},
-		{"tampered body", testKey(), 7, flip(5), ErrAuth},
-		{"tampered mac", testKey(), 7, flip(len(good) - 1), ErrAuth},
-		{"bad magic", testKey(), 7, flip(0), ErrBadMagic},
-		{"version", testKey(), 7, flip(2), ErrVersion},
-		{"short", testKey(), 7, good[:10], ErrShort},
-		{"huge", testKey(), 7, make([]byte, MaxDatagram+1), ErrTooLarge},
-	}
-	for _, c := range cases {
-		if _, err := DecodePeer(c.key, c.dom, c.b); !errors.Is(err, c.want) {
-			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+	for _, c := range testCodecs(t) {
+		b, err := c.Seal([]byte("prefix"), sampleHeader, []byte{0x91, 0x01})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, payload, err := c.Open(b[6:], 7, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.cipher, err)
+		}
+		if h != sampleHeader || !bytes.Equal(payload, []byte{0x91, 0x01}) {
+			t.Fatalf("%s: got %+v %x", c.cipher, h, payload)
+		}
+		if len(b)-6 != c.Overhead()+2 {
+			t.Errorf("%s: %d bytes, overhead %d", c.cipher, len(b)-6, c.Overhead())
 		}
 	}
 }
 
-func TestEncodePeerTooLarge(t *testing.T) {
-	_, err := EncodePeer(testKey(), &Envelope{DomainID: 1, Sender: 1, Incarnation: 1, Seq: 1, Payload: make([]byte, MaxDatagram)})
-	if !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("got %v", err)
+// The encrypted datagram does not show its payload; the plain one does.
+func TestPeerEncrypts(t *testing.T) {
+	secret := []byte("a rather recognisable payload")
+	for _, c := range testCodecs(t) {
+		b, _ := c.Seal(nil, sampleHeader, secret)
+		if shows := bytes.Contains(b, secret); shows != (c.cipher == CipherNone) {
+			t.Errorf("%s: payload visible %t", c.cipher, shows)
+		}
+	}
+}
+
+func TestPeerRejects(t *testing.T) {
+	other := func(key, cluster string, c Cipher) *PeerCodec {
+		pc, err := NewPeerCodec([]byte(key), cluster, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pc
+	}
+	for _, c := range testCodecs(t) {
+		good, _ := c.Seal(nil, sampleHeader, []byte{0x91, 0x01})
+		flip := func(i int) []byte {
+			b := bytes.Clone(good)
+			b[i] ^= 1
+			return b
+		}
+		otherCipher := CipherAES256GCM
+		if c.cipher == otherCipher {
+			otherCipher = CipherNone
+		}
+		zero, _ := c.Seal(nil, PeerHeader{Domain: 7, Sender: 2, Session: 0, Seq: 1}, []byte{1})
+		cases := []struct {
+			name  string
+			codec *PeerCodec
+			dom   uint32
+			b     []byte
+			want  error
+		}{
+			{"wrong key", other("other", "test", c.cipher), 7, good, ErrAuth},
+			{"other cluster", other("secret", "prod", c.cipher), 7, good, ErrAuth},
+			{"other cipher", other("secret", "test", otherCipher), 7, good, ErrCipher},
+			{"wrong domain", c, 8, good, ErrDomain},
+			{"tampered header", c, 7, flip(9), ErrAuth},
+			{"tampered session", c, 7, flip(19), ErrAuth},
+			{"tampered body", c, 7, flip(PeerHeaderSize), ErrAuth},
+			{"tampered mac", c, 7, flip(len(good) - 1), ErrAuth},
+			{"bad magic", c, 7, flip(0), ErrBadMagic},
+			{"version", c, 7, flip(2), ErrVersion},
+			{"short", c, 7, good[:10], ErrShort},
+			{"huge", c, 7, make([]byte, MaxDatagram+1), ErrTooLarge},
+			{"zero session", c, 7, zero, ErrMalformed},
+		}
+		for _, tc := range cases {
+			if _, _, err := tc.codec.Open(tc.b, tc.dom, nil); !errors.Is(err, tc.want) {
+				t.Errorf("%s %s: got %v, want %v", c.cipher, tc.name, err, tc.want)
+			}
+		}
+	}
+}
+
+func TestSealTooLarge(t *testing.T) {
+	for _, c := range testCodecs(t) {
+		if _, err := c.Seal(nil, sampleHeader, make([]byte, MaxDatagram)); !errors.Is(err, ErrTooLarge) {
+			t.Fatalf("%s: got %v", c.cipher, err)
+		}
 	}
 }
 
 func TestReplayWindow(t *testing.T) {
 	var w ReplayWindow
 	steps := []struct {
-		inc, seq uint64
-		ok       bool
+		seq uint64
+		ok  bool
 	}{
-		{1, 1, true}, {1, 1, false}, {1, 3, true}, {1, 2, true}, {1, 2, false},
-		{1, 100, true}, {1, 36, false}, {1, 37, true}, {1, 37, false}, {1, 99, true},
-		{0, 5, false}, {1, 0, false}, {2, 1, true}, {1, 200, false}, {2, 1, false},
-		{2, 1000, true}, {2, 937, true}, {2, 936, false},
+		{1, true}, {1, false}, {3, true}, {2, true}, {2, false},
+		{100, true}, {36, false}, {37, true}, {37, false}, {99, true}, {0, false},
+		{1000, true}, {937, true}, {936, false},
 	}
 	for i, s := range steps {
-		if got := w.Accept(s.inc, s.seq); got != s.ok {
-			t.Fatalf("step %d (%d,%d): got %v want %v", i, s.inc, s.seq, got, s.ok)
+		if got := w.Accept(s.seq); got != s.ok {
+			t.Fatalf("step %d (%d): got %v want %v", i, s.seq, got, s.ok)
 		}
-	}
-	if w.Incarnation() != 2 {
-		t.Fatalf("incarnation %d", w.Incarnation())
 	}
 }
 

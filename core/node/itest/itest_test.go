@@ -446,7 +446,9 @@ func TestGarbageDoesNotDisturb(t *testing.T) {
 	}
 
 	// Membership port: junk, an oversized datagram, a forged one (wrong
-	// key) and a replay of an old sequence number with the right key.
+	// key), and one with the right key claiming to be node 2 from a session
+	// that is not node 2's (a replay of an old process would look the
+	// same): challenged, never accepted.
 	udp, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", c.Ports[0]))
 	if err != nil {
 		t.Fatal(err)
@@ -454,18 +456,16 @@ func TestGarbageDoesNotDisturb(t *testing.T) {
 	defer udp.Close()
 	udp.Write(junk)
 	udp.Write(make([]byte, 65000))
-	forged, _ := wire.EncodePeer(wire.PeerKey([]byte("guess"), "nodetest"), &wire.Envelope{DomainID: 5, Sender: 2, Incarnation: 99, Seq: 1, Payload: []byte{0x80}})
+	guess, _ := wire.NewPeerCodec([]byte("guess"), "nodetest", wire.CipherNone)
+	forged, _ := guess.Seal(nil, wire.PeerHeader{Domain: 5, Sender: 2, Session: 99, Seq: 1}, []byte{0x90})
 	udp.Write(forged)
-	st2, err := c.Status(2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	replay, _ := wire.EncodePeer(wire.PeerKey([]byte(nodetest.DefaultAuthKey), "nodetest"), &wire.Envelope{DomainID: 5, Sender: 2, Incarnation: st2.Incarnation, Seq: 1, Payload: []byte{0x80}})
-	udp.Write(replay)
+	right, _ := wire.NewPeerCodec([]byte(nodetest.DefaultAuthKey), "nodetest", wire.CipherNone)
+	stranger, _ := right.Seal(nil, wire.PeerHeader{Domain: 5, Sender: 2, Session: 99, Seq: 1}, []byte{0x90})
+	udp.Write(stranger)
 
 	st, err := c.WaitFor(1, converge, "rejections counted", func(s *wire.Status) bool {
 		k := s.Counters
-		return k.RejectedAuth >= 1 && k.RejectedMalformed >= 1 && k.RejectedReplay >= 1
+		return k.RejectedAuth >= 1 && k.RejectedMalformed >= 1 && k.Challenges >= 1
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@
 #include <confd_ha.h>
 #include <confd_events.h>
 #include <confd.h>
+#include <goha.h>
 
 #include <stddef.h>
 
@@ -127,6 +128,32 @@ static int (*const fn_read)(int, struct confd_notification *) = confd_read_notif
 static void (*const fn_free)(struct confd_notification *) = confd_free_notification;
 static int (*const fn_sync)(int) = confd_sync_ha_notification;
 
+/* Every function confd_cdb.h, the new confd_lib.h/confd_events.h calls and
+ * goha.h's change subscriptions declare: each must link (none is declared
+ * without an implementation). */
+static const void *const cdb_fns[] = {
+    (const void *)cdb_connect, (const void *)cdb_connect_name, (const void *)cdb_close,
+    (const void *)cdb_wait_start, (const void *)cdb_start_session, (const void *)cdb_start_session2,
+    (const void *)cdb_end_session, (const void *)cdb_set_namespace, (const void *)cdb_get,
+    (const void *)cdb_vget, (const void *)cdb_get_int8, (const void *)cdb_get_int16,
+    (const void *)cdb_get_int32, (const void *)cdb_get_int64, (const void *)cdb_get_u_int8,
+    (const void *)cdb_get_u_int16, (const void *)cdb_get_u_int32, (const void *)cdb_get_u_int64,
+    (const void *)cdb_get_bool, (const void *)cdb_get_double, (const void *)cdb_vget_int8,
+    (const void *)cdb_vget_int16, (const void *)cdb_vget_int32, (const void *)cdb_vget_int64,
+    (const void *)cdb_vget_u_int8, (const void *)cdb_vget_u_int16, (const void *)cdb_vget_u_int32,
+    (const void *)cdb_vget_u_int64, (const void *)cdb_vget_bool, (const void *)cdb_vget_double,
+    (const void *)cdb_get_str, (const void *)cdb_vget_str, (const void *)cdb_exists,
+    (const void *)cdb_vexists, (const void *)cdb_set_elem, (const void *)cdb_vset_elem,
+    (const void *)cdb_set_elem2, (const void *)cdb_vset_elem2, (const void *)cdb_get_txid,
+    (const void *)cdb_subscribe, (const void *)cdb_vsubscribe, (const void *)cdb_subscribe2,
+    (const void *)cdb_vsubscribe2, (const void *)cdb_subscribe_done,
+    (const void *)cdb_read_subscription_socket, (const void *)cdb_read_subscription_socket2,
+    (const void *)cdb_diff_iterate, (const void *)cdb_sync_subscription_socket,
+    (const void *)confd_free_value, (const void *)confd_pp_kpath, (const void *)confd_hash2str,
+    (const void *)confd_notifications_connect2, (const void *)goha_cdb_subscribe,
+    (const void *)goha_cdb_read_change, (const void *)&cdb_active_subscriptions,
+};
+
 static void check(int ok, const char *what)
 {
     CHECK(ok, "%s", what);
@@ -173,6 +200,9 @@ int main(int argc, char **argv)
     for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
         all = all && fns[i] != NULL;
     check(all, "every HA and notification function resolves, old names too");
+    for (i = 0, all = 1; i < sizeof(cdb_fns) / sizeof(cdb_fns[0]); i++)
+        all = all && cdb_fns[i] != NULL;
+    check(all, "every function confd_cdb.h declares resolves");
     /* the old names are distinct symbols, not macros for the new ones */
     check((const void *)fn_bemaster != (const void *)fn_beprimary &&
           (const void *)fn_old_status != (const void *)fn_status,

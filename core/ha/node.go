@@ -625,84 +625,15 @@ func (n *Node) stepPeer(p *peer, m Message) error {
 	switch {
 	case m.Type == MsgTick && p.state >= peerSyncing:
 	case m.Type == MsgReject:
-		switch {
-		case m.Code == CodeHABadToken:
-			n.abuse("bad token", "secondary %q at %s connected with a bad auth token", p.name, p.addr)
-		case p.state < peerSyncing:
-			n.abuse("refused", "secondary %q at %s gave up: %s (%d)", p.name, p.addr, m.Reason, m.Code)
-		default:
-			n.logf("secondary %q at %s gave up: %s (%d)", p.name, p.addr, m.Reason, m.Code)
-		}
-		n.dropPeer(p, "rejected us")
+		n.peerRejected(p, m)
 	case m.Type == MsgHello && p.state == peerHello:
-		if m.Vsn != n.vsn() {
-			n.abuse("version", "secondary %q at %s connected with an incompatible HA protocol version %d", m.From, p.addr, m.Vsn)
-			return n.refusePeer(p, CodeHABadVsn, fmt.Sprintf("primary speaks protocol %d", n.vsn()))
-		}
-		if m.From == "" || len(m.Nonce) != nonceLen {
-			return n.refusePeer(p, CodeHAClosed, "malformed hello")
-		}
-		p.name, p.theirNonce, p.nonce = m.From, m.Nonce, n.nonce()
-		p.state = peerAuth
-		sToP, pToS := sessionKeys(n.tk, p.theirNonce, p.nonce, p.name, n.cfg.Name)
-		n.keys(p.conn, nil, sToP) // its auth comes sealed
-		p.sendKey = pToS
-		// m.To is the name the secondary expects; it checks ours itself.
-		n.send(&p.link, Message{Type: MsgChallenge, Vsn: n.vsn(), From: n.cfg.Name, Nonce: p.nonce,
-			MAC: n.mac("P", p.theirNonce, p.nonce, p.name, n.cfg.Name)})
+		return n.peerHello(p, m)
 	case m.Type == MsgAuth && p.state == peerAuth:
-		if !hmac.Equal(m.MAC, n.mac("S", p.theirNonce, p.nonce, p.name, n.cfg.Name)) {
-			n.abuse("bad token", "secondary %q at %s connected with a bad auth token", p.name, p.addr)
-			return n.refusePeer(p, CodeHABadToken, "bad token")
-		}
-		n.keys(p.conn, p.sendKey, nil) // it proved the token: everything else goes sealed
-		p.sendKey = nil
-		if m.Schema != n.cfg.SchemaID {
-			n.logf("secondary %q at %s connected with different schema %q (ours %q)", p.name, p.addr, m.Schema, n.cfg.SchemaID)
-			return n.refusePeer(p, CodeHABadFXS, fmt.Sprintf("schema %q differs from the primary's %q", m.Schema, n.cfg.SchemaID))
-		}
-		if n.role == RoleRelay && (n.up == nil || !n.up.initialized) {
-			// A relay serves copies of what it has; until its own initial
-			// sync is done that would be stale data.
-			return n.refusePeer(p, CodeHAClosed, "relay not initialized yet")
-		}
-		for _, o := range n.sortedPeers() { // a reconnecting secondary replaces its old connection
-			if o != p && o.name == p.name && o.state >= peerSyncing {
-				n.dropPeer(o, "replaced by a new connection")
-			}
-		}
-		if n.role == RolePrimary {
-			p.arrived = true
-			n.event(Event{Type: EventSecondaryArrived, Node: NodeInfo{p.name, p.addr}})
-		}
-		n.logf("secondary %q at %s arrived", p.name, p.addr)
-		n.syncPeer(p, m.Txid, m.Digest)
+		return n.peerAuth(p, m)
 	case m.Type == MsgSyncDone && p.state == peerSyncing:
-		p.acked = max(p.acked, m.Txid)
-		// It must now confirm every pending commit its copy did not include,
-		// and counts as in sync only once it has acknowledged everything we
-		// had when it finished: until then an acknowledged commit may still
-		// be on its way to it.
-		for i := range n.pend {
-			if n.pend[i].txid > m.Txid {
-				n.pend[i].waiting[p.conn] = true
-			}
-		}
-		p.state, p.catchUpTo = peerCatchingUp, n.txid
-		if p.acked >= p.catchUpTo {
-			p.state = peerInSync
-		}
+		n.peerSyncDone(p, m)
 	case m.Type == MsgAck && p.state >= peerSyncing:
-		p.acked = max(p.acked, m.Txid)
-		if p.state == peerCatchingUp && p.acked >= p.catchUpTo {
-			p.state = peerInSync
-		}
-		for i := range n.pend {
-			if n.pend[i].txid <= m.Txid {
-				delete(n.pend[i].waiting, p.conn)
-			}
-		}
-		n.release()
+		n.peerAck(p, m)
 	default:
 		if p.state < peerSyncing {
 			n.abuse("unexpected", "connection from %s sent an unexpected %v before authenticating", p.addr, m.Type)
@@ -712,6 +643,103 @@ func (n *Node) stepPeer(p *peer, m Message) error {
 		return n.refusePeer(p, CodeHAClosed, "unexpected "+m.Type.String())
 	}
 	return nil
+}
+
+// peerRejected: the secondary refused us and closes.
+func (n *Node) peerRejected(p *peer, m Message) {
+	switch {
+	case m.Code == CodeHABadToken:
+		n.abuse("bad token", "secondary %q at %s connected with a bad auth token", p.name, p.addr)
+	case p.state < peerSyncing:
+		n.abuse("refused", "secondary %q at %s gave up: %s (%d)", p.name, p.addr, m.Reason, m.Code)
+	default:
+		n.logf("secondary %q at %s gave up: %s (%d)", p.name, p.addr, m.Reason, m.Code)
+	}
+	n.dropPeer(p, "rejected us")
+}
+
+// peerHello answers a secondary's hello with our challenge.
+func (n *Node) peerHello(p *peer, m Message) error {
+	if m.Vsn != n.vsn() {
+		n.abuse("version", "secondary %q at %s connected with an incompatible HA protocol version %d", m.From, p.addr, m.Vsn)
+		return n.refusePeer(p, CodeHABadVsn, fmt.Sprintf("primary speaks protocol %d", n.vsn()))
+	}
+	if m.From == "" || len(m.Nonce) != nonceLen {
+		return n.refusePeer(p, CodeHAClosed, "malformed hello")
+	}
+	p.name, p.theirNonce, p.nonce = m.From, m.Nonce, n.nonce()
+	p.state = peerAuth
+	sToP, pToS := sessionKeys(n.tk, p.theirNonce, p.nonce, p.name, n.cfg.Name)
+	n.keys(p.conn, nil, sToP) // its auth comes sealed
+	p.sendKey = pToS
+	// m.To is the name the secondary expects; it checks ours itself.
+	n.send(&p.link, Message{Type: MsgChallenge, Vsn: n.vsn(), From: n.cfg.Name, Nonce: p.nonce,
+		MAC: n.mac("P", p.theirNonce, p.nonce, p.name, n.cfg.Name)})
+	return nil
+}
+
+// peerAuth checks the secondary's proof of the token and its schema, and
+// starts its initial sync.
+func (n *Node) peerAuth(p *peer, m Message) error {
+	if !hmac.Equal(m.MAC, n.mac("S", p.theirNonce, p.nonce, p.name, n.cfg.Name)) {
+		n.abuse("bad token", "secondary %q at %s connected with a bad auth token", p.name, p.addr)
+		return n.refusePeer(p, CodeHABadToken, "bad token")
+	}
+	n.keys(p.conn, p.sendKey, nil) // it proved the token: everything else goes sealed
+	p.sendKey = nil
+	if m.Schema != n.cfg.SchemaID {
+		n.logf("secondary %q at %s connected with different schema %q (ours %q)", p.name, p.addr, m.Schema, n.cfg.SchemaID)
+		return n.refusePeer(p, CodeHABadFXS, fmt.Sprintf("schema %q differs from the primary's %q", m.Schema, n.cfg.SchemaID))
+	}
+	if n.role == RoleRelay && (n.up == nil || !n.up.initialized) {
+		// A relay serves copies of what it has; until its own initial
+		// sync is done that would be stale data.
+		return n.refusePeer(p, CodeHAClosed, "relay not initialized yet")
+	}
+	for _, o := range n.sortedPeers() { // a reconnecting secondary replaces its old connection
+		if o != p && o.name == p.name && o.state >= peerSyncing {
+			n.dropPeer(o, "replaced by a new connection")
+		}
+	}
+	if n.role == RolePrimary {
+		p.arrived = true
+		n.event(Event{Type: EventSecondaryArrived, Node: NodeInfo{p.name, p.addr}})
+	}
+	n.logf("secondary %q at %s arrived", p.name, p.addr)
+	n.syncPeer(p, m.Txid, m.Digest)
+	return nil
+}
+
+// peerSyncDone: the secondary holds the copy up to m.Txid.
+func (n *Node) peerSyncDone(p *peer, m Message) {
+	p.acked = max(p.acked, m.Txid)
+	// It must now confirm every pending commit its copy did not include,
+	// and counts as in sync only once it has acknowledged everything we
+	// had when it finished: until then an acknowledged commit may still
+	// be on its way to it.
+	for i := range n.pend {
+		if n.pend[i].txid > m.Txid {
+			n.pend[i].waiting[p.conn] = true
+		}
+	}
+	p.state, p.catchUpTo = peerCatchingUp, n.txid
+	if p.acked >= p.catchUpTo {
+		p.state = peerInSync
+	}
+}
+
+// peerAck: the secondary persisted every commit up to m.Txid.
+func (n *Node) peerAck(p *peer, m Message) {
+	p.acked = max(p.acked, m.Txid)
+	if p.state == peerCatchingUp && p.acked >= p.catchUpTo {
+		p.state = peerInSync
+	}
+	for i := range n.pend {
+		if n.pend[i].txid <= m.Txid {
+			delete(n.pend[i].waiting, p.conn)
+		}
+	}
+	n.release()
 }
 
 // syncPeer starts the initial sync of an authenticated peer: nothing to copy

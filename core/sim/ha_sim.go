@@ -477,38 +477,8 @@ func (s *HASim) checkCaughtUp() {
 // ---- the HA framework ----
 
 func (s *HASim) hafw() {
-	p := s.cl.Members[s.primary]
-	if p.Up() && p.HA.Role() == ha.RolePrimary {
-		// healthy
-	} else if s.step >= s.cooldown[s.primary] {
-		// Fail over to the most advanced node the old primary had in sync
-		// (or to itself, once restarted).
-		var cands []string
-		best := uint64(0)
-		for _, n := range s.cl.Names {
-			m := s.cl.Members[n]
-			if !(s.lastSync[n] || n == s.primary) || !m.Up() {
-				continue
-			}
-			switch t := m.Store.Txid(); {
-			case len(cands) == 0 || t > best:
-				cands, best = []string{n}, t
-			case t == best:
-				cands = append(cands, n)
-			}
-		}
-		if len(cands) == 0 {
-			return // wait for one of them to come back
-		}
-		next := cands[s.rng.IntN(len(cands))]
-		if next != s.primary {
-			s.Stats.Failovers++
-		}
-		s.tracef("hafw: %s is not primary; promoting %s", s.primary, next)
-		s.primary = next
-		s.lastSync = map[string]bool{}
-		s.command(next, func(n *ha.Node) error { return n.BePrimary() })
-		s.cooldown[next] = s.step + 3*s.o.TickEvery
+	if p := s.cl.Members[s.primary]; !(p.Up() && p.HA.Role() == ha.RolePrimary) && s.step >= s.cooldown[s.primary] {
+		s.failover()
 		return
 	}
 	// Desired tree: relay = first other node, sub = last other node under
@@ -525,32 +495,69 @@ func (s *HASim) hafw() {
 		if !m.Up() || s.step < s.cooldown[n] || s.paused(n) {
 			continue
 		}
-		st := m.HA.Status()
 		target := s.primary
 		if n == sub {
 			if r := s.cl.Members[relay]; r.Up() && r.HA.Role() == ha.RoleRelay {
 				target = relay
 			}
 		}
-		switch st.Role {
-		case ha.RolePrimary:
-			s.tracef("hafw: stray primary %s told to be none", n)
-			s.command(n, func(x *ha.Node) error { return x.BeNone() })
-		case ha.RoleNone:
-			s.tracef("hafw: %s besecondary %s", n, target)
-			addr := s.cl.Members[target].Addr
-			s.command(n, func(x *ha.Node) error { _, err := x.BeSecondary(target, addr, false); return err })
-			s.cooldown[n] = s.step + 2*s.o.TickEvery
-		case ha.RoleSecondary:
-			if n == relay && st.Initialized && len(st.Nodes) > 0 && st.Nodes[0].Name == s.primary {
-				s.command(n, func(x *ha.Node) error { return x.BeRelay() })
-			} else if len(st.Nodes) > 0 && st.Nodes[0].Name != target && st.Nodes[0].Name != s.primary {
-				// Following a node that is no longer on the path to the primary.
-				s.tracef("hafw: %s re-pointed from %s to %s", n, st.Nodes[0].Name, target)
-				addr := s.cl.Members[target].Addr
-				s.command(n, func(x *ha.Node) error { _, err := x.BeSecondary(target, addr, false); return err })
-				s.cooldown[n] = s.step + 2*s.o.TickEvery
-			}
+		s.steer(n, n == relay, target, m.HA.Status())
+	}
+}
+
+// failover promotes the most advanced node the old primary had in sync
+// (or the old primary itself, once restarted), at random among equals.
+func (s *HASim) failover() {
+	var cands []string
+	best := uint64(0)
+	for _, n := range s.cl.Names {
+		m := s.cl.Members[n]
+		if !(s.lastSync[n] || n == s.primary) || !m.Up() {
+			continue
+		}
+		switch t := m.Store.Txid(); {
+		case len(cands) == 0 || t > best:
+			cands, best = []string{n}, t
+		case t == best:
+			cands = append(cands, n)
+		}
+	}
+	if len(cands) == 0 {
+		return // wait for one of them to come back
+	}
+	next := cands[s.rng.IntN(len(cands))]
+	if next != s.primary {
+		s.Stats.Failovers++
+	}
+	s.tracef("hafw: %s is not primary; promoting %s", s.primary, next)
+	s.primary = next
+	s.lastSync = map[string]bool{}
+	s.command(next, func(n *ha.Node) error { return n.BePrimary() })
+	s.cooldown[next] = s.step + 3*s.o.TickEvery
+}
+
+// steer gives node n (status st) the command that moves it toward its
+// place in the tree: a secondary of target, or the relay.
+func (s *HASim) steer(n string, isRelay bool, target string, st ha.Status) {
+	follow := func() {
+		addr := s.cl.Members[target].Addr
+		s.command(n, func(x *ha.Node) error { _, err := x.BeSecondary(target, addr, false); return err })
+		s.cooldown[n] = s.step + 2*s.o.TickEvery
+	}
+	switch st.Role {
+	case ha.RolePrimary:
+		s.tracef("hafw: stray primary %s told to be none", n)
+		s.command(n, func(x *ha.Node) error { return x.BeNone() })
+	case ha.RoleNone:
+		s.tracef("hafw: %s besecondary %s", n, target)
+		follow()
+	case ha.RoleSecondary:
+		if isRelay && st.Initialized && len(st.Nodes) > 0 && st.Nodes[0].Name == s.primary {
+			s.command(n, func(x *ha.Node) error { return x.BeRelay() })
+		} else if len(st.Nodes) > 0 && st.Nodes[0].Name != target && st.Nodes[0].Name != s.primary {
+			// Following a node that is no longer on the path to the primary.
+			s.tracef("hafw: %s re-pointed from %s to %s", n, st.Nodes[0].Name, target)
+			follow()
 		}
 	}
 }

@@ -122,8 +122,10 @@ func confdTrace(msg string) {
 // struct confd_ha_node.buf when the library hands it back.
 const maxNodeIDLen = 127
 
-// nodeIDOf checks that v is a goha node id (a config name as C_BUF or
-// C_STR: 1..127 bytes, no NUL inside) and returns it.
+// nodeIDOf checks that v is a node id and returns it as text: a C_BUF or
+// C_STR of 1..127 bytes without NUL, or a value of another type printed
+// by confd_pp_value (as ConfD, goha takes any id; it need not be a config
+// name).
 func nodeIDOf(what string, v *C.confd_value_t) (string, error) {
 	if v == nil {
 		return "", confdErrf(C.CONFD_ERR_PROTOUSAGE, "%s is NULL", what)
@@ -151,8 +153,20 @@ func nodeIDOf(what string, v *C.confd_value_t) (string, error) {
 			return "", confdErrf(C.CONFD_ERR_BADTYPE, "%s is longer than %d bytes", what, maxNodeIDLen)
 		}
 		id = C.GoBytes(unsafe.Pointer(s), C.int(n))
+	case C.C_NOEXISTS:
+		return "", confdErrf(C.CONFD_ERR_BADTYPE, "%s is C_NOEXISTS", what)
 	default:
-		return "", confdErrf(C.CONFD_ERR_BADTYPE, "%s must be a C_BUF or C_STR node name, not value type %d", what, int(v._type))
+		// ConfD takes an id of any type: goha carries it as its text
+		// (and hands it back as a C_BUF of that text).
+		var buf [maxNodeIDLen + 1]C.char
+		n := C.confd_pp_value(&buf[0], C.int(len(buf)), (*C.confd_value_t)(unsafe.Pointer(v)))
+		switch {
+		case n < 0:
+			return "", confdErrf(C.CONFD_ERR_BADTYPE, "%s of value type %d cannot be printed", what, int(v._type))
+		case n > maxNodeIDLen:
+			return "", confdErrf(C.CONFD_ERR_BADTYPE, "%s is longer than %d bytes as text", what, maxNodeIDLen)
+		}
+		id = C.GoBytes(unsafe.Pointer(&buf[0]), n)
 	}
 	if len(id) == 0 {
 		return "", confdErrf(C.CONFD_ERR_BADTYPE, "%s is empty", what)

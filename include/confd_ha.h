@@ -15,8 +15,22 @@
  * see confd_events.h).  Only one HA socket per node is served: a new
  * confd_ha_connect() makes gohad close the previous HA socket.
  *
- * Node ids are the `name`s of the cluster config's [[node]] entries, as
- * C_BUF or C_STR values (see struct confd_ha_node in confd_lib.h).
+ * Node ids, as ConfD takes them: any value.  A C_BUF or C_STR is the id as
+ * it is (1..127 bytes, no NUL); a value of another type is the text
+ * confd_pp_value() prints for it (so C_INT32 5 is "5"); ids come back (in
+ * confd_ha_get_status() and notifications) as C_BUF of that text.  A node
+ * is known by the id its latest confd_ha_beprimary() or
+ * confd_ha_besecondary() gave, which need not be its config name
+ * (frameworks use host names); the config name until then.  A secondary
+ * states its own id and the id it expects of its primary in the HA
+ * handshake; a primary known by another id refuses it with
+ * CONFD_ERR_HA_BADNAME.
+ *
+ * Where a secondary connects (confd_ha_besecondary()): to the ha_addr of
+ * the config entry whose name is primary->nodeid; for a primary id that
+ * is no config name, to the address the caller gave (primary->af and
+ * addr) with the HA port of the config entry whose ha_addr has that same
+ * host, if exactly one has, else with the local node's HA port.
  *
  * Errors common to every function below (not repeated per function):
  *   CONFD_ERR_LIB_NOT_INITIALIZED  confd_init() was not called (or failed)
@@ -38,9 +52,10 @@
  *   - The old master/slave names confd_ha_bemaster, confd_ha_beslave,
  *     confd_ha_slave_dead and confd_ha_status are real exported functions,
  *     not macros, so that binaries built against the old headers link.
- *   - confd_ha_besecondary() takes the primary's HA port from the cluster
- *     config entry named by primary->nodeid, and only falls back to the
- *     given address with the local node's HA port.
+ *   - confd_ha_besecondary() takes the primary's HA address from the
+ *     cluster config entry named by primary->nodeid when there is one, and
+ *     otherwise a port from the config (see "Node ids" above): ConfD's HA
+ *     port is one setting for all nodes, goha's is per node.
  *   - There is no start phase 0 in gohad, so CONFD_ERR_BADSTATE comes only
  *     from calls made in the wrong HA state (berelay on a non-secondary).
  */
@@ -116,15 +131,14 @@ extern int confd_ha_connect(int sock, const struct sockaddr *srv, int srv_sz,
                             const char *token);
 
 /*
- * confd_ha_beprimary(sock, mynodeid) -- make the node primary.  mynodeid
- * must be the node's own name.  The node listens on its ha_addr for
+ * confd_ha_beprimary(sock, mynodeid) -- make the node primary, known by
+ * mynodeid (any id, see "Node ids").  The node listens on its ha_addr for
  * secondaries; its config store stays writable.
  *
  * Returns:
  *   CONFD_OK
- *   CONFD_ERR  CONFD_ERR_BADTYPE     mynodeid not C_BUF/C_STR, empty, longer
- *                                    than 127 bytes or containing NUL
- *              CONFD_ERR_HA_BADNAME  mynodeid is not this node's name
+ *   CONFD_ERR  CONFD_ERR_BADTYPE     mynodeid empty, C_NOEXISTS, longer than
+ *                                    127 bytes (as text) or containing NUL
  *              CONFD_ERR_HA_BIND     the HA listener could not bind
  */
 extern int confd_ha_beprimary(int sock, confd_value_t *mynodeid);
@@ -139,18 +153,19 @@ extern int confd_ha_beprimary(int sock, confd_value_t *mynodeid);
  * CONFD_HA_INFO_BESECONDARY_RESULT.  Calling it again with the same
  * arguments on a relay stops the relaying; on a secondary it does nothing.
  *
- * primary->nodeid is the primary's name; primary->af and addr give its
- * address (AF_INET, AF_INET6, or AF_UNSPEC with addr.str, see confd_lib.h).
+ * mynodeid is the id this node is known by from now on; primary->nodeid
+ * is the primary's id; primary->af and addr give its address (AF_INET,
+ * AF_INET6, or AF_UNSPEC with addr.str, see confd_lib.h); where the node
+ * connects: "Node ids" above.
  *
  * Returns:
  *   CONFD_OK
- *   CONFD_ERR  CONFD_ERR_BADTYPE     a node id that is not a valid name (see
+ *   CONFD_ERR  CONFD_ERR_BADTYPE     a node id that is not valid (see
  *                                    confd_ha_beprimary)
  *              CONFD_ERR_PROTOUSAGE  primary NULL, primary->af not one of
  *                                    the above, addr.str longer than 127
  *              CONFD_ERR_HA_CONNECT  the primary could not be reached
- *              CONFD_ERR_HA_BADNAME  the primary has another name, or
- *                                    mynodeid is not this node's name
+ *              CONFD_ERR_HA_BADNAME  the primary is known by another id
  *              CONFD_ERR_HA_BADTOKEN this node's token (the one its latest
  *                                    confd_ha_connect() gave) differs from
  *                                    the primary's; checked at each
@@ -160,8 +175,9 @@ extern int confd_ha_beprimary(int sock, confd_value_t *mynodeid);
  *              CONFD_ERR_HA_CLOSED   the initial sync failed (the primary
  *                                    closed the connection or timed out)
  * The HA errors come only with waitreply non-zero; with 0 they are the
- * BESECONDARY_RESULT notification's data.  An unknown primary name with
- * no address given (AF_UNSPEC, addr.str NULL) is CONFD_ERR_HA_CONNECT.
+ * BESECONDARY_RESULT notification's data.  A primary id that is no
+ * config name, with no address given (AF_UNSPEC, addr.str NULL), is
+ * CONFD_ERR_HA_CONNECT.
  */
 extern int confd_ha_besecondary(int sock, confd_value_t *mynodeid,
                                 struct confd_ha_node *primary, int waitreply);
@@ -196,7 +212,7 @@ extern int confd_ha_benone(int sock);
  *
  * Returns:
  *   CONFD_OK
- *   CONFD_ERR  CONFD_ERR_BADTYPE  nodeid not a valid name
+ *   CONFD_ERR  CONFD_ERR_BADTYPE  nodeid not a valid id
  */
 extern int confd_ha_secondary_dead(int sock, confd_value_t *nodeid);
 

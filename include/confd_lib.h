@@ -40,9 +40,10 @@
  *     printed; no goha function returns one.
  *   - Only the value helpers listed below exist (no confd_val_eq,
  *     confd_value_dup*).
- *   - HA node ids must be node names (C_BUF or C_STR, 1..127 bytes, no NUL),
- *     where ConfD accepts any value type: they are the `name`s of the cluster
- *     config, and must fit struct confd_ha_node.buf when handed back.
+ *   - HA node ids are carried as text: a C_BUF or C_STR as it is (1..127
+ *     bytes, no NUL), any other type as confd_pp_value() prints it, and an
+ *     id is handed back as a C_BUF of that text (it must fit
+ *     struct confd_ha_node.buf).  See confd_ha.h, "Node ids".
  *   - confd_init() also refuses API versions older than
  *     CONFD_LIB_MIN_API_VSN and hkeypath dimensions above 255.
  */
@@ -728,9 +729,8 @@ enum confd_progress_verbosity {
 /* HA nodes (used by confd_ha.h and confd_events.h)                          */
 
 /*
- * One HA cluster node: its id and its address.  In goha the node id is the
- * `name` of the node's [[node]] entry in the cluster config, given as C_BUF
- * or C_STR (at most 127 bytes, no NUL inside).
+ * One HA cluster node: its id and its address.  The node id is any value
+ * (confd_ha.h, "Node ids"); goha keeps it as text of at most 127 bytes.
  *
  * When the library fills a confd_ha_node (confd_ha_get_status(),
  * confd_read_notification()), nodeid is a C_BUF whose ptr points into the

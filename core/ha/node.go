@@ -212,6 +212,22 @@ func (n *Node) SetToken(token []byte) error {
 // BePrimary makes the node primary (confd_ha_beprimary). The runtime must
 // already listen on the HA address (CONFD_ERR_HA_BIND otherwise). A relay
 // keeps its sub-secondaries, which become its secondaries.
+// SetName sets the node's HA id, as confd_ha_beprimary and
+// confd_ha_besecondary give it (ConfD takes any id, not only config
+// names): it is the name this node states and expects in later
+// handshakes, and what Status reports. Connections already authenticated
+// are kept.
+func (n *Node) SetName(name string) error {
+	if name == "" {
+		return Errf(CodeHABadName, "empty node id")
+	}
+	if name != n.cfg.Name {
+		n.logf("HA node id is now %q (was %q)", name, n.cfg.Name)
+		n.cfg.Name = name
+	}
+	return nil
+}
+
 func (n *Node) BePrimary() error {
 	if n.role == RolePrimary {
 		return nil
@@ -818,7 +834,7 @@ func (n *Node) sortedPeers() []*peer {
 
 // Status reports the role and the nodes (confd_ha_get_status).
 func (n *Node) Status() Status {
-	st := Status{Role: n.role, Txid: n.txid}
+	st := Status{Name: n.cfg.Name, Role: n.role, Txid: n.txid}
 	if n.up != nil && (n.role == RoleSecondary || n.role == RoleRelay) {
 		st.Nodes = append(st.Nodes, NodeInfo{n.up.name, n.up.addr})
 		st.Initialized = n.up.initialized

@@ -278,6 +278,8 @@ type PeerStatus struct {
 
 // Status is what confd_ha_get_status reports, plus details.
 type Status struct {
+	// Name is the node's HA id (SetName; the config name until then).
+	Name string
 	Role Role
 	// Nodes: primary: its secondaries; secondary: [its primary]; relay: its
 	// primary, then its sub-secondaries; none: empty.

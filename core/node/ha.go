@@ -238,7 +238,7 @@ func (h *haService) opStatus(_ *ctlConn, body []byte, reply func(any, error)) {
 // status reports the runtime's Status in wire form.
 func (h *haService) status() *wire.HAStatus {
 	st := h.rt.Status()
-	ws := &wire.HAStatus{Name: h.n.self.Name, State: int(st.Role), Initialized: st.Initialized, Txid: st.Txid,
+	ws := &wire.HAStatus{Name: st.Name, State: int(st.Role), Initialized: st.Initialized, Txid: st.Txid,
 		Mode: h.n.cfg.HA.Replication, ListenAddr: h.rt.Addr(), Nodes: []wire.HANode{}}
 	for _, nd := range st.Nodes {
 		ws.Nodes = append(ws.Nodes, wire.HANode{Name: nd.Name, Addr: nd.Addr})

@@ -1,9 +1,10 @@
 """goha.ha: HA control of gohad nodes, with the interface of NSO's ``_ncs.ha``.
 
 An HA framework connects one socket per node with :func:`connect` and then
-orders each node to be primary, secondary, relay or none.  Node ids are the
-``name`` s of the cluster config's ``[[node]]`` entries, given as ``str``
-(sent as C_BUF) or :class:`goha.Value`.  Every function raises
+orders each node to be primary, secondary, relay or none.  Node ids are
+any id, as in ConfD (include/confd_ha.h, "Node ids"), given as ``str``
+(sent as C_BUF) or :class:`goha.Value`; the config ``name`` s of the
+``[[node]]`` entries are the usual choice.  Every function raises
 :class:`goha.error.Error` when the library returns CONFD_ERR (its
 ``confd_errno`` is one of the ``goha.error.ERR_*`` codes) and
 :class:`goha.error.EOF` when gohad closed the socket.
@@ -75,7 +76,8 @@ def connect(sock: Any, token: str, ip: str | None = None, port: int | None = Non
 
 
 def beprimary(sock: Any, mynodeid: Any) -> None:
-    """Make the node primary; `mynodeid` is its own name (str or Value)."""
+    """Make the node primary, known by `mynodeid` (a str or a Value of any
+    type, as ConfD takes; it need not be the node's config name)."""
     fd = _sock.fd_of(sock)
     cv, _keep = _sock.nodeid("mynodeid", mynodeid)
     confd_check(lib.confd_ha_beprimary(fd, cv))

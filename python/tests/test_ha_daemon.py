@@ -135,13 +135,27 @@ def test_value_node_ids(cluster: Cluster) -> None:
 
 def test_wrong_names(cluster: Cluster) -> None:
     with ha_sock(cluster, 1) as s1, ha_sock(cluster, 2) as s2:
-        with pytest.raises(error.Error) as ei:
-            ha.beprimary(s1, "n2")
+        ha.beprimary(s1, "any-id")  # ConfD takes any node id
+        with pytest.raises(error.Error) as ei:  # n2 expects its primary to be n1
+            ha.besecondary(s2, "n2", "n1", "127.0.0.1", 1)
         assert ei.value.confd_errno == error.ERR_HA_BADNAME
         ha.beprimary(s1, "n1")
         with pytest.raises(error.Error) as ei:
             ha.besecondary(s2, "n2", "n3", "127.0.0.1", 1)  # n3 is not the primary there
         assert ei.value.confd_errno in (error.ERR_HA_BADNAME, error.ERR_HA_CONNECT)
+
+
+def test_any_node_id(cluster: Cluster) -> None:
+    """As ConfD, a node is known by the id its beprimary gave, of any type
+    (carried as its text), not only its config name."""
+    import json
+    with ha_sock(cluster, 1) as s1:
+        ha.beprimary(s1, Value(5, goha.C_INT32))
+        st = json.loads(cluster.gohactl(1, "--json", "ha", "status").stdout)
+        assert (st["node"], st["ha_state"]) == ("5", "primary")
+        ha.beprimary(s1, "n1.example.com")
+        st = json.loads(cluster.gohactl(1, "--json", "ha", "status").stdout)
+        assert st["node"] == "n1.example.com"
 
 
 def test_besecondary_primary_not_listening(cluster: Cluster) -> None:

@@ -137,8 +137,15 @@ func TestPrimaryTwoSecondaries(t *testing.T) {
 	if err := p.rt.BePrimary("p"); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.rt.BePrimary("x"); !errors.Is(err, ha.ErrHABadName) {
-		t.Fatalf("beprimary with another name: %v", err)
+	// ConfD takes any node id: the node is then known by it, and back.
+	if err := p.rt.BePrimary("x"); err != nil || p.rt.Status().Name != "x" {
+		t.Fatalf("beprimary with another id: %v, status name %q", err, p.rt.Status().Name)
+	}
+	if err := p.rt.BePrimary(""); !errors.Is(err, ha.ErrHABadName) {
+		t.Fatalf("beprimary with an empty id: %v", err)
+	}
+	if err := p.rt.BePrimary("p"); err != nil || p.rt.Status().Name != "p" {
+		t.Fatalf("beprimary back as p: %v", err)
 	}
 	if err := s1.rt.BeSecondary("s1", "p", p.rt.Addr(), true); err != nil {
 		t.Fatal(err)

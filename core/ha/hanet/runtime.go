@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -655,22 +657,15 @@ func (r *Runtime) stopListening() {
 	}
 }
 
-func (r *Runtime) checkName(myName string) error {
-	if myName != r.cfg.Name {
-		return ha.Errf(ha.CodeHABadName, "this node is %q, not %q", r.cfg.Name, myName)
-	}
-	return nil
-}
-
-// BePrimary makes the node primary (confd_ha_beprimary). myName must be
-// the node's config name (CONFD_ERR_HA_BADNAME otherwise); a listener that
-// cannot bind gives CONFD_ERR_HA_BIND.
+// BePrimary makes the node primary (confd_ha_beprimary) with HA id myName
+// (any id, as ConfD takes: it need not be the config name); a listener
+// that cannot bind gives CONFD_ERR_HA_BIND.
 func (r *Runtime) BePrimary(myName string) error {
-	if err := r.checkName(myName); err != nil {
-		return err
-	}
 	var err error
 	if e := r.call(func() {
+		if err = r.node.SetName(myName); err != nil {
+			return
+		}
 		if err = r.listen(); err == nil {
 			err = r.node.BePrimary()
 		}
@@ -727,19 +722,20 @@ func (r *Runtime) SecondaryDead(name string) error {
 	return err
 }
 
-// BeSecondary makes the node a secondary of primaryName at primaryAddr
-// (host:port; see ResolvePrimaryAddr) (confd_ha_besecondary). With wait it
+// BeSecondary makes the node, with HA id myName (any id), a secondary of
+// primaryName at primaryAddr (host:port; see ResolvePrimaryAddr)
+// (confd_ha_besecondary). With wait it
 // returns when the initial sync is done, or the *ha.Error that stopped it
 // (HA_CONNECT, HA_CLOSED, HA_BADNAME, HA_BADTOKEN, HA_BADFXS, HA_BADVSN);
 // without, it returns at once and the outcome arrives as a
 // BESECONDARY_RESULT event.
 func (r *Runtime) BeSecondary(myName, primaryName, primaryAddr string, wait bool) error {
-	if err := r.checkName(myName); err != nil {
-		return err
-	}
 	var err error
 	var ch chan ha.Code
 	if e := r.call(func() {
+		if err = r.node.SetName(myName); err != nil {
+			return
+		}
 		var seq uint64
 		seq, err = r.node.BeSecondary(primaryName, primaryAddr, wait)
 		if err == nil && wait {
@@ -838,8 +834,11 @@ func (r *Runtime) BatchContext(ctx context.Context, ops []store.Op) (uint64, err
 
 // ResolvePrimaryAddr implements the contract of confd_ha_besecondary: the
 // primary's HA address is the ha_addr of the config entry named
-// primaryName (haAddrs maps config names to ha_addr); if there is none, it
-// is givenHost with the local node's HA port (from localHAAddr).
+// primaryName (haAddrs maps config names to ha_addr). A primary id that is
+// no config name (ConfD takes any id) is reached at givenHost, the address
+// the caller gave, with the HA port of the config entry whose ha_addr has
+// that host if exactly one has, else with the local node's HA port (from
+// localHAAddr).
 func ResolvePrimaryAddr(haAddrs map[string]string, primaryName, givenHost, localHAAddr string) (string, error) {
 	if a, ok := haAddrs[primaryName]; ok && a != "" {
 		return a, nil
@@ -849,7 +848,26 @@ func ResolvePrimaryAddr(haAddrs map[string]string, primaryName, givenHost, local
 		return "", fmt.Errorf("hanet: local ha_addr %q: %w", localHAAddr, err)
 	}
 	if _, err := strconv.Atoi(port); err != nil || givenHost == "" {
-		return "", fmt.Errorf("hanet: cannot resolve the HA address of %q", primaryName)
+		return "", fmt.Errorf("hanet: cannot resolve the HA address of %q (no config entry of that name, no address given)", primaryName)
+	}
+	match, n := "", 0
+	for _, a := range haAddrs {
+		if h, p, err := net.SplitHostPort(a); err == nil && sameHost(h, givenHost) {
+			match, n = p, n+1
+		}
+	}
+	if n == 1 { // several nodes at that address: their ports do not tell
+		port = match
 	}
 	return net.JoinHostPort(givenHost, port), nil
+}
+
+// sameHost compares two hosts as IP addresses when both are, else as text.
+func sameHost(a, b string) bool {
+	ia, ea := netip.ParseAddr(a)
+	ib, eb := netip.ParseAddr(b)
+	if ea == nil && eb == nil {
+		return ia.Unmap() == ib.Unmap()
+	}
+	return strings.EqualFold(a, b)
 }

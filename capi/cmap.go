@@ -16,6 +16,7 @@ import "C"
 import (
 	"encoding/binary"
 	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/goha/goha/core/client"
@@ -41,8 +42,10 @@ type cmapHandle struct {
 	trackers map[uint64]cmapTracker
 }
 
-// cmapIter walks the keys under prefix a page at a time.
+// cmapIter walks the keys under prefix a page at a time; mu serializes
+// threads that share it.
 type cmapIter struct {
+	mu     sync.Mutex
 	prefix string
 	keys   []wire.CMapKey // fetched, not yet returned
 	after  string         // the last key fetched
@@ -346,6 +349,8 @@ func cmap_iter_next(handle C.cmap_handle_t, iterHandle C.cmap_iter_handle_t, key
 		if !ok {
 			return csErrf(C.CS_ERR_BAD_HANDLE, "bad iterator %#x", uint64(iterHandle))
 		}
+		it.mu.Lock()
+		defer it.mu.Unlock()
 		if len(it.keys) == 0 && it.more {
 			if err := ch.fetch(it); err != nil {
 				return err

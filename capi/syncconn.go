@@ -57,7 +57,12 @@ func clientOptions() client.Options {
 	if len(os.Args) > 0 && os.Args[0] != "" {
 		sw = os.Args[0] + " (libgoha)"
 	}
-	return client.Options{Software: sw}
+	o := client.Options{Software: sw}
+	// The C environment as it is now (see cgetenv), as for GOHA_IPC.
+	if v, ok := cgetenv(client.EnvIPCAccessFile); ok {
+		o.AccessFile = v
+	}
+	return o
 }
 
 // dialSync connects to the daemon at addr and exchanges hellos (within

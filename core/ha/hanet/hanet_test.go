@@ -3,6 +3,7 @@ package hanet
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -36,11 +37,14 @@ type tnode struct {
 }
 
 type opt struct {
-	stall time.Duration
-	token string
-	tick  time.Duration
-	mode  ha.Mode
-	dir   string
+	tls        *tls.Config
+	handshake  time.Duration // HandshakeTimeout
+	handshakes int           // MaxHandshakes
+	stall      time.Duration
+	token      string
+	tick       time.Duration
+	mode       ha.Mode
+	dir        string
 }
 
 func startNode(t testing.TB, name string, o opt) *tnode {
@@ -71,7 +75,8 @@ func startNode(t testing.TB, name string, o opt) *tnode {
 		}
 	}
 	rt, err := Start(Config{Name: name, ListenAddr: "127.0.0.1:0", Key: testKey, Token: o.token, TickTimeout: o.tick,
-		Mode: o.mode, SchemaID: "s1", Store: st, Logf: logf, WriteStall: o.stall})
+		Mode: o.mode, SchemaID: "s1", Store: st, Logf: logf, WriteStall: o.stall, TLS: o.tls,
+		HandshakeTimeout: o.handshake, MaxHandshakes: o.handshakes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +330,12 @@ type proxy struct {
 	// flipSnap, if k+1 > 0, flips one bit of the byte k bytes after the
 	// start of the first full copy (its "GOHASNAP" magic) going down.
 	flipSnap atomic.Int64
-	end      chan struct{}
+	// flipMarker, if set, flips one bit of the first occurrence of these
+	// bytes going down (within one read), once.
+	flipMarker atomic.Pointer[[]byte]
+	// inject, if set, is written down once, before the next bytes read.
+	inject atomic.Pointer[[]byte]
+	end    chan struct{}
 }
 
 func newProxy(t *testing.T, target string) *proxy {
@@ -386,6 +396,15 @@ func newProxy(t *testing.T, target string) *proxy {
 							buf[at-off] ^= 0x04
 							p.flipSnap.Store(0)
 						}
+					}
+					if m := p.flipMarker.Load(); src == b && m != nil {
+						if i := bytes.Index(buf[:n], *m); i >= 0 {
+							buf[i+len(*m)/2] ^= 0x01
+							p.flipMarker.Store(nil)
+						}
+					}
+					if in := p.inject.Load(); src == b && in != nil && p.inject.CompareAndSwap(in, nil) {
+						dst.Write(*in)
 					}
 					off += int64(n)
 					if !p.blackhole.Load() {

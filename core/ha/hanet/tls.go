@@ -50,6 +50,13 @@ func clientTLS(base *tls.Config, d ha.Dial) *tls.Config {
 		host = d.Addr
 	}
 	roots := base.RootCAs
+	if len(base.Certificates) > 0 {
+		// Present our certificate even if the primary asks for another
+		// CA's: its refusal then names the real cause ("unknown
+		// authority") instead of "no certificate".
+		cert := base.Certificates[0]
+		c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
+	}
 	c.InsecureSkipVerify = true // replaced by VerifyConnection below, which checks the chain and names
 	c.VerifyConnection = func(cs tls.ConnectionState) error {
 		if len(cs.PeerCertificates) == 0 {

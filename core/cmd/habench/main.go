@@ -77,15 +77,24 @@ func usage() {
 	os.Exit(2)
 }
 
-// cluster starts n nodes with sync replication and returns HA control
-// connections to each (index 0 is node 1) and a stop function.
-func cluster(gohad string, n int) (*nodetest.Cluster, []*client.Client, func(), error) {
+// cluster starts n nodes with sync replication (over mutual TLS with
+// useTLS) and returns HA control connections to each (index 0 is node 1)
+// and a stop function.
+func cluster(gohad string, n int, useTLS bool) (*nodetest.Cluster, []*client.Client, func(), error) {
 	dir, err := os.MkdirTemp("", "habench")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := nodetest.New(dir, gohad, nodetest.Spec{Nodes: n, Heartbeat: "100ms", FailureTimeout: "1s",
-		HA: fmt.Sprintf("token = %q\ntick_timeout = \"1s\"\nreplication = \"sync\"", token)})
+	haKeys := fmt.Sprintf("token = %q\ntick_timeout = \"1s\"\nreplication = \"sync\"", token)
+	if useTLS {
+		t, err := nodetest.WriteTLS(dir)
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, nil, err
+		}
+		haKeys += "\n" + t
+	}
+	c, err := nodetest.New(dir, gohad, nodetest.Spec{Nodes: n, Heartbeat: "100ms", FailureTimeout: "1s", HA: haKeys})
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, nil, err
@@ -132,8 +141,26 @@ func commit(args []string) error {
 	gohad := fs.String("gohad", "build/bin/gohad", "gohad binary")
 	ops := fs.Int("ops", 200, "commits per client configuration")
 	size := fs.Int("size", 1024, "value size in bytes")
+	withTLS := fs.Bool("tls", false, "also measure replication over mutual TLS, next to plain")
 	fs.Parse(args)
-	c, hs, stop, err := cluster(*gohad, 3)
+	fmt.Printf("sync-mode commit of %d-byte values (fsync on every node), %d commits per row\n", *size, *ops)
+	fmt.Printf("%-10s %-12s %-8s %10s %10s %12s\n", "transport", "secondaries", "clients", "p50", "p99", "commits/s")
+	if err := commitTable(*gohad, *ops, *size, false); err != nil {
+		return err
+	}
+	if *withTLS {
+		return commitTable(*gohad, *ops, *size, true)
+	}
+	return nil
+}
+
+// commitTable prints the rows of one transport.
+func commitTable(gohad string, ops, size int, useTLS bool) error {
+	transport := "plain"
+	if useTLS {
+		transport = "TLS 1.3"
+	}
+	c, hs, stop, err := cluster(gohad, 3, useTLS)
 	if err != nil {
 		return err
 	}
@@ -141,9 +168,7 @@ func commit(args []string) error {
 	if err := hs[0].BePrimary("n1"); err != nil {
 		return err
 	}
-	value := store.Binary(make([]byte, *size))
-	fmt.Printf("sync-mode commit of %d-byte values (fsync on every node), %d commits per row\n", *size, *ops)
-	fmt.Printf("%-12s %-8s %10s %10s %12s\n", "secondaries", "clients", "p50", "p99", "commits/s")
+	value := store.Binary(make([]byte, size))
 	for k := 0; k <= 2; k++ {
 		if k > 0 {
 			if err := hs[k].BeSecondary(fmt.Sprintf("n%d", k+1), "n1", "", true); err != nil {
@@ -154,12 +179,12 @@ func commit(args []string) error {
 			return err
 		}
 		for _, clients := range []int{1, 8} {
-			lat, elapsed, err := load(c, clients, *ops, value, fmt.Sprintf("/bench/k%d/c%d", k, clients))
+			lat, elapsed, err := load(c, clients, ops, value, fmt.Sprintf("/bench/k%d/c%d", k, clients))
 			if err != nil {
 				return err
 			}
 			slices.Sort(lat)
-			fmt.Printf("%-12d %-8d %10s %10s %12.0f\n", k, clients, pct(lat, 50), pct(lat, 99),
+			fmt.Printf("%-10s %-12d %-8d %10s %10s %12.0f\n", transport, k, clients, pct(lat, 50), pct(lat, 99),
 				float64(len(lat))/elapsed.Seconds())
 		}
 	}
@@ -246,7 +271,7 @@ func watchLatency(args []string) error {
 	gohad := fs.String("gohad", "build/bin/gohad", "gohad binary")
 	ops := fs.Int("ops", 500, "commits per subscriber placement")
 	fs.Parse(args)
-	c, hs, stop, err := cluster(*gohad, 2)
+	c, hs, stop, err := cluster(*gohad, 2, false)
 	if err != nil {
 		return err
 	}
@@ -363,78 +388,98 @@ func initialSync(args []string) error {
 	gohad := fs.String("gohad", "build/bin/gohad", "gohad binary")
 	mib := fs.Int("mib", 100, "store size in MiB (1 MiB values)")
 	rounds := fs.Int("rounds", 5, "rounds, each a raw TCP measure then a sync to another empty node")
+	withTLS := fs.Bool("tls", false, "also measure the sync over mutual TLS, next to plain")
 	fs.Parse(args)
 	if *rounds < 1 {
 		return fmt.Errorf("--rounds must be at least 1")
 	}
-	c, hs, stop, err := cluster(*gohad, 1+*rounds)
+	plain, disk, err := syncRounds(*gohad, *mib, *rounds, false)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	disk, err := diskRate(c.Dir, int64(*mib)<<20)
+	fmt.Printf("for scale, disk write+fsync:         %.0f MiB/s (the copy is written to the secondary's store before it is used)\n", disk)
+	fmt.Printf("for scale, SHA-256 on this CPU:      %.0f MiB/s (entry hashes are computed once, at commit, and carried by the copy)\n", sha256Rate())
+	fmt.Printf("for scale, CRC-32C on this CPU:      %.0f MiB/s (the secondary checks the copy's CRCs as it arrives)\n", crc32cRate())
+	if !*withTLS {
+		return nil
+	}
+	fmt.Println("-- the same over mutual TLS 1.3 --")
+	tlsRate, _, err := syncRounds(*gohad, *mib, *rounds, true)
 	if err != nil {
 		return err
+	}
+	fmt.Printf("initial sync, medians: plain %.0f MiB/s, TLS %.0f MiB/s (%.0f%% of plain)\n", plain, tlsRate, 100*tlsRate/plain)
+	return nil
+}
+
+// syncRounds fills a primary and measures rounds initial syncs from it
+// (over TLS with useTLS); it returns the median rate and the disk rate.
+func syncRounds(gohad string, mib, rounds int, useTLS bool) (float64, float64, error) {
+	c, hs, stop, err := cluster(gohad, 1+rounds, useTLS)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer stop()
+	disk, err := diskRate(c.Dir, int64(mib)<<20)
+	if err != nil {
+		return 0, 0, err
 	}
 	chunk := make([]byte, store.MaxValueLen)
 	for i := range chunk {
 		chunk[i] = byte(i * 7)
 	}
 	t0 := time.Now()
-	for i := range *mib {
+	for i := range mib {
 		chunk[0] = byte(i)
 		if _, err := hs[0].CDBSet(fmt.Sprintf("/blob/%04d", i), store.Binary(chunk)); err != nil {
-			return err
+			return 0, 0, err
 		}
 	}
 	fill := time.Since(t0)
 	if err := hs[0].BePrimary("n1"); err != nil {
-		return err
+		return 0, 0, err
 	}
-	fmt.Printf("store of %d MiB filled in %s (%d fsynced commits of 1 MiB)\n", *mib, fill.Round(time.Millisecond), *mib)
+	fmt.Printf("store of %d MiB filled in %s (%d fsynced commits of 1 MiB)\n", mib, fill.Round(time.Millisecond), mib)
 	// The machine's load moves both figures from one moment to the next, so
 	// each round measures raw TCP and then a sync right after it, and the
 	// ratio is reported per round and as the median of the rounds.
 	var ratios, rates, raws []float64
-	for r := 1; r <= *rounds; r++ {
-		raw, err := loopbackRate(int64(*mib) << 20)
+	for r := 1; r <= rounds; r++ {
+		raw, err := loopbackRate(int64(mib) << 20)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		sec := hs[r]
 		name := fmt.Sprintf("n%d", r+1)
 		t1 := time.Now()
 		if err := sec.BeSecondary(name, "n1", "", true); err != nil {
-			return err
+			return 0, 0, err
 		}
 		d := time.Since(t1)
 		// Check the copy really is complete before reporting it.
 		st1, err := hs[0].HAStatus()
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		st2, err := sec.HAStatus()
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		if st2.Txid != st1.Txid || !st2.Initialized {
-			return fmt.Errorf("%s at txid %d (initialized %v), primary at %d", name, st2.Txid, st2.Initialized, st1.Txid)
+			return 0, 0, fmt.Errorf("%s at txid %d (initialized %v), primary at %d", name, st2.Txid, st2.Initialized, st1.Txid)
 		}
 		if err := sec.BeNone(); err != nil { // the next round's node is alone with the primary
-			return err
+			return 0, 0, err
 		}
-		rate := float64(*mib) / d.Seconds()
+		rate := float64(mib) / d.Seconds()
 		fmt.Printf("round %d: raw loopback TCP %.0f MiB/s, initial sync to empty %s %s = %.0f MiB/s: %.0f%%\n",
 			r, raw, name, d.Round(time.Millisecond), rate, 100*rate/raw)
 		ratios, rates, raws = append(ratios, rate/raw), append(rates, rate), append(raws, raw)
 	}
-	fmt.Printf("initial sync (verified and installed on disk), median of %d rounds: %.0f MiB/s\n", *rounds, median(rates))
+	fmt.Printf("initial sync (verified and installed on disk), median of %d rounds: %.0f MiB/s\n", rounds, median(rates))
 	fmt.Printf("raw loopback TCP, median of the same rounds:  %.0f MiB/s\n", median(raws))
 	fmt.Printf("initial sync / raw loopback, median ratio:    %.0f%% (goal: at least 50%%)\n", 100*median(ratios))
-	fmt.Printf("for scale, disk write+fsync:         %.0f MiB/s (the copy is written to the secondary's store before it is used)\n", disk)
-	fmt.Printf("for scale, SHA-256 on this CPU:      %.0f MiB/s (entry hashes are computed once, at commit, and carried by the copy)\n", sha256Rate())
-	fmt.Printf("for scale, CRC-32C on this CPU:      %.0f MiB/s (the secondary checks the copy's CRCs as it arrives)\n", crc32cRate())
-	return nil
+	return median(rates), disk, nil
 }
 
 // median returns the median of xs (the mean of the middle two for an even

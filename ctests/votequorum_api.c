@@ -8,6 +8,7 @@
  * finalize from a callback and from another thread, use after finalize.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <corosync/corotypes.h>
 #include <corosync/votequorum.h>
 #include <goha.h>
@@ -79,6 +80,10 @@ static void test_bad_input(void)
 	CHECK_CS(votequorum_setexpected(h, 0), CS_ERR_INVALID_PARAM);
 	CHECK_CS(votequorum_setexpected(h, 2), CS_ERR_INVALID_PARAM); /* below total votes 3 */
 	CHECK_CS(votequorum_setexpected(h, 100), CS_ERR_INVALID_PARAM); /* would make us inquorate */
+	/* corosync 3.1.7 wraps (UINT_MAX+2)/2 to 0 and says CS_OK; goha's quorum
+	 * for it is 2^31: a quorate cluster would lose quorum */
+	CHECK_CS(votequorum_setexpected(h, UINT_MAX), CS_ERR_INVALID_PARAM);
+	CHECK_CS(votequorum_setvotes(h, 1, UINT_MAX), CS_ERR_INVALID_PARAM); /* 2^32+1 votes in all */
 	CHECK_CS(votequorum_setvotes(bad, 1, 1), CS_ERR_BAD_HANDLE);
 	CHECK_CS(votequorum_setvotes(h, 999, 1), CS_ERR_NAME_NOT_FOUND);
 	CHECK_CS(votequorum_trackstart(bad, 1, CS_TRACK_CURRENT), CS_ERR_BAD_HANDLE);

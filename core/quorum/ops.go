@@ -3,6 +3,7 @@ package quorum
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -42,10 +43,11 @@ type ConfigNode struct {
 // local node: only Self is a member, with its configured votes and the
 // expected votes of the whole configuration, and quorum computed once.
 func Setup(s Settings, nodes []ConfigNode, self uint32) (Input, []string, error) {
-	var nodeExpected, selfVotes uint32
+	var selfVotes uint32
+	var sum uint64
 	found := false
 	for _, n := range nodes {
-		nodeExpected += n.Votes
+		sum += uint64(n.Votes)
 		if n.ID == self {
 			selfVotes, found = n.Votes, true
 		}
@@ -53,6 +55,10 @@ func Setup(s Settings, nodes []ConfigNode, self uint32) (Input, []string, error)
 	if !found {
 		return Input{}, nil, fmt.Errorf("%w: node %d is not in the node list", ErrConfig, self)
 	}
+	if sum > math.MaxUint32/2 { // leaves room for a device with as many votes
+		return Input{}, nil, fmt.Errorf("%w: the nodes have %d votes in all, more than %d", ErrConfig, sum, uint32(math.MaxUint32/2))
+	}
+	nodeExpected := uint32(sum)
 	if s.TwoNode && s.QDevice {
 		return Input{}, nil, fmt.Errorf("%w: two_node and a quorum device cannot be configured at the same time", ErrConfig)
 	}
@@ -306,9 +312,9 @@ func unchanged(in Input) Result {
 func ValidateSetExpected(in Input, expected uint32) error {
 	work := in
 	work.Options.AllowDownscale = false // setexpected ignores the downscale floor
-	quorum, total := calculateQuorum(in.Nodes, work, true, expected)
+	quorum, total := calculateQuorum64(in.Nodes, work, true, expected)
 	switch {
-	case expected < total:
+	case uint64(expected) < total:
 		return fmt.Errorf("%w: expected votes %d is below the %d votes present: use at least %d", ErrInvalidParam, expected, total, total)
 	case in.Quorate && quorum > total:
 		return fmt.Errorf("%w: expected votes %d would need %d votes for quorum and only %d are present: the cluster would lose quorum", ErrInvalidParam, expected, quorum, total)
@@ -342,11 +348,26 @@ func ValidateSetVotes(in Input, nodeID, votes uint32) error {
 	if !ok {
 		return fmt.Errorf("%w: node %d is not in the cluster", ErrNameNotFound, nodeID)
 	}
-	quorum, total := calculateQuorum(work.Nodes, work, true, 0)
+	quorum, total := calculateQuorum64(work.Nodes, work, true, 0)
+	if all := sumAll(work); all > math.MaxUint32 {
+		// votequorum's 32-bit sums would wrap (and refuse or accept by
+		// accident); the figures could not be reported either.
+		return fmt.Errorf("%w: with %d votes for node %d the cluster would hold %d votes, more than %d", ErrInvalidParam, votes, nodeID, all, uint32(math.MaxUint32))
+	}
 	if quorum < total/2 || quorum > total {
 		return fmt.Errorf("%w: with %d votes for node %d, quorum would be %d of %d votes present, outside %d..%d", ErrInvalidParam, votes, nodeID, quorum, total, total/2, total)
 	}
 	return nil
+}
+
+// sumAll is every node's votes (members or not) plus the device's, in 64
+// bits: what the vote sums could ever reach.
+func sumAll(in Input) uint64 {
+	t := uint64(in.QDevice.Votes)
+	for _, n := range in.Nodes {
+		t += uint64(n.Votes)
+	}
+	return t
 }
 
 // ApplySetVotes applies an accepted setvotes once it is delivered
@@ -400,14 +421,16 @@ func GetInfo(in Input, nodeID uint32) (Info, error) {
 		QDeviceVotes:    in.QDevice.Votes,
 		QDeviceName:     in.QDevice.Name,
 	}
+	var total uint64
 	for _, m := range in.Nodes {
 		if m.State == StateMember {
-			info.TotalVotes += m.Votes
+			total += uint64(m.Votes)
 		}
 	}
 	if n.Flags&NodeQDeviceCastVote != 0 {
-		info.TotalVotes += in.QDevice.Votes
+		total += uint64(in.QDevice.Votes)
 	}
+	info.TotalVotes = sat32(total)
 	return info, nil
 }
 
@@ -417,18 +440,20 @@ func GetInfo(in Input, nodeID uint32) (Info, error) {
 func GetInfoAll(in Input, dst []Info) []Info {
 	common := Info{HighestExpected: highestExpected(in.Nodes), Quorum: in.Quorum,
 		QDeviceVotes: in.QDevice.Votes, QDeviceName: in.QDevice.Name}
+	var total uint64
 	for _, m := range in.Nodes {
 		if m.State == StateMember {
-			common.TotalVotes += m.Votes
+			total += uint64(m.Votes)
 		}
 	}
+	common.TotalVotes = sat32(total)
 	global := globalFlags(in.Options, in.Quorate)
 	for _, n := range in.Nodes {
 		info := common
 		info.NodeID, info.State, info.Votes, info.ExpectedVotes = n.ID, n.State, n.Votes, n.ExpectedVotes
 		info.Flags = global | n.Flags.info()
 		if n.Flags&NodeQDeviceCastVote != 0 {
-			info.TotalVotes += in.QDevice.Votes
+			info.TotalVotes = sat32(total + uint64(in.QDevice.Votes))
 		}
 		dst = append(dst, info)
 	}

@@ -1,6 +1,9 @@
 package quorum
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // Recalculate is votequorum's recalculate_quorum: it raises the local
 // expected votes to the total when the total exceeds them, computes the new
@@ -71,19 +74,35 @@ func (in Input) Apply(r Result) Input {
 }
 
 // totalVotes is get_total_votes: member votes plus the device's votes when
-// it has any, and the number of such voting entities.
+// it has any, and the number of such voting entities. The sum is taken in
+// 64 bits and saturated (see sat32), where votequorum's 32-bit sum wraps.
 func totalVotes(nodes []Node, qd QDevice) (total, entities uint32) {
+	var t uint64
 	for _, n := range nodes {
 		if n.State == StateMember {
-			total += n.Votes
+			t += uint64(n.Votes)
 			entities++
 		}
 	}
 	if qd.Votes > 0 {
-		total += qd.Votes
+		t += uint64(qd.Votes)
 		entities++
 	}
-	return total, entities
+	return sat32(t), entities
+}
+
+// sat32 brings a value computed in 64 bits back to the API's 32 bits,
+// saturating. Vote arithmetic is done in 64 bits so that it never wraps
+// (votequorum's wraps: setexpected(UINT_MAX) there gives quorum 2, a
+// cluster quorate with 2 votes of 4294967295 expected); the calls that
+// could push a sum past 32 bits refuse to (ValidateSetVotes), so a
+// saturated value is only ever a defence in depth, and it errs towards
+// needing more votes, never fewer.
+func sat32(v uint64) uint32 {
+	if v > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return uint32(v)
 }
 
 // maxExpected applies the allow_downscale floor to an explicit expected
@@ -100,27 +119,34 @@ func maxExpected(in Input, allowDecrease bool, max uint32) uint32 {
 // quorum and the votes it counted (the device counts only when the local
 // node's device casts a vote).
 func calculateQuorum(nodes []Node, in Input, allowDecrease bool, maxExp uint32) (quorum, total uint32) {
+	q, t := calculateQuorum64(nodes, in, allowDecrease, maxExp)
+	return sat32(q), sat32(t)
+}
+
+// calculateQuorum64 is calculateQuorum in 64 bits: nothing here wraps.
+func calculateQuorum64(nodes []Node, in Input, allowDecrease bool, maxExp uint32) (quorum, total uint64) {
 	maxExp = maxExpected(in, allowDecrease, maxExp)
-	var highest, entities uint32
+	var highest uint64
+	var entities uint32
 	for _, n := range nodes {
 		if n.State == StateMember {
-			highest = maxU32(highest, n.ExpectedVotes)
-			total += n.Votes
+			highest = max(highest, uint64(n.ExpectedVotes))
+			total += uint64(n.Votes)
 			entities++
 		}
 	}
 	if self := findNode(nodes, in.Self); self != nil && self.Flags&NodeQDeviceCastVote != 0 {
-		total += in.QDevice.Votes
+		total += uint64(in.QDevice.Votes)
 		entities++
 	}
 	if maxExp > 0 {
-		highest = maxExp
+		highest = uint64(maxExp)
 	}
 	// The OpenVMS rule: a strict majority of the expected votes, and never
 	// less than a strict majority of the votes actually present.
-	quorum = maxU32((highest+2)/2, (total+2)/2)
+	quorum = max((highest+2)/2, (total+2)/2)
 	if !allowDecrease {
-		quorum = maxU32(in.Quorum, quorum)
+		quorum = max(uint64(in.Quorum), quorum)
 	}
 	if in.Options.TwoNode && entities <= 2 {
 		quorum = 1

@@ -58,6 +58,13 @@
  *  6. Each handle holds two daemon connections (requests, and events); the
  *     fd of votequorum_fd_get is an eventfd, not a socket.  Its readiness
  *     follows the same rule as corosync's fd.
+ *  7. Vote arithmetic never wraps.  corosync sums votes and computes
+ *     (expected + 2) / 2 in 32 bits, so setexpected(UINT_MAX) returns CS_OK
+ *     there with a quorum of 0 (2 of 3 votes quorate against 4294967295
+ *     expected); here that quorum is 2^31, and a quorate cluster refuses it
+ *     with CS_ERR_INVALID_PARAM.  setvotes refuses a value that would make
+ *     the votes of all nodes exceed UINT_MAX (CS_ERR_INVALID_PARAM, as
+ *     corosync's wrapped check happens to say for UINT_MAX itself).
  *
  * Not provided: the qdevice "extra info" and votequorum_model_initialize
  * additions of unreleased corosync (after 3.1.10); no 3.1.x release has them.

@@ -88,6 +88,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
+	// Before any secret is read (--check-config reads them too).
+	if err := noCoreDumps(); err != nil {
+		fmt.Fprintf(stderr, "gohad: cannot disable core dumps (a crash would dump the keys in memory): %v\n", err)
+	}
 	switch {
 	case *showVersion:
 		fmt.Fprintln(stdout, version.Line("gohad"))

@@ -14,6 +14,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -144,7 +145,7 @@ func startSecNode(t *testing.T, spec nodetest.Spec) *secNode {
 }
 
 // attack runs fn (the attack, which returns once it is under way) while
-// the normal client keeps asking, for at least hold; then checks the
+// the normal client keeps asking, then holds it for hold; then checks the
 // bounds and that the daemon logged logLine at least once but at most
 // once per 5 s (plus one). It returns the peak memory seen.
 func (n *secNode) attack(t *testing.T, name, logLine string, hold time.Duration, fn func()) int64 {
@@ -155,9 +156,7 @@ func (n *secNode) attack(t *testing.T, name, logLine string, hold time.Duration,
 	logBefore := n.logCount(t, logLine)
 	start := time.Now()
 	fn()
-	if rest := hold - time.Since(start); rest > 0 {
-		time.Sleep(rest)
-	}
+	time.Sleep(hold)
 	dur := time.Since(start)
 	during, fails := n.pr.take()
 	rss, peak := procMem(t, n.pid)
@@ -219,10 +218,11 @@ func newAttacker(t *testing.T) *attacker {
 }
 
 // run starts attack mode with count connections against ipc and returns
-// once the attack is under way; stop ends it. The process prints "ready N"
-// once it has made its N connections; fewer than count fail the test (the
-// attack would not be the issue's).
-func (a *attacker) run(t *testing.T, mode, ipc string, count int) (stop func()) {
+// once the attack is under way; stop ends it and returns how many of the
+// attacker's connections the daemon had not closed. The process prints
+// "ready N" once it has made its N connections (fewer than count fail the
+// test: the attack would not be the issue's) and "open N" at the end.
+func (a *attacker) run(t *testing.T, mode, ipc string, count int) (stop func() int) {
 	t.Helper()
 	opened := func(n int) {
 		if n < count {
@@ -231,10 +231,10 @@ func (a *attacker) run(t *testing.T, mode, ipc string, count int) (stop func()) 
 	}
 	if !a.asUser {
 		s := make(chan struct{})
-		ready := make(chan int, 1)
-		go runAttack(mode, ipc, count, func(n int) { ready <- n }, s)
+		ready, open := make(chan int, 1), make(chan int, 1)
+		go func() { open <- runAttack(mode, ipc, count, func(n int) { ready <- n }, s) }()
 		opened(<-ready)
-		return func() { close(s) }
+		return func() int { close(s); return <-open }
 	}
 	cmd := exec.Command(a.bin, "-test.run=^$")
 	cmd.Env = []string{"GOHA_ITEST_ATTACK=" + mode, "GOHA_ITEST_TARGET=" + ipc, "GOHA_ITEST_COUNT=" + strconv.Itoa(count)}
@@ -245,7 +245,8 @@ func (a *attacker) run(t *testing.T, mode, ipc string, count int) (stop func()) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	line, err := bufio.NewReader(out).ReadString('\n')
+	br := bufio.NewReader(out)
+	line, err := br.ReadString('\n')
 	var n int
 	if _, serr := fmt.Sscanf(line, "ready %d", &n); err != nil || serr != nil {
 		cmd.Process.Kill()
@@ -253,8 +254,11 @@ func (a *attacker) run(t *testing.T, mode, ipc string, count int) (stop func()) 
 		t.Fatalf("attacker: %q %v", line, err)
 	}
 	opened(n)
-	return func() {
+	return func() int {
 		stdin.Close()
+		open := -1
+		last, _ := br.ReadString('\n')
+		fmt.Sscanf(last, "open %d", &open)
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
 		select {
@@ -263,6 +267,10 @@ func (a *attacker) run(t *testing.T, mode, ipc string, count int) (stop func()) 
 			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-done
 		}
+		if open < 0 {
+			t.Errorf("%s: the attacker did not report its connections", mode)
+		}
+		return open
 	}
 }
 
@@ -271,14 +279,16 @@ func attackMain(mode string) int {
 	n, _ := strconv.Atoi(os.Getenv("GOHA_ITEST_COUNT"))
 	stop := make(chan struct{})
 	go func() { io.Copy(io.Discard, os.Stdin); close(stop) }()
-	runAttack(mode, os.Getenv("GOHA_ITEST_TARGET"), n, func(k int) { fmt.Println("ready", k) }, stop)
+	open := runAttack(mode, os.Getenv("GOHA_ITEST_TARGET"), n, func(k int) { fmt.Println("ready", k) }, stop)
+	fmt.Println("open", open)
 	return 0
 }
 
 // runAttack opens count connections to the control endpoint at ipc and
 // misbehaves on each as mode says, calls ready with the number it could
-// open, and keeps them (feeding the slow ones) until stop closes.
-func runAttack(mode, ipc string, count int, ready func(int), stop <-chan struct{}) {
+// open, and keeps them (feeding the slow ones) until stop closes; it
+// returns how many the daemon still had open then.
+func runAttack(mode, ipc string, count int, ready func(int), stop <-chan struct{}) int {
 	network, address, _ := client.SplitAddr(ipc)
 	var conns []net.Conn
 	defer func() {
@@ -301,7 +311,7 @@ func runAttack(mode, ipc string, count int, ready func(int), stop <-chan struct{
 		conns = append(conns, c)
 		switch mode {
 		case "prehello-4MiB": // a 4 MiB frame instead of a hello
-			c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+			c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
 			c.Write(binary.BigEndian.AppendUint32(nil, uint32(len(big))))
 			c.Write(big)
 		case "held", "slow", "unfinished-4MiB":
@@ -312,7 +322,7 @@ func runAttack(mode, ipc string, count int, ready func(int), stop <-chan struct{
 			case "slow": // a frame's first byte; one more per second below
 				c.Write([]byte{0})
 			case "unfinished-4MiB": // all of a 4 MiB request but its last byte
-				c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
+				c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
 				c.Write(binary.BigEndian.AppendUint32(nil, uint32(len(big))))
 				c.Write(big[:len(big)-1])
 			}
@@ -324,7 +334,7 @@ func runAttack(mode, ipc string, count int, ready func(int), stop <-chan struct{
 	for {
 		select {
 		case <-stop:
-			return
+			return countOpen(conns)
 		case <-tick.C:
 			if mode == "slow" {
 				for _, c := range conns {
@@ -336,14 +346,23 @@ func runAttack(mode, ipc string, count int, ready func(int), stop <-chan struct{
 	}
 }
 
-// openConns counts gohad's open sockets (its file descriptors that are
-// sockets).
-func openConns(pid int) int {
-	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+// countOpen counts the connections the other end has not closed: a read
+// that times out rather than meeting EOF or a reset.
+func countOpen(conns []net.Conn) int {
 	n := 0
-	for _, e := range ents {
-		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, e.Name())); err == nil && strings.HasPrefix(l, "socket:") {
-			n++
+	buf := make([]byte, 64<<10)
+	for _, c := range conns {
+		for {
+			c.SetReadDeadline(time.Now().Add(time.Millisecond))
+			_, err := c.Read(buf)
+			if err == nil {
+				continue // drain what the daemon said before closing
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				n++
+			}
+			break
 		}
 	}
 	return n
@@ -368,20 +387,20 @@ func TestControlEndpointAttacks(t *testing.T) {
 	defer n.pr.close()
 	ipc := n.c.IPC(1)
 
-	var stop func()
+	var stop func() int
 	n.attack(t, "200 x 4 MiB frames before the hello", "control client dropped before hello", time.Second, func() {
 		stop = at.run(t, "prehello-4MiB", ipc, 200)
 	})
-	stop()
+	if open := stop(); open > 0 {
+		t.Errorf("%d connections that sent a 4 MiB frame for a hello are still open", open)
+	}
 
-	base := openConns(n.pid)
 	n.attack(t, "300 frames at one byte per second", "control client dropped: bad or slow frame", 12*time.Second, func() {
 		stop = at.run(t, "slow", ipc, 300)
 	})
-	if open := openConns(n.pid) - base; open > 0 {
+	if open := stop(); open > 0 {
 		t.Errorf("%d slow clients still open after %v (FrameTimeout)", open, 12*time.Second)
 	}
-	stop()
 
 	var probes, probeFails atomic.Int32
 	n.attack(t, "1,100 held connections", "control clients: closing the oldest connection to make room", 3*time.Second, func() {
@@ -406,7 +425,9 @@ func TestControlEndpointAttacks(t *testing.T) {
 	n.attack(t, "100 unfinished 4 MiB frames after the hello", "control client dropped: bad or slow frame", 12*time.Second, func() {
 		stop = at.run(t, "unfinished-4MiB", ipc, 100)
 	})
-	stop()
+	if open := stop(); open > 0 {
+		t.Errorf("%d unfinished frames still open after %v (FrameTimeout)", open, 12*time.Second)
+	}
 }
 
 // TestHAPortAttacks: issue 10's attacks on the HA port of a primary, from
@@ -464,7 +485,6 @@ func TestHAPortAttacks(t *testing.T) {
 		b, _ := wire.EncodeHAMsg(&ha.Message{Type: ha.MsgTick, Seq: seq})
 		return wire.AppendHAFrame(nil, nil, b)
 	}
-	base := openConns(n.pid)
 	n.attack(t, "300 HA connections kept alive with ticks", "in their handshake; closing the oldest", 7*time.Second, func() {
 		for i := 0; i < 300; i++ {
 			c, err := net.Dial("tcp", haAddr)
@@ -485,7 +505,7 @@ func TestHAPortAttacks(t *testing.T) {
 		}()
 		secondary()
 	})
-	if open := openConns(n.pid) - base; open > 1 { // the secondary's
+	if open := countOpen(conns); open > 0 {
 		t.Errorf("%d connections still open after the handshake timeout", open)
 	}
 	closeAll()
@@ -505,6 +525,9 @@ func TestHAPortAttacks(t *testing.T) {
 		}
 		secondary()
 	})
+	if open := countOpen(conns); open > 0 {
+		t.Errorf("%d connections announcing 16 MiB frames still open", open)
+	}
 	closeAll()
 }
 

@@ -5,8 +5,12 @@
  * type, so a longer value (a string) gives CS_ERR_INVALID_PARAM, as with
  * corosync.  cmap.h is included so that gcc checks every definition.
  */
+#include <stdint.h>
 #include <string.h>
 #include <corosync/cmap.h>
+
+/* errmsg.go: records the message for goha_errmsg and returns rc. */
+extern cs_error_t gh_cs_fail(uint64_t handle, char *fn, char *msg, cs_error_t rc);
 
 #define SETTER(name, ctype, vtype)                                            \
 	cs_error_t cmap_set_##name(cmap_handle_t handle, const char *key_name, \
@@ -29,12 +33,12 @@ SETTER(double, double, CMAP_VALUETYPE_DOUBLE)
 cs_error_t cmap_set_string(cmap_handle_t handle, const char *key_name, const char *value)
 {
 	if (value == NULL)
-		return CS_ERR_INVALID_PARAM;
+		return gh_cs_fail(handle, "cmap_set_string", "value is NULL", CS_ERR_INVALID_PARAM);
 	return cmap_set(handle, key_name, value, strlen(value), CMAP_VALUETYPE_STRING);
 }
 
 /* get_typed reads key_name into out (size bytes) if its type is vtype. */
-static cs_error_t get_typed(cmap_handle_t handle, const char *key_name, void *out,
+static cs_error_t get_typed(const char *fn, cmap_handle_t handle, const char *key_name, void *out,
 			    size_t size, cmap_value_types_t vtype)
 {
 	char buf[16];
@@ -43,13 +47,13 @@ static cs_error_t get_typed(cmap_handle_t handle, const char *key_name, void *ou
 	cs_error_t err;
 
 	if (out == NULL)
-		return CS_ERR_INVALID_PARAM;
+		return gh_cs_fail(handle, (char *)fn, "value is NULL", CS_ERR_INVALID_PARAM);
 	memset(buf, 0, sizeof(buf));
 	err = cmap_get(handle, key_name, buf, &len, &type);
 	if (err != CS_OK)
 		return err;
 	if (type != vtype)
-		return CS_ERR_INVALID_PARAM;
+		return gh_cs_fail(handle, (char *)fn, "the key holds a value of another type", CS_ERR_INVALID_PARAM);
 	memcpy(out, buf, size);
 	return CS_OK;
 }
@@ -58,7 +62,7 @@ static cs_error_t get_typed(cmap_handle_t handle, const char *key_name, void *ou
 	cs_error_t cmap_get_##name(cmap_handle_t handle, const char *key_name, \
 				   ctype *value)                               \
 	{                                                                      \
-		return get_typed(handle, key_name, value, sizeof(*value), vtype); \
+		return get_typed("cmap_get_" #name, handle, key_name, value, sizeof(*value), vtype); \
 	}
 
 GETTER(int8, int8_t, CMAP_VALUETYPE_INT8)

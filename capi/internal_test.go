@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,5 +158,49 @@ func TestHandleTable(t *testing.T) {
 	}
 	if tab.len() != 2 {
 		t.Fatalf("len = %d", tab.len())
+	}
+}
+
+// TestErrorMessagePerThread: the message goha_errmsg returns on a thread
+// is that of the last call that failed on that thread, whatever other
+// threads recorded meanwhile (issue 10: error text belongs to the call
+// that failed).
+func TestErrorMessagePerThread(t *testing.T) {
+	var slot errSlot
+	const threads, rounds = 8, 200
+	errs := make(chan error, threads)
+	for i := 0; i < threads; i++ {
+		go func() {
+			runtime.LockOSThread() // as a cgo call is on its C thread
+			defer runtime.UnlockOSThread()
+			for r := 0; r < rounds; r++ {
+				want := fmt.Sprintf("call%d: failure %d", i, r)
+				record(&slot, fmt.Sprintf("call%d", i), fmt.Errorf("failure %d", r))
+				if got := slot.get(); got != want {
+					errs <- fmt.Errorf("thread %d read %q after its own %q", i, got, want)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < threads; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A thread that never failed reads nothing.
+	done := make(chan string)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		done <- slot.get()
+	}()
+	if got := <-done; got != "" && !strings.HasPrefix(got, "call") {
+		t.Fatalf("fresh thread read %q", got)
+	}
+	// The slot remembers a bounded number of threads.
+	if len(slot.msgs) > maxThreadMsgs {
+		t.Fatalf("%d threads remembered", len(slot.msgs))
 	}
 }

@@ -103,10 +103,13 @@ const char *goha_version(int *major, int *minor, int *patch);
  * goha_errmsg - message of the last failed call
  *
  * handle is a votequorum_handle_t, quorum_handle_t, cmap_handle_t or
- * corosync_cfg_handle_t: the message of the last call on that handle that
- * did not return CS_OK.  GOHA_PROCESS_HANDLE (0): the message of the last
- * failed call of this process that has no handle (cmm_*, and a failed
- * initialize or finalize of any of those families).  The message names the call and the cause, such as
+ * corosync_cfg_handle_t: the message of the last call on that handle, made
+ * by the calling thread, that did not return CS_OK.  GOHA_PROCESS_HANDLE
+ * (0): the message of the calling thread's last failed call that has no
+ * handle (cmm_*, a failed initialize or finalize of any of those families,
+ * and a call on a handle that is not live).  Like errno, messages are per
+ * thread: read right after a failed call, the message is that call's,
+ * whatever other threads did meanwhile; a successful call leaves it.  The message names the call and the cause, such as
  * "votequorum_getinfo: node 999 not found".  It is "" when there was no
  * failure.  buf is always NUL-terminated when len > 0.
  *

@@ -20,6 +20,7 @@ unloaded, and the process must not ``fork()`` without ``exec()`` afterwards.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path
@@ -116,9 +117,12 @@ lib: Any = load()
 
 
 def errmsg(handle: int = 0) -> str:
-    """goha_errmsg() of handle (0: the process-wide message)."""
+    """goha_errmsg() of handle for the calling thread (0: of the calls
+    without a handle).  A handle that is no longer live (the call failed
+    with a bad handle) has its message with the handle-less calls'."""
     buf = ffi.new("char[]", 1024)
-    lib.goha_errmsg(handle, buf, len(buf))
+    if lib.goha_errmsg(handle, buf, len(buf)) == errno.EBADF and handle != 0:  # GOHA_EBADF
+        lib.goha_errmsg(0, buf, len(buf))
     return str(ffi.string(buf).decode("utf-8", "replace"))
 
 

@@ -522,13 +522,20 @@ func (n *Node) install(c Message) {
 func (n *Node) electRoles(members []NodeID) (master, vice NodeID) {
 	cands := make([]Candidate, 0, len(members))
 	// The roles to keep are the ones actually held: our published roles,
-	// else (a merge) what the members say they are.
+	// else those of our installed view (a master whose lease lapsed for a
+	// moment, as under load, or that waits for its fence, keeps the role:
+	// a moment without a master must not move the mastership), else (a
+	// merge) what the members say they are.
 	var prevMaster, prevVice NodeID
-	if slices.Contains(members, n.pub.master) {
-		prevMaster = n.pub.master
+	for _, m := range []NodeID{n.pub.master, n.installedRole(n.cur.master)} {
+		if prevMaster == 0 && slices.Contains(members, m) {
+			prevMaster = m
+		}
 	}
-	if slices.Contains(members, n.pub.vice) {
-		prevVice = n.pub.vice
+	for _, v := range []NodeID{n.pub.vice, n.installedRole(n.cur.vice)} {
+		if prevVice == 0 && v != prevMaster && slices.Contains(members, v) {
+			prevVice = v
+		}
 	}
 	for _, id := range members {
 		c := Candidate{ID: id, Eligible: n.peers[n.index[id]].cfg.Eligible}
@@ -551,6 +558,14 @@ func (n *Node) electRoles(members []NodeID) (master, vice NodeID) {
 		cands = append(cands, c)
 	}
 	return ElectRoles(cands, prevMaster, prevVice, n.releasing)
+}
+
+// installedRole is id if it holds a role of our installed view, else 0.
+func (n *Node) installedRole(id NodeID) NodeID {
+	if !n.installed || n.removed {
+		return 0
+	}
+	return id
 }
 
 // Candidate is one view member as the CMM election sees it.

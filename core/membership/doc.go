@@ -213,7 +213,11 @@
 // # CMM roles
 //
 // The representative chooses the master and vice-master of each proposed
-// view with ElectRoles (keep the master while it is a qualified member; else
+// view with ElectRoles, where the previous roles are the published ones,
+// else those of the installed view (a master that does not act for a
+// moment, because its lease lapsed under load or it waits for its fence,
+// keeps the role: a moment without a master must not move the mastership),
+// else, in a merge, those the members claim (keep the master while it is a qualified member; else
 // the vice-master if qualified and synchronised; else the lowest-id eligible,
 // qualified node that is synchronised or was master last; the vice-master is
 // the previous vice-master, else the previous master, else the lowest-id

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/goha/goha/core/wire"
+
 	"github.com/goha/goha/core/membership"
 	"github.com/goha/goha/core/quorum"
 )
@@ -152,6 +154,12 @@ type simNode struct {
 	held      []membership.Message
 	// stalledUntil: the process is not scheduled before then.
 	stalledUntil Time
+	// The datagram layer (datagram.go): this process's session and
+	// sequence number, its peers' verified sessions, and datagrams that
+	// arrived while the process could not run (its reader reads them then).
+	session, seq uint64
+	sessions     *wire.PeerSessions
+	sock         []Packet[datagram]
 	queued       bool // waiting for a core
 	core         bool // holds a core (Cores > 0)
 }
@@ -160,7 +168,7 @@ type simNode struct {
 type Cluster struct {
 	Opts  Options
 	rng   *rand.Rand
-	Net   *Network[membership.Message]
+	Net   *Network[datagram]
 	Now   Time
 	nodes []*simNode
 	cfg   membership.Config
@@ -176,15 +184,16 @@ type Cluster struct {
 	// The CPU model (cpu.go): cores free, nodes waiting for one.
 	freeCores int
 	runQueue  []*simNode
-	// InboxDrops counts messages dropped because a node's inbox was full.
-	InboxDrops uint64
+	// InboxDrops counts messages dropped because a node's inbox was full;
+	// Replays the datagrams a node's reader refused as duplicates.
+	InboxDrops, Replays uint64
 }
 
 // NewCluster builds a cluster of opts.Nodes nodes, ids 1..n, all started.
 func NewCluster(opts Options) (*Cluster, error) {
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
 	c := &Cluster{Opts: opts, rng: rng, freeCores: opts.CPU.Cores}
-	c.Net = NewNetwork[membership.Message](rng, PacketOptions{MinDelay: 50, MaxDelay: opts.QuietDelay})
+	c.Net = NewNetwork[datagram](rng, PacketOptions{MinDelay: 50, MaxDelay: opts.QuietDelay})
 	for i := 1; i <= opts.Nodes; i++ {
 		eligible := (opts.Ineligible == 0 || i%opts.Ineligible != 0) && !slices.Contains(opts.IneligibleIDs, i)
 		c.cfg.Nodes = append(c.cfg.Nodes, membership.NodeConfig{ID: membership.NodeID(i), Name: fmt.Sprintf("n%d", i), Votes: 1, Eligible: eligible})
@@ -224,6 +233,7 @@ func (c *Cluster) start(sn *simNode) error {
 	sn.paused = false
 	sn.held, sn.inbox = nil, nil
 	sn.due, sn.done = 0, 0
+	c.startSession(sn)
 	c.check.started(sn)
 	c.drain(sn)
 	return nil
@@ -275,7 +285,7 @@ func (c *Cluster) Crash(id membership.NodeID, wipe bool) {
 	}
 	c.check.crashed(sn)
 	sn.node = nil
-	sn.held, sn.inbox = nil, nil
+	sn.held, sn.inbox, sn.sock = nil, nil, nil
 	c.release(sn)
 	if wipe {
 		sn.disk = membership.PersistentState{}
@@ -321,21 +331,24 @@ func (c *Cluster) Resume(id membership.NodeID) {
 	c.wake(sn)
 }
 
-// deliver puts packet p into its node's inbox and lets the node run.
-func (c *Cluster) deliver(sn *simNode, p Packet[membership.Message]) {
+// deliver hands packet p to its node's reader, or keeps it in the node's
+// socket while the process cannot run; a message for the state machine
+// lets the node run.
+func (c *Cluster) deliver(sn *simNode, p Packet[datagram]) {
 	if sn.node == nil {
 		return
 	}
-	if lim := c.Opts.CPU.Inbox; lim > 0 && len(sn.inbox) >= lim {
-		c.InboxDrops++
+	if !c.running(sn) {
+		if lim := c.Opts.CPU.Inbox; lim > 0 && len(sn.sock) >= lim {
+			c.InboxDrops++
+			return
+		}
+		sn.sock = append(sn.sock, p)
 		return
 	}
-	at := sn.due
-	if !c.running(sn) {
-		at = stampAtRun
+	if c.read(sn, p) {
+		c.wake(sn)
 	}
-	sn.inbox = append(sn.inbox, membership.Inbound{Msg: p.Msg, At: at})
-	c.wake(sn)
 }
 
 // Run advances true time to until, firing node ticks and deliveries in time

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/goha/goha/core/wire"
+
 	"github.com/goha/goha/core/membership"
 )
 
@@ -59,7 +61,7 @@ func (c *Cluster) current(sn *simNode) bool {
 // wake runs a pass of sn now if it has work, is not busy and gets a core;
 // without a free core it waits in the run queue.
 func (c *Cluster) wake(sn *simNode) {
-	if !c.running(sn) || sn.busy || sn.queued || (len(sn.inbox) == 0 && sn.done == sn.due) {
+	if !c.running(sn) || sn.busy || sn.queued || (len(sn.inbox) == 0 && len(sn.sock) == 0 && sn.done == sn.due) {
 		return
 	}
 	if c.Opts.CPU.Cores > 0 {
@@ -76,6 +78,12 @@ func (c *Cluster) wake(sn *simNode) {
 
 // pass runs one pass of sn's loop over its inbox, up to its clock.
 func (c *Cluster) pass(sn *simNode) {
+	// The reader runs again too: what waited in the socket first.
+	sock := sn.sock
+	sn.sock = nil
+	for _, p := range sock {
+		c.read(sn, p)
+	}
 	in := sn.inbox
 	sn.inbox = nil
 	for i := range in {
@@ -139,7 +147,7 @@ func (c *Cluster) release(sn *simNode) {
 func (c *Cluster) sendAll(sn *simNode, msgs []membership.Message) {
 	for _, m := range msgs {
 		c.check.sent(sn, m)
-		c.Net.Send(c.Now, uint32(m.From), uint32(m.To), m)
+		c.sendDatagram(sn, uint32(m.To), datagram{kind: wire.KindData, msg: m})
 	}
 }
 

@@ -27,7 +27,13 @@
 // what arrives meanwhile waits for the next pass), cores shared by all
 // nodes, slow nodes, bounded inboxes and scheduling stalls. With the zero
 // value every pass is instant and handles one input, as an idle daemon
-// does. Faults: crash (with or without losing the disk),
+// does. The network carries datagrams as the daemon's transport sends
+// them (datagram.go): each node process has a random session and numbers
+// its datagrams, and each receiver runs wire.PeerSessions, so duplicates
+// are refused and a restarted process is verified by a challenge round
+// before its messages count (TestWipedNodeRejoins: a node wiped after
+// 2,000 ticks rejoins as fast as a fresh one, and its old process's
+// datagrams replayed afterwards are refused). Faults: crash (with or without losing the disk),
 // restart (a new incarnation; from the disk, or from nothing), pause (the
 // process stops: no pass runs, ticks fall due and packets wait, stamped
 // when it runs again since its reader is stopped too; its first pass

@@ -266,7 +266,13 @@ static void test_cmap_values(cmap_handle_t h)
 	CHECK_CS(cmap_set_uint32(h, "runtime.votequorum.this_node_id", 5), CS_ERR_ACCESS);
 	CHECK_CS(cmap_inc(h, "runtime.votequorum.this_node_id"), CS_ERR_ACCESS);
 	CHECK_CS(cmap_set_uint32(h, "totem.token", 5000), CS_ERR_NOT_SUPPORTED);
-	CHECK_CS(cmap_set_uint8(h, "quorum.two_node", 1), CS_ERR_NOT_SUPPORTED);
+	CHECK_CS(cmap_set_uint32(h, "quorum.votes", 2), CS_ERR_NOT_SUPPORTED);
+	CHECK_CS(cmap_set_uint32(h, "quorum.two_node", 1), CS_ERR_INVALID_PARAM); /* a u8 */
+	/* two_node switches at run time, as on a config reload. */
+	CHECK_CS(cmap_set_uint8(h, "quorum.two_node", 1), CS_OK);
+	CHECK(cmap_get_uint8(h, "runtime.votequorum.two_node", &u8) == CS_OK && u8 == 1, "two_node on");
+	CHECK_CS(cmap_delete(h, "quorum.two_node"), CS_OK);
+	CHECK(cmap_get_uint8(h, "runtime.votequorum.two_node", &u8) == CS_OK && u8 == 0, "two_node off again");
 	CHECK_CS(cmap_set_uint32(h, "quorum.expected_votes", 0), CS_ERR_INVALID_PARAM);
 	CHECK_CS(cmap_set_uint8(h, "quorum.expected_votes", 1), CS_ERR_INVALID_PARAM);
 	CHECK_CS(cmap_set_uint32(h, "quorum.expected_votes", 1), CS_OK);

@@ -33,11 +33,13 @@
 // corosync leaves writable but gohad derives from its own state (tools
 // trust this_node_id). A write to a key corosync acts on gets that effect:
 // quorum.expected_votes (u32) is votequorum_setexpected and
-// quorum.device.votes (u32) is votequorum_setvotes(0, n), each stored only
-// if the quorum rules accept it; cfg.shutdown_timeout (u32 ms) times
-// Shutdown. Keys corosync acts on that gohad cannot apply while running
-// (totem.*, logging.*, quorum.two_node and the like) give ErrNotSupported
-// rather than being stored to no effect. Any other key is stored.
+// quorum.device.votes (u32) is votequorum_setvotes(0, n) and
+// quorum.two_node (u8; deleting it: off) switches two_node as a config
+// reload does, each stored only if the quorum rules accept it;
+// cfg.shutdown_timeout (u32 ms) times Shutdown. Keys corosync acts on that
+// gohad cannot apply while running (totem.*, logging.*, quorum.votes and
+// the like) give ErrNotSupported rather than being stored to no effect.
+// Any other key is stored.
 //
 // # Served keys (Service)
 //

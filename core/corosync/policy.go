@@ -31,7 +31,7 @@ var (
 	// apply while running: refused rather than stored without effect.
 	unsupportedPrefixes = []string{"totem.", "logging.", "runtime.blackbox.", "uidgid.", "resources."}
 	unsupportedExact    = map[string]bool{
-		"quorum.two_node": true, "quorum.votes": true, "quorum.leaving_timeout": true,
+		"quorum.votes": true, "quorum.leaving_timeout": true,
 		"quorum.cancel_wait_for_all": true, "quorum.device.timeout": true,
 		"quorum.device.sync_timeout": true, "quorum.device.master_wins": true,
 		"runtime.force_gather": true, "quorum.provider": true,
@@ -41,6 +41,7 @@ var (
 // Keys a client write acts on.
 const (
 	KeyExpectedVotes   = "quorum.expected_votes"
+	KeyTwoNode         = "quorum.two_node"
 	KeyQDeviceVotes    = "quorum.device.votes"
 	KeyShutdownTimeout = "cfg.shutdown_timeout"
 	KeyThisNodeID      = "runtime.votequorum.this_node_id"
@@ -54,6 +55,7 @@ const (
 	EffectNone        EffectKind = iota // store the value
 	EffectSetExpected                   // votequorum_setexpected(N), then store
 	EffectQDeviceVote                   // votequorum_setvotes(0, N), then store
+	EffectTwoNode                       // two_node on (N 1) or off (N 0), then store
 )
 
 // Effect is the action a write asks for.
@@ -114,6 +116,16 @@ func CheckWrite(key string, v Value, del bool) (Effect, error) {
 			return Effect{Kind: EffectSetExpected, N: uint32(n)}, nil
 		}
 		return Effect{Kind: EffectQDeviceVote, N: uint32(n)}, nil
+	case KeyTwoNode:
+		// votequorum re-reads two_node when the key changes; a deleted key
+		// means off.
+		if del {
+			return Effect{Kind: EffectTwoNode}, nil
+		}
+		if v.Type != TypeUint8 || len(v.Data) != 1 {
+			return Effect{}, fmt.Errorf("%w: %s is a u8, not %s", ErrInvalid, key, v.Type)
+		}
+		return Effect{Kind: EffectTwoNode, N: uint32(min(v.Data[0], 1))}, nil
 	case KeyShutdownTimeout:
 		if !del && v.Type != TypeUint32 {
 			return Effect{}, fmt.Errorf("%w: %s is a u32 (milliseconds), not %s", ErrInvalid, key, v.Type)

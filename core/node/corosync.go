@@ -244,6 +244,8 @@ func (n *Node) cmapWrite(mapID uint8, key string, v corosync.Value, del bool) (*
 		err = n.mem.SetExpected(eff.N)
 	case corosync.EffectQDeviceVote:
 		err = n.mem.SetVotes(0, eff.N)
+	case corosync.EffectTwoNode:
+		err = n.mem.SetTwoNode(eff.N == 1)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)

@@ -40,12 +40,14 @@
  * runtime.totem., uidgid.config., system. and nodelist., corosync's
  * read-only totem.* and quorum.* keys, config.reload_in_progress and
  * config.totemconfig_reload_in_progress.  Writes corosync acts on act here
- * too: quorum.expected_votes (u32) is votequorum_setexpected(3) and
+ * too: quorum.expected_votes (u32) is votequorum_setexpected(3),
  * quorum.device.votes (u32) votequorum_setvotes(3) of the quorum device,
- * stored only when the quorum rules accept the value; cfg.shutdown_timeout
- * (u32 ms) times corosync_cfg_try_shutdown(3).  Keys corosync applies live
- * that gohad cannot change while running (totem.*, logging.*,
- * runtime.blackbox.*, uidgid.*, resources.*, quorum.two_node, quorum.votes,
+ * and quorum.two_node (u8; deleting it means off) switches two_node on
+ * this node as a config reload does, each stored only when the quorum
+ * rules accept the value; cfg.shutdown_timeout (u32 ms) times
+ * corosync_cfg_try_shutdown(3).  Keys corosync applies live that gohad
+ * cannot change while running (totem.*, logging.*, runtime.blackbox.*,
+ * uidgid.*, resources.*, quorum.votes,
  * quorum.device.timeout, sync_timeout, master_wins, quorum.provider,
  * quorum.cancel_wait_for_all, runtime.force_gather) give
  * CS_ERR_NOT_SUPPORTED.  Every other key is stored.
@@ -61,11 +63,12 @@
  *     (CS_ERR_ACCESS): gohad derives them from its state, and quorumtool and
  *     qdevice trust this_node_id; corosync lets any client overwrite them.
  *  2. A write that corosync would accept and act on later may be refused:
- *     quorum.expected_votes and quorum.device.votes values that the quorum
- *     rules reject give CS_ERR_INVALID_PARAM and are not stored (corosync
- *     stores them and applies them unchecked), the keys listed above give
- *     CS_ERR_NOT_SUPPORTED, and deleting either of the two gives
- *     CS_ERR_NOT_SUPPORTED.
+ *     quorum.expected_votes, quorum.device.votes and quorum.two_node values
+ *     that the quorum rules reject, or of another type, give
+ *     CS_ERR_INVALID_PARAM and are not stored (corosync stores them and
+ *     applies them unchecked), the keys listed above give
+ *     CS_ERR_NOT_SUPPORTED, and deleting quorum.expected_votes or
+ *     quorum.device.votes gives CS_ERR_NOT_SUPPORTED.
  *  3. NULL pointers corosync would dereference give CS_ERR_INVALID_PARAM;
  *     an unknown map gives CS_ERR_NOT_EXIST, as corosync, but leaves no
  *     handle behind (corosync's stays allocated and unusable).

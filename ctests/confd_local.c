@@ -704,8 +704,15 @@ static void test_ha_checks(void)
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	CHECK_CONFD(confd_ha_beprimary(fd, NULL), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(confd_ha_bemaster(fd, NULL), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
-	CONFD_SET_INT32(&badid, 1);
+	CONFD_SET_NOEXISTS(&badid);
 	CHECK_CONFD(confd_ha_beprimary(fd, &badid), CONFD_ERR, CONFD_ERR_BADTYPE);
+	CONFD_SET_PTR(&badid, C_INT32, NULL); /* cannot be printed */
+	CHECK_CONFD(confd_ha_beprimary(fd, &badid), CONFD_ERR, CONFD_ERR_BADTYPE);
+	/* an id of any other type is its text (ConfD takes any id): the
+	 * socket check comes next */
+	CONFD_SET_INT32(&badid, 1);
+	CHECK_CONFD(confd_ha_beprimary(fd, &badid), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	LASTERR_HAS("is not an HA socket");
 	CONFD_SET_STR(&badid, "");
 	CHECK_CONFD(confd_ha_beprimary(fd, &badid), CONFD_ERR, CONFD_ERR_BADTYPE);
 	CONFD_SET_STR(&badid, NULL);
@@ -722,7 +729,7 @@ static void test_ha_checks(void)
 	CONFD_SET_BUF(&badid, NULL, 3);
 	CHECK_CONFD(confd_ha_beprimary(fd, &badid), CONFD_ERR, CONFD_ERR_BADTYPE);
 	CHECK_CONFD(confd_ha_secondary_dead(fd, NULL), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
-	CONFD_SET_INT32(&badid, 1);
+	CONFD_SET_NOEXISTS(&badid);
 	CHECK_CONFD(confd_ha_slave_dead(fd, &badid), CONFD_ERR, CONFD_ERR_BADTYPE);
 	/* a valid id (127 bytes is the longest) on a socket that is not an HA socket */
 	CONFD_SET_BUF(&badid, (unsigned char *)longid, 127);
@@ -755,7 +762,7 @@ static void test_ha_checks(void)
 	CHECK_CONFD(confd_ha_besecondary(fd, &id, &primary, 1), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	LASTERR_HAS("addr.str");
 	primary.addr.str = NULL;
-	CONFD_SET_INT64(&primary.nodeid, 2);
+	CONFD_SET_NOEXISTS(&primary.nodeid);
 	CHECK_CONFD(confd_ha_besecondary(fd, &id, &primary, 0), CONFD_ERR, CONFD_ERR_BADTYPE);
 	LASTERR_HAS("primary->nodeid");
 	CHECK_CONFD(confd_ha_besecondary(fd, NULL, &primary, 0), CONFD_ERR, CONFD_ERR_PROTOUSAGE);

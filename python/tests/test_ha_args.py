@@ -141,14 +141,16 @@ def test_node_id_types(call: Any, name: str) -> None:
         for bad in (1, b"n1", None, 1.5):
             with pytest.raises(TypeError, match=f"^{name} argument must be a goha.Value or a string$"):
                 call(s, bad)
-        # A Value of a type that is no node id: the library's own check.
+        # A Value that is no node id (C_NOEXISTS): the library's own check.
         with pytest.raises(error.Error) as ei:
-            call(s, Value(5, goha.C_INT32))
+            call(s, Value(None))
         assert ei.value.confd_errno == error.ERR_BADTYPE
-        # A Value C_BUF passes the type checks and reaches the socket check.
-        with pytest.raises(error.Error) as ei:
-            call(s, Value("n1"))
-        assert ei.value.confd_errno == error.ERR_PROTOUSAGE
+        # A Value C_BUF, or of any other type (ConfD takes any id, goha its
+        # text), passes the type checks and reaches the socket check.
+        for good in (Value("n1"), Value(5, goha.C_INT32)):
+            with pytest.raises(error.Error) as ei:
+                call(s, good)
+            assert ei.value.confd_errno == error.ERR_PROTOUSAGE
 
 
 @pytest.mark.parametrize("ip", ["1.2.3", "", "n1", "1.2.3.4.5", "::g"])
@@ -261,7 +263,7 @@ def test_errors_from_many_threads_stay_per_thread() -> None:
                 if k % 2:
                     with unix() as s:
                         try:
-                            ha.beprimary(s, Value(1, goha.C_INT32))
+                            ha.beprimary(s, Value(None))  # C_NOEXISTS: no node id
                         except error.Error as e:
                             assert e.confd_errno == error.ERR_BADTYPE, e
                             assert "confd_ha_beprimary" in e.confd_lasterr, e

@@ -1,7 +1,6 @@
 package cdb
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -284,7 +283,7 @@ func staticPrefix(pat Path) string {
 // has active points, or when ctx ends. A commit on the primary waits here
 // before it is acknowledged to its writer, as a ConfD commit waits for its
 // subscribers.
-func (d *Dispatcher) Wait(ctx context.Context, txid uint64) error {
+func (d *Dispatcher) Wait(cancel <-chan struct{}, txid uint64) error {
 	for {
 		d.mu.Lock()
 		idle, done, ch := d.npoints == 0, d.done, d.doneC
@@ -294,11 +293,14 @@ func (d *Dispatcher) Wait(ctx context.Context, txid uint64) error {
 		}
 		select {
 		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
+		case <-cancel:
+			return ErrCanceled
 		}
 	}
 }
+
+// ErrCanceled: Wait gave up because its cancel channel closed.
+var ErrCanceled = errors.New("cdb: wait canceled")
 
 func (d *Dispatcher) setDone(txid uint64) {
 	d.mu.Lock()

@@ -1,7 +1,6 @@
 package cdb
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -111,7 +110,7 @@ func (r *rig) commit(path string, v store.Value) <-chan uint64 {
 			r.t.Error(err)
 			return
 		}
-		if err := r.d.Wait(context.Background(), c.Txid); err != nil {
+		if err := r.d.Wait(nil, c.Txid); err != nil {
 			r.t.Error(err)
 		}
 		ch <- c.Txid

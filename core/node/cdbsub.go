@@ -17,7 +17,6 @@ package node
 // subscribers, bounded per subscriber by cdb.DefaultTimeout.
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -68,16 +67,7 @@ func (s *cdbService) close() {
 // wait returns when the commit txid has been delivered to the ConfD
 // subscribers (at once if there are none).
 func (s *cdbService) wait(txid uint64) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	s.disp.Wait(ctx, txid)
+	s.disp.Wait(s.stop, txid) // returns at once while no socket has points
 }
 
 // changeEvent converts a feed entry for a watch on prefix; ok is false if

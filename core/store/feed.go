@@ -42,6 +42,8 @@ type ChangeSet struct {
 	// before (Txid-1 for a commit; anything for a Reset, even higher than
 	// Txid when a diverged store received its primary's copy).
 	Txid, Prev uint64
+	// bytes is size(), kept by the feed for its budget.
+	bytes int
 	// Reset: the store's content was replaced by a full copy (HA initial
 	// sync). Changes then hold the difference between the old and new
 	// content if Complete, else nothing (the difference was larger than
@@ -113,7 +115,8 @@ type feed struct {
 	on       bool
 	maxBytes int
 	bytes    int
-	sets     []ChangeSet // oldest first
+	sets     []ChangeSet // oldest first (from sets[start])
+	start    int         // entries before it were dropped (compacted lazily)
 	seq      uint64      // Seq of the last entry published
 	// wake is closed (and replaced) when a set is appended.
 	wake chan struct{}
@@ -151,16 +154,21 @@ func (f *feed) publish(sets ...ChangeSet) {
 	for _, cs := range sets {
 		f.seq++
 		cs.Seq = f.seq
+		cs.bytes = cs.size()
 		f.sets = append(f.sets, cs)
-		f.bytes += cs.size()
+		f.bytes += cs.bytes
 	}
-	drop := 0
-	for f.bytes > f.maxBytes && drop < len(f.sets)-1 {
-		f.bytes -= f.sets[drop].size()
-		drop++
+	// Drop the oldest entries past the budget (keeping the newest), and
+	// compact only when half the slice is dropped entries: amortized O(1)
+	// per commit however long the history.
+	for f.bytes > f.maxBytes && f.start < len(f.sets)-1 {
+		f.bytes -= f.sets[f.start].bytes
+		f.sets[f.start] = ChangeSet{}
+		f.start++
 	}
-	if drop > 0 {
-		f.sets = slices.Clone(f.sets[drop:])
+	if f.start > len(f.sets)/2 {
+		f.sets = slices.Clone(f.sets[f.start:])
+		f.start = 0
 	}
 	close(f.wake)
 	f.wake = make(chan struct{})
@@ -190,11 +198,15 @@ func (s *Store) Changes(after uint64) ([]ChangeSet, uint64, <-chan struct{}, err
 	return sets, f.seq, f.wake, err
 }
 
+// live returns the entries kept (f.mu held).
+func (f *feed) live() []ChangeSet { return f.sets[f.start:] }
+
 // after finds the entries after txid position after (f.mu held).
 func (f *feed) after(after, cur uint64) ([]ChangeSet, error) {
+	sets := f.live()
 	at, found := -1, 0
-	for i := len(f.sets) - 1; i >= 0; i-- {
-		if f.sets[i].Txid == after {
+	for i := len(sets) - 1; i >= 0; i-- {
+		if sets[i].Txid == after {
 			if at < 0 {
 				at = i
 			}
@@ -205,19 +217,19 @@ func (f *feed) after(after, cur uint64) ([]ChangeSet, error) {
 	case found > 1:
 		return nil, ErrResync
 	case found == 1:
-		return slices.Clone(f.sets[at+1:]), nil
+		return slices.Clone(sets[at+1:]), nil
 	}
 	// Not in the history: fine if it is where the store is (cur was read
-	// before f.mu: a commit since then is in f.sets), or right before the
+	// before f.mu: a commit since then is in sets), or right before the
 	// oldest entry kept.
-	if len(f.sets) == 0 {
+	if len(sets) == 0 {
 		if after == cur {
 			return nil, nil
 		}
 		return nil, ErrResync
 	}
-	if first := f.sets[0]; first.Prev == after && !first.Reset {
-		return slices.Clone(f.sets), nil
+	if first := sets[0]; first.Prev == after && !first.Reset {
+		return slices.Clone(sets), nil
 	}
 	return nil, ErrResync
 }
@@ -258,10 +270,11 @@ func (s *Store) ChangesSince(seq uint64) ([]ChangeSet, <-chan struct{}, error) {
 	if seq == f.seq {
 		return nil, f.wake, nil
 	}
-	if len(f.sets) == 0 || f.sets[0].Seq > seq+1 {
+	sets := f.live()
+	if len(sets) == 0 || sets[0].Seq > seq+1 {
 		return nil, f.wake, ErrResync
 	}
-	return slices.Clone(f.sets[seq+1-f.sets[0].Seq:]), f.wake, nil
+	return slices.Clone(sets[seq+1-sets[0].Seq:]), f.wake, nil
 }
 
 // txChanges collects the net changes of one transaction while it is being

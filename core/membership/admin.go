@@ -48,28 +48,71 @@ func (n *Node) Status() Status {
 		} else {
 			ms.Votes = p.cfg.Votes
 		}
-		if p.cfg.Eligible {
-			ms.SFlag |= SFlagEligible
-		}
-		if !in {
-			ms.SFlag |= SFlagOutOfCluster
-		} else {
-			if n.pub.master == id {
-				ms.SFlag |= SFlagMaster
-			}
-			if n.pub.vice == id {
-				ms.SFlag |= SFlagViceMaster
-			}
-			if p.cfg.Eligible && flags&FlagQualified == 0 {
-				ms.SFlag |= SFlagDisqualified
-			}
-			if p.cfg.Eligible && flags&FlagSynchronized == 0 {
-				ms.SFlag |= SFlagSynchroNeeded
-			}
-		}
+		ms.SFlag = n.sflag(i, in, flags)
 		s.Nodes = append(s.Nodes, ms)
 	}
 	return s
+}
+
+// sflag is the CMM sflag of the configured node at index i: in tells
+// whether it is in the published view, flags are its Flag* bits.
+func (n *Node) sflag(i int, in bool, flags uint32) uint32 {
+	p, id := n.peers[i], n.ids[i]
+	var f uint32
+	if p.cfg.Eligible {
+		f |= SFlagEligible
+	}
+	if !in {
+		return f | SFlagOutOfCluster
+	}
+	if n.pub.master == id {
+		f |= SFlagMaster
+	}
+	if n.pub.vice == id {
+		f |= SFlagViceMaster
+	}
+	if p.cfg.Eligible && flags&FlagQualified == 0 {
+		f |= SFlagDisqualified
+	}
+	if p.cfg.Eligible && flags&FlagSynchronized == 0 {
+		f |= SFlagSynchroNeeded
+	}
+	return f
+}
+
+// View is what the local APIs are told about the view: Status's Ring,
+// Members, Master, Vice and quorate flag, without building a Status (the
+// daemon checks it after every pass). Members is the node's own list:
+// read it before the next call into the node, do not keep or change it.
+type View struct {
+	Ring         RingID
+	Members      []NodeID
+	Master, Vice NodeID
+	Quorate      bool
+}
+
+// View returns the published view (see View).
+func (n *Node) View() View {
+	v := View{Master: n.pub.master, Vice: n.pub.vice, Quorate: n.qin.Quorate}
+	if n.installed && !n.removed {
+		v.Ring, v.Members = n.cur.ring, n.cur.members
+	}
+	return v
+}
+
+// SFlags appends the CMM sflag of every configured node, in node id order
+// (Status's Nodes[i].SFlag), to dst.
+func (n *Node) SFlags(dst []uint32) []uint32 {
+	members, mine := n.View().Members, n.myFlags()
+	for i, id := range n.ids {
+		flags := mine
+		if i != n.self {
+			flags = n.peers[i].flags
+		}
+		_, in := slices.BinarySearch(members, id)
+		dst = append(dst, n.sflag(i, in, flags))
+	}
+	return dst
 }
 
 // GetInfo answers votequorum_getinfo(id); id 0 is the local node.

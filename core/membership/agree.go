@@ -12,6 +12,75 @@ import (
 // mutually hearing nodes it belongs to (see "Choosing the members" in the
 // package doc). It stores the result in n.desired / n.desiredIncs.
 func (n *Node) computeDesired() {
+	if n.steadyDesired() {
+		n.desired = append(n.desired[:0], n.cur.members...)
+		n.desiredIncs = append(n.desiredIncs[:0], n.cur.incs...)
+		return
+	}
+	n.fullDesired()
+}
+
+// steadyDesired reports whether computeDesired's answer is the installed
+// view, as in the steady state of a healthy cluster: no acceptance is
+// pending, every node heard is a member in its incarnation, and every
+// member hears us and every member and reports our installed ring, not
+// pending. Then the clique is all of them and none of the "taken" rules
+// applies. The check costs O(N·N/64) per tick, the full computation O(N²).
+func (n *Node) steadyDesired() bool {
+	if !n.installed || n.removed || n.acked != n.cur.ring {
+		return false
+	}
+	vs := n.steadySet[:0]
+	for range (len(n.ids) + 63) / 64 {
+		vs = append(vs, 0)
+	}
+	n.steadySet = vs
+	for k, id := range n.cur.members {
+		i := n.index[id]
+		vs.set(i)
+		if i == n.self {
+			if n.cur.incs[k] != n.ps.Incarnation {
+				return false
+			}
+			continue
+		}
+		p := n.peers[i]
+		if p.inc != n.cur.incs[k] || !n.mutual(p) || p.ring != n.cur.ring || p.flags&FlagPending != 0 {
+			return false
+		}
+	}
+	for _, p := range n.peers {
+		if p.idx != n.self && n.heard(p) != vs.has(p.idx) {
+			return false
+		}
+	}
+	for _, id := range n.cur.members {
+		if p := n.peers[n.index[id]]; p.idx != n.self && !p.hears.covers(vs) {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckDesired reports whether, in the node's state now, the steady-state
+// shortcut and the full computation of the wanted group disagree (for the
+// simulator's checks). It leaves the node as it was.
+func (n *Node) CheckDesired() error {
+	if !n.steadyDesired() {
+		return nil
+	}
+	saved, savedIncs := slices.Clone(n.desired), slices.Clone(n.desiredIncs)
+	defer func() { n.desired, n.desiredIncs = saved, savedIncs }()
+	n.fullDesired()
+	if !slices.Equal(n.cur.members, n.desired) || !slices.Equal(n.cur.incs, n.desiredIncs) {
+		return fmt.Errorf("membership: the shortcut keeps %v %v, the full computation wants %v %v",
+			n.cur.members, n.cur.incs, n.desired, n.desiredIncs)
+	}
+	return nil
+}
+
+// fullDesired is computeDesired without the steady-state shortcut.
+func (n *Node) fullDesired() {
 	taken := newBitset(len(n.ids))
 	settled := func(p *peer) bool {
 		return n.mutual(p) && p.mutualSince != 0 && n.now-p.mutualSince >= n.settle

@@ -22,3 +22,17 @@ func (b bitset) count() int {
 	}
 	return c
 }
+
+// covers reports whether b holds every element of o.
+func (b bitset) covers(o bitset) bool {
+	for i, w := range o {
+		var have uint64
+		if i < len(b) {
+			have = b[i]
+		}
+		if w&^have != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -138,8 +138,9 @@ type Node struct {
 	lateAt uint64
 	// blind counts the ticks the loop was stalled, in total.
 	blind uint64
-	// batchKeep is StepBatch's scratch list.
+	// batchKeep is StepBatch's scratch list, steadySet steadyDesired's.
 	batchKeep []int
+	steadySet bitset
 }
 
 // New returns the state machine of cfg.Self, restored from the persistent

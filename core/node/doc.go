@@ -8,9 +8,12 @@
 // One goroutine (Node.loop) owns the state machine. Other goroutines only
 // read sockets and hand the loop what they read:
 //
-//  1. Wait for the next input: the ticker, an authenticated peer datagram,
-//     a control request, or shutdown; then take every datagram already
-//     waiting as well (up to maxBatch).
+//  1. Wait for the next input: the ticker, a membership message other
+//     than a heartbeat, a control request, or shutdown; then take every
+//     message the reader left waiting (its inbox). Heartbeats do not wake
+//     the loop: they wait for its next pass, at most a tick, and a newer
+//     heartbeat of the same sender replaces a waiting one, so an idle
+//     node runs its loop once a tick, not once per datagram.
 //  2. Call membership's StepBatch with the clock (tick periods since the
 //     loop started; after a stall such as SIGSTOP, all of them elapsed)
 //     and the datagrams, each stamped with the tick at which the reader

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"reflect"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -70,7 +69,7 @@ type Node struct {
 	vq  *vqPage // nil if the host cannot make one (clients then ask)
 	vqs vqState
 
-	inbound     chan inbound
+	inq         *inbox // messages from the reader
 	memNow      uint64 // the state machine's clock, as last passed to StepBatch
 	encBuf      []byte // the loop's membership message encoding buffer
 	reloads     chan reloadReq
@@ -82,12 +81,15 @@ type Node struct {
 	joined      chan struct{} // closed at the first view that includes this node
 	loopAt      atomic.Int64  // UnixNano of the loop's latest pass (Healthy)
 
-	ha        *haService
-	coro      *coroState
-	lastView  wire.ViewEvent
-	lastFlags map[uint32]uint32 // CMM flags without role bits, by node (publishMembers)
-	viewSince time.Time
-	bad       *rateLog
+	ha       *haService
+	coro     *coroState
+	lastView wire.ViewEvent
+	// publishMembers: the node ids in id order, their CMM flags now and
+	// as last published (without the role bits).
+	memberIDs         []uint32
+	sflags, lastFlags []uint32
+	viewSince         time.Time
+	bad               *rateLog
 }
 
 // TickFor returns the tick period for a heartbeat interval.
@@ -143,7 +145,7 @@ func Start(opts Options) (_ *Node, err error) {
 	n := &Node{
 		opts: opts, cfg: cfg, self: self, tick: tick, start: time.Now(),
 		log:        log.With("node", self.Name),
-		inbound:    make(chan inbound, 1024),
+		inq:        newInbox(),
 		reloads:    make(chan reloadReq),
 		statusReqs: make(chan statusReq),
 		done:       make(chan struct{}),
@@ -177,6 +179,10 @@ func Start(opts Options) (_ *Node, err error) {
 			return nil, fmt.Errorf("%w %s: corrupt node state: %v", ErrDataDir, opts.DataDir, err)
 		}
 	}
+	for _, nc := range cfg.Nodes {
+		n.memberIDs = append(n.memberIDs, nc.ID)
+	}
+	slices.Sort(n.memberIDs)
 	if n.mem, err = membership.New(n.mcfg, restored); err != nil {
 		return nil, fmt.Errorf("config %s: %w", opts.ConfigPath, err)
 	}
@@ -294,15 +300,12 @@ func (n *Node) Run(ctx context.Context) error {
 	n.log.Info("gohad started", "id", n.self.ID, "incarnation", st.Incarnation, "membership", n.self.Addr,
 		"ipc", n.self.IPC, "data", n.opts.DataDir, "tick", n.tick.String(), "heartbeat_ticks", n.mcfg.HeartbeatTicks,
 		"failure_ticks", n.mcfg.FailureTicks)
-	go n.tr.readLoop(n.inbound, n.done)
+	go n.tr.readLoop(n.inq)
 	go n.ctl.serve()
 	err := n.loop(ctx)
 	n.shutdown(err == nil)
 	return err
 }
-
-// maxBatch bounds the datagrams one pass of the loop takes.
-const maxBatch = 4096
 
 func (n *Node) loop(ctx context.Context) error {
 	ticker := time.NewTicker(n.tick)
@@ -320,8 +323,7 @@ func (n *Node) loop(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
-		case i := <-n.inbound:
-			batch = append(batch, i)
+		case <-n.inq.wake:
 		case r := <-n.ctl.reqs:
 			req = &r
 		case r := <-n.reloads:
@@ -332,17 +334,9 @@ func (n *Node) loop(ctx context.Context) error {
 		case c := <-n.ctl.gone:
 			n.coroGone(c)
 		}
-		// Take every datagram that is already waiting: one pass handles
-		// them all, however late the loop is.
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case i := <-n.inbound:
-				batch = append(batch, i)
-			default:
-				break drain
-			}
-		}
+		// Take every message waiting: one pass handles them all, however
+		// late the loop is.
+		batch = n.inq.take(batch[:0])
 		// Every tick period that elapsed and every datagram, in order of
 		// arrival (StepBatch), before anything is answered or sent: after
 		// a stall (SIGSTOP, load) leases and timeouts have expired, and
@@ -352,7 +346,6 @@ func (n *Node) loop(ctx context.Context) error {
 		n.mem.StepBatch(now, ins, n.refused)
 		n.memNow = now
 		clear(batch)
-		batch = batch[:0]
 		if err := n.flush(); err != nil {
 			return err
 		}
@@ -482,16 +475,31 @@ func (n *Node) currentView(st *membership.Status) wire.ViewEvent {
 		Master: uint32(st.Master), ViceMaster: uint32(st.Vice)}
 }
 
-// publishView sends EvView when the view or its roles changed.
+// sameView reports whether the published event e shows view v.
+func sameView(e *wire.ViewEvent, v *membership.View) bool {
+	if e.Ring != ringOf(v.Ring) || e.Quorate != v.Quorate || e.Master != uint32(v.Master) ||
+		e.ViceMaster != uint32(v.Vice) || len(e.Members) != len(v.Members) {
+		return false
+	}
+	for i, m := range v.Members {
+		if e.Members[i] != uint32(m) {
+			return false
+		}
+	}
+	return true
+}
+
+// publishView sends EvView when the view or its roles changed. It runs
+// after every pass of the loop, so it compares before it builds anything.
 func (n *Node) publishView() {
-	st := n.mem.Status()
-	n.publishMembers(&st)
-	v := n.currentView(&st)
-	old := n.lastView
-	old.UnixNano = 0
-	if reflect.DeepEqual(old, v) {
+	n.publishMembers()
+	mv := n.mem.View()
+	if sameView(&n.lastView, &mv) && n.lastView.UnixNano != 0 {
 		return
 	}
+	v := wire.ViewEvent{Ring: ringOf(mv.Ring), Members: ids(mv.Members), Quorate: mv.Quorate,
+		Master: uint32(mv.Master), ViceMaster: uint32(mv.Vice)}
+	old := n.lastView
 	if old.Ring != v.Ring {
 		n.viewSince = time.Now()
 		if slices.Contains(v.Members, n.self.ID) && !isClosed(n.joined) {
@@ -499,7 +507,7 @@ func (n *Node) publishView() {
 		}
 	}
 	if old.Master != v.Master || old.ViceMaster != v.ViceMaster {
-		n.log.Info("roles", "ring", st.Ring.String(), "master", orNone(n.nameOf(v.Master)), "vice_master", orNone(n.nameOf(v.ViceMaster)), "quorate", v.Quorate)
+		n.log.Info("roles", "ring", mv.Ring.String(), "master", orNone(n.nameOf(v.Master)), "vice_master", orNone(n.nameOf(v.ViceMaster)), "quorate", v.Quorate)
 	}
 	v.UnixNano = time.Now().UnixNano()
 	n.lastView = v
@@ -510,28 +518,29 @@ func (n *Node) publishView() {
 
 // publishMembers sends EvMember, and logs, when a node's CMM flags change
 // other than its role (qualification, synchronisation, out of cluster).
-func (n *Node) publishMembers(st *membership.Status) {
+func (n *Node) publishMembers() {
 	const ignore = wire.CMMMaster | wire.CMMViceMaster
+	n.sflags = n.mem.SFlags(n.sflags[:0])
 	if n.lastFlags == nil {
-		n.lastFlags = map[uint32]uint32{}
-		for _, ms := range st.Nodes {
-			n.lastFlags[uint32(ms.ID)] = ms.SFlag &^ ignore
+		n.lastFlags = make([]uint32, len(n.sflags))
+		for i, f := range n.sflags {
+			n.lastFlags[i] = f &^ ignore
 		}
 		return
 	}
-	for _, ms := range st.Nodes {
-		id, f := uint32(ms.ID), ms.SFlag&^ignore
-		old, seen := n.lastFlags[id]
-		if seen && old == f {
+	for i, sf := range n.sflags {
+		f, old := sf&^ignore, n.lastFlags[i]
+		if old == f {
 			continue
 		}
-		n.lastFlags[id] = f
+		n.lastFlags[i] = f
 		if (old^f)&^wire.CMMOutOfCluster == 0 {
 			continue // joining or leaving the cluster: the view events say it
 		}
-		n.log.Info("member flags changed", "member", ms.Name, "member_id", id,
+		id := n.memberIDs[i]
+		n.log.Info("member flags changed", "member", n.nameOf(id), "member_id", id,
 			"qualified", f&wire.CMMDisqualified == 0, "synchro_needed", f&wire.CMMSynchroNeeded != 0, "sflag", f)
-		if b, err := wire.EncodeBody(&wire.MemberEvent{Node: id, SFlag: ms.SFlag, Old: old}); err == nil {
+		if b, err := wire.EncodeBody(&wire.MemberEvent{Node: id, SFlag: sf, Old: old}); err == nil {
 			n.ctl.publish(wire.TopicView, wire.EvMember, b)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -152,8 +153,67 @@ func (t *transport) sendWith(c *wire.PeerCodec, buf []byte, to uint32, kind uint
 	return b, nil
 }
 
+// inbox is where the reader leaves messages for the loop. A heartbeat
+// waits for the loop's next pass (at the latest its next tick), and a
+// newer heartbeat of the same sender process replaces it: the loop does
+// not wake for each of the N-1 heartbeats a heartbeat interval brings, and
+// what waits stays O(peers). Any other message (view agreement, requests,
+// leaves) wakes the loop at once. Each message keeps its arrival time, so
+// the tick a heartbeat waits changes nothing a peer is judged by.
+type inbox struct {
+	mu    sync.Mutex
+	msgs  []inbound
+	hb    map[uint32]int // sender -> index in msgs of its waiting heartbeat
+	wake  chan struct{}  // signalled (capacity 1) when the loop should run
+	drops uint64         // messages dropped because maxWaiting were waiting
+}
+
+// maxWaiting bounds the messages waiting for the loop.
+const maxWaiting = 4096
+
+func newInbox() *inbox { return &inbox{hb: map[uint32]int{}, wake: make(chan struct{}, 1)} }
+
+// put leaves in for the loop.
+func (b *inbox) put(in inbound) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := &in.msg
+	if m.Type == membership.MsgHeartbeat {
+		if i, ok := b.hb[uint32(m.From)]; ok {
+			if w := &b.msgs[i].msg; w.Incarnation == m.Incarnation && w.Now <= m.Now {
+				b.msgs[i] = in
+				return
+			}
+		}
+	}
+	if len(b.msgs) >= maxWaiting {
+		b.drops++
+		return
+	}
+	b.msgs = append(b.msgs, in)
+	if m.Type == membership.MsgHeartbeat {
+		b.hb[uint32(m.From)] = len(b.msgs) - 1
+		return
+	}
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take moves every waiting message to dst and returns it.
+func (b *inbox) take(dst []inbound) []inbound {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	dst = append(dst, b.msgs...)
+	clear(b.msgs)
+	b.msgs = b.msgs[:0]
+	clear(b.hb)
+	return dst
+}
+
 // readLoop receives until the socket is closed.
-func (t *transport) readLoop(out chan<- inbound, done <-chan struct{}) {
+func (t *transport) readLoop(out *inbox) {
 	buf := make([]byte, wire.MaxDatagram+1)
 	for {
 		n, from, err := t.conn.ReadFromUDPAddrPort(buf)
@@ -165,15 +225,8 @@ func (t *transport) readLoop(out chan<- inbound, done <-chan struct{}) {
 			time.Sleep(10 * time.Millisecond) // transient (e.g. ICMP errors): do not spin
 			continue
 		}
-		now := time.Now()
-		in, ok := t.accept(buf[:n], from, now)
-		if !ok {
-			continue
-		}
-		select {
-		case out <- in:
-		case <-done:
-			return
+		if in, ok := t.accept(buf[:n], from, time.Now()); ok {
+			out.put(in)
 		}
 	}
 }

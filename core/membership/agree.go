@@ -62,6 +62,16 @@ func (n *Node) steadyDesired() bool {
 	return true
 }
 
+// Steady reports whether no view change is under way here: a view is
+// installed, no proposal or acceptance is pending beyond it, and it is the
+// group the node wants (steadyDesired). The daemon may then read its
+// socket at its ticks rather than for each datagram: a message that ends
+// the steady state reaches the node at most a tick late, and from then on
+// messages are read as they come.
+func (n *Node) Steady() bool {
+	return n.installed && !n.removed && n.prop == nil && n.acked == n.cur.ring && n.steadyDesired()
+}
+
 // CheckDesired reports whether, in the node's state now, the steady-state
 // shortcut and the full computation of the wanted group disagree (for the
 // simulator's checks). It leaves the node as it was.

@@ -10,10 +10,14 @@
 //
 //  1. Wait for the next input: the ticker, a membership message other
 //     than a heartbeat, a control request, or shutdown; then take every
-//     message the reader left waiting (its inbox). Heartbeats do not wake
-//     the loop: they wait for its next pass, at most a tick, and a newer
-//     heartbeat of the same sender replaces a waiting one, so an idle
-//     node runs its loop once a tick, not once per datagram.
+//     message waiting. While membership is steady (no view change under
+//     way) the loop reads the socket itself at each pass; otherwise the
+//     reader goroutine reads each datagram as it comes and leaves it in
+//     the inbox, where heartbeats wait for the loop's next pass (a newer
+//     one replaces a waiting one) and other messages wake the loop. So an
+//     idle node wakes once a tick, not once per datagram, and a view
+//     change takes at most one tick more (its first message) than before
+//     (transport.go, "Reading the socket").
 //  2. Call membership's StepBatch with the clock (tick periods since the
 //     loop started; after a stall such as SIGSTOP, all of them elapsed)
 //     and the datagrams, each stamped with the tick at which the reader

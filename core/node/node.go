@@ -336,6 +336,7 @@ func (n *Node) loop(ctx context.Context) error {
 		}
 		// Take every message waiting: one pass handles them all, however
 		// late the loop is.
+		n.tr.poll(n.inq)
 		batch = n.inq.take(batch[:0])
 		// Every tick period that elapsed and every datagram, in order of
 		// arrival (StepBatch), before anything is answered or sent: after
@@ -345,6 +346,7 @@ func (n *Node) loop(ctx context.Context) error {
 		ins = stamp(batch, ins[:0], ticksOf)
 		n.mem.StepBatch(now, ins, n.refused)
 		n.memNow = now
+		n.tr.setPolled(n.mem.Steady())
 		clear(batch)
 		if err := n.flush(); err != nil {
 			return err
@@ -562,7 +564,7 @@ func (n *Node) shutdown(clean bool) {
 	if n.vq != nil {
 		n.vq.close() // after ctl.close: writers may still be passing its descriptor
 	}
-	n.tr.conn.Close()
+	n.tr.close()
 	n.ha.close()
 	if err := n.db.Close(); err != nil {
 		n.log.Error("close state", "err", err)

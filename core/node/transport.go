@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -74,7 +75,15 @@ type transport struct {
 	out    *wire.PeerCodec
 	outBuf []byte
 
-	// The reader's codec, buffers and sessions (readLoop, accept).
+	// Reading: polled while the loop reads the socket at its passes,
+	// resume wakes the reader goroutine when it stops (see readLoop).
+	polled  atomic.Bool
+	resume  chan struct{}
+	pollBuf []byte
+
+	// The receiving side's codec, buffers and sessions (accept), used by
+	// the reader goroutine and the polling loop under rmu.
+	rmu      sync.Mutex
 	in       *wire.PeerCodec
 	inBuf    []byte // decrypted or copied payloads
 	replyBuf []byte // challenges and responses
@@ -89,7 +98,8 @@ func newTransport(conn *net.UDPConn, cfg *config.Config, self uint32, peers map[
 		return nil, err
 	}
 	t := &transport{conn: conn, domain: cfg.DomainID, self: self, session: wire.NewSessionID(), peers: peers,
-		addrs: map[uint32]netip.AddrPort{}, cnt: cnt, bad: bad, log: log, sessions: wire.NewPeerSessions()}
+		addrs: map[uint32]netip.AddrPort{}, cnt: cnt, bad: bad, log: log, sessions: wire.NewPeerSessions(),
+		resume: make(chan struct{}, 1), pollBuf: make([]byte, wire.MaxDatagram+1)}
 	for id, ua := range peers {
 		t.addrs[id] = ua.AddrPort()
 	}
@@ -212,23 +222,108 @@ func (b *inbox) take(dst []inbound) []inbound {
 	return dst
 }
 
+// Reading the socket. While membership is steady (no view change under
+// way: membership.Node.Steady) the loop reads the socket itself at each of
+// its passes, at least once a tick, and the reader goroutine waits: an
+// idle node then wakes once a tick, not once per datagram (N-1 heartbeats
+// a heartbeat interval). Otherwise the reader goroutine reads each datagram
+// as it comes, so that a view change takes no tick per step. Switching to
+// polled reading stops the reader's blocking read with a deadline in the
+// past (the reader clears it again: it would stop the loop's reads too);
+// switching back wakes it. Either way a datagram waits in the socket
+// until one of them takes it, and both pass it through accept (under rmu).
+
 // readLoop receives until the socket is closed.
 func (t *transport) readLoop(out *inbox) {
 	buf := make([]byte, wire.MaxDatagram+1)
 	for {
+		if t.polled.Load() {
+			if _, ok := <-t.resume; !ok {
+				return
+			}
+			continue
+		}
 		n, from, err := t.conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+			switch {
+			case errors.Is(err, net.ErrClosed):
 				return
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				// The loop reads the socket now: clear the deadline, which
+				// would stop its reads too.
+				t.conn.SetReadDeadline(time.Time{})
+				continue
 			}
 			t.log.Warn("membership socket read failed", "err", err)
 			time.Sleep(10 * time.Millisecond) // transient (e.g. ICMP errors): do not spin
 			continue
 		}
-		if in, ok := t.accept(buf[:n], from, time.Now()); ok {
+		t.rmu.Lock()
+		in, ok := t.accept(buf[:n], from, time.Now())
+		t.rmu.Unlock()
+		if ok {
 			out.put(in)
 		}
 	}
+}
+
+// setPolled switches between polled reading (the loop's passes) and the
+// reader goroutine's. Called by the loop.
+func (t *transport) setPolled(polled bool) {
+	if t.polled.Load() == polled {
+		return
+	}
+	t.polled.Store(polled)
+	if polled {
+		t.conn.SetReadDeadline(time.Now()) // out of a blocking read
+		return
+	}
+	select {
+	case t.resume <- struct{}{}:
+	default:
+	}
+}
+
+// poll reads, without waiting, every datagram in the socket and puts the
+// messages in out (polled reading). Called by the loop.
+func (t *transport) poll(out *inbox) {
+	if !t.polled.Load() {
+		return
+	}
+	raw, err := t.conn.SyscallConn()
+	if err != nil {
+		return
+	}
+	t.rmu.Lock()
+	defer t.rmu.Unlock()
+	raw.Read(func(fd uintptr) bool {
+		for {
+			n, sa, err := unix.Recvfrom(int(fd), t.pollBuf, unix.MSG_DONTWAIT)
+			if err != nil {
+				return true // EAGAIN: empty; anything else: the reader will see it
+			}
+			if in, ok := t.accept(t.pollBuf[:n], addrPortOf(sa), time.Now()); ok {
+				out.put(in)
+			}
+		}
+	})
+}
+
+// addrPortOf converts a recvfrom source address (for logs).
+func addrPortOf(sa unix.Sockaddr) netip.AddrPort {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// close stops the reader goroutine if it waits and closes the socket.
+func (t *transport) close() {
+	close(t.resume)
+	t.conn.Close()
 }
 
 // accept authenticates one datagram and handles it: a fresh data datagram

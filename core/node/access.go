@@ -186,7 +186,8 @@ func listenUnix(path string, group int) (*net.UnixListener, error) {
 		return nil, err
 	}
 	ln.SetUnlinkOnClose(false)
-	if err := setSocketMode(tmp, group); err == nil {
+	err = setSocketMode(tmp, group)
+	if err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {

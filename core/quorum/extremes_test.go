@@ -54,9 +54,9 @@ func TestNoWrapAtTheExtremes(t *testing.T) {
 		votes uint32
 		ok    bool
 	}{
-		{0, true},    // corosync: quorum max((3+2)/2, (2+2)/2) = 2 within [1, 2]: CS_OK
-		{1, true},    // unchanged
-		{max, false}, // corosync: the total wraps to 1, quorum 2 > 1: INVALID; here: 2^32+1 votes cannot be held
+		{0, true},        // corosync: quorum max((3+2)/2, (2+2)/2) = 2 within [1, 2]: CS_OK
+		{1, true},        // unchanged
+		{max, false},     // corosync: the total wraps to 1, quorum 2 > 1: INVALID; here: 2^32+1 votes cannot be held
 		{max - 1, false}, // a total of 2^32: cannot be held either
 		// A total of exactly UINT32_MAX fits: quorum 2^31, held by node 2
 		// (corosync refuses, but only because (total+2)/2 wraps to 0).

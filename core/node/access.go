@@ -25,6 +25,8 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
@@ -249,7 +251,7 @@ var errAccessDenied = errors.New("wrong access secret")
 // client's hello h: challenge, check the client's proof, answer with
 // ours and the real hello. It returns nil once the client proved the
 // secret. The connection's deadline bounds it.
-func (s *ctlServer) proveAccess(c *ctlConn, h *wire.Hello, read func() (*wire.Msg, error)) error {
+func (s *ctlServer) proveAccess(c *ctlConn, secret []byte, h *wire.Hello, read func() (*wire.Msg, error)) error {
 	nonce := make([]byte, wire.NonceLen)
 	rand.Read(nonce)
 	body, _ := wire.EncodeBody(&wire.Hello{Proto: wire.ProtocolVersion, Challenge: nonce})
@@ -268,13 +270,13 @@ func (s *ctlServer) proveAccess(c *ctlConn, h *wire.Hello, read func() (*wire.Ms
 	if err := wire.DecodeBody(m.Body, &a); err != nil {
 		return err
 	}
-	if len(h.Nonce) != wire.NonceLen || !hmac.Equal(a.Proof, wire.IPCProof(s.access.secret, "client", h.Nonce, nonce)) {
+	if len(h.Nonce) != wire.NonceLen || !hmac.Equal(a.Proof, wire.IPCProof(secret, "client", h.Nonce, nonce)) {
 		c.writeHandshake(&wire.Msg{Type: wire.TypeAuth, Code: wire.CodeAuth, Err: "wrong access secret"})
 		return errAccessDenied
 	}
 	reply := s.hello
 	reply.Proto = wire.ProtocolVersion
-	body, _ = wire.EncodeBody(&wire.Auth{Proof: wire.IPCProof(s.access.secret, "server", h.Nonce, nonce), Hello: &reply})
+	body, _ = wire.EncodeBody(&wire.Auth{Proof: wire.IPCProof(secret, "server", h.Nonce, nonce), Hello: &reply})
 	return c.writeHandshake(&wire.Msg{Type: wire.TypeAuth, Body: body})
 }
 
@@ -286,4 +288,48 @@ func (c *ctlConn) writeHandshake(m *wire.Msg) error {
 		return err
 	}
 	return wire.WriteFrame(c.nc, b)
+}
+
+// reloadAccess is the Reloader of the control endpoint's access settings
+// (this node's ipc_* keys): a new access secret, new allow lists and a new
+// ipc_group take effect on SIGHUP for the connections made from then on
+// (the socket's group is changed in place); connections already served
+// stay. A file that cannot be read or a name that does not resolve
+// changes nothing and is reported as refused.
+func (n *Node) reloadAccess(cur, nc *config.Config, rep *ReloadReport) {
+	i := slices.IndexFunc(cur.Nodes, func(x config.Node) bool { return x.ID == n.self.ID })
+	w, ok := nc.NodeByID(n.self.ID)
+	if i < 0 || !ok {
+		return
+	}
+	old, want := cur.Nodes[i].IPCAccess, w.IPCAccess
+	secretChanged := false
+	if want.AccessFile != "" {
+		if b, err := os.ReadFile(want.AccessFile); err == nil {
+			if a := n.ctl.acc.Load(); a == nil || !hmac.Equal(a.secret, b) {
+				secretChanged = true
+			}
+		}
+	}
+	if reflect.DeepEqual(old, want) && !secretChanged {
+		return
+	}
+	acc, err := resolveAccess(want)
+	if err == nil && n.ctl.unixPath != "" && acc.group >= 0 && want.Group != old.Group {
+		err = os.Lchown(n.ctl.unixPath, -1, acc.group)
+	}
+	if err != nil {
+		rep.Refused = append(rep.Refused, fmt.Sprintf("control endpoint access (ipc_*): %v", err))
+		return
+	}
+	n.ctl.acc.Store(acc)
+	// The ipc_* keys are each node's own business: take all of them, so
+	// that another node's change is not reported as needing a restart here.
+	for j := range cur.Nodes {
+		if w, ok := nc.NodeByID(cur.Nodes[j].ID); ok {
+			cur.Nodes[j].IPCAccess = w.IPCAccess
+		}
+	}
+	cur.IPCAccess = nc.IPCAccess
+	rep.Applied = append(rep.Applied, "control endpoint access (ipc_group, ipc_allow_uids, ipc_allow_gids, ipc_access_file and its secret), for new connections")
 }

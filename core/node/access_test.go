@@ -109,7 +109,7 @@ addr = "127.0.0.1:%d"
 ha_addr = "127.0.0.1:%d"
 ipc = %q
 `, secret, ports[0], ports[1], ipc)), 0o600)
-	runNode(t, cfg, filepath.Join(dir, "data"))
+	n, _, _ := runNode(t, cfg, filepath.Join(dir, "data"))
 
 	t.Setenv(client.EnvIPCAccessFile, "")
 	var ce *client.Error
@@ -163,5 +163,25 @@ ipc = %q
 	wire.WriteFrame(nc, req)
 	if _, err := wire.ReadFrame(nc, wire.MaxFrame); err == nil {
 		t.Fatal("a request without the proof was answered")
+	}
+
+	// A new secret takes effect at a reload, for new connections: the
+	// old one is refused, the new one accepted, without a restart.
+	old := filepath.Join(dir, "old.secret")
+	os.WriteFile(old, bytes.Repeat([]byte{0x5a}, 32), 0o600)
+	os.WriteFile(secret, bytes.Repeat([]byte{0x77}, 32), 0o640)
+	rep, err := n.Reload("test")
+	if err != nil || len(rep.Applied) == 0 || len(rep.Restart) != 0 {
+		t.Fatalf("reload: %+v %v", rep, err)
+	}
+	t.Setenv(client.EnvIPCAccessFile, old)
+	if _, err := client.Dial(ipc, 5*time.Second); !errors.As(err, &ce) || ce.Code != wire.CodeAuth {
+		t.Fatalf("the old secret after the reload: %v", err)
+	}
+	t.Setenv(client.EnvIPCAccessFile, secret)
+	if c, err := client.Dial(ipc, 5*time.Second); err != nil {
+		t.Fatalf("the new secret after the reload: %v", err)
+	} else {
+		c.Close()
 	}
 }

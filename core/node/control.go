@@ -46,14 +46,15 @@ type ctlServer struct {
 	ln       net.Listener
 	unixPath string
 	sockIno  uint64 // the socket file we created (removed at close if still ours)
-	access   *ctlAccess
-	budget   *semaphore.Weighted // for large frames (limits.go)
-	log      *slog.Logger
-	hello    wire.Hello
-	reqs     chan request
-	done     chan struct{}
-	dropped  *atomic.Uint64
-	badLog   *rateLog
+	// acc is who may connect; a reload may replace it (access.go).
+	acc     atomic.Pointer[ctlAccess]
+	budget  *semaphore.Weighted // for large frames (limits.go)
+	log     *slog.Logger
+	hello   wire.Hello
+	reqs    chan request
+	done    chan struct{}
+	dropped *atomic.Uint64
+	badLog  *rateLog
 	// fast, if set, may answer a request on the connection's reader
 	// goroutine (Node.answerFast); false hands it to the loop.
 	fast func(*ctlConn, *wire.Msg) bool
@@ -80,11 +81,10 @@ func (s *ctlServer) clients() int {
 
 // newCtlServer serves ln; acc (nil: no restriction) says who may.
 func newCtlServer(ln net.Listener, unixPath string, acc *ctlAccess, hello wire.Hello, log *slog.Logger, dropped *atomic.Uint64) *ctlServer {
-	return &ctlServer{
+	s := &ctlServer{
 		ln:       ln,
 		unixPath: unixPath,
 		sockIno:  socketIno(unixPath),
-		access:   acc,
 		budget:   newBudget(),
 		byUID:    map[uint32][]*ctlConn{},
 		log:      log,
@@ -96,6 +96,8 @@ func newCtlServer(ln net.Listener, unixPath string, acc *ctlAccess, hello wire.H
 		conns:    make(map[*ctlConn]struct{}),
 		gone:     make(chan *ctlConn, 64),
 	}
+	s.acc.Store(acc)
+	return s
 }
 
 func (s *ctlServer) serve() {
@@ -134,7 +136,7 @@ func (s *ctlServer) accept(nc net.Conn) {
 	if uc, ok := nc.(*net.UnixConn); ok {
 		if cred, ok := peerCred(uc); ok {
 			c.uid = cred.Uid
-			if !s.access.allows(cred.Uid, cred.Gid) {
+			if !s.acc.Load().allows(cred.Uid, cred.Gid) {
 				s.badLog.Log("control client refused: its user and group are not in ipc_allow_uids or ipc_allow_gids",
 					"peer", c.peer, "gid", cred.Gid)
 				// Say why in place of a hello (a unix socket keeps it
@@ -145,7 +147,7 @@ func (s *ctlServer) accept(nc net.Conn) {
 				nc.Close()
 				return
 			}
-		} else if s.access != nil && s.access.restrict {
+		} else if a := s.acc.Load(); a != nil && a.restrict {
 			s.badLog.Log("control client refused: no peer credentials to check", "peer", c.peer)
 			nc.Close()
 			return
@@ -290,8 +292,8 @@ func (s *ctlServer) handshake(c *ctlConn, r *bufio.Reader) bool {
 		s.badLog.Log("control client refused: protocol version", "peer", c.peer, "proto", h.Proto)
 		return false
 	}
-	if s.access != nil && s.access.secret != nil {
-		if err := s.proveAccess(c, &h, read); err != nil {
+	if a := s.acc.Load(); a != nil && a.secret != nil {
+		if err := s.proveAccess(c, a.secret, &h, read); err != nil {
 			s.badLog.Log("control client refused: access secret not proved", "peer", c.peer, "err", err)
 			return false
 		}

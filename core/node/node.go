@@ -223,6 +223,7 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	hello := wire.Hello{Software: Software, NodeID: self.ID, NodeName: self.Name, Cluster: cfg.ClusterName}
 	n.ctl = newCtlServer(ln, unixPath, acc, hello, n.log, &n.cnt.clientsDropped)
+	n.AddReloader(n.reloadAccess)
 	closers = append(closers, n.ctl.close) // closes ln, removes the socket file
 	n.ctl.fast = n.answerFast
 	if n.vq, err = newVQPage(); err != nil {

@@ -103,7 +103,9 @@ struct confd_ha_status {
  * (the [ha] token of the cluster config; at most 4096 bytes), which the
  * node then uses to authenticate its HA peers, in place of the token it had
  * (as in ConfD, the latest HA socket's token wins); it is sent only to the
- * local node, never over the network.  The new token applies to HA
+ * local node, never over the network, and the node mixes it with the
+ * cluster key (authkey) for every handshake, so a weak token cannot be
+ * guessed from a captured handshake by anyone without the cluster key.  The new token applies to HA
  * handshakes from then on; HA connections already up are not
  * re-authenticated.  The node cannot know its peers' token, so
  * confd_ha_connect() accepts any non-empty token and never fails with
@@ -167,9 +169,12 @@ extern int confd_ha_beprimary(int sock, confd_value_t *mynodeid);
  *              CONFD_ERR_HA_CONNECT  the primary could not be reached
  *              CONFD_ERR_HA_BADNAME  the primary is known by another id
  *              CONFD_ERR_HA_BADTOKEN this node's token (the one its latest
- *                                    confd_ha_connect() gave) differs from
- *                                    the primary's; checked at each
- *                                    handshake, never by confd_ha_connect()
+ *                                    confd_ha_connect() gave) or cluster key
+ *                                    differs from the primary's; checked at
+ *                                    each handshake, never by
+ *                                    confd_ha_connect(); with [ha] tls_*,
+ *                                    also a certificate refused by either
+ *                                    side (one another CA issued)
  *              CONFD_ERR_HA_BADFXS   the primary has another schema
  *              CONFD_ERR_HA_BADVSN   incompatible HA protocol version
  *              CONFD_ERR_HA_CLOSED   the initial sync failed (the primary

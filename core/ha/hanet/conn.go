@@ -161,12 +161,16 @@ func (c *conn) writeSnapshot(w *wire.HAWriter) error {
 	return err
 }
 
-// handshakeDeadline bounds, on an accepted connection, the TLS handshake
-// and the HA handshake up to its first sealed frame.
+// handshakeDeadline bounds the TLS handshake (of an accepted connection)
+// and the HA handshake up to the first sealed frame: from the accept, or
+// for a connection we dialed, from now (a primary that accepts and says
+// nothing cannot hold a waiting besecondary, even without ticks).
 func (c *conn) handshakeDeadline() {
-	if !c.accepted.IsZero() {
-		c.nc.SetReadDeadline(c.accepted.Add(c.rt.handshakeTimeout()))
+	start := c.accepted
+	if start.IsZero() {
+		start = time.Now()
 	}
+	c.nc.SetReadDeadline(start.Add(c.rt.handshakeTimeout()))
 }
 
 func (c *conn) reader() {
@@ -174,8 +178,8 @@ func (c *conn) reader() {
 	reason, code := "closed", ha.Code(0)
 	defer func() { c.rt.post(func() { c.rt.connClosed(c, code, reason) }) }()
 	c.handshakeDeadline()
-	inHandshake := !c.accepted.IsZero()
-	if tc, ok := c.nc.(*tls.Conn); ok && inHandshake {
+	inHandshake := true
+	if tc, ok := c.nc.(*tls.Conn); ok && !c.accepted.IsZero() {
 		if err := tc.Handshake(); err != nil {
 			reason = "TLS handshake: " + err.Error()
 			c.rt.abuse("tls", "hanet: refused a TLS connection from %s: %v", c.nc.RemoteAddr(), err)
@@ -191,7 +195,9 @@ func (c *conn) reader() {
 		if inHandshake && c.hr.Authenticated() {
 			inHandshake = false
 			c.nc.SetReadDeadline(time.Time{})
-			c.rt.post(func() { c.authed = true })
+			if !c.accepted.IsZero() {
+				c.rt.post(func() { c.authed = true })
+			}
 		}
 		m.Conn = c.id
 		if m.Type == ha.MsgSnapshot {
@@ -218,6 +224,9 @@ func (c *conn) readFailed(err error) (ha.Code, string) {
 	case isTimeout(err) && !c.hr.Authenticated() && !c.accepted.IsZero():
 		c.rt.abuse("handshake", "hanet: connection %d from %s did not finish its handshake in %v: closing it",
 			c.id, c.nc.RemoteAddr(), c.rt.handshakeTimeout())
+		return 0, "handshake timed out"
+	case isTimeout(err) && !c.hr.Authenticated():
+		c.rt.logf("hanet: the primary at %s did not finish the handshake in %v", c.nc.RemoteAddr(), c.rt.handshakeTimeout())
 		return 0, "handshake timed out"
 	}
 	return 0, err.Error()

@@ -95,7 +95,8 @@
 // buffer), frames are refused from their header above 4 KiB
 // (wire.HAMaxHandshakeFrame), the writer's buffer is 4 KiB, and the TLS
 // and HA handshakes must finish within HandshakeTimeout (5 s, ConfD's
-// limit) of the accept. At most MaxHandshakes (32) accepted connections
+// limit) of the accept (of the connect, for a secondary's connection: a
+// primary that never answers cannot hold a besecondary). At most MaxHandshakes (32) accepted connections
 // may be in their handshake: the check is made at the accept, before
 // anything is read, and closes the oldest one, so a flood of connections
 // displaces itself instead of locking a real secondary out. Unauthenticated

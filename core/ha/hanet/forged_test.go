@@ -142,3 +142,32 @@ func TestHandshakeBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestDialedHandshakeDeadline: a "primary" that accepts a secondary's
+// connection and never answers fails its besecondary after the handshake
+// timeout, long before dead-peer detection would (and even without ticks).
+func TestDialedHandshakeDeadline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // accepts, reads nothing, says nothing
+		}
+	}()
+	s := startNode(t, "s", opt{tick: 10 * time.Second, handshake: 300 * time.Millisecond})
+	start := time.Now()
+	err = s.rt.BeSecondary("s", "p", ln.Addr().String(), true)
+	if !errors.Is(err, ha.ErrHAClosed) {
+		t.Fatalf("besecondary to a silent primary: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v", d)
+	}
+}

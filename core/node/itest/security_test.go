@@ -86,7 +86,7 @@ func startProber(t *testing.T, ipc string) *prober {
 			select {
 			case <-p.stop:
 				return
-			case <-time.After(5 * time.Millisecond):
+			case <-time.After(time.Millisecond): // enough requests for a p99 that is not just the worst one
 			}
 			start := time.Now()
 			_, err := c.Status()
@@ -114,6 +114,17 @@ func (p *prober) take() ([]time.Duration, int) {
 
 func (p *prober) close() { close(p.stop); <-p.done }
 
+// count is how many requests were served since the last take.
+func (p *prober) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.lat)
+}
+
+// minSamples: requests a p99 is computed over at least (when the machine
+// lets the prober make them within 5 s more).
+const minSamples = 500
+
 func p99(l []time.Duration) time.Duration {
 	if len(l) == 0 {
 		return 0
@@ -123,12 +134,14 @@ func p99(l []time.Duration) time.Duration {
 	return s[min(len(s)-1, int(math.Ceil(0.99*float64(len(s))))-1)]
 }
 
-// secNode is a one-node cluster for an attack: its process, the normal
-// client's prober and the log to check.
+// secNode is a cluster for an attack on node 1: its process, the normal
+// client's prober, a control prober on node 2 (not attacked, same
+// machine) and the log to check.
 type secNode struct {
-	c   *nodetest.Cluster
-	pid int
-	pr  *prober
+	c       *nodetest.Cluster
+	pid     int
+	pr      *prober
+	control *prober
 }
 
 func startSecNode(t *testing.T, spec nodetest.Spec) *secNode {
@@ -136,12 +149,17 @@ func startSecNode(t *testing.T, spec nodetest.Spec) *secNode {
 	if spec.HA == "" {
 		spec.HA = "tick_timeout = \"1s\""
 	}
-	c := startCluster(t, max(1, spec.Nodes), spec)
-	startAll(t, c, seq(max(1, spec.Nodes))...)
-	if _, err := c.WaitFor(1, converge, "quorate", func(s *wire.Status) bool { return s.Quorum.Flags&wire.VQQuorate != 0 }); err != nil {
-		t.Fatal(err)
+	spec.Nodes = max(2, spec.Nodes)
+	c := startCluster(t, spec.Nodes, spec)
+	startAll(t, c, seq(spec.Nodes)...)
+	for i := 1; i <= 2; i++ {
+		if _, err := c.WaitFor(i, converge, "quorate", func(s *wire.Status) bool { return s.Quorum.Flags&wire.VQQuorate != 0 }); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return &secNode{c: c, pid: c.Pid(1), pr: startProber(t, c.IPC(1))}
+	n := &secNode{c: c, pid: c.Pid(1), pr: startProber(t, c.IPC(1)), control: startProber(t, c.IPC(2))}
+	t.Cleanup(func() { n.pr.close(); n.control.close() })
+	return n
 }
 
 // attack runs fn (the attack, which returns once it is under way) while
@@ -152,28 +170,35 @@ func (n *secNode) attack(t *testing.T, name, logLine string, hold time.Duration,
 	t.Helper()
 	time.Sleep(300 * time.Millisecond) // a baseline for the normal client
 	base, _ := n.pr.take()
+	n.control.take()
 	rss0, _ := procMem(t, n.pid)
 	logBefore := n.logCount(t, logLine)
 	start := time.Now()
 	fn()
 	time.Sleep(hold)
+	// At least minSamples requests, so that the p99 is not one hiccup.
+	for wait := time.Now().Add(5 * time.Second); n.pr.count() < minSamples && time.Now().Before(wait); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	dur := time.Since(start)
 	during, fails := n.pr.take()
+	control, _ := n.control.take()
 	rss, peak := procMem(t, n.pid)
 	lines := n.logCount(t, logLine) - logBefore
-	t.Logf("%s: gohad RSS %.1f MiB before, %.1f MiB after, peak %.1f MiB; normal client p99 %v during (%d requests, %d failed), %v before; %d log lines in %v",
-		name, mib(rss0), mib(rss), mib(peak), p99(during), len(during), fails, p99(base), lines, dur.Round(time.Millisecond))
+	t.Logf("%s: gohad RSS %.1f MiB before, %.1f MiB after, peak %.1f MiB; normal client p99 %v during (%d requests, %d failed), %v before, %v on the node not attacked; %d log lines in %v",
+		name, mib(rss0), mib(rss), mib(peak), p99(during), len(during), fails, p99(base), p99(control), lines, dur.Round(time.Millisecond))
 	if peak >= rssLimit {
 		t.Errorf("%s: gohad's peak RSS %.1f MiB, limit %d MiB", name, mib(peak), rssLimit>>20)
 	}
 	if fails > 0 || len(during) == 0 {
 		t.Errorf("%s: the normal client failed %d requests (%d served)", name, fails, len(during))
 	}
-	// On this shared machine a scheduling hiccup alone can pass 10 ms:
-	// only a p99 over the limit and well over the same client's p99 just
-	// before the attack counts as the attack's doing.
-	if d := p99(during); d > p99Limit && d > 3*p99(base) {
-		t.Errorf("%s: normal client p99 %v during the attack (limit %v; %v before it)", name, d, p99Limit, p99(base))
+	// On a shared machine (the suite runs packages side by side) a
+	// scheduling hiccup alone can pass 10 ms: a p99 over the limit counts
+	// as the attack's doing when it is also well over that of the same
+	// requests to the node not attacked, measured at the same time.
+	if d, c := p99(during), p99(control); d > p99Limit && d > 3*c+2*time.Millisecond {
+		t.Errorf("%s: normal client p99 %v during the attack (limit %v; %v on the node not attacked)", name, d, p99Limit, c)
 	}
 	if logLine != "" {
 		if maxLines := int(dur/(5*time.Second)) + 2; lines < 1 || lines > maxLines {
@@ -334,7 +359,10 @@ func runAttack(mode, ipc string, count int, ready func(int), stop <-chan struct{
 	for {
 		select {
 		case <-stop:
-			return countOpen(conns)
+			if mode == "held" { // these may stay
+				return countOpen(conns)
+			}
+			return openAfter(conns, 5*time.Second)
 		case <-tick.C:
 			if mode == "slow" {
 				for _, c := range conns {
@@ -343,6 +371,20 @@ func runAttack(mode, ipc string, count int, ready func(int), stop <-chan struct{
 				}
 			}
 		}
+	}
+}
+
+// openAfter waits up to grace for the daemon to close conns and returns
+// how many it has not: a connection the kernel queued while the daemon
+// was busy is accepted late, and its time only starts then.
+func openAfter(conns []net.Conn, grace time.Duration) int {
+	deadline := time.Now().Add(grace)
+	for {
+		n := countOpen(conns)
+		if n == 0 || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
@@ -384,11 +426,10 @@ func TestControlEndpointAttacks(t *testing.T) {
 	for d := n.c.Dir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
 		os.Chmod(d, 0o755) // the attacking user must reach the socket
 	}
-	defer n.pr.close()
 	ipc := n.c.IPC(1)
 
 	var stop func() int
-	n.attack(t, "200 x 4 MiB frames before the hello", "control client dropped before hello", time.Second, func() {
+	n.attack(t, "200 x 4 MiB frames before the hello", "control client dropped before hello", 2*time.Second, func() {
 		stop = at.run(t, "prehello-4MiB", ipc, 200)
 	})
 	if open := stop(); open > 0 {
@@ -437,8 +478,7 @@ func TestControlEndpointAttacks(t *testing.T) {
 // secondary attaches during each attack.
 func TestHAPortAttacks(t *testing.T) {
 	const token = "ha-attack-token"
-	n := startSecNode(t, nodetest.Spec{Nodes: 2, HA: fmt.Sprintf("token = %q\ntick_timeout = \"1s\"", token)})
-	defer n.pr.close()
+	n := startSecNode(t, nodetest.Spec{Nodes: 3, HA: fmt.Sprintf("token = %q\ntick_timeout = \"1s\"", token)})
 	p, err := n.c.Dial(1)
 	if err != nil {
 		t.Fatal(err)
@@ -450,7 +490,7 @@ func TestHAPortAttacks(t *testing.T) {
 	if err := p.BePrimary("n1"); err != nil {
 		t.Fatal(err)
 	}
-	s, err := n.c.Dial(2)
+	s, err := n.c.Dial(3) // node 2 is the control
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,13 +498,13 @@ func TestHAPortAttacks(t *testing.T) {
 	if err := s.HAConnect(token); err != nil {
 		t.Fatal(err)
 	}
-	haAddr := fmt.Sprintf("127.0.0.1:%d", n.c.Ports[2])
+	haAddr := fmt.Sprintf("127.0.0.1:%d", n.c.Ports[n.c.Spec.Nodes]) // node 1's ha_addr
 	secondary := func() {
 		t.Helper()
 		if err := s.BeNone(); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.BeSecondary("n2", "n1", "", true); err != nil {
+		if err := s.BeSecondary("n3", "n1", "", true); err != nil {
 			t.Errorf("a real secondary could not attach during the attack: %v", err)
 		}
 	}
@@ -505,13 +545,13 @@ func TestHAPortAttacks(t *testing.T) {
 		}()
 		secondary()
 	})
-	if open := countOpen(conns); open > 0 {
+	if open := openAfter(conns, 5*time.Second); open > 0 {
 		t.Errorf("%d connections still open after the handshake timeout", open)
 	}
 	closeAll()
 
 	chunk := make([]byte, 1<<20)
-	n.attack(t, "30 HA connections announcing 16 MiB frames", "(limit 4096)", time.Second, func() {
+	n.attack(t, "30 HA connections announcing 16 MiB frames", "(limit 4096)", 2*time.Second, func() {
 		for i := 0; i < 30; i++ {
 			c, err := net.Dial("tcp", haAddr)
 			if err != nil {
@@ -525,7 +565,7 @@ func TestHAPortAttacks(t *testing.T) {
 		}
 		secondary()
 	})
-	if open := countOpen(conns); open > 0 {
+	if open := openAfter(conns, 5*time.Second); open > 0 {
 		t.Errorf("%d connections announcing 16 MiB frames still open", open)
 	}
 	closeAll()

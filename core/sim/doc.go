@@ -74,7 +74,9 @@
 // message sent before a setexpected it had not applied yet) fails it at
 // seed 193 (3 nodes), and TestSetExpectedThenNodeLoss at seed 1.
 // RunScenario then stops the faults, heals, resumes and restarts everything
-// and checks 3 (one common view of all nodes within LivenessBound ticks). A
+// and checks 3 (one common view of all nodes within LivenessBound ticks,
+// that then stays put for 3H+2D+2 ticks: right after the faults every node
+// may still show a view a late fault has doomed). A
 // violation fails with the seed, the options, the trace of recent events and
 // the go test command line that replays it.
 //

@@ -28,7 +28,7 @@ const defaultCMMTimeout = 5 * time.Second
 // notification callback runs).
 var cmmState struct {
 	mu      sync.Mutex
-	conn    *client.Client // nil until the first call, and after a failure
+	conn    *client.Conn // nil until the first call, and after a failure
 	timeout time.Duration
 	reg     *cmmReg // the notification registration, nil if none
 }
@@ -90,25 +90,27 @@ func cmmTimeout() time.Duration {
 
 // cmmConn returns the session connection, dialling it if needed (the CMM
 // connection is implicit and re-opened after a failure). mu held.
-func cmmConn() (*client.Client, error) {
+func cmmConn() (*client.Conn, error) {
 	if c := cmmState.conn; c != nil {
-		if c.Err() == nil {
+		if !c.Closed() {
 			return c, nil
 		}
 		c.Close()
 		cmmState.conn = nil
 	}
-	c, err := dial(cmmTimeout())
+	addr := ipcAddr()
+	c, err := client.DialConn(addr, dialTimeout, clientOptions())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}
+	c.SetTimeout(cmmTimeout())
 	cmmState.conn = c
 	return c, nil
 }
 
 // withConn runs op on the session connection. A connection that broke under
 // the call is dropped so that the next call dials again.
-func withConn(op func(*client.Client) error) error {
+func withConn(op func(*client.Conn) error) error {
 	c, err := cmmConn()
 	if err != nil {
 		return err
@@ -159,7 +161,7 @@ func cmm_connect(timeout C.timespec_t) C.cmm_error_t {
 		if c := cmmState.conn; c != nil {
 			c.SetTimeout(d)
 		}
-		return withConn(func(c *client.Client) error { return c.Ping() })
+		return withConn(func(c *client.Conn) error { return c.Ping() })
 	})
 }
 
@@ -191,7 +193,7 @@ func cmm_node_getid(me *C.cmm_nodeid_t) C.cmm_error_t {
 			return cmmErrf(C.CMM_EINVAL, "me is NULL")
 		}
 		var id uint32
-		err := withConn(func(c *client.Client) (err error) {
+		err := withConn(func(c *client.Conn) (err error) {
 			id, err = c.NodeID()
 			return err
 		})
@@ -205,12 +207,12 @@ func cmm_node_getid(me *C.cmm_nodeid_t) C.cmm_error_t {
 }
 
 // getMember runs one member query and copies its result.
-func getMember(member *C.cmm_member_t, what string, q func(*client.Client) (*wire.CMMMember, error)) error {
+func getMember(member *C.cmm_member_t, what string, q func(*client.Conn) (*wire.CMMMember, error)) error {
 	if member == nil {
 		return cmmErrf(C.CMM_EINVAL, "member is NULL")
 	}
 	var m *wire.CMMMember
-	err := withConn(func(c *client.Client) (err error) {
+	err := withConn(func(c *client.Conn) (err error) {
 		m, err = q(c)
 		return err
 	})
@@ -224,7 +226,7 @@ func getMember(member *C.cmm_member_t, what string, q func(*client.Client) (*wir
 //export cmm_member_getinfo
 func cmm_member_getinfo(nodeid C.cmm_nodeid_t, member *C.cmm_member_t) C.cmm_error_t {
 	return cmmCall("cmm_member_getinfo", func() error {
-		return getMember(member, fmt.Sprintf("node %d", uint32(nodeid)), func(c *client.Client) (*wire.CMMMember, error) {
+		return getMember(member, fmt.Sprintf("node %d", uint32(nodeid)), func(c *client.Conn) (*wire.CMMMember, error) {
 			return c.Member(uint32(nodeid))
 		})
 	})
@@ -233,7 +235,7 @@ func cmm_member_getinfo(nodeid C.cmm_nodeid_t, member *C.cmm_member_t) C.cmm_err
 //export cmm_potential_getinfo
 func cmm_potential_getinfo(nodeid C.cmm_nodeid_t, member *C.cmm_member_t) C.cmm_error_t {
 	return cmmCall("cmm_potential_getinfo", func() error {
-		return getMember(member, fmt.Sprintf("node %d", uint32(nodeid)), func(c *client.Client) (*wire.CMMMember, error) {
+		return getMember(member, fmt.Sprintf("node %d", uint32(nodeid)), func(c *client.Conn) (*wire.CMMMember, error) {
 			return c.PotentialMember(uint32(nodeid))
 		})
 	})
@@ -242,14 +244,14 @@ func cmm_potential_getinfo(nodeid C.cmm_nodeid_t, member *C.cmm_member_t) C.cmm_
 //export cmm_master_getinfo
 func cmm_master_getinfo(member *C.cmm_member_t) C.cmm_error_t {
 	return cmmCall("cmm_master_getinfo", func() error {
-		return getMember(member, "master", (*client.Client).Master)
+		return getMember(member, "master", (*client.Conn).Master)
 	})
 }
 
 //export cmm_vicemaster_getinfo
 func cmm_vicemaster_getinfo(member *C.cmm_member_t) C.cmm_error_t {
 	return cmmCall("cmm_vicemaster_getinfo", func() error {
-		return getMember(member, "vice-master", (*client.Client).ViceMaster)
+		return getMember(member, "vice-master", (*client.Conn).ViceMaster)
 	})
 }
 
@@ -269,7 +271,7 @@ func cmm_member_getcount(count *C.uint32_t) C.cmm_error_t {
 }
 
 func members() (ms []wire.CMMMember, err error) {
-	err = withConn(func(c *client.Client) error {
+	err = withConn(func(c *client.Conn) error {
 		ms, err = c.Members(false)
 		return err
 	})
@@ -306,28 +308,28 @@ func cmm_member_getall(tableSize C.uint32_t, table *C.cmm_member_t, count *C.uin
 }
 
 // simpleOp runs an administrative request without arguments or result.
-func simpleOp(fn string, op func(*client.Client) error) C.cmm_error_t {
+func simpleOp(fn string, op func(*client.Conn) error) C.cmm_error_t {
 	return cmmCall(fn, func() error { return withConn(op) })
 }
 
 //export cmm_mastership_release
 func cmm_mastership_release() C.cmm_error_t {
-	return simpleOp("cmm_mastership_release", (*client.Client).ReleaseMastership)
+	return simpleOp("cmm_mastership_release", (*client.Conn).ReleaseMastership)
 }
 
 //export cmm_membership_remove
 func cmm_membership_remove() C.cmm_error_t {
-	return simpleOp("cmm_membership_remove", (*client.Client).RemoveSelf)
+	return simpleOp("cmm_membership_remove", (*client.Conn).RemoveSelf)
 }
 
 //export cmm_member_seizequalif
 func cmm_member_seizequalif() C.cmm_error_t {
-	return simpleOp("cmm_member_seizequalif", (*client.Client).SeizeQualification)
+	return simpleOp("cmm_member_seizequalif", (*client.Conn).SeizeQualification)
 }
 
 //export cmm_config_reload
 func cmm_config_reload() C.cmm_error_t {
-	return simpleOp("cmm_config_reload", (*client.Client).ConfigReload)
+	return simpleOp("cmm_config_reload", (*client.Conn).ConfigReload)
 }
 
 //export cmm_member_setqualif
@@ -338,7 +340,7 @@ func cmm_member_setqualif(nodeid C.cmm_nodeid_t, qualif C.cmm_qualif_t) C.cmm_er
 		default:
 			return cmmErrf(C.CMM_EINVAL, "qualification %d is not a cmm_qualif_t", int(qualif))
 		}
-		return withConn(func(c *client.Client) error {
+		return withConn(func(c *client.Conn) error {
 			if err := c.SetQualification(uint32(nodeid), int32(qualif)); err != nil {
 				return fmt.Errorf("node %d: %w", uint32(nodeid), err)
 			}

@@ -57,9 +57,11 @@
 // because a cgo callback's goroutine is locked to the C thread and every
 // wait on a Go channel there costs two extra thread switches to hand the P
 // back (measured: getinfo p50 39 us through client.Client, 24 us through
-// syncConn, on one CPU shared with gohad). The CMM API has one
-// process-wide client.Client for requests (with the cmm_connect timeout)
-// and one for the notification registration. The ConfD family
+// syncConn, on one CPU shared with gohad). The CMM API makes its
+// requests for the same reason on one process-wide client.Conn (its calls
+// are serialised anyway; the cmm_connect timeout bounds each, and a call
+// that times out leaves the connection usable), and has a client.Client
+// for the notification registration. The ConfD family
 // (confd_ha_*, notifications, goha_cdb_*, cdb_*) drives the caller's own
 // socket with client.NewConn (confd_fdconn.go).
 //

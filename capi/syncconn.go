@@ -43,6 +43,10 @@ type syncConn struct {
 	heard int64
 }
 
+// envVQShm names the switch that keeps a votequorum handle from mapping the
+// info page ("0": every getinfo asks the daemon), read at initialize.
+const envVQShm = "GOHA_VQ_SHM"
+
 // vqTrust is how long after a completed round trip the info page may
 // answer for the daemon. The page alone is valid for 1.5 ticks, but a
 // stopped (SIGSTOP) or killed daemon must be noticed sooner, as with

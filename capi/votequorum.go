@@ -92,7 +92,7 @@ func votequorum_initialize(handle *C.votequorum_handle_t, callbacks *C.votequoru
 func newVQHandle(callbacks *C.votequorum_callbacks_t) (*vqHandle, error) {
 	addr := ipcAddr()
 	req, err := dialSync(addr)
-	if err == nil {
+	if v, ok := cgetenv(envVQShm); err == nil && !(ok && v == "0") {
 		err = req.mapVQ() // the info page, if the daemon passes one
 		if err != nil {
 			req.close()

@@ -84,6 +84,7 @@ type reply struct {
 
 // Client is a connection to one gohad. Safe for concurrent use.
 type Client struct {
+	Ops
 	conn  net.Conn
 	hello wire.Hello
 
@@ -142,6 +143,7 @@ func DialWith(addr string, timeout time.Duration, o Options) (*Client, error) {
 		done:    make(chan struct{}),
 		closeCh: make(chan struct{}),
 	}
+	c.Ops = Ops{c}
 	go c.readLoop()
 	go c.pump()
 	return c, nil

@@ -30,6 +30,7 @@ var errClosedByPeer = errors.New("connection closed by the daemon")
 // I/O, timeout or protocol error happened, every later call returns it
 // (Err); a refusal by the daemon (*Error) leaves the connection usable.
 type Conn struct {
+	Ops
 	fd    int
 	owned bool // Close closes fd (DialConn); the caller owns NewConn's fd
 	// exact: read no byte past the frame being read, so that what the
@@ -40,11 +41,16 @@ type Conn struct {
 	buf      []byte // received bytes buf[r:w] not yet consumed
 	r, w     int
 	wbuf     []byte
-	deadline time.Time // zero: wait forever
-	nextID   uint64
-	events   eventStream
-	server   wire.Hello
-	err      error
+	deadline time.Time     // zero: wait forever
+	timeout  time.Duration // per call (SetTimeout); 0: none
+	// sockTimeout: the kernel bounds each read and write by timeout
+	// (SO_RCVTIMEO, SO_SNDTIMEO on a blocking socket), saving a poll(2)
+	// per call; EAGAIN then means the time is up.
+	sockTimeout bool
+	nextID      uint64
+	events      eventStream
+	server      wire.Hello
+	err         error
 }
 
 // DialConn connects to the daemon at addr (any form SplitAddr accepts),
@@ -62,6 +68,7 @@ func dialConn(addr string, timeout time.Duration, o Options, exact bool) (*Conn,
 		return nil, err
 	}
 	c := &Conn{fd: fd, owned: true, exact: exact}
+	c.Ops = Ops{c}
 	if err := c.Handshake(timeout, o); err != nil {
 		c.Close()
 		return nil, err
@@ -74,7 +81,9 @@ func dialConn(addr string, timeout time.Duration, o Options, exact bool) (*Conn,
 // non-blocking: the Conn then waits with poll(2). Reads take exactly one
 // frame at a time. Call Handshake before anything else.
 func NewConn(fd int) *Conn {
-	return &Conn{fd: fd, exact: true}
+	c := &Conn{fd: fd, exact: true}
+	c.Ops = Ops{c}
+	return c
 }
 
 // Handshake exchanges hellos within timeout (0: no bound). This is the
@@ -142,6 +151,34 @@ func (c *Conn) Fd() int { return c.fd }
 // Err returns the error that broke the connection, or nil.
 func (c *Conn) Err() error { return c.err }
 
+// Closed reports, without waiting, whether the connection is broken or the
+// daemon closed or reset it since the last call: a Conn has no reader
+// between calls to notice that, and a caller that keeps one across calls
+// (libgoha's CMM session) dials anew instead of failing its next request.
+func (c *Conn) Closed() bool {
+	if c.err != nil {
+		return true
+	}
+	p := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLRDHUP}}
+	n, err := unix.Poll(p, 0)
+	return err == nil && n > 0 && p[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0
+}
+
+// SetTimeout bounds each later call (0: wait as long as the daemon takes):
+// on a socket DialConn made, each read and write of the call (a reply
+// normally comes in one read). A call that times out waiting for its reply
+// returns ErrTimeout and leaves the connection usable: the late reply is
+// recognised by its id and dropped.
+func (c *Conn) SetTimeout(d time.Duration) {
+	c.timeout = d
+	if !c.owned || c.fd < 0 {
+		return // the caller's socket: bounded with poll(2) instead
+	}
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	c.sockTimeout = unix.SetsockoptTimeval(c.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv) == nil &&
+		unix.SetsockoptTimeval(c.fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv) == nil && d > 0
+}
+
 // Call performs one request: op with argument arg (nil: none); the result
 // is decoded into res (nil: ignored). A refusal is an *Error.
 func (c *Conn) Call(op string, arg, res any) error {
@@ -169,6 +206,10 @@ func (c *Conn) call(op string, arg, res any, wantFD bool) (int, error) {
 	if cap(frame) <= 64<<10 {
 		c.wbuf = frame[:0] // reused by the next request
 	}
+	if c.timeout > 0 && !c.sockTimeout {
+		c.deadline = time.Now().Add(c.timeout)
+		defer func() { c.deadline = time.Time{} }()
+	}
 	if err := c.write(frame); err != nil {
 		return -1, err
 	}
@@ -177,10 +218,7 @@ func (c *Conn) call(op string, arg, res any, wantFD bool) (int, error) {
 	if wantFD {
 		fdp = &fd
 	}
-	m, err := c.readMsg(fdp)
-	if err == nil && (m.Type != wire.TypeReply || m.ID != id) {
-		err = c.fail(fmt.Errorf("%w: %s: daemon sent message type %d id %d, want the reply to %d", ErrProtocol, op, m.Type, m.ID, id))
-	}
+	m, err := c.readReply(op, id, fdp)
 	if err == nil {
 		err = result(op, m, res)
 	}
@@ -191,6 +229,28 @@ func (c *Conn) call(op string, arg, res any, wantFD bool) (int, error) {
 		return -1, err
 	}
 	return fd, nil
+}
+
+// readReply reads the reply to request id, dropping the replies to earlier
+// requests that timed out.
+func (c *Conn) readReply(op string, id uint64, fdp *int) (*wire.Msg, error) {
+	for {
+		m, err := c.readMsg(fdp)
+		if err != nil {
+			return nil, err
+		}
+		if m.Type == wire.TypeReply && m.ID < id {
+			if fdp != nil && *fdp >= 0 {
+				unix.Close(*fdp)
+				*fdp = -1
+			}
+			continue // a late reply to a call that timed out
+		}
+		if m.Type != wire.TypeReply || m.ID != id {
+			return nil, c.fail(fmt.Errorf("%w: %s: daemon sent message type %d id %d, want the reply to %d", ErrProtocol, op, m.Type, m.ID, id))
+		}
+		return m, nil
+	}
 }
 
 // ReadEvent reads the next frame, which must be an event, and checks that
@@ -257,19 +317,21 @@ func (c *Conn) fail(err error) error {
 // readMsg reads one frame and decodes it; the message's Body aliases c.buf
 // until the next read. With fdp, a descriptor passed with the frame's
 // first bytes is stored there.
+// Nothing is consumed until the whole frame is there, so a read that times
+// out leaves what it got for the next call.
 func (c *Conn) readMsg(fdp *int) (*wire.Msg, error) {
-	hdr, err := c.next(4, fdp)
-	if err != nil {
+	if err := c.fill(4, fdp); err != nil {
 		return nil, err
 	}
-	n := binary.BigEndian.Uint32(hdr)
+	n := binary.BigEndian.Uint32(c.buf[c.r:])
 	if n == 0 || n > wire.MaxFrame {
 		return nil, c.fail(fmt.Errorf("%w: frame of %d bytes", ErrProtocol, n))
 	}
-	b, err := c.next(int(n), nil)
-	if err != nil {
+	if err := c.fill(4+int(n), nil); err != nil {
 		return nil, err
 	}
+	b := c.buf[c.r+4 : c.r+4+int(n)]
+	c.r += 4 + int(n)
 	m, err := wire.DecodeMsg(b)
 	if err != nil {
 		return nil, c.fail(fmt.Errorf("%w: %v", ErrProtocol, err))
@@ -277,33 +339,32 @@ func (c *Conn) readMsg(fdp *int) (*wire.Msg, error) {
 	return m, nil
 }
 
-// next returns the next n bytes of the stream, valid until the next call.
-func (c *Conn) next(n int, fdp *int) ([]byte, error) {
-	if c.w-c.r < n {
-		if c.r > 0 {
-			c.w = copy(c.buf, c.buf[c.r:c.w])
-			c.r = 0
-		}
-		if len(c.buf) < n {
-			nb := make([]byte, max(n, 4<<10))
-			copy(nb, c.buf[:c.w])
-			c.buf = nb
-		}
-		for c.w < n {
-			end := len(c.buf)
-			if c.exact {
-				end = n
-			}
-			k, err := c.read(c.buf[c.w:end], fdp)
-			if err != nil {
-				return nil, err
-			}
-			c.w += k
-		}
+// fill reads until at least n unconsumed bytes are buffered, at c.buf[c.r:].
+func (c *Conn) fill(n int, fdp *int) error {
+	if c.w-c.r >= n {
+		return nil
 	}
-	p := c.buf[c.r : c.r+n]
-	c.r += n
-	return p, nil
+	if c.r > 0 {
+		c.w = copy(c.buf, c.buf[c.r:c.w])
+		c.r = 0
+	}
+	if len(c.buf) < n {
+		nb := make([]byte, max(n, 4<<10))
+		copy(nb, c.buf[:c.w])
+		c.buf = nb
+	}
+	for c.w < n {
+		end := len(c.buf)
+		if c.exact {
+			end = n
+		}
+		k, err := c.read(c.buf[c.w:end], fdp)
+		if err != nil {
+			return err
+		}
+		c.w += k
+	}
+	return nil
 }
 
 // read reads at least one byte into p. With fdp and no descriptor received
@@ -328,6 +389,9 @@ func (c *Conn) read(p []byte, fdp *int) (int, error) {
 		case err == nil:
 			return 0, c.fail(fmt.Errorf("%w: %w", ErrDaemonGone, errClosedByPeer))
 		case err == unix.EINTR:
+		case err == unix.EAGAIN && c.sockTimeout:
+			// Not fatal: nothing was consumed (readMsg).
+			return 0, fmt.Errorf("%w: no answer from the daemon", ErrTimeout)
 		case err == unix.EAGAIN:
 			if err := c.wait(unix.POLLIN); err != nil {
 				return 0, err
@@ -390,6 +454,9 @@ func (c *Conn) send(b []byte) error {
 			b = b[n:]
 		case unix.EINTR:
 		case unix.EAGAIN:
+			if c.sockTimeout {
+				return fmt.Errorf("%w: the daemon does not read", ErrTimeout)
+			}
 			if err := c.wait(unix.POLLOUT); err != nil {
 				return err
 			}
@@ -407,7 +474,8 @@ func (c *Conn) wait(events int16) error {
 		if !c.deadline.IsZero() {
 			d := time.Until(c.deadline)
 			if d <= 0 {
-				return c.fail(fmt.Errorf("%w: no answer from the daemon", ErrTimeout))
+				// Not fatal for reads: nothing was consumed (readMsg).
+				return fmt.Errorf("%w: no answer from the daemon", ErrTimeout)
 			}
 			ms = int((d + time.Millisecond - 1) / time.Millisecond)
 		}

@@ -230,3 +230,85 @@ func TestNewConnNonBlockingExact(t *testing.T) {
 		t.Fatal("Close closed the caller's descriptor")
 	}
 }
+
+// TestConnTimeoutKeepsConnection: a call that times out returns
+// ErrTimeout; its late reply, even one that arrived in pieces, is dropped
+// by id, and the next call gets its own reply.
+func TestConnTimeoutKeepsConnection(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "s")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	serveOn(t, ln, func(conn net.Conn) {
+		for {
+			m := readReq(conn)
+			if m == nil {
+				return
+			}
+			body, _ := wire.EncodeBody(&wire.NodeArg{Node: uint32(m.ID)})
+			b, _ := wire.EncodeMsg(&wire.Msg{Type: wire.TypeReply, ID: m.ID, Body: body})
+			frame := wire.AppendFrame(nil, b)
+			if m.Op == "slow" {
+				conn.Write(frame[:3]) // half a header: the client must not lose it
+				<-release
+			}
+			if m.Op == "slow" {
+				conn.Write(frame[3:])
+			} else {
+				conn.Write(frame)
+			}
+		}
+	})
+	c, err := DialConn("unix:"+sock, 5*time.Second, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetTimeout(50 * time.Millisecond)
+	if err := c.Call("slow", nil, nil); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("slow call: %v", err)
+	}
+	if c.Err() != nil {
+		t.Fatalf("a timeout broke the connection: %v", c.Err())
+	}
+	close(release)
+	c.SetTimeout(5 * time.Second)
+	var a wire.NodeArg
+	if err := c.Call("fast", nil, &a); err != nil || a.Node != 2 {
+		t.Fatalf("next call: %v, got the reply to %d", err, a.Node)
+	}
+}
+
+// TestConnClosed: Closed notices a daemon that went away between calls.
+func TestConnClosed(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "s")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveOn(t, ln, func(conn net.Conn) {
+		m := readReq(conn)
+		send(conn, &wire.Msg{Type: wire.TypeReply, ID: m.ID})
+		// and close
+	})
+	c, err := DialConn("unix:"+sock, 5*time.Second, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Closed() {
+		t.Fatal("a fresh connection reads as closed")
+	}
+	if err := c.Call(wire.OpPing, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !c.Closed() {
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon's close was not noticed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

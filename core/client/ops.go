@@ -15,13 +15,23 @@ type (
 	SubscribeResult = wire.SubscribeResult
 )
 
+// Caller performs one request of the control protocol: Client and Conn.
+type Caller interface {
+	Call(op string, arg, res any) error
+}
+
+// Ops are the typed votequorum and CMM operations of the control protocol
+// over any Caller. Client and Conn embed them, so c.Member(7) works on
+// either.
+type Ops struct{ Caller }
+
 // Ping checks that the daemon answers.
-func (c *Client) Ping() error { return c.Call(wire.OpPing, nil, nil) }
+func (o Ops) Ping() error { return o.Call(wire.OpPing, nil, nil) }
 
 // Status returns the daemon's full view: node, ring, members, roles, quorum.
-func (c *Client) Status() (*Status, error) {
+func (o Ops) Status() (*Status, error) {
 	var s Status
-	if err := c.Call(wire.OpStatus, nil, &s); err != nil {
+	if err := o.Call(wire.OpStatus, nil, &s); err != nil {
 		return nil, err
 	}
 	return &s, nil
@@ -31,17 +41,17 @@ func (c *Client) Status() (*Status, error) {
 // tracking) and queues a snapshot of the topics in snapshot ahead of any
 // later change. For votequorum_trackstart: CHANGES or CURRENT ask for
 // snapshot=TopicQuorum; CURRENT alone keeps topics unchanged.
-func (c *Client) Subscribe(topics, snapshot uint32) (SubscribeResult, error) {
+func (o Ops) Subscribe(topics, snapshot uint32) (SubscribeResult, error) {
 	var r SubscribeResult
-	err := c.Call(wire.OpSubscribe, &wire.Subscribe{Topics: topics, Snapshot: snapshot}, &r)
+	err := o.Call(wire.OpSubscribe, &wire.Subscribe{Topics: topics, Snapshot: snapshot}, &r)
 	return r, err
 }
 
 // QuorumInfo returns votequorum_getinfo for node (0 = the local node).
 // Unknown node: CodeNotExist.
-func (c *Client) QuorumInfo(node uint32) (*VQInfo, error) {
+func (o Ops) QuorumInfo(node uint32) (*VQInfo, error) {
 	var v VQInfo
-	if err := c.Call(wire.OpVQGetInfo, &wire.NodeArg{Node: node}, &v); err != nil {
+	if err := o.Call(wire.OpVQGetInfo, &wire.NodeArg{Node: node}, &v); err != nil {
 		return nil, err
 	}
 	return &v, nil
@@ -49,46 +59,46 @@ func (c *Client) QuorumInfo(node uint32) (*VQInfo, error) {
 
 // SetExpected is votequorum_setexpected. Refused (CodeInvalid) below the
 // total votes or when it would make a quorate cluster inquorate.
-func (c *Client) SetExpected(n uint32) error {
-	return c.Call(wire.OpVQSetExpected, &wire.SetExpectedArg{Expected: n}, nil)
+func (o Ops) SetExpected(n uint32) error {
+	return o.Call(wire.OpVQSetExpected, &wire.SetExpectedArg{Expected: n}, nil)
 }
 
 // SetVotes is votequorum_setvotes (node 0 = the quorum device). Unknown
 // node: CodeNameNotFound; quorum out of range: CodeInvalid.
-func (c *Client) SetVotes(node, votes uint32) error {
-	return c.Call(wire.OpVQSetVotes, &wire.SetVotesArg{Node: node, Votes: votes}, nil)
+func (o Ops) SetVotes(node, votes uint32) error {
+	return o.Call(wire.OpVQSetVotes, &wire.SetVotesArg{Node: node, Votes: votes}, nil)
 }
 
 // QDeviceRegister registers the local quorum device name.
-func (c *Client) QDeviceRegister(name string) error {
-	return c.Call(wire.OpQDeviceRegister, &wire.QDeviceArg{Name: name}, nil)
+func (o Ops) QDeviceRegister(name string) error {
+	return o.Call(wire.OpQDeviceRegister, &wire.QDeviceArg{Name: name}, nil)
 }
 
 // QDeviceUnregister unregisters the local quorum device.
-func (c *Client) QDeviceUnregister(name string) error {
-	return c.Call(wire.OpQDeviceUnreg, &wire.QDeviceArg{Name: name}, nil)
+func (o Ops) QDeviceUnregister(name string) error {
+	return o.Call(wire.OpQDeviceUnreg, &wire.QDeviceArg{Name: name}, nil)
 }
 
 // QDeviceUpdate renames the quorum device.
-func (c *Client) QDeviceUpdate(oldName, newName string) error {
-	return c.Call(wire.OpQDeviceUpdate, &wire.QDeviceUpdateArg{Old: oldName, New: newName}, nil)
+func (o Ops) QDeviceUpdate(oldName, newName string) error {
+	return o.Call(wire.OpQDeviceUpdate, &wire.QDeviceUpdateArg{Old: oldName, New: newName}, nil)
 }
 
 // QDevicePoll tells the daemon the device is alive and whether it casts its
 // vote, for the ring id of the latest nodelist notification.
-func (c *Client) QDevicePoll(name string, castVote bool, ring RingID) error {
-	return c.Call(wire.OpQDevicePoll, &wire.QDevicePollArg{Name: name, CastVote: castVote, Ring: ring}, nil)
+func (o Ops) QDevicePoll(name string, castVote bool, ring RingID) error {
+	return o.Call(wire.OpQDevicePoll, &wire.QDevicePollArg{Name: name, CastVote: castVote, Ring: ring}, nil)
 }
 
 // QDeviceMasterWins sets or clears the device's master_wins flag.
-func (c *Client) QDeviceMasterWins(name string, allow bool) error {
-	return c.Call(wire.OpQDeviceMasterWin, &wire.QDeviceMasterWinsArg{Name: name, Allow: allow}, nil)
+func (o Ops) QDeviceMasterWins(name string, allow bool) error {
+	return o.Call(wire.OpQDeviceMasterWin, &wire.QDeviceMasterWinsArg{Name: name, Allow: allow}, nil)
 }
 
 // NodeID returns the local node id (cmm_node_getid).
-func (c *Client) NodeID() (uint32, error) {
+func (o Ops) NodeID() (uint32, error) {
 	var a wire.NodeArg
-	if err := c.Call(wire.OpCMMNodeID, nil, &a); err != nil {
+	if err := o.Call(wire.OpCMMNodeID, nil, &a); err != nil {
 		return 0, err
 	}
 	return a.Node, nil
@@ -97,19 +107,19 @@ func (c *Client) NodeID() (uint32, error) {
 // Member returns cmm_member_getinfo for node: CodeNotExist for an id not in
 // the config, CodeNotMember for a configured node out of the cluster,
 // CodeNoCluster when this node is in no cluster.
-func (c *Client) Member(node uint32) (*CMMMember, error) {
-	return c.member(node, false)
+func (o Ops) Member(node uint32) (*CMMMember, error) {
+	return o.member(node, false)
 }
 
 // PotentialMember returns cmm_potential_getinfo: any configured node,
 // including those out of the cluster (CodeNotExist if not configured).
-func (c *Client) PotentialMember(node uint32) (*CMMMember, error) {
-	return c.member(node, true)
+func (o Ops) PotentialMember(node uint32) (*CMMMember, error) {
+	return o.member(node, true)
 }
 
-func (c *Client) member(node uint32, potential bool) (*CMMMember, error) {
+func (o Ops) member(node uint32, potential bool) (*CMMMember, error) {
 	var m CMMMember
-	if err := c.Call(wire.OpCMMMember, &wire.MemberArg{Node: node, Potential: potential}, &m); err != nil {
+	if err := o.Call(wire.OpCMMMember, &wire.MemberArg{Node: node, Potential: potential}, &m); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -118,18 +128,18 @@ func (c *Client) member(node uint32, potential bool) (*CMMMember, error) {
 // Members returns the members of the cluster by node id (all=true: every
 // configured node, out-of-cluster ones flagged CMMOutOfCluster).
 // CodeNoCluster when this node is in no cluster and all is false.
-func (c *Client) Members(all bool) ([]CMMMember, error) {
+func (o Ops) Members(all bool) ([]CMMMember, error) {
 	var r wire.CMMMembers
-	if err := c.Call(wire.OpCMMMembers, &wire.MembersArg{All: all}, &r); err != nil {
+	if err := o.Call(wire.OpCMMMembers, &wire.MembersArg{All: all}, &r); err != nil {
 		return nil, err
 	}
 	return r.Members, nil
 }
 
 // Master returns the master's entry, CodeNoCluster if there is none.
-func (c *Client) Master() (*CMMMember, error) {
+func (o Ops) Master() (*CMMMember, error) {
 	var m CMMMember
-	if err := c.Call(wire.OpCMMMaster, nil, &m); err != nil {
+	if err := o.Call(wire.OpCMMMaster, nil, &m); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -137,9 +147,9 @@ func (c *Client) Master() (*CMMMember, error) {
 
 // ViceMaster returns the vice-master's entry, CodeNotExist if there is none
 // (CodeNoCluster when this node is in no cluster).
-func (c *Client) ViceMaster() (*CMMMember, error) {
+func (o Ops) ViceMaster() (*CMMMember, error) {
 	var m CMMMember
-	if err := c.Call(wire.OpCMMViceMaster, nil, &m); err != nil {
+	if err := o.Call(wire.OpCMMViceMaster, nil, &m); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -147,23 +157,23 @@ func (c *Client) ViceMaster() (*CMMMember, error) {
 
 // ReleaseMastership is cmm_mastership_release: CodePerm unless this node is
 // the master, CodeCanceled if no node can take over.
-func (c *Client) ReleaseMastership() error { return c.Call(wire.OpCMMRelease, nil, nil) }
+func (o Ops) ReleaseMastership() error { return o.Call(wire.OpCMMRelease, nil, nil) }
 
 // RemoveSelf is cmm_membership_remove: the local node leaves the cluster
 // until the daemon restarts. CodeCanceled on a master no one can replace.
-func (c *Client) RemoveSelf() error { return c.Call(wire.OpCMMRemove, nil, nil) }
+func (o Ops) RemoveSelf() error { return o.Call(wire.OpCMMRemove, nil, nil) }
 
 // SetQualification is cmm_member_setqualif (qualif is a wire.Qualif*
 // value). CodePerm unless this node is the master; CodeInvalid for a
 // non-eligible member or a bad level.
-func (c *Client) SetQualification(node uint32, qualif int32) error {
-	return c.Call(wire.OpCMMSetQualif, &wire.SetQualifArg{Node: node, Qualif: qualif}, nil)
+func (o Ops) SetQualification(node uint32, qualif int32) error {
+	return o.Call(wire.OpCMMSetQualif, &wire.SetQualifArg{Node: node, Qualif: qualif}, nil)
 }
 
 // SeizeQualification is cmm_member_seizequalif: CodePerm while a master
 // exists or when this node is not eligible.
-func (c *Client) SeizeQualification() error { return c.Call(wire.OpCMMSeizeQualif, nil, nil) }
+func (o Ops) SeizeQualification() error { return o.Call(wire.OpCMMSeizeQualif, nil, nil) }
 
 // ConfigReload is cmm_config_reload: the daemon re-reads its config file.
 // CodePerm unless this node is the master.
-func (c *Client) ConfigReload() error { return c.Call(wire.OpConfigReload, nil, nil) }
+func (o Ops) ConfigReload() error { return o.Call(wire.OpConfigReload, nil, nil) }

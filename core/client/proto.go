@@ -138,11 +138,11 @@ func appendRequest(dst []byte, id uint64, op string, arg any) ([]byte, error) {
 	if err != nil {
 		return dst, &Error{Op: op, Code: wire.CodeBadRequest, Msg: err.Error()}
 	}
-	b, err := wire.EncodeMsg(&wire.Msg{Type: wire.TypeReq, ID: id, Op: op, Body: body})
+	dst, err = wire.AppendMsgFrame(dst, &wire.Msg{Type: wire.TypeReq, ID: id, Op: op, Body: body})
 	if err != nil {
 		return dst, &Error{Op: op, Code: wire.CodeBadRequest, Msg: err.Error()}
 	}
-	return wire.AppendFrame(dst, b), nil
+	return dst, nil
 }
 
 // result turns the reply m to request op into the call's outcome: nil with

@@ -115,6 +115,19 @@ func (n *Node) SFlags(dst []uint32) []uint32 {
 	return dst
 }
 
+// Incarnations appends the incarnation of every configured node, in node
+// id order (Status's Nodes[i].Incarnation), to dst.
+func (n *Node) Incarnations(dst []uint32) []uint32 {
+	for i, p := range n.peers {
+		if i == n.self {
+			dst = append(dst, n.ps.Incarnation)
+		} else {
+			dst = append(dst, p.inc)
+		}
+	}
+	return dst
+}
+
 // GetInfo answers votequorum_getinfo(id); id 0 is the local node.
 func (n *Node) GetInfo(id uint32) (quorum.Info, error) { return quorum.GetInfo(n.qin, id) }
 

@@ -452,13 +452,18 @@ func (c *ctlConn) enqueueFD(frame []byte, fd int) {
 func (c *ctlConn) sendMsg(m *wire.Msg) { c.sendMsgFD(m, -1) }
 
 func (c *ctlConn) sendMsgFD(m *wire.Msg, fd int) {
-	b, err := wire.EncodeMsg(m)
+	frame, err := frameOf(m)
 	if err != nil {
 		// A reply too large for a frame: answer with an error instead.
-		b, _ = wire.EncodeMsg(&wire.Msg{Type: wire.TypeReply, ID: m.ID, Code: wire.CodeInternal, Err: err.Error()})
+		frame, _ = frameOf(&wire.Msg{Type: wire.TypeReply, ID: m.ID, Code: wire.CodeInternal, Err: err.Error()})
 		fd = -1
 	}
-	c.enqueueFD(wire.AppendFrame(make([]byte, 0, 4+len(b)), b), fd)
+	c.enqueueFD(frame, fd)
+}
+
+// frameOf encodes m as one frame in a buffer of its own.
+func frameOf(m *wire.Msg) ([]byte, error) {
+	return wire.AppendMsgFrame(make([]byte, 0, 48+len(m.Op)+len(m.Err)+len(m.Body)), m)
 }
 
 // reply answers request id (exactly once per request).
@@ -521,12 +526,11 @@ func (c *ctlConn) writeLoop() {
 // is queued or being written (so it cannot overtake anything), saving the
 // hand-off to writeLoop; otherwise it queues the frame behind the others.
 func (c *ctlConn) sendDirect(m *wire.Msg) {
-	b, err := wire.EncodeMsg(m)
+	frame, err := frameOf(m)
 	if err != nil {
 		c.sendMsg(m)
 		return
 	}
-	frame := wire.AppendFrame(make([]byte, 0, 4+len(b)), b)
 	c.mu.Lock()
 	if c.closed || len(c.out) != 0 || c.writing {
 		c.mu.Unlock()

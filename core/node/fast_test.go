@@ -1,11 +1,15 @@
 package node
 
 import (
+	"bytes"
 	"net"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/goha/goha/core/client"
 	"github.com/goha/goha/core/wire"
 )
 
@@ -102,5 +106,50 @@ func TestFastPathKeepsOrder(t *testing.T) {
 	var na wire.NodeArg
 	if m := read(); m.ID != 101 || m.Code != wire.CodeOK || wire.DecodeBody(m.Body, &na) != nil || na.Node != 7 {
 		t.Fatalf("cmm.nodeid: %+v %+v", m, na)
+	}
+}
+
+// TestFastCMMAnswersEqualTheLoop: every CMM query gets the same reply from
+// the fast path (a connection without topics) as from the loop (a
+// subscribed connection, which the fast path never answers), errors
+// included.
+func TestFastCMMAnswersEqualTheLoop(t *testing.T) {
+	dir := t.TempDir()
+	runNode(t, oneNode(t, dir), filepath.Join(dir, "data"))
+	addr := "unix:" + filepath.Join(dir, "solo.sock")
+	fast, err := client.DialConn(addr, 5*time.Second, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Close()
+	slow, err := client.DialConn(addr, 5*time.Second, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if err := slow.Call(wire.OpSubscribe, &wire.Subscribe{Topics: 1 << 20}, nil); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for slow.Call(wire.OpCMMMaster, nil, nil) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no master elected")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, q := range []struct {
+		op  string
+		arg any
+	}{
+		{wire.OpCMMMember, &wire.MemberArg{Node: 7}}, {wire.OpCMMMember, &wire.MemberArg{Node: 7, Potential: true}},
+		{wire.OpCMMMember, &wire.MemberArg{Node: 8}}, {wire.OpCMMMember, "bad"},
+		{wire.OpCMMMembers, &wire.MembersArg{}}, {wire.OpCMMMembers, &wire.MembersArg{All: true}},
+		{wire.OpCMMMaster, nil}, {wire.OpCMMViceMaster, nil}, {wire.OpCMMNodeID, nil},
+	} {
+		var a, b msgpack.RawMessage
+		ea, eb := fast.Call(q.op, q.arg, &a), slow.Call(q.op, q.arg, &b)
+		if client.CodeOf(ea) != client.CodeOf(eb) || !bytes.Equal(a, b) {
+			t.Errorf("%s %v: fast %v %x, loop %v %x", q.op, q.arg, ea, a, eb, b)
+		}
 	}
 }

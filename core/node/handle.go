@@ -32,9 +32,11 @@ func (n *Node) handle(r request) {
 	default:
 		n.coro.dirty = true // a request may change what runtime.votequorum.* shows
 		res, err := op.call(n, c, m)
-		// The reply must not reach the client before the info page shows
-		// what the request changed (read-your-writes for votequorum_getinfo).
+		// The reply must not reach the client before the info page and
+		// the fast answers show what the request changed (read your
+		// writes).
 		n.publishVQ()
+		n.publishCMM()
 		n.replyResult(c, m, res, err)
 		if err == nil && op.after != nil {
 			op.after(n, c, m)

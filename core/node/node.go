@@ -395,6 +395,7 @@ func (n *Node) flush() error {
 	// The info page first: a client that sees an event below must read
 	// the state that the event announces (wire.VQShm).
 	n.publishVQ()
+	n.publishCMM()
 	for n.mem.HasReady() {
 		rd := n.mem.Ready()
 		if rd.Persist != nil {

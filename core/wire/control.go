@@ -74,26 +74,28 @@ func IPCProof(secret []byte, side string, nonceC, nonceS []byte) []byte {
 	return m.Sum(nil)
 }
 
-// EncodeMsg encodes m (its Body already encoded) as a frame body.
+// EncodeMsg encodes m (its Body already encoded) as a frame body
+// (AppendMsg).
 func EncodeMsg(m *Msg) ([]byte, error) {
-	b, err := msgpack.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("wire: encode message: %w", err)
-	}
+	b := AppendMsg(make([]byte, 0, 32+len(m.Op)+len(m.Err)+len(m.Body)), m)
 	if len(b) > MaxFrame {
 		return nil, fmt.Errorf("%w: message of %d bytes", ErrTooLarge, len(b))
 	}
 	return b, nil
 }
 
-// DecodeMsg decodes and validates a frame body.
+// DecodeMsg decodes and validates a frame body. The Body of the result
+// aliases b.
 func DecodeMsg(b []byte) (*Msg, error) {
 	if err := CheckMsgpack(b); err != nil {
 		return nil, err
 	}
 	m := new(Msg)
-	if err := msgpack.Unmarshal(b, m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	if err := decodeMsgFast(b, m); err != nil {
+		*m = Msg{}
+		if err := msgpack.Unmarshal(b, m); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
 	}
 	switch m.Type {
 	case TypeHello, TypeReply, TypeEvent, TypeAuth:
@@ -113,6 +115,9 @@ func EncodeBody(v any) (msgpack.RawMessage, error) {
 	if v == nil {
 		return nil, nil
 	}
+	if b := encodeHot(v); b != nil {
+		return b, nil
+	}
 	b, err := msgpack.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("wire: encode body: %w", err)
@@ -128,6 +133,9 @@ func DecodeBody(b msgpack.RawMessage, v any) error {
 	}
 	if err := CheckMsgpack(b); err != nil {
 		return err
+	}
+	if decodeHot(b, v) == nil {
+		return nil
 	}
 	if err := msgpack.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)

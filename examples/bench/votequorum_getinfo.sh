@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# votequorum_getinfo latency, goha versus corosync, same CPU as the daemon.
+# Request latency, goha versus corosync, same CPU as the daemon.
 #
 # Starts a one-node gohad on loopback (temporary directory), pins it and
 # the benchmark client to one CPU (taskset), and times N (default 200000)
-# votequorum_getinfo calls through libgoha.  When Debian's corosync and
-# libvotequorum-dev are installed (ctests/conformance/run.sh installs them),
-# it does the same against a one-node corosync bound to 127.0.0.1, pinned to
-# the same CPU, and prints both lines together.  Everything started is
-# stopped on exit.
+# calls through libgoha: votequorum_getinfo as programs get it (the info
+# page over the unix socket), then requests that really reach the daemon:
+# votequorum_getinfo with the page disabled (GOHA_VQ_SHM=0), over the unix
+# socket and over a TCP control endpoint, and cmm_member_getinfo.  When
+# Debian's corosync and libvotequorum-dev are installed
+# (ctests/conformance/run.sh installs them), it times votequorum_getinfo
+# against a one-node corosync bound to 127.0.0.1, pinned to the same CPU,
+# and prints it after them: corosync's getinfo always makes a round trip.
+# Everything started is stopped on exit.
 #
 # usage: examples/bench/votequorum_getinfo.sh [N] [CPU]
 set -u
@@ -22,6 +26,7 @@ WORK=$(mktemp -d /tmp/goha-bench.XXXXXX)
 cleanup() {
 	corosync_stop
 	[ -d "$WORK/goha" ] && cluster_stop "$WORK/goha"
+	[ -d "$WORK/goha-tcp" ] && cluster_stop "$WORK/goha-tcp"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -30,13 +35,34 @@ trap 'exit 130' INT TERM
 [ -e build/lib/libgoha.so ] && [ -x build/bin/gohad ] || make -s build >/dev/null || exit 1
 gcc -O2 -Wall -Iinclude -o "$WORK/bench-goha" examples/bench/votequorum_getinfo.c \
 	-Lbuild/lib -lgoha "-Wl,-rpath,$ROOT/build/lib" || exit 1
+gcc -O2 -Wall -DBENCH_CMM -Iinclude -o "$WORK/bench-goha-cmm" examples/bench/votequorum_getinfo.c \
+	-Lbuild/lib -lgoha "-Wl,-rpath,$ROOT/build/lib" || exit 1
 
-echo "votequorum_getinfo latency, $N calls, client and daemon pinned to CPU $CPU"
+echo "request latency, $N calls each, client and daemon pinned to CPU $CPU"
 
+# run_goha DIR: every goha line against node 1 of cluster DIR.
+run_goha() {
+	local ipc pid
+	ipc=$(cluster_ipc "$1" 1)
+	pid=$(cluster_pid "$1" 1)
+	taskset -acp "$CPU" "$pid" >/dev/null
+	case "$ipc" in
+	unix:*)
+		GOHA_IPC="$ipc" taskset -c "$CPU" "$WORK/bench-goha" "goha vq.getinfo (page)" "$N" || return 1
+		GOHA_IPC="$ipc" GOHA_VQ_SHM=0 taskset -c "$CPU" "$WORK/bench-goha" "goha vq.getinfo (unix)" "$N" || return 1
+		GOHA_IPC="$ipc" taskset -c "$CPU" "$WORK/bench-goha-cmm" "goha cmm_member_getinfo" "$N" || return 1
+		;;
+	*)
+		GOHA_IPC="$ipc" taskset -c "$CPU" "$WORK/bench-goha" "goha vq.getinfo (tcp)" "$N" || return 1
+		;;
+	esac
+}
 cluster_start "$WORK/goha" 1 || exit 1
-taskset -acp "$CPU" "$(cluster_pid "$WORK/goha" 1)" >/dev/null
-GOHA_IPC="unix:$WORK/goha/node1.sock" taskset -c "$CPU" "$WORK/bench-goha" goha "$N" || exit 1
+run_goha "$WORK/goha" || exit 1
 cluster_stop "$WORK/goha"
+cluster_start "$WORK/goha-tcp" 1 node.1.ipc=tcp4 || exit 1
+run_goha "$WORK/goha-tcp" || exit 1
+cluster_stop "$WORK/goha-tcp"
 
 if command -v corosync >/dev/null && [ -e /usr/include/corosync/votequorum.h ]; then
 	if pgrep -x corosync >/dev/null; then
@@ -46,7 +72,7 @@ if command -v corosync >/dev/null && [ -e /usr/include/corosync/votequorum.h ]; 
 	gcc -O2 -Wall -o "$WORK/bench-corosync" examples/bench/votequorum_getinfo.c -lvotequorum -lcorosync_common || exit 1
 	corosync_start "$WORK/cs" goha-bench taskset -c "$CPU" || exit 1
 	taskset -acp "$CPU" "$COROSYNC_PID" >/dev/null
-	taskset -c "$CPU" "$WORK/bench-corosync" corosync "$N" || exit 1
+	taskset -c "$CPU" "$WORK/bench-corosync" "corosync vq.getinfo" "$N" || exit 1
 else
 	echo "corosync   (not installed: run ctests/conformance/run.sh once to install it)"
 fi

@@ -255,6 +255,12 @@ cs_error_t votequorum_fd_get (
  * quorum and the other flags are cluster-wide; total_votes includes the
  * qdevice votes when the requested node's qdevice casts its vote.
  *
+ * Over a unix socket the answer normally comes from an info page the
+ * daemon shares read-only with the library (no round trip); it falls back
+ * to asking the daemon whenever the page cannot answer.  With the
+ * environment variable GOHA_VQ_SHM=0 at votequorum_initialize() the handle
+ * never maps the page and every call asks the daemon (for measurements).
+ *
  * Returns:
  *   CS_OK                 *info is filled
  *   CS_ERR_INVALID_PARAM  info is NULL

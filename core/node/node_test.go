@@ -21,7 +21,7 @@ import (
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // oneNode writes a one-node cluster config (quorate on its own) in dir.
-func oneNode(t *testing.T, dir string) string {
+func oneNode(t testing.TB, dir string) string {
 	t.Helper()
 	ports, err := nodetest.FreePorts(2)
 	if err != nil {

@@ -16,8 +16,7 @@ import (
 // goroutine), cmm.member and status (answered by the node loop).
 func BenchmarkRoundTrip(b *testing.B) {
 	dir := b.TempDir()
-	t := &testing.T{}
-	cfg := oneNode(t, dir)
+	cfg := oneNode(b, dir)
 	n, err := Start(Options{ConfigPath: cfg, NodeName: "solo", DataDir: filepath.Join(dir, "data"), Logger: quietLog()})
 	if err != nil {
 		b.Fatal(err)

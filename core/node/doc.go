@@ -98,12 +98,18 @@
 // adds its own bound (a read must follow a completed round trip by at
 // most 0.5 ms) so that a stopped or killed daemon is noticed at once.
 //
-// The same publication lets reader goroutines answer vq.getinfo, ping
-// and cmm.nodeid themselves, writing the reply directly when nothing is
-// queued (fast.go): only while the loop is within its validity window,
-// only when no earlier request of the connection is still with the loop
-// (replies keep request order) and only on connections without event
-// topics (a reply never overtakes an event it follows from).
+// The same publication, and the CMM answers the loop rebuilds when the
+// view, a member's CMM flags or an incarnation changed (publishCMM, at the
+// same points), let reader goroutines answer vq.getinfo, ping,
+// cmm.nodeid, cmm.member, cmm.members, cmm.master and cmm.vicemaster
+// themselves, writing the reply directly when nothing is queued
+// (fast.go): only successful answers (errors come from the loop), only
+// while the loop is within its validity window, only when no earlier
+// request of the connection is still with the loop (replies keep request
+// order) and only on connections without event topics (a reply never
+// overtakes an event it follows from). The control envelope and these
+// requests' bodies are encoded and decoded without reflection
+// (wire/msgcodec.go).
 //
 // # Operations and their codes
 //

@@ -49,12 +49,12 @@ lib: $(LIB)/libgoha.so $(COMPAT)/.built ## Build build/lib/libgoha.so (SONAME li
 
 # go build skips the link when the output is up to date by its build id,
 # which ignores the version script: remove the output so that it relinks.
-$(LIB)/libgoha.so: $(GO_SOURCES) $(HEADERS) $(wildcard capi/*.map capi/*.c capi/*.h)
+$(LIB)/libgoha.so: $(GO_SOURCES) $(HEADERS) $(wildcard capi/*.map capi/*.dynlist capi/*.c capi/*.h)
 	@mkdir -p $(LIB)
 	@rm -f $@
 	@if ls capi/*.go >/dev/null 2>&1; then \
 		$(GO) build $(GOFLAGS) -buildmode=c-shared \
-			-ldflags "$(GO_LDFLAGS) -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/libgoha.map'" \
+			-ldflags "$(GO_LDFLAGS) -extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/libgoha.map -Wl,--dynamic-list=$(CURDIR)/capi/libgoha.dynlist'" \
 			-o $@ ./capi && rm -f $(LIB)/libgoha.h && ln -sf libgoha.so $(LIB)/$(SONAME); \
 	else echo "capi/ does not exist yet"; fi
 

@@ -10,7 +10,6 @@
 #include "confd_internal.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <confd_cdb.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -18,36 +17,17 @@
 #include <string.h>
 
 /* Exported data symbol (confd_cdb.h); changed by Go through
- * gh_cdb_count_points, under count_mu.
- *
- * libgoha is linked -Bsymbolic (as every Go c-shared library), so its own
- * references to cdb_active_subscriptions bind to its own copy; but a
- * program that reads the variable usually gets a copy of it in its own
- * image (a copy relocation), which the dynamic linker makes the one of
- * record.  So the counter is written through the address the program's
- * symbol scope gives (its copy if it has one, else ours). */
+ * gh_cdb_count_points, under count_mu.  Listed in libgoha.dynlist, so
+ * this is the program's copy when it has one. */
 int cdb_active_subscriptions = 0;
 static pthread_mutex_t count_mu = PTHREAD_MUTEX_INITIALIZER;
-static int *active_counter;
 
 void gh_cdb_count_points(int delta)
 {
     pthread_mutex_lock(&count_mu);
-    if (active_counter == NULL) {
-        /* The main program's scope: its own copy first, then its
-         * libraries (RTLD_DEFAULT would search libgoha first, as it is
-         * DF_SYMBOLIC); NULL when libgoha was dlopen()ed locally. */
-        void *prog = dlopen(NULL, RTLD_LAZY);
-        if (prog != NULL) {
-            active_counter = dlsym(prog, "cdb_active_subscriptions");
-            dlclose(prog);
-        }
-        if (active_counter == NULL)
-            active_counter = &cdb_active_subscriptions;
-    }
-    *active_counter += delta;
-    if (*active_counter < 0)
-        *active_counter = 0;
+    cdb_active_subscriptions += delta;
+    if (cdb_active_subscriptions < 0)
+        cdb_active_subscriptions = 0;
     pthread_mutex_unlock(&count_mu);
 }
 

@@ -10,7 +10,6 @@ package main
 // them for users.
 
 /*
-#cgo LDFLAGS: -ldl
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>

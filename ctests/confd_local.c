@@ -18,6 +18,8 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <syslog.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -436,6 +438,16 @@ static void test_pp_value(void)
 
 /* ------------------------------------------------------------------ */
 
+static int hook_calls, hook_prio;
+static char hook_text[256];
+
+static void log_hook(int prio, const char *fmt, va_list ap)
+{
+	hook_calls++;
+	hook_prio = prio;
+	vsnprintf(hook_text, sizeof hook_text, fmt, ap);
+}
+
 static void test_init_and_debug(void)
 {
 	char *text = NULL;
@@ -469,6 +481,15 @@ static void test_init_and_debug(void)
 	CHECK_EQ(len, before, "CONFD_SILENT writes nothing");
 	CHECK_CONFD(confd_set_debug(CONFD_DEBUG, NULL), CONFD_OK, 0);
 	CHECK_CONFD(confd_ha_beprimary(-1, &id), CONFD_ERR, CONFD_ERR_OS); /* no stream: no crash */
+	/* The program's confd_user_log_hook is the library's: a program built
+	 * the usual way (PIE) has its own copy of the variable (a copy
+	 * relocation), which the library must read. */
+	confd_user_log_hook = log_hook;
+	hook_calls = 0;
+	CHECK_CONFD(confd_ha_beprimary(-1, &id), CONFD_ERR, CONFD_ERR_OS);
+	confd_user_log_hook = NULL;
+	CHECK(hook_calls == 1 && hook_prio == LOG_ERR && strstr(hook_text, "socket -1") != NULL,
+	      "confd_user_log_hook called %d times (prio %d): \"%s\"", hook_calls, hook_prio, hook_text);
 	/* re-init changes name and level; the library stays usable */
 	confd_init("confd_local", NULL, CONFD_SILENT);
 	CHECK_EQ(confd_errno, CONFD_ERR_OS, "a successful confd_init leaves confd_errno alone");

@@ -20,6 +20,19 @@ const (
 	DefaultReplication           = ReplicationSync
 	DefaultVotes                 = 1
 	DefaultEligible              = true
+	DefaultMode                  = ModeExternal
+	// DefaultMaxLag is [ha] max_lag for async replication in auto mode.
+	DefaultMaxLag = 1000
+)
+
+// HA modes of the [ha] table.
+const (
+	// ModeExternal: an external framework decides the HA roles through the
+	// confd_ha_* API (ConfD's model).
+	ModeExternal = "external"
+	// ModeAuto: goha decides them itself: the CMM master of the quorate
+	// view is the primary (see core/node/engine).
+	ModeAuto = "auto"
 )
 
 // Values of crypto_cipher, the protection of the membership datagrams.
@@ -58,7 +71,14 @@ type Config struct {
 	HA        HA
 	Logging   Logging
 	Metrics   Metrics
+	Fencing   Fencing
 	Nodes     []Node
+}
+
+// Fencing is the [fencing] table.
+type Fencing struct {
+	// Watchdog is the Linux watchdog device gohad feeds ("" = none).
+	Watchdog string
 }
 
 // Metrics is the [metrics] table.
@@ -112,6 +132,16 @@ type HA struct {
 	// TLSCert, TLSKey and TLSCA (PEM files; all three or none) carry
 	// replication over mutual TLS 1.3.
 	TLSCert, TLSKey, TLSCA string
+	// Mode is ModeExternal or ModeAuto.
+	Mode string
+	// MinSync (auto mode): a commit is acknowledged only while at least
+	// this many secondaries are published in sync. -1 when the file does
+	// not set it: then 1 if the cluster has another data node, else 0
+	// (see EffectiveMinSync).
+	MinSync int
+	// MaxLag (auto mode, async replication): how many acknowledged commits
+	// a secondary may lack and still be promoted.
+	MaxLag uint64
 }
 
 // IPCAccess says who may use a control endpoint (see the package doc).
@@ -138,6 +168,9 @@ type Node struct {
 	Eligible bool
 	// IPCAccess: the top-level settings with this node's overrides.
 	IPCAccess IPCAccess
+	// Witness: the node votes but keeps no config store and never takes
+	// an HA role (auto mode's tie-breaker); it is never eligible.
+	Witness bool
 }
 
 // Load reads, parses and validates the file at path.
@@ -165,6 +198,32 @@ func (c *Config) NodeByName(name string) (*Node, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Auto reports whether [ha] mode is "auto".
+func (c *Config) Auto() bool { return c.HA.Mode == ModeAuto }
+
+// DataNodes returns the nodes that keep a config store (not witnesses).
+func (c *Config) DataNodes() []Node {
+	var out []Node
+	for _, n := range c.Nodes {
+		if !n.Witness {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// EffectiveMinSync is [ha] min_sync with its default applied: 1 when the
+// cluster has more than one data node, else 0.
+func (c *Config) EffectiveMinSync() int {
+	if c.HA.MinSync >= 0 {
+		return c.HA.MinSync
+	}
+	if len(c.DataNodes()) > 1 {
+		return 1
+	}
+	return 0
 }
 
 // NodeByID returns the node with that id.

@@ -81,7 +81,7 @@ func TestParseGoodFile(t *testing.T) {
 		Timing: Timing{Heartbeat: 100 * time.Millisecond, FailureTimeout: 500 * time.Millisecond},
 		Quorum: Quorum{ExpectedVotes: 3, WaitForAll: true, WaitForAllSet: true,
 			LastManStandingWindow: DefaultLastManStandingWindow, AutoTieBreakerNode: "lowest"},
-		HA: HA{Token: "tok", TokenSet: true, TickTimeout: 3 * time.Second, Replication: "async"},
+		HA: HA{Token: "tok", TokenSet: true, TickTimeout: 3 * time.Second, Replication: "async", Mode: ModeExternal, MinSync: -1, MaxLag: DefaultMaxLag},
 		Nodes: []Node{
 			{ID: 1, Name: "a", Addr: "127.0.0.1:7001", HAAddr: "127.0.0.1:7101", IPC: "unix:/tmp/a.sock", Votes: 1, Eligible: true},
 			{ID: 2, Name: "b", Addr: "127.0.0.1:7002", HAAddr: "127.0.0.1:7102", IPC: "unix:/tmp/b.sock", Votes: 1, Eligible: false},
@@ -237,6 +237,19 @@ func TestValidationRules(t *testing.T) {
 		{"replication wrong case", edit(t, `replication = "async"`, `replication = "SYNC"`), `ha.replication: "SYNC"`},
 		{"tick_timeout negative", edit(t, `tick_timeout = "3s"`, `tick_timeout = "-1s"`), "ha.tick_timeout: -1s: must be positive"},
 		{"token explicitly empty", edit(t, `token = "tok"`, `token = ""`), "ha.token: empty"},
+		{"mode bad", edit(t, `replication = "async"`, "replication = \"async\"\nmode = \"automatic\""), `ha.mode: "automatic": must be "external" or "auto"`},
+		{"mode auto accepted", edit(t, `replication = "async"`, "replication = \"async\"\nmode = \"auto\"", "wait_for_all = true\n", ""), ""},
+		{"auto with two_node", strings.NewReplacer("replication = \"async\"", "mode = \"auto\"", "wait_for_all = true", "two_node = true", "expected_votes = 3", "").Replace(base[:strings.Index(base, "[[node]]\nid = 3")]), "quorum.two_node: true: auto mode needs every two quorate partitions to share a node"},
+		{"auto with last_man_standing", edit(t, `replication = "async"`, "mode = \"auto\"", "wait_for_all = true\n", "last_man_standing = true\n"), "quorum.last_man_standing: true: auto mode needs"},
+		{"auto with expected_votes below total", edit(t, `replication = "async"`, "mode = \"auto\"", "expected_votes = 3", "expected_votes = 2"), "quorum.expected_votes: 2: below the 3 configured votes"},
+		{"min_sync too large", edit(t, `replication = "async"`, "min_sync = 3"), "ha.min_sync: 3: only 2 other data node(s) could be in sync"},
+		{"min_sync negative", edit(t, `replication = "async"`, "min_sync = -1"), "ha.min_sync: -1"},
+		{"max_lag negative", edit(t, `replication = "async"`, "max_lag = -1"), "ha.max_lag: -1"},
+		{"witness eligible", edit(t, "eligible = false\n", "eligible = true\nwitness = true\n"), `node "b" (#2) eligible: true: a witness never holds a role`},
+		{"witness without ha_addr", edit(t, "eligible = false\n", "witness = true\n", "ha_addr = \"127.0.0.1:7102\"\n", ""), ""},
+		{"auto with only a witness eligible", edit(t, `replication = "async"`, "mode = \"auto\"", "eligible = false\n", "witness = true\n", "name = \"a\"\n", "name = \"a\"\neligible = false\n", "name = \"c\"\n", "name = \"c\"\neligible = false\n"), "auto mode needs an eligible node that is not a witness"},
+		{"watchdog relative", edit(t, `replication = "async"`, "replication = \"async\"\n[fencing]\nwatchdog = \"watchdog\""), `fencing.watchdog: "watchdog": must be an absolute device path`},
+		{"watchdog accepted", edit(t, `replication = "async"`, "replication = \"async\"\n[fencing]\nwatchdog = \"/dev/watchdog\""), ""},
 
 		// [[node]]
 		{"no nodes", base[:strings.Index(base, "[[node]]")], "node: no [[node]] entries"},

@@ -79,12 +79,17 @@ type rawConfig struct {
 	// CryptoCipher is crypto_cipher (membership datagrams).
 	CryptoCipher *string `toml:"crypto_cipher"`
 	rawIPC
-	Timing  rawTiming `toml:"timing"`
-	Quorum  rawQuorum `toml:"quorum"`
-	HA      rawHA     `toml:"ha"`
-	Logging rawLog    `toml:"logging"`
-	Metrics rawMetric `toml:"metrics"`
-	Nodes   []rawNode `toml:"node"`
+	Timing  rawTiming  `toml:"timing"`
+	Quorum  rawQuorum  `toml:"quorum"`
+	HA      rawHA      `toml:"ha"`
+	Logging rawLog     `toml:"logging"`
+	Metrics rawMetric  `toml:"metrics"`
+	Fencing rawFencing `toml:"fencing"`
+	Nodes   []rawNode  `toml:"node"`
+}
+
+type rawFencing struct {
+	Watchdog *string `toml:"watchdog"`
 }
 
 type rawMetric struct {
@@ -118,6 +123,9 @@ type rawHA struct {
 	TLSCert     *string `toml:"tls_cert"`
 	TLSKey      *string `toml:"tls_key"`
 	TLSCA       *string `toml:"tls_ca"`
+	Mode        *string `toml:"mode"`
+	MinSync     *int64  `toml:"min_sync"`
+	MaxLag      *int64  `toml:"max_lag"`
 }
 
 // rawIPC is the control endpoint's access settings, at the top level and
@@ -138,6 +146,7 @@ type rawNode struct {
 	Votes    *int64  `toml:"votes"`
 	Eligible *bool   `toml:"eligible"`
 	rawIPC
+	Witness *bool `toml:"witness"`
 }
 
 func load(path string) (*Config, error) {
@@ -281,7 +290,8 @@ func convert(raw *rawConfig, p *problems) *Config {
 			LastManStandingWindow: DefaultLastManStandingWindow,
 			AutoTieBreakerNode:    DefaultAutoTieBreakerNode,
 		},
-		HA: HA{TickTimeout: DefaultTickTimeout, Replication: DefaultReplication},
+		HA: HA{TickTimeout: DefaultTickTimeout, Replication: DefaultReplication, Mode: DefaultMode,
+			MinSync: -1, MaxLag: DefaultMaxLag},
 	}
 	str(&c.ClusterName, raw.ClusterName)
 	c.DomainID = u32(p, "domain_id", raw.DomainID, 0)
@@ -322,6 +332,14 @@ func convert(raw *rawConfig, p *problems) *Config {
 	str(&c.HA.TLSCert, raw.HA.TLSCert)
 	str(&c.HA.TLSKey, raw.HA.TLSKey)
 	str(&c.HA.TLSCA, raw.HA.TLSCA)
+	str(&c.HA.Mode, raw.HA.Mode)
+	if raw.HA.MinSync != nil {
+		c.HA.MinSync = int(u32(p, "ha.min_sync", raw.HA.MinSync, 0))
+	}
+	if raw.HA.MaxLag != nil {
+		c.HA.MaxLag = uint64(u32(p, "ha.max_lag", raw.HA.MaxLag, DefaultMaxLag))
+	}
+	str(&c.Fencing.Watchdog, raw.Fencing.Watchdog)
 
 	for i, rn := range raw.Nodes {
 		name := ""
@@ -339,7 +357,7 @@ func convert(raw *rawConfig, p *problems) *Config {
 			dst  *string
 			src  *string
 		}{{"name", &n.Name, rn.Name}, {"addr", &n.Addr, rn.Addr}, {"ha_addr", &n.HAAddr, rn.HAAddr}, {"ipc", &n.IPC, rn.IPC}} {
-			if f.src == nil {
+			if f.src == nil && !(f.name == "ha_addr" && rn.Witness != nil && *rn.Witness) {
 				p.add(key(f.name), nil, "missing")
 			}
 			str(f.dst, f.src)
@@ -351,6 +369,13 @@ func convert(raw *rawConfig, p *problems) *Config {
 			(rn.IPCGroup != nil || rn.IPCAllowUIDs != nil || rn.IPCAllowGIDs != nil) {
 			// TCP has no peer credentials or socket file.
 			p.add(key("ipc"), *rn.IPC, "ipc_group, ipc_allow_uids and ipc_allow_gids apply to a unix socket only (use ipc_access_file for TCP)")
+		}
+		boolean(&n.Witness, rn.Witness)
+		if n.Witness {
+			if rn.Eligible != nil && *rn.Eligible {
+				p.add(key("eligible"), true, "a witness never holds a role: leave eligible out or set it false")
+			}
+			n.Eligible = false
 		}
 		c.Nodes = append(c.Nodes, n)
 	}

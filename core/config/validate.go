@@ -73,6 +73,10 @@ func (c *Config) validate() error {
 	}
 
 	c.validateNodes(&p)
+	c.validateAuto(&p)
+	if w := c.Fencing.Watchdog; w != "" && !strings.HasPrefix(w, "/") {
+		p.add("fencing.watchdog", w, "must be an absolute device path such as \"/dev/watchdog\"")
+	}
 	return p.err()
 }
 
@@ -89,6 +93,46 @@ func (c *Config) validateKeys(p *problems) {
 		p.add("authkey", nil, "%d bytes: at least %d are needed (better: authkey_file = FILE, made with gohactl keygen FILE)", len(c.AuthKey), MinKeyLen)
 	case len(c.AuthKey) > MaxKeyLen:
 		p.add("authkey", nil, "%d bytes: at most %d", len(c.AuthKey), MaxKeyLen)
+	}
+}
+
+// validateAuto checks [ha] mode and what auto mode needs: quorums that
+// always intersect (its safety argument rests on it, see core/node/engine),
+// a data node that can be primary, and min_sync within reach.
+func (c *Config) validateAuto(p *problems) {
+	switch c.HA.Mode {
+	case ModeExternal, ModeAuto:
+	default:
+		p.add("ha.mode", c.HA.Mode, "must be %q or %q", ModeExternal, ModeAuto)
+		return
+	}
+	data := c.DataNodes()
+	if c.HA.MinSync > len(data)-1 && len(data) > 0 {
+		p.add("ha.min_sync", c.HA.MinSync, "only %d other data node(s) could be in sync", len(data)-1)
+	}
+	if !c.Auto() {
+		return
+	}
+	q := c.Quorum
+	why := "auto mode needs every two quorate partitions to share a node; use a witness node instead"
+	if q.TwoNode {
+		p.add("quorum.two_node", true, "%s", why)
+	}
+	if q.LastManStanding {
+		p.add("quorum.last_man_standing", true, "%s", why)
+	}
+	if q.AutoTieBreaker {
+		p.add("quorum.auto_tie_breaker", true, "%s", why)
+	}
+	if q.ExpectedVotes > 0 && q.ExpectedVotes < c.TotalVotes() {
+		p.add("quorum.expected_votes", q.ExpectedVotes, "below the %d configured votes: %s", c.TotalVotes(), why)
+	}
+	eligible := false
+	for _, n := range data {
+		eligible = eligible || n.Eligible
+	}
+	if !eligible {
+		p.add("node", nil, "auto mode needs an eligible node that is not a witness")
 	}
 }
 
@@ -194,7 +238,9 @@ func (c *Config) validateNodes(p *problems) {
 		} else {
 			udp[ep] = key("addr")
 		}
-		if ep, err := checkHostPort(n.HAAddr); err != "" {
+		if n.Witness && n.HAAddr == "" {
+			// a witness has no HA listener
+		} else if ep, err := checkHostPort(n.HAAddr); err != "" {
 			p.add(key("ha_addr"), n.HAAddr, "%s", err)
 		} else if other, dup := tcp[ep]; dup {
 			p.add(key("ha_addr"), n.HAAddr, "same endpoint as %s", other)

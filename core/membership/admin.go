@@ -13,7 +13,7 @@ func (n *Node) Status() Status {
 	s := Status{
 		Self: n.cfg.Self, Incarnation: n.ps.Incarnation, Tick: n.now,
 		Master: n.pub.master, Vice: n.pub.vice, IsMaster: n.pub.master == n.cfg.Self,
-		Removed: n.removed,
+		Removed: n.removed, Rec: n.ps.Rec.clone(), Amnesiac: n.ps.Amnesiac,
 	}
 	if n.installed && !n.removed {
 		s.Ring = n.cur.ring
@@ -74,7 +74,7 @@ func (n *Node) sflag(i int, in bool, flags uint32) uint32 {
 	if p.cfg.Eligible && flags&FlagQualified == 0 {
 		f |= SFlagDisqualified
 	}
-	if p.cfg.Eligible && flags&FlagSynchronized == 0 {
+	if p.cfg.Eligible && !n.synchronized(id, flags) {
 		f |= SFlagSynchroNeeded
 	}
 	return f
@@ -180,7 +180,15 @@ func (n *Node) onRequest(p *peer, m Message) error {
 		n.applyAdmin(adminChange{stamp: m.Admin, op: m.Op, target: m.Target, arg: m.Arg})
 	case OpRelease:
 		if n.cur.ring.Rep == n.cfg.Self && m.From == n.cur.master {
-			n.releasing = m.From
+			n.releasing, n.releaseTarget = m.From, m.Target
+		}
+	case OpForcePrimary:
+		if m.Target == n.cfg.Self {
+			return n.ForcePrimary()
+		}
+	case OpSwitchover:
+		if n.pub.master == n.cfg.Self {
+			return n.ReleaseTo(m.Target)
 		}
 	case OpSetQualif:
 		if m.Target == n.cfg.Self && m.From == n.cur.master {
@@ -414,42 +422,89 @@ func (n *Node) QDeviceMasterWins(name string, allow bool) error {
 	return nil
 }
 
-// candidates returns the view members as the election sees them.
-func (n *Node) takeoverPossible() bool {
-	n.releasing = n.cfg.Self
-	m, _ := n.electRoles(n.cur.members)
-	n.releasing = 0
-	return m != 0 && m != n.cfg.Self
+// takeoverPossible reports whether another member (target, if not 0)
+// could take the mastership over from the local node.
+func (n *Node) takeoverPossible(target NodeID) bool {
+	n.releasing, n.releaseTarget = n.cfg.Self, target
+	m, _, _, _ := n.electView(n.cur.members)
+	n.releasing, n.releaseTarget = 0, 0
+	return m != 0 && m != n.cfg.Self && (target == 0 || m == target)
 }
 
 // ReleaseMastership is cmm_mastership_release: a planned switchover to the
 // vice-master (or the best other candidate). The local node stays master
 // until the new master is agreed. ErrNotMaster when not master,
 // ErrNoCandidate when nobody can take over.
-func (n *Node) ReleaseMastership() error {
+func (n *Node) ReleaseMastership() error { return n.ReleaseTo(0) }
+
+// ReleaseTo is ReleaseMastership to a chosen member (gohactl switchover
+// NODE); 0 lets the election choose. In auto mode the target must hold
+// every acknowledged commit (an in-sync secondary). ErrNoCandidate when
+// it (or, for 0, anybody) cannot take over.
+func (n *Node) ReleaseTo(target NodeID) error {
 	if n.removed {
 		return ErrRemoved
 	}
 	if n.pub.master != n.cfg.Self {
 		return ErrNotMaster
 	}
-	if !n.takeoverPossible() {
+	if _, ok := n.index[target]; target != 0 && !ok {
+		return ErrUnknownNode
+	}
+	if !n.takeoverPossible(target) {
 		return ErrNoCandidate
 	}
-	n.releaseAsked = true
+	n.releaseAsked, n.askedTarget = true, target
 	n.sendRelease()
 	return nil
 }
 
 func (n *Node) sendRelease() {
 	if n.cur.ring.Rep == n.cfg.Self {
-		n.releasing = n.cfg.Self
+		n.releasing, n.releaseTarget = n.cfg.Self, n.askedTarget
 		return
 	}
 	n.reqID++
 	m := n.base(MsgRequest, n.cur.ring.Rep)
-	m.Ring, m.Op, m.ReqID = n.cur.ring, OpRelease, n.reqID
+	m.Ring, m.Op, m.ReqID, m.Target = n.cur.ring, OpRelease, n.reqID, n.askedTarget
 	n.send(m)
+}
+
+// Switchover is a planned handover asked on any member (gohactl
+// switchover [NODE]): on the master it is ReleaseTo(target); elsewhere the
+// request goes to the master, and its result shows in the roles.
+// ErrNoCluster when no master is elected.
+func (n *Node) Switchover(target NodeID) error {
+	if _, ok := n.index[target]; target != 0 && !ok {
+		return ErrUnknownNode
+	}
+	switch n.pub.master {
+	case n.cfg.Self:
+		return n.ReleaseTo(target)
+	case 0:
+		return ErrNoCluster
+	}
+	n.request(OpSwitchover, target, 0, 0, []NodeID{n.pub.master})
+	return nil
+}
+
+// ForcePrimaryOf is ForcePrimary on node target: applied here if it is
+// the local node, else sent to it (auto mode, gohactl ha force-primary).
+func (n *Node) ForcePrimaryOf(target NodeID) error {
+	if _, ok := n.index[target]; !ok {
+		return ErrUnknownNode
+	}
+	if target == n.cfg.Self {
+		return n.ForcePrimary()
+	}
+	if !n.cfg.Auto {
+		return ErrNotEligible
+	}
+	if n.pub.master != 0 {
+		return ErrMasterExists
+	}
+	n.request(OpForcePrimary, target, 0, 0, []NodeID{target})
+	return nil
 }
 
 // RemoveSelf is cmm_membership_remove: the local node leaves the cluster
@@ -459,7 +514,7 @@ func (n *Node) RemoveSelf() error {
 	if n.removed {
 		return ErrRemoved
 	}
-	if n.pub.master == n.cfg.Self && !n.takeoverPossible() {
+	if n.pub.master == n.cfg.Self && !n.takeoverPossible(0) {
 		return ErrNoCandidate
 	}
 	n.leave()

@@ -279,16 +279,20 @@ func (n *Node) drive() {
 			return
 		}
 	}
-	master, vice := n.electRoles(n.desired)
-	same := func(members []NodeID, incs []uint32, ma, vi NodeID) bool {
-		return slices.Equal(members, n.desired) && slices.Equal(incs, n.desiredIncs) && ma == master && vi == vice
+	master, vice, rec, base := n.electView(n.desired)
+	// A record that only moved on within the epoch (the master published a
+	// new sync set, which members confirm from its heartbeats) needs no
+	// new view; a new epoch or primary does.
+	same := func(members []NodeID, incs []uint32, ma, vi NodeID, r Record) bool {
+		return slices.Equal(members, n.desired) && slices.Equal(incs, n.desiredIncs) && ma == master && vi == vice &&
+			r.Epoch == rec.Epoch && r.Primary == rec.Primary
 	}
-	if n.installed && same(n.cur.members, n.cur.incs, n.cur.master, n.cur.vice) && n.acked == n.cur.ring {
+	if n.installed && same(n.cur.members, n.cur.incs, n.cur.master, n.cur.vice, n.cur.rec) && n.acked == n.cur.ring {
 		n.prop = nil
 		return
 	}
-	if n.prop != nil && same(n.prop.msg.Members, n.prop.msg.Incarnations, n.prop.msg.Master, n.prop.msg.Vice) &&
-		n.acked == n.prop.msg.Ring && !n.outbid(n.prop.msg) {
+	if n.prop != nil && same(n.prop.msg.Members, n.prop.msg.Incarnations, n.prop.msg.Master, n.prop.msg.Vice, n.prop.msg.Rec) &&
+		n.acked == n.prop.msg.Ring && !n.outbid(n.prop.msg) && !n.refusedBase(n.prop.msg) {
 		if n.now-n.prop.sentAt >= n.heartbeat {
 			n.prop.sentAt = n.now
 			for _, id := range n.prop.msg.Members {
@@ -310,6 +314,15 @@ func (n *Node) drive() {
 	m.Members = slices.Clone(n.desired)
 	m.Incarnations = slices.Clone(n.desiredIncs)
 	m.Master, m.Vice = master, vice
+	if n.cfg.Auto {
+		m.Rec, m.BaseEpoch, m.BaseSeq = rec, base.Epoch, base.Seq
+		// Its record is current if the members that kept their state
+		// meet every quorum, or if it is the first election of a new
+		// cluster (no member has any record).
+		if n.recordsQuorate(m.Members) || (base.IsZero() && master != 0) {
+			m.Flags |= FlagVouched
+		}
+	}
 	n.prop = &proposal{msg: m, acks: make(map[NodeID]Message), sentAt: n.now}
 	n.prop.acks[n.cfg.Self] = n.accept(m)
 	for _, id := range m.Members[1:] {
@@ -341,6 +354,9 @@ func (n *Node) accept(m Message) Message {
 	ack.Votes, ack.Expected, ack.QFlags = info.Votes, info.ExpectedVotes, uint32(info.Flags)
 	ack.Flags = n.myFlags()
 	ack.Quiet = n.quietTicks(m)
+	if n.cfg.Auto {
+		ack.DataEpoch, ack.DataTxid = n.ps.DataEpoch, n.dataTxid
+	}
 	if claiming {
 		ack.Flags |= FlagMaster
 	}
@@ -418,6 +434,12 @@ func (n *Node) onPropose(m Message) error {
 	}
 	if !n.acceptable(m) {
 		return nil // not a group we can be in; the representative retries
+	}
+	if n.cfg.Auto && (Record{Epoch: m.BaseEpoch, Seq: m.BaseSeq}).Less(n.ps.Rec) {
+		// The proposal was worked out from a record older than one we
+		// confirmed: our heartbeats tell the representative, which
+		// proposes again (see "Automatic mode" in the package doc).
+		return fmt.Errorf("%w: proposal %s based on record e%d.%d, confirmed %s", ErrStale, m.Ring, m.BaseEpoch, m.BaseSeq, n.ps.Rec)
 	}
 	n.prop = nil
 	ack := n.accept(m)
@@ -513,16 +535,21 @@ func (n *Node) install(c Message) {
 	}
 	n.installed = true
 	n.cur = view{ring: c.Ring, members: slices.Clone(c.Members), incs: slices.Clone(c.Incarnations),
-		master: c.Master, vice: c.Vice, fenceUntil: n.now, installedAt: n.now}
+		master: c.Master, vice: c.Vice, rec: c.Rec.clone(), fenceUntil: n.now, installedAt: n.now}
 	if !c.NoFence {
 		n.cur.fenceUntil = n.now + n.fenceWait(c.Quiet)
+	}
+	// Support counts afresh after a fence, and in auto mode for a new
+	// epoch (even a planned handover): a new primary acts only once a
+	// quorum reported its epoch (see "Automatic mode" in the package doc).
+	if !c.NoFence || (n.cfg.Auto && c.Rec.Epoch != n.ps.Rec.Epoch) {
 		for _, p := range n.peers {
 			p.support = 0
 		}
 	}
 	n.demoted = false
-	n.releasing = 0
-	n.releaseAsked = false
+	n.releasing, n.releaseTarget = 0, 0
+	n.releaseAsked, n.askedTarget = false, 0
 	n.resendLeft = 0
 	// Admin stamps order changes with node infos inside a view; a node that
 	// is not in the new one starts afresh when it joins again (its info
@@ -593,19 +620,41 @@ func (n *Node) install(c Message) {
 	n.events = append(n.events, ev)
 	r.ExpectedChanged = r.ExpectedChanged || expChanged || r.ExpectedVotes != before
 	n.applyQuorum(r, true)
+	if n.cfg.Auto && n.qin.Quorate {
+		n.confirmRecord(c.Rec)
+		if c.Flags&FlagVouched != 0 {
+			n.clearAmnesia() // the record is the current one
+			n.cur.vouched = true
+		}
+		if c.Master == n.cfg.Self && c.Rec.Primary == n.cfg.Self && n.ps.DataEpoch < c.Rec.Epoch {
+			// Elected primary: its store is, unchanged, the start of the
+			// new epoch (recorded with the record, in the same write). A
+			// view that only carries the record (the recorded primary is
+			// not elected, maybe because it lost its data) changes nothing.
+			n.ps.DataEpoch = c.Rec.Epoch
+			n.persistDirty = true
+		}
+	}
 	n.publish()
 }
 
-// electRoles chooses the CMM master and vice-master of a view with the
-// given members (see "CMM roles" in the package doc).
-func (n *Node) electRoles(members []NodeID) (master, vice NodeID) {
-	cands := make([]Candidate, 0, len(members))
-	// The roles to keep are the ones actually held: our published roles,
-	// else those of our installed view (a master whose lease lapsed for a
-	// moment, as under load, or that waits for its fence, keeps the role:
-	// a moment without a master must not move the mastership), else (a
-	// merge) what the members say they are.
-	var prevMaster, prevVice NodeID
+// electView chooses the roles of a view with the given members, and in auto
+// mode its record and the record it derives from.
+func (n *Node) electView(members []NodeID) (master, vice NodeID, rec, base Record) {
+	if n.cfg.Auto {
+		pm, pv := n.prevRoles(members)
+		return n.electAuto(members, pm, pv)
+	}
+	master, vice = n.electRoles(members)
+	return master, vice, Record{}, Record{}
+}
+
+// prevRoles returns the roles to keep among members: the ones actually
+// held, our published roles, else those of our installed view (a master
+// whose lease lapsed for a moment, as under load, or that waits for its
+// fence, keeps the role: a moment without a master must not move the
+// mastership), else (a merge) what the members say they are.
+func (n *Node) prevRoles(members []NodeID) (prevMaster, prevVice NodeID) {
 	for _, m := range []NodeID{n.pub.master, n.installedRole(n.cur.master)} {
 		if prevMaster == 0 && slices.Contains(members, m) {
 			prevMaster = m
@@ -617,6 +666,44 @@ func (n *Node) electRoles(members []NodeID) (master, vice NodeID) {
 		}
 	}
 	for _, id := range members {
+		f := n.peers[n.index[id]].flags
+		if id == n.cfg.Self {
+			f = n.myFlags()
+		}
+		if prevMaster == 0 && f&FlagMaster != 0 {
+			prevMaster = id
+		}
+		if prevVice == 0 && f&FlagVice != 0 && id != prevMaster {
+			prevVice = id
+		}
+	}
+	return prevMaster, prevVice
+}
+
+// refusedBase reports whether a member of proposal m reported a confirmed
+// record newer than m's base: it refuses m, so propose again.
+func (n *Node) refusedBase(m Message) bool {
+	if !n.cfg.Auto {
+		return false
+	}
+	base := Record{Epoch: m.BaseEpoch, Seq: m.BaseSeq}
+	for _, id := range m.Members {
+		if id != n.cfg.Self && base.Less(n.peers[n.index[id]].rec) {
+			return true
+		}
+	}
+	return false
+}
+
+// electRoles chooses the CMM master and vice-master of a view with the
+// given members (see "CMM roles" in the package doc).
+func (n *Node) electRoles(members []NodeID) (master, vice NodeID) {
+	cands := make([]Candidate, 0, len(members))
+	prevMaster, prevVice := n.prevRoles(members)
+	// A whole cluster that is new has nobody to sync from: all are
+	// synchronised (each node also records that, noteClusterNew).
+	isNew := n.clusterNew()
+	for _, id := range members {
 		c := Candidate{ID: id, Eligible: n.peers[n.index[id]].cfg.Eligible}
 		var f uint32
 		if id == n.cfg.Self {
@@ -625,15 +712,8 @@ func (n *Node) electRoles(members []NodeID) (master, vice NodeID) {
 			f = n.peers[n.index[id]].flags
 		}
 		c.Qualified = f&FlagQualified != 0
-		c.Synchronized = f&FlagSynchronized != 0
+		c.Synchronized = f&FlagSynchronized != 0 || isNew
 		c.WasMaster = f&FlagWasMaster != 0
-		// In a merge, the acting master or vice-master of another group.
-		if prevMaster == 0 && f&FlagMaster != 0 {
-			prevMaster = id
-		}
-		if prevVice == 0 && f&FlagVice != 0 && id != prevMaster {
-			prevVice = id
-		}
 		cands = append(cands, c)
 	}
 	return ElectRoles(cands, prevMaster, prevVice, n.releasing)

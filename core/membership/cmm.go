@@ -45,22 +45,39 @@ func (n *Node) publish() {
 
 // leaseValid reports whether the local master holds its lease: the members
 // that echoed one of our ticks within the last L = FailureTicks +
-// HeartbeatTicks while
-// supporting our ring (plus ourselves) would be quorate on their own.
-func (n *Node) leaseValid() bool {
+// HeartbeatTicks while supporting our ring (plus ourselves) would be
+// quorate on their own.
+func (n *Node) leaseValid() bool { return n.supported(func(*peer) bool { return true }) }
+
+// supported reports whether the members whose support is within the lease
+// and passes ok, with the local node, would be quorate on their own.
+func (n *Node) supported(ok func(*peer) bool) bool {
 	support := []uint32{uint32(n.cfg.Self)}
 	for i, id := range n.cur.members {
 		if id == n.cfg.Self {
 			continue
 		}
 		p := n.peers[n.index[id]]
-		if p.support > 0 && n.now-p.support < n.lease && p.inc == n.cur.incs[i] {
+		if p.support > 0 && n.now-p.support < n.lease && p.inc == n.cur.incs[i] && ok(p) {
 			support = append(support, uint32(id))
 		}
 	}
+	slices.Sort(support)
+	return n.quorateSet(support)
+}
+
+// quorateSet reports whether the view members in support (sorted) would be
+// quorate on their own.
+func (n *Node) quorateSet(support []uint32) bool {
 	if len(support) == len(n.cur.members) {
 		return true
 	}
+	return n.quorateMembers(support)
+}
+
+// quorateMembers reports whether the nodes in ids (sorted), as members,
+// would be quorate on their own with the local node's quorum settings.
+func (n *Node) quorateMembers(support []uint32) bool {
 	in := n.qin
 	in.Nodes = slices.Clone(n.qin.Nodes)
 	for i := range in.Nodes {
@@ -68,7 +85,6 @@ func (n *Node) leaseValid() bool {
 			in.Nodes[i].State = quorum.StateDead
 		}
 	}
-	slices.Sort(support)
 	in.PreviousMembers = n.qin.Members
 	in.Members = support
 	return quorum.Calculate(in).Quorate

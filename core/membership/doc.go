@@ -245,6 +245,80 @@
 // that does not hear the master for FailureTicks leaves its view (so data
 // is never stale for long), and invariant 5 rules out two masters.
 //
+// # Automatic mode
+//
+// With Config.Auto (gohad's [ha] mode = "auto", core/node/engine) the CMM
+// master is the config store's HA primary, so the election must use data:
+// only a node that holds every acknowledged commit may become master. The
+// state that says who does is a Record: (Epoch, Seq, Primary, Txid, Sync),
+// ordered by (Epoch, Seq). Epoch is the primary term, Sync the secondaries
+// published in sync with the primary (it waits for their acknowledgement
+// of every commit before acknowledging it to the client; the HA side is
+// core/ha's auto mode). Every node persists the newest record it
+// confirmed (PersistentState.Rec); heartbeats carry it, with what the
+// node's store holds (DataEpoch, DataTxid).
+//
+// A record is confirmed by a node in two ways only: (1) it installs a
+// quorate view whose commit carries it (views carry the record they were
+// proposed with); (2) the acting master of its installed quorate view
+// publishes a new Sync in the same epoch (PublishSync, Seq+1), which the
+// members take from its heartbeats. The master learns from the members'
+// heartbeats which Seq they confirmed (Confirmed): a quorum has it.
+//
+// Election. The representative takes as base the newest record among the
+// proposed members (its own and their heartbeats'). The candidates are the
+// eligible, qualified data nodes (not witnesses) that base says hold every
+// acknowledged commit (base.Primary or in base.Sync) and whose store is of
+// base's epoch (a wiped node is not, whatever the record says). Among
+// them: the target of a release; the acting master if it is base.Primary;
+// base.Primary; the vice-master; else the one with the highest txid, then
+// the lowest id. A master other than base.Primary starts a new epoch:
+// Record{Epoch: base.Epoch+1, Primary: master, Sync: none}; its
+// secondaries join it and it publishes them as they catch up. The
+// vice-master is a member in the record's Sync. With no record at all
+// (nobody was ever primary in auto mode) every configured data node must
+// be in the view, and the one with the highest txid is elected (a new
+// cluster: all at txid 0, the lowest id). With no candidate there is no
+// master, and the cluster stays without a primary (read-only) until a node
+// that holds everything comes back or an operator forces one (ForcePrimary,
+// gohactl ha force-primary NODE --allow-data-loss: the node takes a record
+// two epochs above any it has heard, which makes it the newest recorded
+// primary; commits that only the missing nodes held are lost).
+//
+// A proposal carries its record and the base it derives from (BaseEpoch,
+// BaseSeq); a member whose confirmed record is newer than the base refuses
+// it (its heartbeats make the representative propose again). A record of
+// a new epoch becomes confirmed only in a quorate view, and a new master
+// counts a member's lease support only once the member reports its epoch
+// (supports restart at a new epoch, even in a handover without fence), so
+// it acts, and accepts writes, only once a quorum confirmed its epoch.
+//
+// Why only a node that holds every acknowledged commit is elected: the
+// primary acknowledges a commit only when every node of Sync(R_j) has it,
+// for every record R_j it published from the newest one a quorum confirmed
+// (R_j0) on (it waits for a node before it publishes it, and stops waiting
+// for a removed node only once the record without it is confirmed: the
+// order of Patroni's /sync key). Any later quorate view V shares a node w
+// with that quorum (quorate sets intersect; auto mode refuses the quorum
+// options that break this); w confirmed R_j0 or newer before it accepts
+// V's proposal, so V's base is R_j0 or newer. A base of the same epoch is
+// some R_j, j >= j0, and each of its nodes holds the commit (it was waited
+// for when the commit was acknowledged, or it caught up with everything
+// before it was published). A base of a newer epoch was made by an election
+// that, by the same argument, chose a node holding the commit, and its
+// records descend from it. A minority's view is not quorate, so the
+// records it proposes are never confirmed.
+//
+// The synchronisation flag: in auto mode a node's SFlag SYNCHRO_NEEDED is
+// clear exactly when the confirmed record lists it in Sync (the primary:
+// when some secondary is in sync, otherwise it holds the only up-to-date
+// copy, as in CMM). In both modes a new or wiped data directory starts
+// not synchronised (PersistentState), and becomes synchronised when it
+// synced from a primary (SetSynchronized, called by the daemon), or when
+// the whole cluster is new: it hears every configured data node and each
+// reports FlagFresh (an empty store that never belonged to an epoch, and
+// no record).
+//
 // # Invariant 5: leases and fencing
 //
 // A node acts as master (Status.IsMaster) only while all of these hold: its

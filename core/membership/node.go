@@ -39,6 +39,12 @@ type peer struct {
 	// that too (its Admin, heard last in heard, is at least need).
 	// adminSent is the tick we last resent it the changes it lacks.
 	need, heard, adminSent uint64
+	// Auto mode: the record it reported last (its confirmed one), what its
+	// store holds, and the record Seq of its newest lease support (of our
+	// epoch).
+	rec                 Record
+	dataEpoch, dataTxid uint64
+	supportSeq          uint64
 }
 
 // view is an installed view.
@@ -47,8 +53,12 @@ type view struct {
 	members      []NodeID // sorted
 	incs         []uint32
 	master, vice NodeID
-	fenceUntil   uint64
-	installedAt  uint64
+	rec          Record // auto mode
+	// vouched (auto mode): the view's record was vouched for when it was
+	// proposed (FlagVouched), so it is the current one.
+	vouched     bool
+	fenceUntil  uint64
+	installedAt uint64
 	// acted: the local node, master of this view, has acted as master.
 	acted bool
 }
@@ -105,8 +115,15 @@ type Node struct {
 	desired     []NodeID
 	desiredIncs []uint32
 	releasing   NodeID // the master asked the representative to hand over
-	// releaseAsked: we (master) asked for a switchover in this view.
+	// releaseTarget: the node the releasing master asked to hand over to
+	// (0: the best candidate).
+	releaseTarget NodeID
+	// dataTxid is the txid of the local config store (SetData).
+	dataTxid uint64
+	// releaseAsked: we (master) asked for a switchover in this view, to
+	// askedTarget (0: any).
 	releaseAsked bool
+	askedTarget  NodeID
 
 	// Quorum state (votequorum's, through package quorum).
 	qin          quorum.Input
@@ -162,6 +179,9 @@ func New(cfg Config, restored PersistentState) (*Node, error) {
 	n.peers = make([]*peer, len(n.ids))
 	for _, nc := range cfg.Nodes {
 		i := n.index[nc.ID]
+		if nc.Witness {
+			nc.Eligible = false // a witness never holds a role
+		}
 		n.peers[i] = &peer{cfg: nc, idx: i}
 	}
 	n.self = n.index[cfg.Self]
@@ -175,7 +195,10 @@ func New(cfg Config, restored PersistentState) (*Node, error) {
 
 	n.ps = restored
 	if n.ps.Incarnation == 0 {
-		n.ps.Qualified, n.ps.Synchronized = true, true
+		// A new or wiped data directory: qualified, but not synchronised
+		// until it synced from a primary or the whole cluster is new.
+		n.ps.Qualified, n.ps.Synchronized = true, false
+		n.ps.Amnesiac = cfg.Auto
 	}
 	n.ps.Incarnation++
 	n.persistDirty = true
@@ -209,11 +232,12 @@ func LeaseTicks(cfg Config) uint64 { return uint64(cfg.FailureTicks + cfg.Heartb
 // doc): W = ceil(L(1+ρ)/(1-ρ)) + 2 with L = LeaseTicks and ρ =
 // MaxDriftPPM/1e6, so that W-1 ticks of the fastest allowed clock outlast L
 // ticks of the slowest: every other master's lease has run out, in true
-// time, before the new master acts.
+// time, before the new master acts. FenceExtraTicks is added to L: a
+// watchdog configured on the old master has fired by then too.
 func FenceTicks(cfg Config) uint64 {
 	c := cfg.withDefaults()
 	rho := float64(c.MaxDriftPPM) / 1e6
-	w := float64(LeaseTicks(c)) * (1 + rho) / (1 - rho)
+	w := float64(LeaseTicks(c)+uint64(max(c.FenceExtraTicks, 0))) * (1 + rho) / (1 - rho)
 	return uint64(math.Ceil(w)) + 2
 }
 
@@ -293,6 +317,7 @@ func (n *Node) Tick() {
 		n.nextHB = n.now + n.heartbeat
 		n.sendHeartbeats()
 	}
+	n.noteClusterNew()
 	n.computeDesired()
 	n.drive()
 	n.publish()
@@ -367,6 +392,12 @@ func (n *Node) myFlags() uint32 {
 	if n.acked != n.cur.ring || !n.installed {
 		f |= FlagPending
 	}
+	if n.fresh() {
+		f |= FlagFresh
+	}
+	if n.ps.Amnesiac {
+		f |= FlagAmnesiac
+	}
 	return f
 }
 
@@ -390,6 +421,9 @@ func (n *Node) sendHeartbeats() {
 		m.Votes, m.Expected, m.QFlags, m.Flags = info.Votes, info.ExpectedVotes, uint32(info.Flags), flags
 		if flags&FlagPending != 0 {
 			m.Prev = n.prevAcked
+		}
+		if n.cfg.Auto {
+			m.DataEpoch, m.DataTxid, m.Rec = n.ps.DataEpoch, n.dataTxid, n.ps.Rec
 		}
 		n.send(m)
 	}
@@ -568,6 +602,7 @@ func (n *Node) onHeartbeat(p *peer, m Message) {
 	}
 	n.notePeer(p, m)
 	n.noteSupport(p, m)
+	n.adoptMasterRecord(p, m)
 	n.notePeerInfo(p, m)
 	n.tellStale(p, m)
 	// A member that missed our commit gets it again.
@@ -588,6 +623,10 @@ func (n *Node) notePeer(p *peer, m Message) {
 	if !m.Ring.Less(p.ring) {
 		p.view, p.ring, p.flags = bitset(m.View), m.Ring, m.Flags
 	}
+	p.dataEpoch, p.dataTxid = m.DataEpoch, m.DataTxid
+	if p.rec.Less(m.Rec) {
+		p.rec = m.Rec
+	}
 	switch {
 	case !p.hears.has(n.self):
 		p.mutualSince = 0
@@ -606,8 +645,12 @@ func (n *Node) noteSupport(p *peer, m Message) {
 	}
 	inRing := m.Ring == n.cur.ring
 	nextRing := m.Ring == n.acked && m.Flags&FlagPending != 0 && m.Prev == n.cur.ring && n.prevAcked == n.cur.ring
-	if inRing || nextRing {
+	// In auto mode a member supports us only once it confirmed our epoch
+	// (so a new master acts only when its epoch is known to a quorum).
+	sameEpoch := !n.cfg.Auto || m.Rec.Epoch == n.ps.Rec.Epoch
+	if (inRing || nextRing) && sameEpoch {
 		p.support = m.Echo
+		p.supportSeq = m.Rec.Seq
 	}
 }
 
@@ -684,6 +727,7 @@ func (n *Node) Ready() Ready {
 	var rd Ready
 	if n.persistDirty {
 		ps := n.ps
+		ps.Rec = ps.Rec.clone()
 		rd.Persist = &ps
 	}
 	rd.Messages = n.msgs
@@ -693,7 +737,7 @@ func (n *Node) Ready() Ready {
 
 // Advance acknowledges that rd (the last Ready) was handled.
 func (n *Node) Advance(rd Ready) {
-	if rd.Persist != nil && *rd.Persist == n.ps {
+	if rd.Persist != nil && rd.Persist.equal(n.ps) {
 		n.persistDirty = false
 	}
 	n.msgs = n.msgs[len(rd.Messages):]

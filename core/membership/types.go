@@ -41,6 +41,9 @@ type NodeConfig struct {
 	Votes uint32
 	// Eligible: the node may hold the CMM master or vice-master role.
 	Eligible bool
+	// Witness: the node votes but keeps no config store; it is never a
+	// master or vice-master, nor counted among the data nodes (auto mode).
+	Witness bool
 }
 
 // Config configures a Node. Every duration is a number of ticks: the daemon
@@ -75,6 +78,20 @@ type Config struct {
 	// QDeviceTimeoutTicks: a registered quorum device that is not polled for
 	// this long loses its vote (default 10*FailureTicks).
 	QDeviceTimeoutTicks int
+
+	// Auto selects auto mode's data-aware election (see "Automatic mode"
+	// in the package doc): the CMM master is the HA primary and only a
+	// node that holds every acknowledged commit may be elected.
+	Auto bool
+	// MinSync is the daemon's min_sync (auto mode): with 1 or more a new
+	// primary acknowledges nothing before it published a secondary, which
+	// lets the election keep the previous epoch's holders (Record.Prev).
+	MinSync int
+	// FenceExtraTicks lengthens every new master's fence wait: a
+	// configured watchdog fires up to this long after a stopped master's
+	// lease ran out (core/node/engine's Watchdog). Every node must be given
+	// the same value.
+	FenceExtraTicks int
 }
 
 // MaxNodes is the largest supported cluster.
@@ -92,13 +109,24 @@ type PersistentState struct {
 	RingSeq uint64 `msgpack:"seq"`
 	// Qualified and Synchronized are the CMM qualification and
 	// synchronisation flags of this node. A fresh state (Incarnation 0)
-	// starts qualified and synchronised.
+	// starts qualified but not synchronised: the node becomes synchronised
+	// when it synced from a primary (SetSynchronized), or when it finds
+	// the whole cluster new (every data node fresh; see clusterNew).
 	Qualified    bool `msgpack:"q"`
 	Synchronized bool `msgpack:"y"`
 	// WasMaster records that the last master this node knew of was itself:
 	// a desynchronised node may only become master again if it was master
 	// before.
 	WasMaster bool `msgpack:"m"`
+	// Rec is the newest auto-mode record this node confirmed (a quorate
+	// view carried it, or the acting master of its view published it).
+	Rec Record `msgpack:"r,omitempty"`
+	// DataEpoch is the epoch the node's config store belongs to (SetData).
+	DataEpoch uint64 `msgpack:"e,omitempty"`
+	// Amnesiac (auto mode): the node started from a new or wiped data
+	// directory and has not yet seen a record it can vouch for (see
+	// recordsQuorate); persisted so that a restart does not clear it.
+	Amnesiac bool `msgpack:"a,omitempty"`
 }
 
 // MessageType is the kind of a Message.
@@ -168,6 +196,12 @@ const (
 	// OpKill: corosync_cfg_kill_node: Target must stop at once
 	// (EventKilled), without a clean leave.
 	OpKill RequestOp = 5
+	// OpForcePrimary: an operator forces Target to be the next primary
+	// (auto mode, --allow-data-loss); Target applies ForcePrimary.
+	OpForcePrimary RequestOp = 6
+	// OpSwitchover: a node asks the master to hand over to Target (0: any
+	// candidate); the master applies ReleaseTo.
+	OpSwitchover RequestOp = 7
 )
 
 // Message is one membership message. Fields not used by a type are left
@@ -235,6 +269,15 @@ type Message struct {
 	// administration" in the package doc.
 	Admin       uint64
 	MemberAdmin []uint64
+	// Auto mode (encoded together as one list, empty in external mode).
+	// DataEpoch and DataTxid (heartbeat, ack): what the sender's config
+	// store holds. Rec: heartbeat: the sender's confirmed record; propose
+	// and commit: the view's record. BaseEpoch and BaseSeq (propose): the
+	// newest record the representative knew among the members, from which
+	// Rec derives; a member whose confirmed record is newer refuses.
+	DataEpoch, DataTxid uint64
+	Rec                 Record
+	BaseEpoch, BaseSeq  uint64
 }
 
 // Message flag bits (Message.Flags, MemberFlags).
@@ -246,6 +289,9 @@ const (
 	FlagVice         uint32 = 1 << 4 // the sender is vice-master now
 	FlagPending      uint32 = 1 << 5 // Ring is acknowledged but not installed yet
 	FlagLeaving      uint32 = 1 << 6 // clean shutdown announced
+	FlagFresh        uint32 = 1 << 7 // the sender holds no data at all (empty store, no epoch, no record)
+	FlagAmnesiac     uint32 = 1 << 8 // the sender lost its state and has not seen a current record since
+	FlagVouched      uint32 = 1 << 9 // (propose, commit) the view's record is vouched for: see recordsQuorate
 )
 
 // CMMChange is a CMM notification code (cmm_cmchanges_t).
@@ -456,6 +502,10 @@ type Status struct {
 	// and wait_for_all latch (cmap runtime.votequorum.*).
 	EVBarrier        uint32
 	WaitForAllStatus bool
+	// Rec is the local node's confirmed auto-mode record; Amnesiac: the
+	// node lost its state and has not seen a current record since.
+	Rec      Record
+	Amnesiac bool
 }
 
 // Errors. Step returns the first three for input it ignores; the admin

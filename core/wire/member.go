@@ -48,6 +48,79 @@ var memberFields = [...]func(m *membership.Message) any{
 	func(m *membership.Message) any { return &m.Quiet },
 	func(m *membership.Message) any { return &m.Admin },
 	func(m *membership.Message) any { return &m.MemberAdmin },
+	func(m *membership.Message) any { return autoFields{m} },
+}
+
+// autoFields are auto mode's fields of a membership message, encoded as
+// one list of unsigned integers, empty (and so left out) in external mode:
+// DataEpoch, DataTxid, Rec.Epoch, Rec.Seq, Rec.Primary, Rec.Txid,
+// BaseEpoch, BaseSeq, len(Rec.Sync), then Rec.Sync and Rec.Prev.
+type autoFields struct{ m *membership.Message }
+
+func (a autoFields) zero() bool {
+	m := a.m
+	return m.DataEpoch == 0 && m.DataTxid == 0 && m.Rec.Epoch == 0 && m.Rec.Seq == 0 && m.Rec.Primary == 0 &&
+		m.Rec.Txid == 0 && len(m.Rec.Sync) == 0 && len(m.Rec.Prev) == 0 && m.BaseEpoch == 0 && m.BaseSeq == 0
+}
+
+func (a autoFields) appendTo(dst []byte) []byte {
+	m := a.m
+	dst = appendArrayLen(dst, 9+len(m.Rec.Sync)+len(m.Rec.Prev))
+	for _, x := range []uint64{m.DataEpoch, m.DataTxid, m.Rec.Epoch, m.Rec.Seq, uint64(m.Rec.Primary), m.Rec.Txid,
+		m.BaseEpoch, m.BaseSeq, uint64(len(m.Rec.Sync))} {
+		dst = appendUint(dst, x)
+	}
+	for _, id := range m.Rec.Sync {
+		dst = appendUint(dst, uint64(id))
+	}
+	for _, id := range m.Rec.Prev {
+		dst = appendUint(dst, uint64(id))
+	}
+	return dst
+}
+
+// read decodes the list; node ids must be ascending and non-zero.
+func (a autoFields) read(r *reader, i int) {
+	k := r.arrayLen()
+	if r.err == nil && (k > 9+2*maxMemberList || k > len(r.b)-r.i) {
+		r.fail("field %d: list of %d", i, k)
+	}
+	if r.err != nil || k == 0 {
+		return
+	}
+	if k < 9 {
+		r.fail("field %d: %d auto-mode values", i, k)
+		return
+	}
+	var v [9]uint64
+	for j := range v {
+		v[j] = r.uintMax(math.MaxUint64, i)
+	}
+	m := a.m
+	if r.err == nil && (v[4] > math.MaxUint32 || v[8] > uint64(k-9)) {
+		r.fail("field %d: auto-mode values out of range", i)
+		return
+	}
+	m.DataEpoch, m.DataTxid = v[0], v[1]
+	m.Rec = membership.Record{Epoch: v[2], Seq: v[3], Primary: membership.NodeID(v[4]), Txid: v[5]}
+	m.BaseEpoch, m.BaseSeq = v[6], v[7]
+	m.Rec.Sync = readNodes(r, int(v[8]), i)
+	m.Rec.Prev = readNodes(r, k-9-int(v[8]), i)
+}
+
+// readNodes reads k ascending, non-zero node ids.
+func readNodes(r *reader, k, i int) []membership.NodeID {
+	if r.err != nil || k == 0 {
+		return nil
+	}
+	out := make([]membership.NodeID, k)
+	for j := range out {
+		out[j] = membership.NodeID(r.uintMax(math.MaxUint32, i))
+		if r.err == nil && (out[j] == 0 || (j > 0 && out[j] <= out[j-1])) {
+			r.fail("field %d: node ids not ascending", i)
+		}
+	}
+	return out
 }
 
 // MaxMemberFields bounds the fields a decoded membership message may
@@ -84,6 +157,8 @@ func AppendMember(dst []byte, m *membership.Message) []byte {
 			dst = appendList(dst, *p)
 		case *[]membership.NodeID:
 			dst = appendList(dst, *p)
+		case autoFields:
+			dst = p.appendTo(dst)
 		}
 	}
 	return dst
@@ -109,6 +184,8 @@ func fieldZero(p any) bool {
 		return len(*p) == 0
 	case *[]membership.NodeID:
 		return len(*p) == 0
+	case autoFields:
+		return p.zero()
 	}
 	return false
 }
@@ -204,6 +281,8 @@ func (r *reader) field(p any, i int) {
 		*p = readList[uint32](r, math.MaxUint32)
 	case *[]membership.NodeID:
 		*p = readList[membership.NodeID](r, math.MaxUint32)
+	case autoFields:
+		p.read(r, i)
 	}
 }
 

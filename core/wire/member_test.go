@@ -32,6 +32,17 @@ func randomMember(r *rand.Rand) membership.Message {
 	if r.IntN(2) == 0 {
 		m.MemberAdmin = []uint64{r.Uint64(), 0, uint64(r.IntN(9))}
 	}
+	if r.IntN(2) == 0 { // auto mode
+		m.DataEpoch, m.DataTxid = uint64(r.IntN(3)), r.Uint64()>>r.IntN(64)
+		m.Rec = membership.Record{Epoch: uint64(r.IntN(5)), Seq: uint64(r.IntN(9)), Primary: membership.NodeID(r.IntN(4)), Txid: uint64(r.IntN(99))}
+		if r.IntN(2) == 0 {
+			m.Rec.Sync = []membership.NodeID{2, membership.NodeID(3 + r.IntN(60))}
+		}
+		if r.IntN(2) == 0 {
+			m.Rec.Prev = []membership.NodeID{membership.NodeID(1 + r.IntN(60))}
+		}
+		m.BaseEpoch, m.BaseSeq = uint64(r.IntN(2)), uint64(r.IntN(2))
+	}
 	if r.IntN(2) == 0 {
 		m.Hears, m.View = []uint64{r.Uint64()}, []uint64{r.Uint64(), 0}
 		m.Prev = membership.RingID{Rep: 3, Seq: 9}
@@ -40,6 +51,7 @@ func randomMember(r *rand.Rand) membership.Message {
 	// Trailing zero fields are not encoded: leave some out at random.
 	if r.IntN(3) == 0 {
 		m.MemberAdmin, m.Admin, m.Quiet, m.ReqID = nil, 0, 0, 0
+		m.DataEpoch, m.DataTxid, m.Rec, m.BaseEpoch, m.BaseSeq = 0, 0, membership.Record{}, 0, 0
 	}
 	return m
 }
@@ -89,13 +101,13 @@ func hexOf(b []byte) string {
 // one with more than MaxMemberFields does not.
 func TestMemberIgnoresLaterFields(t *testing.T) {
 	m := membership.Message{Type: membership.MsgHeartbeat, From: 2, To: 1, Incarnation: 3, Now: 7, Admin: 9,
-		MemberAdmin: []uint64{1}} // every known field present
+		MemberAdmin: []uint64{1}, DataEpoch: 1} // every known field present
 	// A later version's layout: the known fields, then extra ones of any
 	// type ([i, "later"] here).
 	later := func(extra int) []byte {
 		known := AppendMember(nil, &m)
 		if known[0] != 0xdc {
-			t.Fatalf("32 fields should take an array16 header, got 0x%02x", known[0])
+			t.Fatalf("33 fields should take an array16 header, got 0x%02x", known[0])
 		}
 		out := appendArrayLen(nil, len(memberFields)+extra)
 		out = append(out, known[3:]...)

@@ -184,6 +184,7 @@ var confdCodes = map[wire.Code]C.int{
 	wire.CodeHANoTick:     C.CONFD_ERR_HA_NOTICK,
 	wire.CodeHABadVersion: C.CONFD_ERR_HA_BADVSN,
 	wire.CodeHAAbort:      C.CONFD_ERR_HA_ABORT,
+	wire.CodeUnavailable:  C.CONFD_ERR_UNAVAILABLE,
 }
 
 // confdErrno is the confd_errno of daemon code c.

@@ -177,3 +177,21 @@ func (o Ops) SeizeQualification() error { return o.Call(wire.OpCMMSeizeQualif, n
 // ConfigReload is cmm_config_reload: the daemon re-reads its config file.
 // CodePerm unless this node is the master.
 func (o Ops) ConfigReload() error { return o.Call(wire.OpConfigReload, nil, nil) }
+
+// Switchover hands the mastership (in auto mode the HA primary role) to
+// node (a config name; "" for the best candidate) as a two-phase handover;
+// it may be called on any member (the master is asked). It returns once
+// asked: the new roles show in Status. CodeNoCluster without a master,
+// CodeCanceled when the node (or nobody) can take over, CodeNotExist for an
+// unknown name.
+func (o Ops) Switchover(node string) error {
+	return o.Call(wire.OpHASwitchover, &wire.SwitchoverArg{Node: node}, nil)
+}
+
+// ForcePrimary is auto mode's operator override: node becomes the next
+// primary although no node known to hold every acknowledged commit can be
+// elected; allowDataLoss must be true (CodeInvalid otherwise).
+// CodeNotSupported in external mode, CodePerm while a master is elected.
+func (o Ops) ForcePrimary(node string, allowDataLoss bool) error {
+	return o.Call(wire.OpHAForcePrimary, &wire.ForcePrimaryArg{Node: node, AllowDataLoss: allowDataLoss}, nil)
+}

@@ -24,6 +24,7 @@ const (
 	CodeHABadName   Code = 29 // the remote node is not the one named
 	CodeHABind      Code = 30 // could not bind the HA listener
 	CodeHANoTick    Code = 31 // the peer stopped ticking
+	CodeUnavailable Code = 44 // auto mode: fewer in-sync secondaries than min_sync
 	CodeHABadVsn    Code = 52 // incompatible protocol version
 	CodeHAAbort     Code = 71 // transaction aborted by an HA transition
 	// CodeInternal is what CodeOf reports for an error that is not an
@@ -42,6 +43,7 @@ var codeText = map[Code]string{
 	CodeHABind:      "failed to bind HA socket",
 	CodeHANoTick:    "remote HA node doesn't send us any ticks",
 	CodeHABadVsn:    "remote HA node has incompatible version",
+	CodeUnavailable: "unavailable",
 	CodeHAAbort:     "transaction aborted by HA transition",
 	CodeInternal:    "internal error",
 }

@@ -38,7 +38,7 @@ func FuzzStep(f *testing.F) {
 		p.Step(ha.Message{Type: ha.MsgAccepted, Conn: 1, Addr: "x"})
 		s := mk("s")
 		s.BeSecondary("p", "p:1", false)
-		up := s.Ready().Dials[0].Conn
+		up := take(s).Dials[0].Conn
 		s.Step(ha.Message{Type: ha.MsgConnected, Conn: up})
 		for _, m := range msgs {
 			if m.Type.IsLocal() {
@@ -46,10 +46,10 @@ func FuzzStep(f *testing.F) {
 			}
 			m.Conn = 1
 			p.Step(m)
-			p.Ready()
+			take(p)
 			m.Conn = up
 			s.Step(m)
-			s.Ready()
+			take(s)
 		}
 		if p.Role() != ha.RolePrimary {
 			t.Fatalf("peer messages changed the primary's role to %v", p.Role())
@@ -58,4 +58,11 @@ func FuzzStep(f *testing.F) {
 			t.Fatalf("peer messages made the secondary %v", r)
 		}
 	})
+}
+
+// take returns n's Ready and advances past it (the test carries it out).
+func take(n *ha.Node) ha.Ready {
+	rd := n.Ready()
+	n.Advance(rd)
+	return rd
 }

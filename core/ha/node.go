@@ -89,6 +89,7 @@ type Node struct {
 	nextDial uint64
 	cmdSeq   uint64
 	rd       Ready
+	auto     autoState
 }
 
 // New returns a Node in role none.
@@ -110,6 +111,7 @@ func New(cfg Config) (*Node, error) {
 		cfg: cfg, tk: tokenKey(cfg.Key, cfg.Token), dead: dead, role: RoleNone, txid: cfg.Txid,
 		digest: append([]byte{}, cfg.Digest...), peers: map[uint64]*peer{},
 		nextDial: dialConnBase,
+		auto:     autoState{epoch: cfg.Epoch, hist: append([]uint64{}, cfg.History...)},
 	}, nil
 }
 
@@ -141,8 +143,11 @@ func (n *Node) Role() Role { return n.role }
 // Txid returns the transaction id the node believes its store is at.
 func (n *Node) Txid() uint64 { return n.txid }
 
-// ReadOnly reports whether local writes must be refused.
-func (n *Node) ReadOnly() bool { return n.role == RoleSecondary || n.role == RoleRelay }
+// ReadOnly reports whether local writes must be refused: on a secondary or
+// relay, and in auto mode on every node but the primary.
+func (n *Node) ReadOnly() bool {
+	return n.role == RoleSecondary || n.role == RoleRelay || (n.cfg.Auto && n.role != RolePrimary)
+}
 
 // ExpectsSnapshot reports whether conn is our primary's connection and a
 // full copy may arrive on it now. A runtime checks this before it stages a
@@ -154,13 +159,28 @@ func (n *Node) ExpectsSnapshot(conn uint64) bool {
 // HasReady reports whether Ready has work.
 func (n *Node) HasReady() bool { return !n.rd.Empty() }
 
-// Ready returns the accumulated work and starts a new batch. The runtime
-// must handle it (see Ready) before stepping the node again.
+// Ready returns the accumulated work. The runtime must handle it (see
+// Ready) and call Advance before it steps the node again.
 func (n *Node) Ready() Ready {
 	rd := n.rd
 	rd.Role = n.role
-	n.rd = Ready{}
 	return rd
+}
+
+// Advance acknowledges that rd, the last Ready, was handled.
+func (n *Node) Advance(rd Ready) {
+	n.rd.Dials = n.rd.Dials[len(rd.Dials):]
+	n.rd.Keys = n.rd.Keys[len(rd.Keys):]
+	n.rd.Apply = n.rd.Apply[len(rd.Apply):]
+	n.rd.Messages = n.rd.Messages[len(rd.Messages):]
+	n.rd.Close = n.rd.Close[len(rd.Close):]
+	n.rd.Acked = n.rd.Acked[len(rd.Acked):]
+	n.rd.Aborted = n.rd.Aborted[len(rd.Aborted):]
+	n.rd.Events = n.rd.Events[len(rd.Events):]
+	n.rd.Results = n.rd.Results[len(rd.Results):]
+	if n.rd.Empty() {
+		n.rd = Ready{}
+	}
 }
 
 func (n *Node) event(e Event) { n.rd.Events = append(n.rd.Events, e) }
@@ -338,6 +358,12 @@ func (n *Node) Propose(txid uint64, digest, data []byte) error {
 	n.txid, n.digest = txid, append([]byte{}, digest...)
 	if n.role != RolePrimary {
 		n.rd.Acked = append(n.rd.Acked, txid)
+		return nil
+	}
+	if n.cfg.Auto {
+		n.forward(Message{Type: MsgCommit, Txid: txid, Digest: digest, Data: data, Epoch: n.auto.epoch})
+		n.pend = append(n.pend, pendingCommit{txid: txid})
+		n.release()
 		return nil
 	}
 	waiting := n.forward(Message{Type: MsgCommit, Txid: txid, Digest: digest, Data: data})
@@ -542,16 +568,23 @@ func (n *Node) stepUpstream(m Message) error {
 		n.keys(up.conn, sToP, pToS)
 		n.send(&up.link, Message{Type: MsgAuth, MAC: n.mac("S", up.nonce, m.Nonce, n.cfg.Name, up.name),
 			Schema: n.cfg.SchemaID, Txid: n.txid, Digest: n.digest})
+	case (m.Type == MsgSyncSkip || m.Type == MsgSnapshot) && up.state == upSyncing && n.cfg.Auto && m.Epoch < n.auto.epoch:
+		return n.refuseUpstream(CodeHAClosed, fmt.Sprintf("primary %s is of epoch %d, this node already of %d", up.name, m.Epoch, n.auto.epoch))
 	case m.Type == MsgSyncSkip && up.state == upSyncing:
+		n.adoptEpoch(m, false)
 		up.state = upInSync
 		n.initialized(false)
 	case m.Type == MsgSnapshot && up.state == upSyncing:
+		n.adoptEpoch(m, true)
 		n.rd.Apply = append(n.rd.Apply, Apply{Kind: ApplySnapshot, Conn: up.conn, Txid: m.Txid, Digest: m.Digest})
 		n.txid, n.digest = m.Txid, append([]byte{}, m.Digest...)
 		up.state = upInSync
 		n.send(&up.link, Message{Type: MsgSyncDone, Txid: m.Txid})
 		n.initialized(true)
 	case m.Type == MsgCommit && up.state == upInSync:
+		if n.cfg.Auto && m.Epoch != n.auto.epoch {
+			return n.refuseUpstream(CodeHAClosed, fmt.Sprintf("commit of epoch %d, this node follows epoch %d", m.Epoch, n.auto.epoch))
+		}
 		if m.Txid <= n.txid {
 			return nil // already part of the copy we installed
 		}
@@ -734,7 +767,7 @@ func (n *Node) peerSyncDone(p *peer, m Message) {
 	// had when it finished: until then an acknowledged commit may still
 	// be on its way to it.
 	for i := range n.pend {
-		if n.pend[i].txid > m.Txid {
+		if n.pend[i].txid > m.Txid && !n.cfg.Auto { // auto mode waits by name (SetRequired)
 			n.pend[i].waiting[p.conn] = true
 		}
 	}
@@ -762,14 +795,19 @@ func (n *Node) peerAck(p *peer, m Message) {
 // if it has our txid and digest, else a full copy. Either way it receives
 // every later commit.
 func (n *Node) syncPeer(p *peer, txid uint64, digest []byte) {
+	var e uint64
+	var h []uint64
+	if n.cfg.Auto {
+		e, h = n.auto.epoch, n.auto.hist
+	}
 	if txid == n.txid && bytes.Equal(digest, n.digest) {
 		p.state = peerInSync
 		p.acked = max(p.acked, txid)
-		n.send(&p.link, Message{Type: MsgSyncSkip, Txid: n.txid, Digest: n.digest})
+		n.send(&p.link, Message{Type: MsgSyncSkip, Txid: n.txid, Digest: n.digest, Epoch: e, History: h})
 		return
 	}
 	p.state = peerSyncing
-	n.send(&p.link, Message{Type: MsgSnapshot, Txid: n.txid, Digest: n.digest})
+	n.send(&p.link, Message{Type: MsgSnapshot, Txid: n.txid, Digest: n.digest, Epoch: e, History: h})
 }
 
 func (n *Node) refusePeer(p *peer, code Code, reason string) error {
@@ -810,6 +848,10 @@ func (n *Node) unwait(conn uint64) {
 // release acknowledges, in txid order, the pending commits nobody owes an
 // ack for any more: to clients on a primary, upstream on a relay.
 func (n *Node) release() {
+	if n.cfg.Auto {
+		n.releaseAuto()
+		return
+	}
 	var last uint64
 	for len(n.pend) > 0 && len(n.pend[0].waiting) == 0 {
 		last = n.pend[0].txid
@@ -834,7 +876,8 @@ func (n *Node) sortedPeers() []*peer {
 
 // Status reports the role and the nodes (confd_ha_get_status).
 func (n *Node) Status() Status {
-	st := Status{Name: n.cfg.Name, Role: n.role, Txid: n.txid}
+	st := Status{Name: n.cfg.Name, Role: n.role, Txid: n.txid, Epoch: n.auto.epoch, History: append([]uint64{}, n.auto.hist...),
+		Required: append([]string{}, n.auto.required...), Discarded: n.auto.discarded}
 	if n.up != nil && (n.role == RoleSecondary || n.role == RoleRelay) {
 		st.Nodes = append(st.Nodes, NodeInfo{n.up.name, n.up.addr})
 		st.Initialized = n.up.initialized
@@ -844,7 +887,8 @@ func (n *Node) Status() Status {
 			continue
 		}
 		st.Nodes = append(st.Nodes, NodeInfo{p.name, p.addr})
-		st.Peers = append(st.Peers, PeerStatus{NodeInfo: NodeInfo{p.name, p.addr}, InSync: p.state == peerInSync, Acked: p.acked})
+		st.Peers = append(st.Peers, PeerStatus{NodeInfo: NodeInfo{p.name, p.addr}, InSync: p.state == peerInSync, Acked: p.acked,
+			Lagging: n.cfg.Auto && n.auto.lag > 0 && p.acked+n.auto.lag < n.txid})
 	}
 	return st
 }

@@ -34,11 +34,11 @@ func handshake(t *testing.T, authkey, tokenS, tokenP string) (msgs []Message, ke
 		t.Fatal(err)
 	}
 	var sConn uint64
-	for _, d := range s.Ready().Dials {
+	for _, d := range take(s).Dials {
 		sConn = d.Conn
 	}
 	s.Step(Message{Type: MsgConnected, Conn: sConn})
-	p.Ready()
+	take(p)
 	for range 20 {
 		moved := false
 		for _, side := range []struct {
@@ -46,7 +46,7 @@ func handshake(t *testing.T, authkey, tokenS, tokenP string) (msgs []Message, ke
 			from, to *Node
 			toConn   uint64
 		}{{"s", s, p, 1}, {"p", p, s, sConn}} {
-			rd := side.from.Ready()
+			rd := take(side.from)
 			keys[side.name] = append(keys[side.name], rd.Keys...)
 			for _, m := range rd.Messages {
 				moved = true
@@ -161,12 +161,12 @@ func TestFakePrimaryLearnsNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.BeSecondary("p", "p:1", true)
-		conn := s.Ready().Dials[0].Conn
+		conn := take(s).Dials[0].Conn
 		s.Step(Message{Type: MsgConnected, Conn: conn})
-		out := s.Ready().Messages
+		out := take(s).Messages
 		s.Step(Message{Type: MsgChallenge, Conn: conn, Seq: 1, Vsn: ProtocolVersion, From: "p",
 			Nonce: bytes.Repeat([]byte{9}, nonceLen), MAC: bytes.Repeat([]byte{7}, 32)})
-		rd := s.Ready()
+		rd := take(s)
 		if len(rd.Keys) != 0 {
 			t.Fatal("keys installed for a primary that did not prove itself")
 		}
@@ -180,4 +180,11 @@ func TestFakePrimaryLearnsNothing(t *testing.T) {
 	if len(a) != 2 || a[0].Type != MsgHello || a[1].Type != MsgReject || a[1].Code != CodeHABadToken || len(a[1].MAC) != 0 {
 		t.Fatalf("secondary sent %v", a)
 	}
+}
+
+// take returns n's Ready and advances past it (the test carries it out).
+func take(n *Node) Ready {
+	rd := n.Ready()
+	n.Advance(rd)
+	return rd
 }

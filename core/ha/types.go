@@ -105,6 +105,14 @@ type Config struct {
 	// them), with a kind per sort of line, so that the runtime can
 	// rate-limit them.
 	Abuse func(kind, format string, args ...any)
+	// Auto selects auto mode (see "Auto mode" in the package doc): roles
+	// come from core/node/engine, a commit waits for the named required
+	// secondaries (SetRequired), and streams carry the epoch.
+	Auto bool
+	// Epoch and History are the local store's epoch and epoch history
+	// (pairs epoch, start txid), as persisted by the daemon (auto mode).
+	Epoch   uint64
+	History []uint64
 }
 
 // MsgType is the kind of a Message.
@@ -167,7 +175,11 @@ type Message struct {
 	Txid   uint64  `msgpack:"x,omitempty"`
 	Digest []byte  `msgpack:"d,omitempty"`
 	Data   []byte  `msgpack:"a,omitempty"`
-	Addr   string  `msgpack:"-"` // MsgAccepted: the peer's address
+	// Epoch (auto mode): the primary's epoch, on sync-skip, snapshot and
+	// commit; History its epoch history (sync-skip, snapshot).
+	Epoch   uint64   `msgpack:"e,omitempty"`
+	History []uint64 `msgpack:"h,omitempty"`
+	Addr    string   `msgpack:"-"` // MsgAccepted: the peer's address
 }
 
 // Dial asks the runtime to open a TCP connection to Addr for Conn, then to
@@ -274,6 +286,9 @@ type PeerStatus struct {
 	NodeInfo
 	InSync bool   // initial sync done and caught up: holds every acknowledged commit
 	Acked  uint64 // highest txid it acknowledged
+	// Lagging (auto mode): it lacks more commits than the allowed lag, so
+	// commits wait for it.
+	Lagging bool
 }
 
 // Status is what confd_ha_get_status reports, plus details.
@@ -289,9 +304,19 @@ type Status struct {
 	// Initialized: a secondary or relay has finished its initial sync.
 	Initialized bool
 	Txid        uint64
+	// Auto mode: the store's epoch and history, the required secondaries
+	// and the last discard (local commits a copy from a primary of a newer
+	// epoch replaced: Discarded = [from, to] txids, 0 0 when none).
+	Epoch     uint64
+	History   []uint64
+	Required  []string
+	Discarded [2]uint64
 }
 
-// Ready is a batch of work for the runtime. Handle the fields in this order:
+// Ready is a batch of work for the runtime, taken with Node.Ready and
+// returned with Node.Advance once handled (the contract of core/membership's
+// Ready, see DESIGN.md: the state machine does not forget output until the
+// runtime says it carried it out). Handle the fields in this order:
 //
 //  0. Role: make the store read-only if it is RoleSecondary or RoleRelay,
 //     writable otherwise.

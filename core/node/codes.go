@@ -93,5 +93,6 @@ var haCodes = map[ha.Code]wire.Code{
 	ha.CodeHANoTick:    wire.CodeHANoTick,
 	ha.CodeHABadVsn:    wire.CodeHABadVersion,
 	ha.CodeHAAbort:     wire.CodeHAAbort,
+	ha.CodeUnavailable: wire.CodeUnavailable,
 	ha.CodeInternal:    wire.CodeInternal,
 }

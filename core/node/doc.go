@@ -142,7 +142,10 @@
 //	cmm.setqualif           Perm (not master), Invalid (not eligible, bad level), NotExist
 //	cmm.seizequalif         Perm (a master exists, not eligible)
 //	config.reload           Perm (not master), Invalid (bad file), NotSupported (changed node table)
+//	ha.switchover           NoCluster (no master), Canceled (no candidate), NotExist (unknown node)
+//	ha.forceprimary         NotSupported (external mode), Invalid (no --allow-data-loss), Perm (a master exists), NoCluster
 //	ha.*, cdb.*             NoValue, NotWritable, BadValue, BadPath, BadState, Usage,
+//	                        Unavailable (auto mode: too few in-sync secondaries),
 //	                        HA* (see "HA and the config store")
 //	quorum.getquorate       -
 //	cmap.get                NotExist (key, map), NameTooLong (>= 256 bytes)
@@ -174,6 +177,25 @@
 // EvCfgShutdown to each cfg tracker's connection. An agreed shutdown ends
 // Run with the clean leave (nil), EventKilled (corosync_cfg_kill_node) ends
 // it at once with ErrKilled.
+//
+// # Auto mode ([ha] mode = "auto")
+//
+// The decisions and the Ready handling live in core/node/engine (the node
+// loop's CatchUp and Flush are the engine's), which core/sim runs too. To
+// drive a cluster in auto mode, set [ha] mode = "auto" (and optionally
+// min_sync, max_lag, a witness node, [fencing] watchdog) in every node's
+// config and start the nodes: the CMM master of the quorate view becomes
+// the HA primary, the other data nodes its secondaries. Write with gohactl
+// cdb set (or goha_cdb_set) on the primary; "gohactl ha status" shows the
+// mode, epoch, primary, and each secondary with its in-sync state and lag;
+// "gohactl switchover [NODE]" hands the primary role to an in-sync
+// secondary; "gohactl ha force-primary NODE --allow-data-loss" is the
+// operator's override when no node holding every acknowledged commit can
+// come back. The confd_ha_be* calls and secondary_dead fail with
+// CONFD_ERR_BADSTATE there (the roles are not the application's to set);
+// confd_ha_get_status and the HA notifications report what the automation
+// chose. A witness node (witness = true) runs membership only: it opens no
+// config store and no HA runtime.
 //
 // # HA and the config store
 //

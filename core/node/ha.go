@@ -30,12 +30,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/goha/goha/core/ha"
 	"github.com/goha/goha/core/ha/hanet"
+	"github.com/goha/goha/core/node/engine"
 	"github.com/goha/goha/core/store"
 	"github.com/goha/goha/core/wire"
 )
@@ -116,9 +118,26 @@ func startHA(n *Node) (*haService, error) {
 		}
 		log.Log(context.Background(), level, fmt.Sprintf(format, args...))
 	}
+	if n.cfg.Auto() {
+		if cfg.History, err = loadHistory(n); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("%w %s: epoch history: %v", ErrDataDir, n.opts.DataDir, err)
+		}
+		cfg.Auto, cfg.Epoch, cfg.Gate, cfg.Clock, cfg.Report = true, n.mem.DataEpoch(), n.gate, engine.BootClock{}, n.haReport
+		// A secondary whose primary is not listening yet (both learn the
+		// new roles at about the same time) dials again a tick later: a
+		// refused dial costs little, and the new primary is writable only
+		// once a secondary is in sync.
+		cfg.Retry = n.tick
+	}
 	rt, err := hanet.Start(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if n.cfg.Auto() {
+		n.eng.Attach(rt, st.Txid)
+	} else {
+		n.eng.Attach(nil, st.Txid)
 	}
 	h := &haService{
 		n: n, st: st, rt: rt, haAddrs: hanet.HAAddrs(n.cfg), localHA: n.self.HAAddr,
@@ -162,6 +181,10 @@ func async[A any](h *haService, body []byte, reply func(any, error), fn func(a *
 
 // control runs a role command from the HA control connection c.
 func (h *haService) control(c *ctlConn, body []byte, reply func(any, error), fn func() error) {
+	if h.n.cfg.Auto() {
+		reply(nil, autoModeErr("HA role command"))
+		return
+	}
 	h.mu.Lock()
 	ok := h.ctl == c
 	h.mu.Unlock()
@@ -243,8 +266,16 @@ func (h *haService) status() *wire.HAStatus {
 	for _, nd := range st.Nodes {
 		ws.Nodes = append(ws.Nodes, wire.HANode{Name: nd.Name, Addr: nd.Addr})
 	}
+	if h.n.cfg.Auto() {
+		ws.Auto = h.n.autoStatus(&st)
+	}
 	for _, p := range st.Peers {
-		ws.Peers = append(ws.Peers, wire.HAPeer{Name: p.Name, Addr: p.Addr, InSync: p.InSync, Acked: p.Acked})
+		wp := wire.HAPeer{Name: p.Name, Addr: p.Addr, InSync: p.InSync, Acked: p.Acked}
+		if ws.Auto != nil {
+			wp.Required = slices.Contains(st.Required, p.Name)
+			wp.Published = slices.Contains(ws.Auto.Sync, p.Name)
+		}
+		ws.Peers = append(ws.Peers, wp)
 	}
 	return ws
 }
@@ -348,6 +379,13 @@ func (h *haService) deliver(ev ha.Event) {
 		}
 	}
 	h.logEvent(ev)
+	if ev.Type == ha.EventSecondaryInitialized && !h.n.cfg.Auto() {
+		// External mode: synced from a primary, so CMM-synchronised.
+		select {
+		case h.n.loopFns <- h.n.eng.SyncedFromPrimary:
+		case <-h.stop:
+		}
+	}
 	body, err := wire.EncodeBody(&e)
 	if err != nil {
 		h.n.log.Error("encode HA event", "err", err)

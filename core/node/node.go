@@ -14,7 +14,9 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/goha/goha/core/config"
+	"github.com/goha/goha/core/ha/hanet"
 	"github.com/goha/goha/core/membership"
+	"github.com/goha/goha/core/node/engine"
 	"github.com/goha/goha/core/version"
 	"github.com/goha/goha/core/wire"
 )
@@ -25,7 +27,7 @@ const (
 	// QDeviceTimeout is votequorum's default quorum-device poll timeout.
 	QDeviceTimeout = 10 * time.Second
 	// MaxCatchUpTicks caps the ticks replayed after a stall in one go.
-	MaxCatchUpTicks = 1 << 20
+	MaxCatchUpTicks = engine.MaxCatchUpTicks
 	// persistKey is the bbolt key of membership.PersistentState.
 	persistKey = "membership"
 )
@@ -62,16 +64,20 @@ type Node struct {
 	start time.Time
 
 	db  *bbolt.DB
-	mem *membership.Node
+	eng *engine.Engine
+	mem *membership.Node // eng's
 	tr  *transport
 	ctl *ctlServer
 	cnt counters
 	vq  *vqPage // nil if the host cannot make one (clients then ask)
 	vqs vqState
 
-	inq         *inbox // messages from the reader
-	memNow      uint64 // the state machine's clock, as last passed to StepBatch
-	encBuf      []byte // the loop's membership message encoding buffer
+	inq         *inbox            // messages from the reader
+	encBuf      []byte            // the loop's membership message encoding buffer
+	haReports   chan hanet.Report // auto mode: the HA runtime's state
+	loopFns     chan func()       // run on the loop (then a flush)
+	gate        *hanet.Gate       // auto mode's write gate (nil otherwise)
+	wd          *engine.Watchdog  // [fencing] watchdog (nil if none)
 	reloads     chan reloadReq
 	reloaders   []Reloader
 	statusReqs  chan statusReq
@@ -146,6 +152,8 @@ func Start(opts Options) (_ *Node, err error) {
 		opts: opts, cfg: cfg, self: self, tick: tick, start: time.Now(),
 		log:        log.With("node", self.Name),
 		inq:        newInbox(),
+		haReports:  make(chan hanet.Report, 1),
+		loopFns:    make(chan func(), 16),
 		reloads:    make(chan reloadReq),
 		statusReqs: make(chan statusReq),
 		done:       make(chan struct{}),
@@ -183,9 +191,10 @@ func Start(opts Options) (_ *Node, err error) {
 		n.memberIDs = append(n.memberIDs, nc.ID)
 	}
 	slices.Sort(n.memberIDs)
-	if n.mem, err = membership.New(n.mcfg, restored); err != nil {
-		return nil, fmt.Errorf("config %s: %w", opts.ConfigPath, err)
+	if err := startEngine(n, restored); err != nil {
+		return nil, err
 	}
+	closers = append(closers, func() { n.wd.Stop() })
 
 	udp, err := listenUDP(self.Addr)
 	if err != nil {
@@ -311,9 +320,10 @@ func (n *Node) Run(ctx context.Context) error {
 func (n *Node) loop(ctx context.Context) error {
 	ticker := time.NewTicker(n.tick)
 	defer ticker.Stop()
-	// The state machine's clock: ticks since base (it counts from 0).
-	base := time.Now()
-	ticksOf := func(t time.Time) uint64 { return uint64(max(t.Sub(base), 0) / n.tick) }
+	n.eng.Begin()
+	// A datagram's arrival tick is the engine's tick now less its age.
+	var now uint64
+	tickOf := func(t time.Time) uint64 { return now - min(now, uint64(max(time.Since(t), 0)/n.tick)) }
 	var batch []inbound
 	var ins []membership.Inbound
 	for {
@@ -334,6 +344,10 @@ func (n *Node) loop(ctx context.Context) error {
 			continue
 		case c := <-n.ctl.gone:
 			n.coroGone(c)
+		case r := <-n.haReports:
+			n.eng.Report(r)
+		case f := <-n.loopFns:
+			f()
 		}
 		// Take every message waiting: one pass handles them all, however
 		// late the loop is.
@@ -343,10 +357,11 @@ func (n *Node) loop(ctx context.Context) error {
 		// arrival (StepBatch), before anything is answered or sent: after
 		// a stall (SIGSTOP, load) leases and timeouts have expired, and
 		// the peers are judged by when their datagrams arrived.
-		now := min(ticksOf(time.Now()), n.memNow+MaxCatchUpTicks)
-		ins = stamp(batch, ins[:0], ticksOf)
-		n.mem.StepBatch(now, ins, n.refused)
-		n.memNow = now
+		// (engine.StepBatch counts ticks on CLOCK_BOOTTIME: a suspend
+		// counts too.)
+		now = n.eng.Ticks()
+		ins = stamp(batch, ins[:0], tickOf)
+		n.eng.StepBatch(ins, n.refused)
 		n.tr.setPolled(n.mem.Steady())
 		clear(batch)
 		if err := n.flush(); err != nil {
@@ -396,28 +411,8 @@ func (n *Node) flush() error {
 	// the state that the event announces (wire.VQShm).
 	n.publishVQ()
 	n.publishCMM()
-	for n.mem.HasReady() {
-		rd := n.mem.Ready()
-		if rd.Persist != nil {
-			b, err := msgpack.Marshal(rd.Persist)
-			if err == nil {
-				err = saveKey(n.db, persistKey, b)
-			}
-			if err != nil {
-				return fmt.Errorf("persist node state: %w", err)
-			}
-		}
-		for i := range rd.Messages {
-			m := &rd.Messages[i]
-			n.encBuf = wire.AppendMember(n.encBuf[:0], m)
-			if err := n.tr.send(uint32(m.To), n.encBuf); err != nil {
-				n.bad.Log("membership send failed", "to", m.To, "err", err)
-			}
-		}
-		for _, ev := range rd.Events {
-			n.publishEvent(ev)
-		}
-		n.mem.Advance(rd)
+	if err := n.eng.Flush(); err != nil {
+		return err
 	}
 	n.publishView()
 	return nil
@@ -568,6 +563,11 @@ func (n *Node) shutdown(clean bool) {
 	}
 	n.tr.close()
 	n.ha.close()
+	// Writes have stopped and clients are gone: disarm the watchdog (magic
+	// close; with nowayout it keeps running and resets the machine).
+	if err := n.wd.Stop(); err != nil {
+		n.log.Warn("watchdog close", "err", err)
+	}
 	if err := n.db.Close(); err != nil {
 		n.log.Error("close state", "err", err)
 	}

@@ -35,6 +35,8 @@ var ops = map[string]opSpec{
 	wire.OpCMMSetQualif:   callArg(func(n *Node, a *wire.SetQualifArg) (any, error) { return nil, n.setQualif(*a) }),
 	wire.OpCMMSeizeQualif: call((*Node).opCMMSeizeQualif),
 	wire.OpConfigReload:   call(func(n *Node) (any, error) { return nil, n.configReload() }),
+	wire.OpHASwitchover:   callArg((*Node).opSwitchover),
+	wire.OpHAForcePrimary: callArg((*Node).opForcePrimary),
 
 	wire.OpHAConnect:       haOp((*haService).opConnect),
 	wire.OpHABePrimary:     haOp((*haService).opBePrimary),

@@ -44,6 +44,7 @@ const (
 	CodeHABadName    Code = 1029 // the HA peer is not the node named
 	CodeHABind       Code = 1030 // the HA listener could not bind its address
 	CodeHANoTick     Code = 1031 // the HA peer stopped ticking
+	CodeUnavailable  Code = 1044 // auto mode: fewer secondaries in sync than min_sync
 	CodeHABadVersion Code = 1052 // the HA peer speaks another HA protocol version
 	CodeHAAbort      Code = 1071 // a commit was aborted by an HA role change
 )
@@ -55,7 +56,7 @@ var Codes = []Code{
 	CodeBadRequest, CodeInternal, CodeVersion, CodeShutdown, CodeNotMember, CodeAuth,
 	CodeNoValue, CodeNotWritable, CodeBadValue, CodeBadPath, CodeBadState, CodeUsage,
 	CodeHAConnect, CodeHAClosed, CodeHABadSchema, CodeHABadToken, CodeHABadName, CodeHABind,
-	CodeHANoTick, CodeHABadVersion, CodeHAAbort,
+	CodeHANoTick, CodeHABadVersion, CodeHAAbort, CodeUnavailable,
 }
 
 var codeNames = map[Code]string{
@@ -93,6 +94,7 @@ var codeNames = map[Code]string{
 	CodeHANoTick:     "HA no ticks",
 	CodeHABadVersion: "HA bad version",
 	CodeHAAbort:      "aborted by HA transition",
+	CodeUnavailable:  "unavailable (too few in-sync secondaries)",
 }
 
 func (c Code) String() string {

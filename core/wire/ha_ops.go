@@ -56,6 +56,11 @@ type HAPeer struct {
 	Addr   string `msgpack:"addr,omitempty"`
 	InSync bool   `msgpack:"in_sync"`
 	Acked  uint64 `msgpack:"acked"`
+	// Required (auto mode): commits wait for this secondary's
+	// acknowledgement; Published: the cluster's record lists it in sync
+	// (it may become primary).
+	Required  bool `msgpack:"required,omitempty"`
+	Published bool `msgpack:"published,omitempty"`
 }
 
 // HAStatus is the result of OpHAStatus. State is confd_ha_status_state;
@@ -70,6 +75,22 @@ type HAStatus struct {
 	Txid        uint64   `msgpack:"txid"`
 	Mode        string   `msgpack:"mode"`
 	ListenAddr  string   `msgpack:"listen,omitempty"`
+	Auto        *HAAuto  `msgpack:"auto,omitempty"`
+}
+
+// HAAuto is what auto mode adds to HAStatus: the cluster's record as this
+// node confirmed it (epoch, primary, secondaries published in sync),
+// min_sync, whether this node accepts writes now (and why not), and the
+// last local commits a copy from a newer primary discarded.
+type HAAuto struct {
+	Epoch     uint64    `msgpack:"epoch"`
+	Primary   string    `msgpack:"primary"`
+	Sync      []string  `msgpack:"sync"`
+	MinSync   int       `msgpack:"min_sync"`
+	Writable  bool      `msgpack:"writable"`
+	Why       string    `msgpack:"why,omitempty"`
+	Witness   bool      `msgpack:"witness,omitempty"`
+	Discarded [2]uint64 `msgpack:"discarded,omitempty"`
 }
 
 // HANotifyArg is the argument of OpHANotify. With Sync, the daemon delivers

@@ -32,7 +32,23 @@ const (
 	OpCMMSetQualif   = "cmm.setqualif"   // SetQualifArg -> -
 	OpCMMSeizeQualif = "cmm.seizequalif" // - -> -
 	OpConfigReload   = "config.reload"   // - -> -
+
+	// Auto mode and planned handovers.
+	OpHASwitchover   = "ha.switchover"   // SwitchoverArg -> - (hand the primary role / mastership over)
+	OpHAForcePrimary = "ha.forceprimary" // ForcePrimaryArg -> - (auto mode: operator override)
 )
+
+// SwitchoverArg names the node to hand over to ("" = the best candidate).
+type SwitchoverArg struct {
+	Node string `msgpack:"node"`
+}
+
+// ForcePrimaryArg names the node to make primary; AllowDataLoss must be
+// set: commits only the missing nodes held are lost.
+type ForcePrimaryArg struct {
+	Node          string `msgpack:"node"`
+	AllowDataLoss bool   `msgpack:"allow_data_loss"`
+}
 
 // Event kinds (Msg.Op of an event) and their body types.
 const (

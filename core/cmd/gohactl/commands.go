@@ -37,6 +37,7 @@ var commands = []command{
 	{"set-votes", "NODE N", "set the votes of a node, by name or id (votequorum_setvotes)", parseSetVotes},
 	{"qualify", "NODE qualified|disqualified", "set a node's CMM qualification (on the master); waits until applied", parseQualify},
 	{"release-mastership", "", "hand mastership to the vice-master (on the master); waits until done", noArgs(cmdRelease)},
+	{"switchover", "[NODE]", "planned handover of the mastership (auto mode: the HA primary role) to NODE, an in-sync secondary in auto mode, or to the best candidate; from any member; waits until done", parseSwitchover},
 	{"watch", "", "print membership, quorum, CMM and HA events until interrupted", noArgs(cmdWatch)},
 	{"cdb get", "PATH", "print the config store value at PATH", parseCDBGet},
 	{"cdb set", "PATH VALUE [TYPE]", "store VALUE (TYPE: string (default), buf, binary (VALUE in base64), int8..int64, uint8..uint64, double, bool, ipv4, ipv6)", parseCDBSet},
@@ -49,6 +50,7 @@ var commands = []command{
 	{"ha be-relay", "", "make this secondary a relay (confd_ha_berelay)", haNoArgs(haBeRelay)},
 	{"ha be-none", "", "leave HA: neither primary nor secondary (confd_ha_benone)", haNoArgs(haBeNone)},
 	{"ha secondary-dead", "NODE", "tell this primary that secondary NODE is dead (confd_ha_secondary_dead)", parseSecondaryDead},
+	{"ha force-primary", "NODE --allow-data-loss", "auto mode, no primary and none can be elected: make NODE the next primary; acknowledged commits only missing nodes hold are lost", parseForcePrimary},
 }
 
 func usageText() string {
@@ -436,4 +438,59 @@ func cmdRelease(x *ctx) error {
 		return err
 	}
 	return printOK(x, "mastership moved from %s to %s", namesOf(now).label(old), namesOf(now).label(now.Master))
+}
+
+func parseSwitchover(args []string) (func(*ctx) error, error) {
+	if err := wantArgs(args, 0, 1, "[NODE]"); err != nil {
+		return nil, err
+	}
+	target := ""
+	if len(args) == 1 {
+		target = args[0]
+	}
+	return func(x *ctx) error {
+		before, err := x.c.Status()
+		if err != nil {
+			return err
+		}
+		if err := x.c.Switchover(target); err != nil {
+			return withMasterHint(x, err)
+		}
+		old := before.Master
+		var now *client.Status
+		err = waitStatus(x, "the switchover", func(st *client.Status) bool {
+			now = st
+			return st.Master != 0 && st.Master != old && (target == "" || namesOf(st)[st.Master] == target)
+		})
+		if err != nil {
+			return err
+		}
+		return printOK(x, "mastership moved from %s to %s", namesOf(now).label(old), namesOf(now).label(now.Master))
+	}, nil
+}
+
+func parseForcePrimary(args []string) (func(*ctx) error, error) {
+	var node string
+	allow := false
+	for _, a := range args {
+		switch {
+		case a == "--allow-data-loss":
+			allow = true
+		case strings.HasPrefix(a, "-"):
+			return nil, usageError{fmt.Sprintf("unknown option %s: want NODE --allow-data-loss", a)}
+		case node == "":
+			node = a
+		default:
+			return nil, usageError{"want NODE --allow-data-loss"}
+		}
+	}
+	if node == "" || !allow {
+		return nil, usageError{"want NODE --allow-data-loss: forcing a primary loses the acknowledged commits only the missing nodes hold"}
+	}
+	return func(x *ctx) error {
+		if err := x.c.ForcePrimary(node, true); err != nil {
+			return err
+		}
+		return printOK(x, "%s forced to be the next primary (acknowledged commits only missing nodes held are lost)", node)
+	}, nil
 }

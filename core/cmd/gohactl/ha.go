@@ -57,9 +57,13 @@ func cmdHAStatus(x *ctx) error {
 func writeHAStatus(x *ctx, st *wire.HAStatus) error {
 	h := haStatusOf(st)
 	fmt.Fprintf(x.w, "Node:          %s\n", h.Node)
+	fmt.Fprintf(x.w, "Mode:          %s\n", h.Mode)
 	fmt.Fprintf(x.w, "HA state:      %s\n", h.HAState)
 	fmt.Fprintf(x.w, "Replication:   %s\n", h.Replication)
 	fmt.Fprintf(x.w, "Txid:          %d\n", h.Txid)
+	if a := h.Auto; a != nil {
+		writeHAAuto(x, a)
+	}
 	if h.Listen != "" {
 		fmt.Fprintf(x.w, "Listening:     %s\n", h.Listen)
 	}
@@ -72,11 +76,40 @@ func writeHAStatus(x *ctx, st *wire.HAStatus) error {
 	}
 	fmt.Fprintln(x.w)
 	tw := tabwriter.NewWriter(x.w, 0, 0, 2, ' ', 0)
+	if h.Auto != nil {
+		fmt.Fprintln(tw, "Secondary\tAddr\tIn sync\tPublished\tRequired\tAcked txid\tLag")
+		for _, p := range h.Secondaries {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\n", p.Name, p.Addr, yesNo(p.InSync), yesNo(p.Published), yesNo(p.Required), p.AckedTxid, p.Lag)
+		}
+		return tw.Flush()
+	}
 	fmt.Fprintln(tw, "Secondary\tAddr\tIn sync\tAcked txid\tLag")
 	for _, p := range h.Secondaries {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", p.Name, p.Addr, yesNo(p.InSync), p.AckedTxid, p.Lag)
 	}
 	return tw.Flush()
+}
+
+// writeHAAuto prints auto mode's part of ha status.
+func writeHAAuto(x *ctx, a *haAutoJSON) {
+	primary := a.Primary
+	if primary == "" {
+		primary = "(none elected)"
+	}
+	fmt.Fprintf(x.w, "Epoch:         %d\n", a.Epoch)
+	fmt.Fprintf(x.w, "Cluster primary: %s\n", primary)
+	fmt.Fprintf(x.w, "In sync:       %s (min_sync %d)\n", strings.Join(a.Sync, " "), a.MinSync)
+	if a.Witness {
+		fmt.Fprintf(x.w, "Witness:       yes (keeps no store)\n")
+	}
+	if a.Writable {
+		fmt.Fprintf(x.w, "Writable:      yes\n")
+	} else {
+		fmt.Fprintf(x.w, "Writable:      no (%s)\n", a.Why)
+	}
+	if len(a.Discarded) == 2 {
+		fmt.Fprintf(x.w, "Discarded:     local txids %d..%d (never acknowledged; replaced by a copy from the primary)\n", a.Discarded[0], a.Discarded[1])
+	}
 }
 
 // haRole connects as the HA control connection and runs fn; then it prints

@@ -275,7 +275,8 @@ var confdErrNames = map[wire.Code]struct {
 	wire.CodeHABadSchema: {"CONFD_ERR_HA_BADFXS", 27}, wire.CodeHABadToken: {"CONFD_ERR_HA_BADTOKEN", 28},
 	wire.CodeHABadName: {"CONFD_ERR_HA_BADNAME", 29}, wire.CodeHABind: {"CONFD_ERR_HA_BIND", 30},
 	wire.CodeHANoTick: {"CONFD_ERR_HA_NOTICK", 31}, wire.CodeHABadVersion: {"CONFD_ERR_HA_BADVSN", 52},
-	wire.CodeHAAbort: {"CONFD_ERR_HA_ABORT", 71},
+	wire.CodeHAAbort:     {"CONFD_ERR_HA_ABORT", 71},
+	wire.CodeUnavailable: {"CONFD_ERR_UNAVAILABLE", 44},
 }
 
 func printJSON(w io.Writer, v any) error {

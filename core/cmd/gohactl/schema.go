@@ -174,6 +174,22 @@ type haSecondaryJSON struct {
 	InSync    bool   `json:"in_sync"`
 	AckedTxid uint64 `json:"acked_txid"`
 	Lag       uint64 `json:"lag"` // transactions the secondary has not acknowledged
+	// Auto mode: commits wait for it (required); the cluster's record
+	// lists it in sync (published: it may become primary).
+	Required  bool `json:"required"`
+	Published bool `json:"published"`
+}
+
+// haAutoJSON is auto mode's part of ha status (null in external mode).
+type haAutoJSON struct {
+	Epoch     uint64   `json:"epoch"`
+	Primary   string   `json:"primary"`
+	Sync      []string `json:"sync"`
+	MinSync   int      `json:"min_sync"`
+	Writable  bool     `json:"writable"`
+	Why       string   `json:"why"`
+	Witness   bool     `json:"witness"`
+	Discarded []uint64 `json:"discarded"`
 }
 
 type haStatusJSON struct {
@@ -187,6 +203,8 @@ type haStatusJSON struct {
 	Primary     *haNodeJSON       `json:"primary"`
 	Nodes       []haNodeJSON      `json:"nodes"`
 	Secondaries []haSecondaryJSON `json:"secondaries"`
+	Mode        string            `json:"mode"` // "external" or "auto"
+	Auto        *haAutoJSON       `json:"auto"`
 }
 
 type okJSON struct {
@@ -415,7 +433,17 @@ func haStatusOf(st *wire.HAStatus) haStatusJSON {
 		if st.Txid > p.Acked {
 			lag = st.Txid - p.Acked
 		}
-		out.Secondaries = append(out.Secondaries, haSecondaryJSON{Name: p.Name, Addr: p.Addr, InSync: p.InSync, AckedTxid: p.Acked, Lag: lag})
+		out.Secondaries = append(out.Secondaries, haSecondaryJSON{Name: p.Name, Addr: p.Addr, InSync: p.InSync, AckedTxid: p.Acked, Lag: lag,
+			Required: p.Required, Published: p.Published})
+	}
+	out.Mode = "external"
+	if a := st.Auto; a != nil {
+		out.Mode = "auto"
+		out.Auto = &haAutoJSON{Epoch: a.Epoch, Primary: a.Primary, Sync: append([]string{}, a.Sync...), MinSync: a.MinSync,
+			Writable: a.Writable, Why: a.Why, Witness: a.Witness, Discarded: []uint64{}}
+		if a.Discarded[1] != 0 {
+			out.Auto.Discarded = []uint64{a.Discarded[0], a.Discarded[1]}
+		}
 	}
 	return out
 }

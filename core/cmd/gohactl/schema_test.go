@@ -17,10 +17,10 @@ import (
 // command without JSON output, which the test does not run).
 var schemaFor = map[string]string{
 	"status": "status", "list": "list", "members": "members", "quorum": "quorum", "master": "master",
-	"set-expected": "ok", "set-votes": "ok", "qualify": "ok", "release-mastership": "ok", "watch": "event",
+	"set-expected": "ok", "set-votes": "ok", "qualify": "ok", "release-mastership": "ok", "switchover": "ok", "watch": "event",
 	"cdb get": "cdb-get", "cdb set": "cdb-write", "cdb delete": "cdb-write", "cdb dump": "cdb-dump", "cdb watch": "cdb-change",
 	"ha status": "ha-status", "ha be-primary": "ha-status", "ha be-secondary": "ha-status", "ha be-relay": "ha-status",
-	"ha be-none": "ha-status", "ha secondary-dead": "ha-status",
+	"ha be-none": "ha-status", "ha secondary-dead": "ha-status", "ha force-primary": "ok",
 }
 
 // loadSchemas compiles the `json schema:NAME` blocks of doc/json.md.
@@ -143,6 +143,11 @@ func TestJSONFollowsTheDocument(t *testing.T) {
 	check(a, exitOK, "ha", "secondary-dead", "beta")
 	check(b, exitOK, "ha", "be-none")
 	check(a, exitOK, "release-mastership")
+	check(a, exitOK, "switchover", "alpha") // asked on the non-master: beta hands back to alpha
+	// force-primary is for auto mode: in external mode it is refused (its
+	// output on success is the "ok" object, as switchover's).
+	check(a, exitRefused, "ha", "force-primary", "alpha", "--allow-data-loss")
+	seen["ha force-primary"] = true
 	// Failures print an error object.
 	check(a, exitRefused, "cdb", "get", "/a/s")
 	check(a, exitUsage, "set-votes", "nobody", "1")

@@ -413,6 +413,7 @@ func (c *Cluster) HandleReady(m *Member) {
 		m.Acked = append(m.Acked, rd.Acked...)
 		m.Aborted = append(m.Aborted, rd.Aborted...)
 		m.Results = append(m.Results, rd.Results...)
+		m.HA.Advance(rd)
 		if !applied {
 			return // the deferred MsgApplyFailed step handles the rest
 		}

@@ -60,6 +60,19 @@ type Config struct {
 	WriteStall time.Duration
 	// Logf receives log lines (default: none).
 	Logf func(format string, args ...any)
+
+	// Auto mode (core/node/engine drives the roles through Apply): Auto
+	// set, the store's Epoch and History, the write Gate, the Clock it and
+	// reconnections use, the least time between two connection attempts
+	// (Retry), and Report, called on the runtime's goroutine with the HA
+	// state after every change.
+	Auto    bool
+	Epoch   uint64
+	History []uint64
+	Gate    *Gate
+	Clock   Clock
+	Retry   time.Duration
+	Report  func(Report)
 }
 
 // Limits on connections that have not authenticated yet.
@@ -77,7 +90,8 @@ const (
 // are safe for concurrent use.
 type Runtime struct {
 	cfg     Config
-	node    *ha.Node
+	drv     *Driver
+	node    *ha.Node // drv's
 	in      chan func()
 	commits chan *commitReq // client transactions, committed in groups
 	stop    chan struct{}
@@ -90,11 +104,9 @@ type Runtime struct {
 
 	// Owned by the loop goroutine:
 	conns    map[uint64]*conn
-	staged   map[uint64]*store.Staged
+	staged   map[uint64]*store.Staged // drv's
 	ln       net.Listener
 	nextConn uint64
-	ackWait  map[uint64]chan error
-	resWait  map[uint64]chan ha.Code
 
 	addrMu sync.Mutex
 	addr   string // bound listen address while listening
@@ -122,27 +134,27 @@ func Start(cfg Config) (*Runtime, error) {
 	if cfg.MaxHandshakes <= 0 {
 		cfg.MaxHandshakes = DefaultMaxHandshakes
 	}
-	txid, d := cfg.Store.State()
 	dead := 3
 	if cfg.TickTimeout <= 0 {
 		dead = -1
 	}
 	abused := lograte.New(abusePeriod)
-	n, err := ha.New(ha.Config{
-		Name: cfg.Name, Key: cfg.Key, Token: []byte(cfg.Token), SchemaID: cfg.SchemaID, Mode: cfg.Mode,
-		DeadTicks: dead, Txid: txid, Digest: d[:], Entropy: rand.Reader, Logf: cfg.Logf,
-		Abuse: func(kind, format string, args ...any) { abuseLog(abused, cfg.Logf, "ha "+kind, format, args...) },
-	})
+	r := &Runtime{
+		cfg: cfg, in: make(chan func(), 1024), commits: make(chan *commitReq, 1024),
+		stop: make(chan struct{}), done: make(chan struct{}),
+		events: make(chan ha.Event), conns: map[uint64]*conn{}, abused: abused,
+	}
+	drv, err := NewDriver(DriverConfig{
+		Node: ha.Config{Name: cfg.Name, Key: cfg.Key, Token: []byte(cfg.Token), SchemaID: cfg.SchemaID, Mode: cfg.Mode,
+			DeadTicks: dead, Entropy: rand.Reader, Logf: cfg.Logf, Auto: cfg.Auto, Epoch: cfg.Epoch, History: cfg.History,
+			Abuse: func(kind, format string, args ...any) { abuseLog(abused, cfg.Logf, "ha "+kind, format, args...) }},
+		Store: cfg.Store, Gate: cfg.Gate, Clock: cfg.Clock, Retry: cfg.Retry, Report: cfg.Report, Logf: cfg.Logf,
+		Events: r.queueEvents,
+	}, (*tcpTransport)(r))
 	if err != nil {
 		return nil, err
 	}
-	cfg.Store.SetReadOnly(false)
-	r := &Runtime{
-		cfg: cfg, node: n, in: make(chan func(), 1024), commits: make(chan *commitReq, 1024),
-		stop: make(chan struct{}), done: make(chan struct{}),
-		events: make(chan ha.Event), conns: map[uint64]*conn{}, staged: map[uint64]*store.Staged{},
-		ackWait: map[uint64]chan error{}, resWait: map[uint64]chan ha.Code{}, abused: abused,
-	}
+	r.drv, r.node, r.staged = drv, drv.node, drv.staged
 	r.evCond = sync.NewCond(&r.evMu)
 	go r.loop()
 	go r.forwardEvents()
@@ -173,6 +185,14 @@ func (r *Runtime) forwardEvents() {
 			return
 		}
 	}
+}
+
+// queueEvents appends events for forwardEvents.
+func (r *Runtime) queueEvents(evs []ha.Event) {
+	r.evMu.Lock()
+	r.evQ = append(r.evQ, evs...)
+	r.evCond.Signal()
+	r.evMu.Unlock()
 }
 
 // writeStall is how long a write to a peer may make no progress (0: forever).
@@ -295,7 +315,7 @@ func (r *Runtime) loop() {
 			}
 			r.commitGroup(reqs)
 		case <-tick:
-			r.node.Tick()
+			r.drv.Tick()
 		case <-r.stop:
 			r.shutdown()
 			return
@@ -310,123 +330,13 @@ func (r *Runtime) shutdown() {
 		c.nc.Close()
 		c.enqueue(outItem{close: true})
 	}
-	for t, ch := range r.ackWait {
-		ch <- ErrClosed
-		delete(r.ackWait, t)
-	}
-	for s, ch := range r.resWait {
-		ch <- -1
-		delete(r.resWait, s)
-	}
+	r.drv.Close(ErrClosed)
 }
 
-func (r *Runtime) step(m ha.Message) {
-	if err := r.node.Step(m); err != nil {
-		r.logf("hanet: %v", err)
-	}
-}
+func (r *Runtime) step(m ha.Message) { r.drv.Step(m) }
 
-// handleReady carries out the node's Ready batches (see ha.Ready).
-func (r *Runtime) handleReady() {
-	for r.node.HasReady() {
-		rd := r.node.Ready()
-		r.cfg.Store.SetReadOnly(rd.Role == ha.RoleSecondary || rd.Role == ha.RoleRelay)
-		for _, d := range rd.Dials {
-			r.dial(d)
-		}
-		for _, k := range rd.Keys {
-			r.installKeys(k)
-		}
-		var applyErr error
-		for i := 0; i < len(rd.Apply) && applyErr == nil; i++ {
-			switch a := rd.Apply[i]; a.Kind {
-			case ha.ApplyCommit:
-				j := i + 1
-				for j < len(rd.Apply) && rd.Apply[j].Kind == ha.ApplyCommit {
-					j++
-				}
-				applyErr = r.applyCommits(rd.Apply[i:j])
-				i = j - 1
-			case ha.ApplySnapshot:
-				st := r.staged[a.Conn]
-				delete(r.staged, a.Conn)
-				if applyErr = r.cfg.Store.Activate(st); applyErr != nil {
-					r.logf("hanet: persisting txid %d from the primary failed: %v", a.Txid, applyErr)
-				}
-			}
-		}
-		if applyErr == nil {
-			for _, m := range rd.Messages {
-				r.send(m)
-			}
-		}
-		for _, id := range rd.Close {
-			if c := r.conns[id]; c != nil {
-				delete(r.conns, id)
-				delete(r.staged, id)
-				c.shutdown(2 * time.Second)
-			}
-		}
-		if len(rd.Events) > 0 {
-			r.evMu.Lock()
-			r.evQ = append(r.evQ, rd.Events...)
-			r.evCond.Signal()
-			r.evMu.Unlock()
-		}
-		for _, t := range rd.Acked {
-			if ch := r.ackWait[t]; ch != nil {
-				ch <- nil
-				delete(r.ackWait, t)
-			}
-		}
-		for _, t := range rd.Aborted {
-			if ch := r.ackWait[t]; ch != nil {
-				ch <- ha.Errf(ha.CodeHAAbort, "txid %d committed locally but not confirmed by the secondaries", t)
-				delete(r.ackWait, t)
-			}
-		}
-		for _, res := range rd.Results {
-			if ch := r.resWait[res.Seq]; ch != nil {
-				ch <- res.Code
-				delete(r.resWait, res.Seq)
-			}
-		}
-		if rd.Role != ha.RolePrimary && rd.Role != ha.RoleRelay {
-			r.stopListening()
-		}
-		if applyErr != nil {
-			t, d := r.cfg.Store.State()
-			r.step(ha.Message{Type: ha.MsgApplyFailed, Txid: t, Digest: d[:], Reason: applyErr.Error()})
-		}
-	}
-}
-
-// applyCommits persists replicated commits, in one store transaction
-// (one fsync) if there are several; if that fails (nothing is then
-// written), one by one, so that every commit before a bad one is kept and
-// the error names the bad one.
-func (r *Runtime) applyCommits(as []ha.Apply) error {
-	if len(as) > 1 {
-		cs := make([]store.Commit, 0, len(as))
-		for _, a := range as {
-			c, err := store.DecodeCommit(a.Data)
-			if err != nil {
-				break
-			}
-			cs = append(cs, c)
-		}
-		if len(cs) == len(as) && r.cfg.Store.ApplyGroup(cs) == nil {
-			return nil
-		}
-	}
-	for _, a := range as {
-		if _, err := r.cfg.Store.ApplyEncoded(a.Data); err != nil {
-			r.logf("hanet: persisting txid %d from the primary failed: %v", a.Txid, err)
-			return err
-		}
-	}
-	return nil
-}
+// handleReady carries out the node's Ready batches (Driver.HandleReady).
+func (r *Runtime) handleReady() { r.drv.HandleReady() }
 
 // commitReq is a client transaction waiting in Runtime.commits.
 type commitReq struct {
@@ -441,36 +351,18 @@ type commitReq struct {
 // stepped before one Ready is handled.
 const maxGroup = 64
 
-// commitGroup commits client transactions waiting together (group
-// commit: one store transaction, one fsync, each its own txid) and
-// proposes each to the node, in txid order.
+// commitGroup commits client transactions waiting together
+// (Driver.Commit).
 func (r *Runtime) commitGroup(reqs []*commitReq) {
-	defer func() {
-		for _, req := range reqs {
-			close(req.done)
-		}
-	}()
-	if r.node.ReadOnly() {
-		for _, req := range reqs {
-			req.err = store.ErrReadOnly
-		}
-		return
-	}
-	ops := make([][]store.Op, len(reqs))
+	creqs := make([]*CommitReq, len(reqs))
 	for i, req := range reqs {
-		ops[i] = req.ops
+		ack := req.ack
+		creqs[i] = &CommitReq{Ops: req.ops, Ack: func(err error) { ack <- err }}
 	}
-	cs, errs := r.cfg.Store.BatchGroup(ops)
+	r.drv.Commit(creqs)
 	for i, req := range reqs {
-		if req.err = errs[i]; req.err != nil {
-			continue
-		}
-		req.txid = cs[i].Txid
-		r.ackWait[req.txid] = req.ack
-		if err := r.node.Propose(cs[i].Txid, cs[i].Digest[:], cs[i].Encode()); err != nil {
-			delete(r.ackWait, req.txid)
-			req.err = err
-		}
+		req.txid, req.err = creqs[i].Txid, creqs[i].Err
+		close(req.done)
 	}
 }
 
@@ -490,25 +382,47 @@ func (r *Runtime) installKeys(k ha.ConnKeys) {
 	}
 }
 
-func (r *Runtime) send(m ha.Message) {
+// tcpTransport is the Runtime as the Driver's Transport.
+type tcpTransport Runtime
+
+func (t *tcpTransport) Dial(d ha.Dial) { (*Runtime)(t).dial(d) }
+
+// InstallKeys seals connection k.Conn (Runtime.installKeys).
+func (t *tcpTransport) InstallKeys(k ha.ConnKeys) { (*Runtime)(t).installKeys(k) }
+
+func (t *tcpTransport) Send(m ha.Message) error {
+	r := (*Runtime)(t)
 	c := r.conns[m.Conn]
 	if c == nil {
-		return
+		return nil // closed meanwhile
 	}
 	body, err := wire.EncodeHAMsg(&m)
+	if err == nil {
+		ok := c.enqueue(outItem{body: body})
+		if ok && m.Type == ha.MsgSnapshot {
+			ok = c.enqueue(outItem{snapshot: true}) // the stream follows its header message
+		}
+		if !ok {
+			err = errQueueFull
+		}
+	}
 	if err != nil {
-		r.logf("hanet: %v", err)
-		r.dropConn(c, err.Error())
-		return
+		delete(r.conns, c.id)
+		c.shutdown(0)
 	}
-	ok := c.enqueue(outItem{body: body})
-	if ok && m.Type == ha.MsgSnapshot {
-		ok = c.enqueue(outItem{snapshot: true}) // the stream follows its header message
-	}
-	if !ok {
-		r.dropConn(c, errQueueFull.Error())
+	return err
+}
+
+func (t *tcpTransport) Close(id uint64) {
+	r := (*Runtime)(t)
+	if c := r.conns[id]; c != nil {
+		delete(r.conns, id)
+		c.shutdown(2 * time.Second)
 	}
 }
+
+func (t *tcpTransport) Listen() error  { return (*Runtime)(t).listen() }
+func (t *tcpTransport) StopListening() { (*Runtime)(t).stopListening() }
 
 // dropConn closes c and tells the node, as if the peer had closed it.
 func (r *Runtime) dropConn(c *conn, reason string) { r.dropConnCode(c, 0, reason) }
@@ -740,7 +654,7 @@ func (r *Runtime) BeSecondary(myName, primaryName, primaryAddr string, wait bool
 		seq, err = r.node.BeSecondary(primaryName, primaryAddr, wait)
 		if err == nil && wait {
 			ch = make(chan ha.Code, 1)
-			r.resWait[seq] = ch
+			r.drv.WaitResult(seq, func(code ha.Code) { ch <- code })
 		}
 	}); e != nil {
 		return e
@@ -757,6 +671,10 @@ func (r *Runtime) BeSecondary(myName, primaryName, primaryAddr string, wait bool
 		return ha.Errf(code, "besecondary %s at %s", primaryName, primaryAddr)
 	}
 }
+
+// Apply hands auto mode's desired state to the runtime's loop
+// (Driver.Apply); it does not wait.
+func (r *Runtime) Apply(d Desired) { r.post(func() { r.drv.Apply(d) }) }
 
 // Status reports the HA state (confd_ha_get_status).
 func (r *Runtime) Status() ha.Status {

@@ -1,0 +1,126 @@
+package sim
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	flagAutoSeeds = flag.Int("autoseeds", envInt("GOHA_AUTO_SEEDS", 2000), "number of seeds in TestAutoSweep")
+	flagAutoSeed  = flag.Int64("autoseed", -1, "replay one seed of TestAutoSweep and print its trace")
+	flagAutoFirst = flag.Int("autofirst", envInt("GOHA_AUTO_FIRST", 1), "first seed of TestAutoSweep")
+)
+
+// runAuto runs one seed of the auto-mode sweep in a directory of its own.
+func runAuto(t testing.TB, seed uint64, dir string) (*AutoSim, error) {
+	s, err := NewAutoSim(DefaultAutoOptions(seed, dir))
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	return s, s.Run()
+}
+
+// TestAutoSweep runs auto mode (gohad's engine, HA driver and store) under
+// random faults and writes and checks invariants 8 and 9 after every step,
+// then that the cluster converges (see "Auto mode" in the package doc).
+func TestAutoSweep(t *testing.T) {
+	if *flagAutoSeed >= 0 {
+		s, err := runAuto(t, uint64(*flagAutoSeed), t.TempDir())
+		if s != nil {
+			t.Logf("trace:\n%s", s.Trace())
+			t.Logf("options: %s\nstats: %+v", s.o, s.Stats)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	seeds := *flagAutoSeeds
+	if testing.Short() && seeds > 200 {
+		seeds = 200
+	}
+	start := time.Now()
+	var (
+		mu    sync.Mutex
+		next  = *flagAutoFirst
+		last  = *flagAutoFirst + seeds
+		fails []error
+		total AutoStats
+		stuck []int
+		worst int
+		wg    sync.WaitGroup
+	)
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next >= last || len(fails) > 0 {
+					mu.Unlock()
+					return
+				}
+				seed := next
+				next++
+				mu.Unlock()
+				dir, err := osTempDir(t)
+				if err != nil {
+					mu.Lock()
+					fails = append(fails, err)
+					mu.Unlock()
+					return
+				}
+				s, err := runAuto(t, uint64(seed), dir)
+				removeAll(dir)
+				mu.Lock()
+				if err != nil {
+					fails = append(fails, err)
+				} else {
+					total.Writes += s.Stats.Writes
+					total.Acked += s.Stats.Acked
+					total.Crashes += s.Stats.Crashes
+					total.Wipes += s.Stats.Wipes
+					total.Copies += s.Stats.Copies
+					total.Switchovers += s.Stats.Switchovers
+					total.LostToWipes += s.Stats.LostToWipes
+					if s.Stats.Stuck {
+						stuck = append(stuck, seed)
+					}
+					worst = max(worst, s.Stats.Converge)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range fails {
+		var v *AutoViolation
+		if errors.As(err, &v) {
+			t.Fatal(v)
+		}
+		t.Fatal(err)
+	}
+	t.Logf("auto sweep: %d seeds in %v: %d writes, %d acknowledged, %d crashes (%d wiped), %d copies, %d switchovers; %d ended without a possible primary (every holder wiped: seeds %v); %d acknowledged writes lost with all their copies; worst convergence %d ticks",
+		seeds, time.Since(start).Round(time.Second), total.Writes, total.Acked, total.Crashes, total.Wipes, total.Copies,
+		total.Switchovers, len(stuck), stuck[:min(len(stuck), 10)], total.LostToWipes, worst)
+}
+
+// osTempDir is where a seed's stores live: memory (/dev/shm) when the
+// machine has it, so that the sweep measures the code, not the disk (the
+// stores run with NoSync anyway: the disk is simulated).
+func osTempDir(t testing.TB) (string, error) {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if d, err := os.MkdirTemp("/dev/shm", "goha-auto-"); err == nil {
+			return d, nil
+		}
+	}
+	return os.MkdirTemp(t.TempDir(), "auto")
+}
+
+func removeAll(dir string) { os.RemoveAll(dir) }

@@ -150,7 +150,6 @@ type autoNode struct {
 	behind  bool // resumed, the HA runtime ran, the loop not yet
 	gen     int  // incarnation of the process (stale events are dropped)
 	disk    bool // ps holds a persisted state
-	lastAck Time
 }
 
 func (n *autoNode) Now() time.Duration {

@@ -58,6 +58,9 @@ func (r Record) String() string {
 	return fmt.Sprintf("e%d.%d primary=%d sync=%v", r.Epoch, r.Seq, r.Primary, r.Sync)
 }
 
+// Equal reports whether r and o are the same record.
+func (r Record) Equal(o Record) bool { return r.equal(o) }
+
 func (r Record) equal(o Record) bool {
 	return r.Epoch == o.Epoch && r.Seq == o.Seq && r.Primary == o.Primary && r.Txid == o.Txid &&
 		slices.Equal(r.Sync, o.Sync) && slices.Equal(r.Prev, o.Prev)

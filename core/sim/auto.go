@@ -198,24 +198,26 @@ func (q *haQueue) Pop() any {
 
 // AutoSim is one run.
 type AutoSim struct {
-	o       AutoOptions
-	rng     *rand.Rand
-	now     Time
-	net     *Network[membership.Message]
-	nodes   []*autoNode
-	pairs   map[haEnd]haEnd
-	lastAt  map[haEnd]Time // FIFO: last delivery time per receiving end
-	haq     haQueue
-	haSeq   uint64
-	acked   []ackedWrite
-	seq     int
-	trace   []string
-	err     error
-	faulty  bool
-	cutHA   map[[2]membership.NodeID]bool
-	Stats   AutoStats
-	addrs   map[string]membership.NodeID
-	entropy *rand.ChaCha8
+	o      AutoOptions
+	rng    *rand.Rand
+	now    Time
+	net    *Network[membership.Message]
+	nodes  []*autoNode
+	pairs  map[haEnd]haEnd
+	lastAt map[haEnd]Time // FIFO: last delivery time per receiving end
+	haq    haQueue
+	haSeq  uint64
+	acked  []ackedWrite
+	seq    int
+	trace  []string
+	err    error
+	faulty bool
+	cutHA  map[[2]membership.NodeID]bool
+	Stats  AutoStats
+	addrs  map[string]membership.NodeID
+	// outcomes: each write's result once known (nil: acknowledged).
+	outcomes map[int]error
+	entropy  *rand.ChaCha8
 	// Watch, if set, runs after every tick (scenario tests).
 	Watch func()
 }
@@ -229,7 +231,8 @@ func NewAutoSim(o AutoOptions) (*AutoSim, error) {
 	}
 	s := &AutoSim{o: o, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x417574)), pairs: map[haEnd]haEnd{},
 		lastAt: map[haEnd]Time{}, cutHA: map[[2]membership.NodeID]bool{}, addrs: map[string]membership.NodeID{},
-		entropy: rand.NewChaCha8(key)}
+		outcomes: map[int]error{},
+		entropy:  rand.NewChaCha8(key)}
 	s.net = NewNetwork[membership.Message](s.rng, PacketOptions{MinDelay: 50, MaxDelay: o.QuietDelay})
 	total := o.Nodes
 	if o.Witness {
@@ -905,7 +908,8 @@ func (s *AutoSim) Heal() {
 }
 
 // Write has node id commit one unique key; it returns the txid it got,
-// and the outcome arrives later (acknowledged: recorded for invariant 9).
+// and the outcome arrives later (acknowledged: recorded for invariant 9;
+// Outcome reports it by write number, LastWrite).
 func (s *AutoSim) Write(id membership.NodeID) (uint64, error) {
 	n := s.nodes[id-1]
 	if !n.up || n.paused || n.drv == nil {
@@ -916,7 +920,11 @@ func (s *AutoSim) Write(id membership.NodeID) (uint64, error) {
 	w := ackedWrite{seq: seq, path: fmt.Sprintf("/w/%d", seq), value: fmt.Sprint(seq), by: id}
 	gen := n.gen
 	req := &hanet.CommitReq{Ops: []store.Op{store.SetOp(w.path, store.String(w.value))}, Ack: func(err error) {
-		if err != nil || n.gen != gen {
+		if err == nil && n.gen != gen {
+			err = errors.New("the process restarted")
+		}
+		s.outcomes[seq] = err
+		if err != nil {
 			s.tracef("n%d write %d not acknowledged: %v", id, seq, err)
 			return
 		}
@@ -933,11 +941,60 @@ func (s *AutoSim) Write(id membership.NodeID) (uint64, error) {
 	n.drv.Commit([]*hanet.CommitReq{req})
 	if req.Err != nil {
 		s.Stats.Refused++
+		s.outcomes[seq] = req.Err
 		return 0, req.Err
 	}
 	n.drv.HandleReady()
 	s.loopPass(n)
 	return req.Txid, nil
+}
+
+// LastWrite is the number of the last write (Outcome's key).
+func (s *AutoSim) LastWrite() int { return s.seq }
+
+// Outcome reports write seq's result: known, and then nil if acknowledged.
+func (s *AutoSim) Outcome(seq int) (known bool, err error) {
+	err, known = s.outcomes[seq]
+	return known, err
+}
+
+// Err returns the first invariant violation (nil if none).
+func (s *AutoSim) Err() error { return s.err }
+
+// Accepting returns the nodes that accept writes now.
+func (s *AutoSim) Accepting() []membership.NodeID {
+	var out []membership.NodeID
+	for _, n := range s.nodes {
+		if n.up && n.eng.Accepting() {
+			out = append(out, n.id)
+		}
+	}
+	return out
+}
+
+// Engine returns node id's engine (nil while it is down).
+func (s *AutoSim) Engine(id membership.NodeID) *engine.Engine { return s.nodes[id-1].eng }
+
+// HasWrite reports whether node id's store holds write seq.
+func (s *AutoSim) HasWrite(id membership.NodeID, seq int) bool {
+	n := s.nodes[id-1]
+	if n.st == nil {
+		return false
+	}
+	v, err := n.st.Get(fmt.Sprintf("/w/%d", seq))
+	return err == nil && v.String() == fmt.Sprint(seq)
+}
+
+// RunUntil runs until cond holds (checked every tick) or ticks pass; it
+// reports whether cond held.
+func (s *AutoSim) RunUntil(ticks int, cond func() bool) bool {
+	for range ticks {
+		if cond() || s.err != nil {
+			return s.err == nil && cond()
+		}
+		s.RunTicks(1)
+	}
+	return s.err == nil && cond()
 }
 
 // primaryGuess is the node a client would write to: one whose HA
@@ -1186,4 +1243,16 @@ func cmpU64(a, b uint64) int {
 		return 1
 	}
 	return 0
+}
+
+// ScenarioOptions are options for a scripted scenario: no random faults,
+// no packet loss, only the delays (fixed by the seed).
+func ScenarioOptions(seed uint64, nodes int, witness bool, dir string) AutoOptions {
+	o := DefaultAutoOptions(seed, dir)
+	o.Nodes, o.Witness, o.Async = nodes, witness, false
+	o.Packet = PacketOptions{MinDelay: 50, MaxDelay: 500}
+	o.CrashProb, o.RestartProb, o.PauseProb, o.ResumeProb = 0, 0, 0, 0
+	o.PartitionProb, o.OneWayProb, o.HealProb = 0, 0, 0
+	o.WriteProb, o.SwitchoverProb, o.WholeRestartProb = 0, 0, 0
+	return o
 }

@@ -151,6 +151,22 @@ func (n *Node) onLoop(f func()) bool {
 	}
 }
 
+// opHAStatus serves OpHAStatus: the HA runtime's status, or on a witness
+// (which runs none) role none with the auto-mode part.
+func (n *Node) opHAStatus(c *ctlConn, body []byte, reply func(any, error)) {
+	if n.ha != nil {
+		n.ha.opStatus(c, body, reply)
+		return
+	}
+	go func() {
+		ws := &wire.HAStatus{Name: n.self.Name, State: int(ha.RoleNone), Mode: n.cfg.HA.Replication, Nodes: []wire.HANode{}}
+		if n.cfg.Auto() {
+			ws.Auto = n.autoStatus(&ha.Status{Role: ha.RoleNone})
+		}
+		reply(ws, nil)
+	}()
+}
+
 // autoStatus is the auto-mode part of OpHAStatus (see wire.HAAuto).
 func (n *Node) autoStatus(hs *ha.Status) *wire.HAAuto {
 	a := &wire.HAAuto{MinSync: n.cfg.EffectiveMinSync(), Witness: n.self.Witness, Discarded: hs.Discarded}
@@ -162,7 +178,9 @@ func (n *Node) autoStatus(hs *ha.Status) *wire.HAAuto {
 			a.Sync = append(a.Sync, n.nameOf(uint32(id)))
 		}
 	})
-	if err := n.gate.Check(); err != nil {
+	if n.self.Witness {
+		a.Why = "a witness keeps no store"
+	} else if err := n.gate.Check(); err != nil {
 		a.Why = err.Error()
 	} else {
 		a.Writable = hs.Role == ha.RolePrimary

@@ -214,10 +214,16 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 
 	n.coro = newCoroState(n)
-	if n.ha, err = startHA(n); err != nil {
-		return nil, err
+	if self.Witness {
+		// A witness votes and keeps no config store: no HA runtime, no
+		// store ops (CONFD_ERR_NOT_SUPPORTED); OpHAStatus says what it is.
+		n.eng.Attach(nil, nil)
+	} else {
+		if n.ha, err = startHA(n); err != nil {
+			return nil, err
+		}
+		closers = append(closers, n.ha.close)
 	}
-	closers = append(closers, n.ha.close)
 
 	acc, err := resolveAccess(self.IPCAccess)
 	if err != nil {
@@ -562,7 +568,9 @@ func (n *Node) shutdown(clean bool) {
 		n.vq.close() // after ctl.close: writers may still be passing its descriptor
 	}
 	n.tr.close()
-	n.ha.close()
+	if n.ha != nil {
+		n.ha.close()
+	}
 	// Writes have stopped and clients are gone: disarm the watchdog (magic
 	// close; with nowayout it keeps running and resets the machine).
 	if err := n.wd.Stop(); err != nil {

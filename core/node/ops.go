@@ -44,7 +44,7 @@ var ops = map[string]opSpec{
 	wire.OpHABeRelay:       haOp((*haService).opBeRelay),
 	wire.OpHABeNone:        haOp((*haService).opBeNone),
 	wire.OpHASecondaryDead: haOp((*haService).opSecondaryDead),
-	wire.OpHAStatus:        haOp((*haService).opStatus),
+	wire.OpHAStatus:        {async: (*Node).opHAStatus},
 	wire.OpHANotify:        haOp((*haService).opNotify),
 	wire.OpHASyncAck:       haOp((*haService).opSyncAck),
 	wire.OpCDBGet:          haOp((*haService).opGet),

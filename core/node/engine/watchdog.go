@@ -73,12 +73,18 @@ func (w *Watchdog) feed(e *Engine) {
 	if w == nil {
 		return
 	}
+	w.feedLease(e.LeaseDeadline())
+}
+
+// feedLease kicks the device if it is due, for a node whose write lease
+// ends at d on the clock (0: it is not the acting primary).
+func (w *Watchdog) feedLease(d time.Duration) {
 	now := w.clock.Now()
 	if w.fed && now-w.last < feedEvery {
 		return
 	}
 	want := IdleTimeout
-	if d := e.LeaseDeadline(); d > 0 {
+	if d > 0 {
 		if now >= d {
 			return // past the lease: no kick as primary (the gate closes first)
 		}

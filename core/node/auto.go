@@ -178,12 +178,17 @@ func (n *Node) autoStatus(hs *ha.Status) *wire.HAAuto {
 			a.Sync = append(a.Sync, n.nameOf(uint32(id)))
 		}
 	})
-	if n.self.Witness {
+	switch {
+	case n.self.Witness:
 		a.Why = "a witness keeps no store"
-	} else if err := n.gate.Check(); err != nil {
-		a.Why = err.Error()
-	} else {
-		a.Writable = hs.Role == ha.RolePrimary
+	case n.ha == nil:
+		a.Why = "no HA runtime"
+	default:
+		if err := n.ha.rt.Writable(); err != nil {
+			a.Why = err.Error()
+		} else {
+			a.Writable = true
+		}
 	}
 	return a
 }

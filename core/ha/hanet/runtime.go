@@ -672,6 +672,16 @@ func (r *Runtime) BeSecondary(myName, primaryName, primaryAddr string, wait bool
 	}
 }
 
+// Writable reports whether a commit would be admitted now (nil), or the
+// error it would fail with (auto mode's gate, role and min_sync checks).
+func (r *Runtime) Writable() error {
+	var err error
+	if e := r.call(func() { err = r.drv.admit() }); e != nil {
+		return e
+	}
+	return err
+}
+
 // Apply hands auto mode's desired state to the runtime's loop
 // (Driver.Apply); it does not wait.
 func (r *Runtime) Apply(d Desired) { r.post(func() { r.drv.Apply(d) }) }

@@ -57,7 +57,36 @@
  *     otherwise a port from the config (see "Node ids" above): ConfD's HA
  *     port is one setting for all nodes, goha's is per node.
  *   - There is no start phase 0 in gohad, so CONFD_ERR_BADSTATE comes only
- *     from calls made in the wrong HA state (berelay on a non-secondary).
+ *     from calls made in the wrong HA state (berelay on a non-secondary)
+ *     and, in auto mode, from the role commands (below).
+ *
+ * Auto mode ([ha] mode = "auto" in the cluster config): gohad chooses the
+ * primary and its secondaries itself (the CMM master is the HA primary,
+ * only a node holding every acknowledged commit is elected), so
+ * confd_ha_beprimary(), confd_ha_besecondary(), confd_ha_berelay(),
+ * confd_ha_benone() and confd_ha_secondary_dead() (and their old names)
+ * fail with CONFD_ERR_BADSTATE and a confd_lasterr() that says the node is
+ * in auto mode.  confd_ha_connect(), confd_ha_get_status() and the HA and
+ * CMM notifications work as in external mode and report what the
+ * automation chose.  Commits (goha_cdb_set(), the CDB write calls) in auto
+ * mode may also fail with:
+ *   CONFD_ERR_NOT_WRITABLE  the node is not the primary ("auto mode: this
+ *                           node is secondary, not the primary")
+ *   CONFD_ERR_UNAVAILABLE   the primary has fewer in-sync secondaries than
+ *                           min_sync ("auto mode: 0 secondaries in sync,
+ *                           min_sync is 1"); nothing was committed
+ *   CONFD_ERR_NOT_WRITABLE  the node does not hold the write lease: it
+ *                           lost its quorum ("auto mode: the primary's
+ *                           lease ran out 12ms ago"), is still waiting out
+ *                           the old primary's lease or for its secondaries
+ *                           ("auto mode: becoming primary"), or its
+ *                           watchdog cannot be armed
+ *   CONFD_ERR_HA_ABORT      the lease ran out between the commit and its
+ *                           acknowledgement ("txid N committed locally and
+ *                           replicated, but not acknowledged: ... lease ran
+ *                           out ... ago"): the next primary may keep or
+ *                           discard it, as any unacknowledged commit
+ * `gohactl ha status` shows which applies (Writable, and why not).
  */
 #ifndef GOHA_CONFD_HA_H
 #define GOHA_CONFD_HA_H

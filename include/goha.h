@@ -186,9 +186,14 @@ int goha_cdb_connect(int sock, const struct sockaddr *srv, int srv_sz);
  *   CONFD_ERR_BADPATH     malformed path
  *   CONFD_ERR_BADTYPE     value of an unsupported type (or a C_STR/C_BUF
  *                         with a NULL pointer, or over 1 MiB)
- *   CONFD_ERR_NOT_WRITABLE  the node is an HA secondary or relay
- *   CONFD_ERR_HA_ABORT    the node stopped being primary before every
- *                         secondary had the commit (it is committed locally)
+ *   CONFD_ERR_NOT_WRITABLE  the node is an HA secondary or relay; in auto
+ *                         mode also a primary without its write lease
+ *   CONFD_ERR_UNAVAILABLE (auto mode) fewer in-sync secondaries than
+ *                         min_sync: nothing was committed
+ *   CONFD_ERR_HA_ABORT    the node stopped being primary (in auto mode: its
+ *                         lease ran out) before every secondary had the
+ *                         commit (it is committed locally)
+ *   (auto mode: see "Auto mode" in confd_ha.h for the messages)
  *   CONFD_ERR_INTERNAL    the store failed
  * or CONFD_EOF (confd_errno CONFD_ERR_EOF) if the daemon closed the socket.
  */

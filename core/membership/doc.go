@@ -285,6 +285,33 @@
 // two epochs above any it has heard, which makes it the newest recorded
 // primary; commits that only the missing nodes held are lost).
 //
+// Prev. A record of a new epoch (Seq 0) also lists the nodes that held
+// every acknowledged commit of the previous epoch (its primary and sync
+// set). While the new epoch has published nothing (Seq still 0) they
+// still hold everything if its primary is a member (it accepts the view
+// only if it has nothing newer, and stops acting then) and either a
+// primary needs a published secondary before it takes a write (min_sync
+// >= 1) or the new primary never took office (its store is not of the new
+// epoch yet). They are candidates then, with the new epoch's primary: a
+// primary elected but gone before it published a secondary does not make
+// the cluster wait for it.
+//
+// Amnesia. A node whose data directory was wiped lost the records it had
+// confirmed, so it cannot stand for the quorum that confirmed them: two
+// wiped nodes of a confirming quorum, or a wiped node and a node left
+// behind, would otherwise let a view elect from an older record. Such a
+// node starts amnesiac (PersistentState.Amnesiac, FlagAmnesiac in its
+// heartbeats) and stays so until it holds a record it can vouch for: one
+// installed with a vouched view, one its acting master published, or
+// data synced from a primary. An election proceeds only if the members
+// that are not amnesiac meet every quorate set of the cluster, or every
+// configured node is a member, or (for the representative of the view it
+// installed with a vouched record) they are members of that view; the
+// proposal is vouched (FlagVouched) when that holds, or for the first
+// election of a new cluster. Without it there is no master until enough
+// nodes that kept their state are back. A wiped node's store is of no
+// epoch (DataEpoch 0), so it is never a candidate until it synced again.
+//
 // A proposal carries its record and the base it derives from (BaseEpoch,
 // BaseSeq); a member whose confirmed record is newer than the base refuses
 // it (its heartbeats make the representative propose again). A record of

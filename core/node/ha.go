@@ -29,7 +29,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -97,6 +99,16 @@ type haService struct {
 // startHA opens the config store in the node's bbolt file and starts the
 // HA runtime in role none.
 func startHA(n *Node) (*haService, error) {
+	lostStore := false
+	if _, err := os.Stat(store.BesidePath(n.db.Path())); errors.Is(err, fs.ErrNotExist) && n.cfg.Auto() && n.mem.DataEpoch() > 0 {
+		// The node's state says its store belongs to an epoch, but the
+		// store file is gone (removed on its own): it holds nothing and
+		// must not be elected as if it did; it resyncs from the primary.
+		n.log.Warn("the config store file is missing but the node state says it holds data: this node holds no data and resyncs from the primary",
+			"file", store.BesidePath(n.db.Path()), "epoch", n.mem.DataEpoch())
+		n.mem.SetData(0, 0)
+		lostStore = true
+	}
 	st, err := store.Open(n.db)
 	if err != nil {
 		return nil, fmt.Errorf("%w %s: config store: %v", ErrDataDir, n.opts.DataDir, err)
@@ -119,7 +131,12 @@ func startHA(n *Node) (*haService, error) {
 		log.Log(context.Background(), level, fmt.Sprintf(format, args...))
 	}
 	if n.cfg.Auto() {
-		if cfg.History, err = loadHistory(n); err != nil {
+		if lostStore {
+			err = (*nodeDisk)(n).SaveHistory(nil)
+		} else {
+			cfg.History, err = loadHistory(n)
+		}
+		if err != nil {
 			st.Close()
 			return nil, fmt.Errorf("%w %s: epoch history: %v", ErrDataDir, n.opts.DataDir, err)
 		}

@@ -287,7 +287,8 @@ func (n *Node) drive() {
 		return slices.Equal(members, n.desired) && slices.Equal(incs, n.desiredIncs) && ma == master && vi == vice &&
 			r.Epoch == rec.Epoch && r.Primary == rec.Primary
 	}
-	if n.installed && same(n.cur.members, n.cur.incs, n.cur.master, n.cur.vice, n.cur.rec) && n.acked == n.cur.ring {
+	if n.installed && same(n.cur.members, n.cur.incs, n.cur.master, n.cur.vice, n.cur.rec) && n.acked == n.cur.ring &&
+		!n.memberStranded() {
 		n.prop = nil
 		return
 	}
@@ -331,6 +332,24 @@ func (n *Node) drive() {
 		n.send(x)
 	}
 	n.maybeCommit()
+}
+
+// memberStranded reports whether a member of our installed view has kept
+// reporting a newer ring that it acknowledged but never installed (for
+// longer than a commit takes): it missed our commit because it accepted
+// that proposal first (its own, made while it did not hear us, or
+// another's), and the proposal was abandoned. Nothing else would bring it
+// back into a view (its representative is us, and our view looks
+// complete): propose again, above that ring.
+func (n *Node) memberStranded() bool {
+	for _, id := range n.cur.members {
+		p := n.peers[n.index[id]]
+		if p.idx != n.self && n.mutual(p) && p.flags&FlagPending != 0 && n.cur.ring.Less(p.ring) &&
+			n.now-p.ringAt > n.heartbeat+4*n.delay+2 {
+			return true
+		}
+	}
+	return false
 }
 
 // outbid reports whether a member of proposal m already accepted a newer

@@ -26,6 +26,7 @@ type peer struct {
 	blindAt     uint64
 	hears, view bitset
 	ring        RingID
+	ringAt      uint64 // when a heartbeat first reported ring
 	flags       uint32
 	info        quorum.Node
 	// peerNow is the latest Now it sent (echoed back to it); support is the
@@ -621,6 +622,9 @@ func (n *Node) notePeer(p *peer, m Message) {
 	// Its ring and view never go back: a heartbeat sent before the proposal
 	// or commit we already got from it says nothing new.
 	if !m.Ring.Less(p.ring) {
+		if m.Ring != p.ring {
+			p.ringAt = n.now
+		}
 		p.view, p.ring, p.flags = bitset(m.View), m.Ring, m.Flags
 	}
 	p.dataEpoch, p.dataTxid = m.DataEpoch, m.DataTxid

@@ -124,3 +124,14 @@ func osTempDir(t testing.TB) (string, error) {
 }
 
 func removeAll(dir string) { os.RemoveAll(dir) }
+
+// TestAutoRegressions replays seeds of big sweeps that once failed:
+// 4662 (liveness: a member stranded on its own abandoned proposal after
+// the paused representative's commit, fixed in membership's drive).
+func TestAutoRegressions(t *testing.T) {
+	for _, seed := range []uint64{4662} {
+		if _, err := runAuto(t, seed, t.TempDir()); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -149,6 +149,7 @@ type PeerCodec struct {
 	kdf    hash.Hash // HMAC-SHA256 under the master key (AES-GCM)
 	aeads  map[[12]byte]cipher.AEAD
 	sum    [sha256.Size]byte
+	nonce  [12]byte
 }
 
 // NewPeerCodec returns a codec for the cluster's authkey, name and cipher.
@@ -200,10 +201,10 @@ func (c *PeerCodec) aead(sender uint32, session uint64) (cipher.AEAD, error) {
 	return a, nil
 }
 
-func nonceOf(seq uint64) []byte {
-	var n [12]byte
-	binary.BigEndian.PutUint64(n[4:], seq)
-	return n[:]
+// nonceOf is the AES-GCM nonce of sequence number seq (in c's buffer).
+func (c *PeerCodec) nonceOf(seq uint64) []byte {
+	binary.BigEndian.PutUint64(c.nonce[4:], seq)
+	return c.nonce[:]
 }
 
 // Seal appends the datagram of h and payload to dst.
@@ -222,7 +223,7 @@ func (c *PeerCodec) Seal(dst []byte, h PeerHeader, payload []byte) ([]byte, erro
 		if err != nil {
 			return nil, err
 		}
-		return a.Seal(dst, nonceOf(h.Seq), payload, dst[start:]), nil
+		return a.Seal(dst, c.nonceOf(h.Seq), payload, dst[start:]), nil
 	}
 	dst = append(dst, payload...)
 	c.mac.Reset()
@@ -267,7 +268,7 @@ func (c *PeerCodec) Open(b []byte, domain uint32, scratch []byte) (PeerHeader, [
 		if err != nil {
 			return h, nil, err
 		}
-		if payload, err = a.Open(scratch[:0], nonceOf(h.Seq), body, hdr); err != nil {
+		if payload, err = a.Open(scratch[:0], c.nonceOf(h.Seq), body, hdr); err != nil {
 			return h, nil, ErrAuth
 		}
 	} else {

@@ -102,6 +102,7 @@ func (k *Checker) sent(sn *simNode, m membership.Message) {
 	if m.Type == membership.MsgPropose {
 		if p, ok := k.proposed[m.Ring]; !ok || p.wipes != sn.wipes {
 			k.proposed[m.Ring] = proposal{at: k.c.Now, wipes: sn.wipes}
+			k.c.Tracef("n%d proposes %s %v", sn.id, m.Ring, m.Members)
 		}
 	}
 }

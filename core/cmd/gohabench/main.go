@@ -4,7 +4,7 @@
 //	gohabench freeports N
 //	gohabench failover [--gohad PATH] [--trials 20] [--heartbeat D] [--failure D] [--nodes 3]
 //	gohabench idle [--gohad PATH] [--duration 30s] [--nodes 3] [--heartbeat D] [--failure D]
-//	gohabench scale [--gohad PATH] [--nodes 3] [--heartbeat D] [--failure D] [--idle 5m] [--label L] [--header]
+//	gohabench scale [--gohad PATH] [--nodes 3] [--heartbeat D] [--failure D] [--cipher C] [--idle 5m] [--label L] [--header]
 //
 // failover: SIGKILL the CMM master and measure the time until every
 // survivor has published (through the control protocol, as a view event)
@@ -82,6 +82,7 @@ type common struct {
 	nodes     int
 	heartbeat string
 	failure   string
+	cipher    string
 }
 
 func (c *common) flags(fs *flag.FlagSet) {
@@ -89,6 +90,16 @@ func (c *common) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.nodes, "nodes", 3, "cluster size")
 	fs.StringVar(&c.heartbeat, "heartbeat", "300ms", "heartbeat")
 	fs.StringVar(&c.failure, "failure", "900ms", "failure_timeout")
+	fs.StringVar(&c.cipher, "cipher", "", "crypto_cipher (default: not set, \"none\")")
+}
+
+// spec is the nodetest cluster of these flags.
+func (c *common) spec() nodetest.Spec {
+	s := nodetest.Spec{Nodes: c.nodes, Heartbeat: c.heartbeat, FailureTimeout: c.failure}
+	if c.cipher != "" {
+		s.Top = fmt.Sprintf("crypto_cipher = %q", c.cipher)
+	}
+	return s
 }
 
 func (c *common) start() (*nodetest.Cluster, func(), error) {
@@ -100,7 +111,7 @@ func (c *common) start() (*nodetest.Cluster, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cl, err := nodetest.New(dir, gohad, nodetest.Spec{Nodes: c.nodes, Heartbeat: c.heartbeat, FailureTimeout: c.failure})
+	cl, err := nodetest.New(dir, gohad, c.spec())
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err

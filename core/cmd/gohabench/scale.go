@@ -185,7 +185,7 @@ func runScale(c common, idleDur, formTimeout time.Duration) (scaleResult, error)
 	if err != nil {
 		return res, err
 	}
-	cl, err := nodetest.New(dir, gohad, nodetest.Spec{Nodes: c.nodes, Heartbeat: c.heartbeat, FailureTimeout: c.failure})
+	cl, err := nodetest.New(dir, gohad, c.spec())
 	if err != nil {
 		return res, err
 	}

@@ -787,25 +787,51 @@ func goha_cdb_subscribe(sock C.int, prefix *C.gh_cdb_cchar, resume C.int, after 
 
 //export goha_cdb_read_change
 func goha_cdb_read_change(sock C.int, txid *C.uint64_t, flags *C.int, cb C.goha_cdb_change_cb, opaque unsafe.Pointer) C.int {
-	count := 0
-	rc := confdCall("goha_cdb_read_change", fmtFd(sock), func() error {
-		e, err := readChange(sock)
-		if err != nil {
-			return err
-		}
+	return readChangeCall("goha_cdb_read_change", sock, cb, opaque, func(e *client.ChangeEvent) {
 		if txid != nil {
 			*txid = C.uint64_t(e.Txid)
 		}
 		if flags != nil {
-			f := C.int(0)
-			if e.Reset {
-				f |= C.GOHA_CDB_RESET
-			}
-			if e.Resync {
-				f |= C.GOHA_CDB_RESYNC
-			}
-			*flags = f
+			*flags = changeFlags(e)
 		}
+	})
+}
+
+//export goha_cdb_read_change2
+func goha_cdb_read_change2(sock C.int, info *C.struct_goha_cdb_change_info, cb C.goha_cdb_change_cb, opaque unsafe.Pointer) C.int {
+	return readChangeCall("goha_cdb_read_change2", sock, cb, opaque, func(e *client.ChangeEvent) {
+		if info != nil {
+			*info = C.struct_goha_cdb_change_info{txid: C.uint64_t(e.Txid), prev: C.uint64_t(e.Prev),
+				discarded_from: C.uint64_t(e.Discarded[0]), discarded_to: C.uint64_t(e.Discarded[1]), flags: changeFlags(e)}
+		}
+	})
+}
+
+// changeFlags are e's GOHA_CDB_* bits.
+func changeFlags(e *client.ChangeEvent) C.int {
+	f := C.int(0)
+	if e.Reset {
+		f |= C.GOHA_CDB_RESET
+	}
+	if e.Resync {
+		f |= C.GOHA_CDB_RESYNC
+	}
+	if e.Discarded != [2]uint64{} {
+		f |= C.GOHA_CDB_DISCARDED
+	}
+	return f
+}
+
+// readChangeCall reads one change event, hands it to report, then calls
+// cb per change; it returns the number of changes.
+func readChangeCall(name string, sock C.int, cb C.goha_cdb_change_cb, opaque unsafe.Pointer, report func(*client.ChangeEvent)) C.int {
+	count := 0
+	rc := confdCall(name, fmtFd(sock), func() error {
+		e, err := readChange(sock)
+		if err != nil {
+			return err
+		}
+		report(&e)
 		count = len(e.Changes)
 		if cb == nil {
 			return nil

@@ -445,6 +445,7 @@ static void test_changes(int w)
 {
 	int c = cdb_open(1), r = cdb_open(1), x = cdb_open(1), flags = -1;
 	uint64_t start = 0, tx = 0, tx1, tx2;
+	struct goha_cdb_change_info info;
 	struct seen s;
 	confd_value_t v;
 	char buf[8];
@@ -453,6 +454,8 @@ static void test_changes(int w)
 	CHECK_CONFD(goha_cdb_subscribe(c, "nope", 0, 0, &start), CONFD_ERR, CONFD_ERR_BADPATH);
 	CHECK_CONFD(goha_cdb_subscribe(c, "/ch/", 2, 0, &start), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(goha_cdb_read_change(c, &tx, &flags, on_change, &s), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_read_change2(c, &info, on_change, &s), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
+	CHECK_CONFD(goha_cdb_read_change2(-1, NULL, NULL, NULL), CONFD_ERR, CONFD_ERR_OS);
 	CHECK_CONFD(goha_cdb_subscribe(c, "/ch/", 0, 0, &start), CONFD_OK, 0);
 	CHECK_CONFD(goha_cdb_subscribe(c, "/ch/", 0, 0, &start), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
 	CHECK_CONFD(goha_cdb_get(c, "/ch/a", buf, sizeof buf), CONFD_ERR, CONFD_ERR_PROTOUSAGE);
@@ -479,13 +482,18 @@ static void test_changes(int w)
 	CHECK_EQ(start, tx1, "resumed after tx1");
 	CHECK_EQ(goha_cdb_read_change(r, &tx, &flags, on_change, &s), 1, "replayed");
 	CHECK(tx == tx2 && strcmp(s.line[0], "/ch/a 1 2") == 0, "replayed %s", s.line[0]);
-	CHECK_EQ(goha_cdb_read_change(r, &tx, &flags, on_change, &s), 1, "replayed delete");
+	memset(&info, 0xff, sizeof info);
+	CHECK_EQ(goha_cdb_read_change2(r, &info, on_change, &s), 1, "replayed delete");
 	CHECK(strcmp(s.line[1], "/ch/a 2 -") == 0, "replayed %s", s.line[1]);
+	CHECK(info.txid == tx2 + 1 && info.prev == tx2 && info.flags == 0 && info.discarded_from == 0 &&
+	      info.discarded_to == 0, "info: txid %llu prev %llu flags %d discarded %llu..%llu",
+	      (unsigned long long)info.txid, (unsigned long long)info.prev, info.flags,
+	      (unsigned long long)info.discarded_from, (unsigned long long)info.discarded_to);
 
 	/* a position the node never had: re-read */
 	CHECK_CONFD(goha_cdb_subscribe(x, "", 1, 999999, NULL), CONFD_OK, 0);
-	CHECK_EQ(goha_cdb_read_change(x, &tx, &flags, on_change, &s), 0, "a resync notice has no changes");
-	CHECK_EQ(flags, GOHA_CDB_RESYNC, "GOHA_CDB_RESYNC");
+	CHECK_EQ(goha_cdb_read_change2(x, &info, on_change, &s), 0, "a resync notice has no changes");
+	CHECK_EQ(info.flags, GOHA_CDB_RESYNC, "GOHA_CDB_RESYNC");
 	close(c);
 	close(r);
 	close(x);

@@ -151,7 +151,7 @@ static const void *const cdb_fns[] = {
     (const void *)cdb_diff_iterate, (const void *)cdb_sync_subscription_socket,
     (const void *)confd_free_value, (const void *)confd_pp_kpath, (const void *)confd_hash2str,
     (const void *)confd_notifications_connect2, (const void *)goha_cdb_subscribe,
-    (const void *)goha_cdb_read_change, (const void *)&cdb_active_subscriptions,
+    (const void *)goha_cdb_read_change, (const void *)goha_cdb_read_change2, (const void *)&cdb_active_subscriptions,
 };
 
 static void check(int ok, const char *what)

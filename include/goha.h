@@ -302,6 +302,9 @@ int goha_cdb_dump(int sock, const char *prefix, goha_cdb_dump_cb cb, void *opaqu
 #define GOHA_CDB_RESYNC 2 /* what changed is not known (the resume position
                            * is too old, or the copy's difference too large):
                            * re-read what you depend on (goha_cdb_dump) */
+#define GOHA_CDB_DISCARDED 4 /* with GOHA_CDB_RESET: the copy withdrew
+                              * transactions delivered before it (see
+                              * struct goha_cdb_change_info) */
 
 /*
  * goha_cdb_change_cb -- called by goha_cdb_read_change() once per changed
@@ -354,6 +357,33 @@ int goha_cdb_subscribe(int sock, const char *prefix, int resume, uint64_t after_
  */
 int goha_cdb_read_change(int sock, uint64_t *txid, int *flags, goha_cdb_change_cb cb,
 			 void *opaque);
+
+/*
+ * struct goha_cdb_change_info -- what goha_cdb_read_change2() reports
+ * besides the changes.  prev is the txid before the transaction (txid - 1
+ * for a commit; for a GOHA_CDB_RESET, the node's txid before the copy,
+ * which may be higher than txid).  A transaction without changes under
+ * the prefix is not delivered, so prev may be past the last txid read.
+ * With GOHA_CDB_DISCARDED, the transactions discarded_from..discarded_to
+ * (discarded_to = prev) that were delivered before are withdrawn: the
+ * node had them, but they were never acknowledged and the history of the
+ * primary it copied (auto mode) does not hold them; the changes of this
+ * reset undo them.  Otherwise both are 0.
+ */
+struct goha_cdb_change_info {
+	uint64_t txid;
+	uint64_t prev;
+	uint64_t discarded_from;
+	uint64_t discarded_to;
+	int flags; /* GOHA_CDB_* bits */
+};
+
+/*
+ * goha_cdb_read_change2 -- goha_cdb_read_change() reporting into *info
+ * (may be NULL).  Same returns and errors.
+ */
+int goha_cdb_read_change2(int sock, struct goha_cdb_change_info *info, goha_cdb_change_cb cb,
+			  void *opaque);
 
 /* ---- END goha_cdb_* ---- */
 

@@ -20,11 +20,15 @@ type Change struct {
 // ChangeEvent is one decoded wire.EvCDBChange: a transaction (Txid), or a
 // full copy installed from the HA primary (Reset, Changes its difference
 // when Complete), or, with Resync, a notice that the subscriber must
-// re-read what it depends on (what changed is not known).
+// re-read what it depends on (what changed is not known). A Reset's
+// Discarded [from, to], when not zero, withdraws the transactions with
+// those txids delivered before it (never acknowledged: the copy's history
+// does not hold them; Changes undo them).
 type ChangeEvent struct {
 	Txid, Prev uint64
 	Reset      bool
 	Resync     bool
+	Discarded  [2]uint64
 	Changes    []Change
 }
 
@@ -54,7 +58,7 @@ func ChangeEventOf(ev Event) (ChangeEvent, error) {
 
 // DecodeChangeEvent decodes the values of a wire.CDBChangeEvent.
 func DecodeChangeEvent(w *wire.CDBChangeEvent) (ChangeEvent, error) {
-	e := ChangeEvent{Txid: w.Txid, Prev: w.Prev, Reset: w.Reset, Resync: w.Resync || w.Reset && !w.Complete}
+	e := ChangeEvent{Txid: w.Txid, Prev: w.Prev, Reset: w.Reset, Resync: w.Resync || w.Reset && !w.Complete, Discarded: w.Discarded}
 	for _, wc := range w.Changes {
 		c := Change{Path: wc.Path}
 		var err error

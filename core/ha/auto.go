@@ -109,10 +109,11 @@ func (n *Node) ackedBy(name string) uint64 {
 
 // adoptEpoch takes the primary's epoch and history when the initial sync
 // completes; with a copy, the local commits the primary's history does not
-// hold are discarded: logged, and reported in Status.Discarded.
-func (n *Node) adoptEpoch(m Message, byCopy bool) {
+// hold are discarded: logged, reported in Status.Discarded, and returned
+// (zero if none).
+func (n *Node) adoptEpoch(m Message, byCopy bool) (discarded [2]uint64) {
 	if !n.cfg.Auto {
-		return
+		return discarded
 	}
 	a := &n.auto
 	if byCopy && n.txid > 0 && m.Epoch > a.epoch {
@@ -121,15 +122,19 @@ func (n *Node) adoptEpoch(m Message, byCopy bool) {
 		case !known:
 			n.logf("store at txid %d (epoch %d) replaced by a copy at txid %d (epoch %d): the primary's history does not reach back to our epoch; commits of ours it lacks are discarded",
 				n.txid, a.epoch, m.Txid, m.Epoch)
-			a.discarded = [2]uint64{1, n.txid}
+			discarded = [2]uint64{1, n.txid}
 		case n.txid > fork:
 			n.logf("DISCARDED txids %d..%d of epoch %d: never acknowledged, not in primary %s's history (epoch %d from txid %d)",
 				fork+1, n.txid, a.epoch, n.up.name, m.Epoch, fork)
-			a.discarded = [2]uint64{fork + 1, n.txid}
+			discarded = [2]uint64{fork + 1, n.txid}
 		}
+	}
+	if discarded != [2]uint64{} {
+		a.discarded = discarded
 	}
 	a.epoch = m.Epoch
 	a.hist = append([]uint64{}, m.History...)
+	return discarded
 }
 
 // forkTxid returns where the history hist leaves epoch e: the start txid

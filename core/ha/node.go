@@ -575,8 +575,8 @@ func (n *Node) stepUpstream(m Message) error {
 		up.state = upInSync
 		n.initialized(false)
 	case m.Type == MsgSnapshot && up.state == upSyncing:
-		n.adoptEpoch(m, true)
-		n.rd.Apply = append(n.rd.Apply, Apply{Kind: ApplySnapshot, Conn: up.conn, Txid: m.Txid, Digest: m.Digest})
+		discarded := n.adoptEpoch(m, true)
+		n.rd.Apply = append(n.rd.Apply, Apply{Kind: ApplySnapshot, Conn: up.conn, Txid: m.Txid, Digest: m.Digest, Discarded: discarded})
 		n.txid, n.digest = m.Txid, append([]byte{}, m.Digest...)
 		up.state = upInSync
 		n.send(&up.link, Message{Type: MsgSyncDone, Txid: m.Txid})

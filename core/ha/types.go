@@ -213,6 +213,10 @@ type Apply struct {
 	Txid   uint64
 	Digest []byte
 	Data   []byte
+	// Discarded (ApplySnapshot, auto mode): the local txids [from, to]
+	// the copy discards (never acknowledged, not in the primary's
+	// history), zero if none; for the store's change feed.
+	Discarded [2]uint64
 }
 
 // EventType is the HA notification type; numbers are confd_ha_info_type.

@@ -71,9 +71,11 @@ func (s *cdbService) wait(txid uint64) {
 }
 
 // changeEvent converts a feed entry for a watch on prefix; ok is false if
-// nothing in it concerns the watch.
+// nothing in it concerns the watch (a Reset that withdraws transactions
+// always does: the watch may have delivered them).
 func changeEvent(cs *store.ChangeSet, prefix string) (wire.CDBChangeEvent, bool) {
-	ev := wire.CDBChangeEvent{Txid: cs.Txid, Prev: cs.Prev, Reset: cs.Reset, Complete: cs.Complete, Changes: []wire.CDBChange{}}
+	ev := wire.CDBChangeEvent{Txid: cs.Txid, Prev: cs.Prev, Reset: cs.Reset, Complete: cs.Complete,
+		Discarded: cs.Discarded, Changes: []wire.CDBChange{}}
 	if cs.Reset && !cs.Complete {
 		ev.Resync = true
 		return ev, true
@@ -88,7 +90,7 @@ func changeEvent(cs *store.ChangeSet, prefix string) (wire.CDBChangeEvent, bool)
 		}
 		ev.Changes = append(ev.Changes, wc)
 	}
-	return ev, len(ev.Changes) > 0
+	return ev, len(ev.Changes) > 0 || cs.Discarded != [2]uint64{}
 }
 
 // maxEventBody bounds one EvCDBChange; a transaction whose changes (old

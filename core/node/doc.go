@@ -219,6 +219,14 @@
 // watch, which one goroutine per watch feeds with EvCDBChange events from
 // the feed, on the connection's bounded queue (a watcher that stops
 // reading is disconnected and resumes by txid; it never holds a commit).
+// A watch reports a commit once it is durable on its node, before it is
+// acknowledged (on a secondary it cannot know more), so it may report one
+// that is never acknowledged: the primary died before every secondary had
+// it. In auto mode, the copy that later replaces it is a Reset naming
+// those txids (Discarded), which withdraws them; in external mode the
+// node cannot tell (ConfD's frameworks promote the most advanced
+// secondary, which leaves the others nothing to discard, but the old
+// primary's last commits are undone by its Reset without being named).
 // The ConfD subscription ops (OpCDBSubscribe, OpCDBSubDone, OpCDBDiff,
 // OpCDBSync) are core/cdb's Dispatcher over the same feed; the replies to
 // subscribe_done and sync are queued before the next EvCDBSub, and the

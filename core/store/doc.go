@@ -133,7 +133,10 @@
 // difference between the old and the new content, found by one merge
 // walk that compares stored entry hashes (values are decoded only where
 // they differ), or, past MaxResetChanges, an incomplete Reset that tells
-// subscribers to re-read.
+// subscribers to re-read. When the HA layer knows that the copy discards
+// local transactions (auto mode: commits never acknowledged that the new
+// primary's epoch history does not hold; Staged.Discarded), the Reset
+// names them, so that a subscriber that saw them knows they are withdrawn.
 //
 // The feed keeps recent ChangeSets within a memory budget
 // (DefaultFeedBytes). Changes(after) returns what followed a position (a

@@ -50,6 +50,13 @@ type ChangeSet struct {
 	// MaxResetChanges: a subscriber must re-read what it depends on).
 	Reset    bool
 	Complete bool
+	// Discarded (a Reset only): the transactions [from, to] of the old
+	// content that the copy's history does not hold, as the HA layer knew
+	// them (Staged.Discarded; to is then Prev): commits this node made or
+	// received that were never acknowledged and are now undone. The
+	// entries reporting them stand withdrawn; Changes undo their effect.
+	// Zero when none are known.
+	Discarded [2]uint64
 	// Changes, sorted by path.
 	Changes []Change
 	// Appeared and Vanished are the interior nodes (proper prefixes of a

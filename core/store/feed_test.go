@@ -271,3 +271,47 @@ func TestFeedResetAmbiguousAndIncomplete(t *testing.T) {
 		t.Fatalf("large reset: reset %v complete %v, %d changes, %d->%d", last.Reset, last.Complete, len(last.Changes), last.Prev, last.Txid)
 	}
 }
+
+// The Reset of a copy that discards local transactions reports them as the
+// caller staged them (the HA layer knows which), and its difference undoes
+// them.
+func TestFeedResetDiscarded(t *testing.T) {
+	p, r := openTemp(t), openTemp(t)
+	r.EnableFeed(0)
+	c, err := p.Set("/k/a", Int32(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Apply(c); err != nil {
+		t.Fatal(err)
+	}
+	// The replica goes on alone (commit 2, never acknowledged); the
+	// primary's own commit 2 differs.
+	if _, err := r.Set("/k/b", Int32(2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Set("/k/a", Int32(3)); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := p.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Stage(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Discarded = [2]uint64{2, 2}
+	if err := r.Activate(st); err != nil {
+		t.Fatal(err)
+	}
+	sets := mustChanges(t, r, 1)
+	if len(sets) != 2 || sets[0].Reset || sets[0].Discarded != [2]uint64{} ||
+		!sets[1].Reset || sets[1].Prev != 2 || sets[1].Txid != 2 || sets[1].Discarded != [2]uint64{2, 2} {
+		t.Fatalf("commit and reset %+v", sets)
+	}
+	want := []string{"~/k/a 1->3", "-/k/b(2)"}
+	if got := changeText(sets[1].Changes); !reflect.DeepEqual(got, want) {
+		t.Fatalf("reset changes %q, want %q", got, want)
+	}
+}

@@ -250,8 +250,12 @@ func (s *Store) WriteSnapshot(w io.Writer) (_ SnapshotInfo, err error) {
 // the store's, waiting for Activate. The live data is untouched until then.
 type Staged struct {
 	Info SnapshotInfo
-	file string
-	gen  uint64
+	// Discarded is what the HA layer knows the copy discards: the local
+	// transactions [from, to] not in the copy's history (zero if none
+	// or unknown), reported in the change feed's Reset entry.
+	Discarded [2]uint64
+	file      string
+	gen       uint64
 }
 
 // slabReader hands out the stream in contiguous pieces carved from large
@@ -809,6 +813,7 @@ func (s *Store) activateFile(st *Staged) error {
 		// Both files are quiescent here (s.mu is held): the difference is
 		// exactly what the copy changed. Bounded by MaxResetChanges.
 		cs := resetDiff(s.db, db, s.active, s.txid, st.Info.Txid)
+		cs.Discarded = st.Discarded
 		reset = &cs
 	}
 	s.dbMu.Lock()

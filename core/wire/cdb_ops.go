@@ -55,14 +55,17 @@ type CDBChange struct {
 // copy installed from the HA primary (Reset), or a notice that what
 // changed since the subscriber's position is not known (Resync: re-read
 // everything under the prefix; Changes is then empty). A Reset that is
-// not Complete is such a notice too.
+// not Complete is such a notice too. A Reset's Discarded, when not zero,
+// are the txids [from, to] (to = Prev) of transactions the node had
+// delivered and the copy withdrew (never acknowledged; store.ChangeSet).
 type CDBChangeEvent struct {
-	Txid     uint64      `msgpack:"txid"`
-	Prev     uint64      `msgpack:"prev"`
-	Reset    bool        `msgpack:"reset,omitempty"`
-	Complete bool        `msgpack:"complete"`
-	Resync   bool        `msgpack:"resync,omitempty"`
-	Changes  []CDBChange `msgpack:"changes"`
+	Txid      uint64      `msgpack:"txid"`
+	Prev      uint64      `msgpack:"prev"`
+	Reset     bool        `msgpack:"reset,omitempty"`
+	Complete  bool        `msgpack:"complete"`
+	Resync    bool        `msgpack:"resync,omitempty"`
+	Discarded [2]uint64   `msgpack:"discarded"`
+	Changes   []CDBChange `msgpack:"changes"`
 }
 
 // CDBBool is a yes/no result.

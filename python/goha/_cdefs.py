@@ -520,9 +520,18 @@ char *cmm_strerror(cmm_error_t errnum);
 CDB_CDEF = r"""
 #define GOHA_CDB_RESET 1
 #define GOHA_CDB_RESYNC 2
+#define GOHA_CDB_DISCARDED 4
 typedef int (*goha_cdb_change_cb)(const char *path, const confd_value_t *oldv, const confd_value_t *newv, void *opaque);
 int goha_cdb_subscribe(int sock, const char *prefix, int resume, uint64_t after_txid, uint64_t *start_txid);
 int goha_cdb_read_change(int sock, uint64_t *txid, int *flags, goha_cdb_change_cb cb, void *opaque);
+struct goha_cdb_change_info {
+    uint64_t txid;
+    uint64_t prev;
+    uint64_t discarded_from;
+    uint64_t discarded_to;
+    int flags;
+};
+int goha_cdb_read_change2(int sock, struct goha_cdb_change_info *info, goha_cdb_change_cb cb, void *opaque);
 int goha_cdb_connect(int sock, const struct sockaddr *srv, int srv_sz);
 int goha_cdb_set(int sock, const char *path, const confd_value_t *value);
 int goha_cdb_get(int sock, const char *path, char *buf, int len);

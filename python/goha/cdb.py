@@ -36,7 +36,7 @@ from .error import Error, confd_check, strerror
 from .value import PyVal, Value
 
 __all__ = ["available", "connect", "delete", "dump", "get", "get_text", "get_value", "set", "watch", "Watch",
-           "Change", "ChangeEvent", "RESET", "RESYNC"]
+           "Change", "ChangeEvent", "RESET", "RESYNC", "DISCARDED"]
 
 _GET_BUF = 1 << 20
 
@@ -178,6 +178,7 @@ def dump(sock: Any, prefix: str = "") -> dict[str, PyVal]:
 #: ChangeEvent flags (goha.h GOHA_CDB_*).
 RESET: int = lib.GOHA_CDB_RESET
 RESYNC: int = lib.GOHA_CDB_RESYNC
+DISCARDED: int = lib.GOHA_CDB_DISCARDED
 
 
 class Change(NamedTuple):
@@ -190,11 +191,16 @@ class Change(NamedTuple):
 class ChangeEvent(NamedTuple):
     """One committed transaction (txid), in txid order.  ``reset``: the node
     installed a full copy from its HA primary and `changes` is the
-    difference; ``resync``: what changed is not known -- re-read (dump)."""
+    difference; ``resync``: what changed is not known -- re-read (dump).
+    ``prev``: the txid before it (a reset's may be higher).  ``discarded``:
+    a reset's ``(from, to)`` when it withdrew the transactions with those
+    txids delivered before it (never acknowledged, auto mode), else None."""
     txid: int
     reset: bool
     resync: bool
     changes: list[Change]
+    prev: int = 0
+    discarded: Optional[tuple[int, int]] = None
 
 
 def _ipc_socket(ipc: str) -> tuple[socket.socket, Any, int, Any]:
@@ -269,13 +275,15 @@ class Watch:
         r, _, _ = select.select([self._sock], [], [], self._timeout)
         if not r:
             raise StopIteration
-        txid, flags = ffi.new("uint64_t *"), ffi.new("int *")
+        info = ffi.new("struct goha_cdb_change_info *")
         st = _Collect()
         h = ffi.new_handle(st)
-        rc = lib.goha_cdb_read_change(self._sock.fileno(), txid, flags, _change_tramp, h)
+        rc = lib.goha_cdb_read_change2(self._sock.fileno(), info, _change_tramp, h)
         st.pending.reraise()
         confd_check(rc)
-        return ChangeEvent(int(txid[0]), bool(flags[0] & RESET), bool(flags[0] & RESYNC), st.changes)
+        f = info.flags
+        return ChangeEvent(int(info.txid), bool(f & RESET), bool(f & RESYNC), st.changes, int(info.prev),
+                           (int(info.discarded_from), int(info.discarded_to)) if f & DISCARDED else None)
 
     def fileno(self) -> int:
         """The socket, to select() on with others."""

@@ -210,6 +210,7 @@ def test_subscriptions_watch_and_ha(make_cluster: Callable[..., Cluster]) -> Non
         e1 = next(next_w1)
         e2 = next(w2)
         assert e1.txid == e2.txid and not e1.reset and not e1.resync
+        assert e1.prev == e1.txid - 1 and e1.discarded is None
         assert [(ch.path, ch.old, str(ch.new)) for ch in e2.changes] == [('/sys/hosts/host{"a b"}/port', None, "22")]
 
         # Data socket reads, an operational write, and resuming a watch.
@@ -231,7 +232,7 @@ def test_subscriptions_watch_and_ha(make_cluster: Callable[..., Cluster]) -> Non
         assert [str(m.changes[0].new) for m in more] == ["23", "1.5%"]
         assert more[0].txid == e1.txid + 1 and more[1].txid == e1.txid + 2
         resumed = list(gcdb.watch("/sys/", after=e1.txid, ipc="unix:" + c.sock(2), timeout=2))
-        assert [e.txid for e in resumed] == [e1.txid + 1, e1.txid + 2]
+        assert [(e.prev, e.txid) for e in resumed] == [(e1.txid, e1.txid + 1), (e1.txid + 1, e1.txid + 2)]
         with gcdb.watch("", after=10**9, ipc="unix:" + c.sock(2), timeout=10) as lw:
             lost = next(lw)
         assert lost.resync and lost.changes == []

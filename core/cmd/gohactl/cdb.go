@@ -181,11 +181,15 @@ func cdbWatch(x *ctx, wa watchArgs) error {
 
 // printChange prints one change event: with --json one cdbChangeJSON line;
 // else "TXID set PATH TYPE VALUE" or "TXID delete PATH" per change,
-// "TXID reset" before the difference a full copy made, "TXID resync" when
-// the subscriber must re-read.
+// "TXID reset" before the difference a full copy made ("TXID reset
+// discarded FROM TO" when it withdrew transactions FROM..TO printed
+// before), "TXID resync" when the subscriber must re-read.
 func printChange(x *ctx, e client.ChangeEvent) error {
 	if x.o.json {
 		je := cdbChangeJSON{Txid: e.Txid, Prev: e.Prev, Reset: e.Reset, Resync: e.Resync, Changes: []cdbChangeItemJSON{}}
+		if e.Discarded != [2]uint64{} {
+			je.Discarded = e.Discarded[:]
+		}
 		for _, ch := range e.Changes {
 			jc := cdbChangeItemJSON{Path: ch.Path, Op: "delete"}
 			if ch.New.Type() != 0 {
@@ -198,11 +202,14 @@ func printChange(x *ctx, e client.ChangeEvent) error {
 		}
 		return json.NewEncoder(x.w).Encode(je) // one line per event, as watch
 	}
+	if e.Discarded != [2]uint64{} {
+		fmt.Fprintf(x.w, "%d reset discarded %d %d\n", e.Txid, e.Discarded[0], e.Discarded[1])
+	}
 	if e.Resync {
 		_, err := fmt.Fprintf(x.w, "%d resync\n", e.Txid)
 		return err
 	}
-	if e.Reset {
+	if e.Reset && e.Discarded == [2]uint64{} {
 		fmt.Fprintf(x.w, "%d reset\n", e.Txid)
 	}
 	for _, ch := range e.Changes {

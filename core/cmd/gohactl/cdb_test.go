@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goha/goha/core/client"
+	"github.com/goha/goha/core/store"
 )
 
 // cdb watch replays from a txid, follows live commits, and says resync
@@ -51,5 +55,27 @@ func TestCDBWatch(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 			mustRun("", "cdb", "set", "/a/live", strconv.Itoa(i), "int32")
 		}
+	}
+}
+
+// A reset that withdraws transactions names them, in text and JSON.
+func TestPrintChangeDiscarded(t *testing.T) {
+	schemas, _ := loadSchemas(t)
+	e := client.ChangeEvent{Txid: 7, Prev: 9, Reset: true, Discarded: [2]uint64{8, 9},
+		Changes: []client.Change{{Path: "/a", Old: store.Int32(2), New: store.Int32(1)}}}
+	var b bytes.Buffer
+	if err := printChange(&ctx{o: &options{}, w: &b}, e); err != nil {
+		t.Fatal(err)
+	}
+	if want := "7 reset discarded 8 9\n7 set /a int32 1\n"; b.String() != want {
+		t.Errorf("text %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	if err := printChange(&ctx{o: &options{json: true}, w: &b}, e); err != nil {
+		t.Fatal(err)
+	}
+	validate(t, schemas, "cdb-change", "reset", b.String())
+	if !strings.Contains(b.String(), `"discarded":[8,9]`) {
+		t.Errorf("json %s", b.String())
 	}
 }

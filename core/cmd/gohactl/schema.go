@@ -147,11 +147,13 @@ type cdbDumpJSON struct {
 
 // cdbChangeJSON is one line of cdb watch --json.
 type cdbChangeJSON struct {
-	Txid    uint64              `json:"txid"`
-	Prev    uint64              `json:"prev"`
-	Reset   bool                `json:"reset"`
-	Resync  bool                `json:"resync"`
-	Changes []cdbChangeItemJSON `json:"changes"`
+	Txid   uint64 `json:"txid"`
+	Prev   uint64 `json:"prev"`
+	Reset  bool   `json:"reset"`
+	Resync bool   `json:"resync"`
+	// Discarded: [from, to] of a reset that withdrew transactions.
+	Discarded []uint64            `json:"discarded,omitempty"`
+	Changes   []cdbChangeItemJSON `json:"changes"`
 }
 
 type cdbChangeItemJSON struct {

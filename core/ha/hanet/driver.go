@@ -324,6 +324,9 @@ func (d *Driver) apply(as []ha.Apply) error {
 		case ha.ApplySnapshot:
 			st := d.staged[a.Conn]
 			delete(d.staged, a.Conn)
+			if st != nil {
+				st.Discarded = a.Discarded
+			}
 			if err := d.cfg.Store.Activate(st); err != nil {
 				d.logf("hanet: persisting txid %d from the primary failed: %v", a.Txid, err)
 				return err

@@ -29,9 +29,16 @@ const (
 
 func startCluster(t *testing.T, n int) *nodetest.Cluster {
 	t.Helper()
+	return startClusterWith(t, n, "200ms", "")
+}
+
+// startClusterWith starts n nodes with the HA tick_timeout tick and extra
+// lines in the [ha] table.
+func startClusterWith(t *testing.T, n int, tick, ha string) *nodetest.Cluster {
+	t.Helper()
 	c, err := nodetest.New(t.TempDir(), gohad, nodetest.Spec{
 		Nodes: n, Heartbeat: "50ms", FailureTimeout: "1s",
-		HA: fmt.Sprintf("token = %q\ntick_timeout = \"200ms\"\nreplication = \"sync\"", token),
+		HA: fmt.Sprintf("token = %q\ntick_timeout = %q\nreplication = \"sync\"\n%s", token, tick, ha),
 	})
 	if err != nil {
 		t.Fatal(err)

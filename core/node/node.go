@@ -72,20 +72,21 @@ type Node struct {
 	vq  *vqPage // nil if the host cannot make one (clients then ask)
 	vqs vqState
 
-	inq         *inbox            // messages from the reader
-	encBuf      []byte            // the loop's membership message encoding buffer
-	haReports   chan hanet.Report // auto mode: the HA runtime's state
-	loopFns     chan func()       // run on the loop (then a flush)
-	gate        *hanet.Gate       // auto mode's write gate (nil otherwise)
-	wd          *engine.Watchdog  // [fencing] watchdog (nil if none)
-	reloads     chan reloadReq
-	reloaders   []Reloader
-	statusReqs  chan statusReq
-	metricsAddr string
-	stopMetrics func()
-	done        chan struct{}
-	joined      chan struct{} // closed at the first view that includes this node
-	loopAt      atomic.Int64  // UnixNano of the loop's latest pass (Healthy)
+	inq           *inbox            // messages from the reader
+	readerStarted bool              // the transport's reader goroutine runs
+	encBuf        []byte            // the loop's membership message encoding buffer
+	haReports     chan hanet.Report // auto mode: the HA runtime's state
+	loopFns       chan func()       // run on the loop (then a flush)
+	gate          *hanet.Gate       // auto mode's write gate (nil otherwise)
+	wd            *engine.Watchdog  // [fencing] watchdog (nil if none)
+	reloads       chan reloadReq
+	reloaders     []Reloader
+	statusReqs    chan statusReq
+	metricsAddr   string
+	stopMetrics   func()
+	done          chan struct{}
+	joined        chan struct{} // closed at the first view that includes this node
+	loopAt        atomic.Int64  // UnixNano of the loop's latest pass (Healthy)
 
 	ha       *haService
 	coro     *coroState
@@ -200,7 +201,7 @@ func Start(opts Options) (_ *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	closers = append(closers, func() { udp.Close() })
+	closers = append(closers, func() { udp.shut(); udp.closeFD() })
 	peers := map[uint32]*net.UDPAddr{}
 	for _, p := range cfg.Nodes {
 		ua, err := net.ResolveUDPAddr("udp", p.Addr)
@@ -316,6 +317,7 @@ func (n *Node) Run(ctx context.Context) error {
 	n.log.Info("gohad started", "id", n.self.ID, "incarnation", st.Incarnation, "membership", n.self.Addr,
 		"ipc", n.self.IPC, "data", n.opts.DataDir, "tick", n.tick.String(), "heartbeat_ticks", n.mcfg.HeartbeatTicks,
 		"failure_ticks", n.mcfg.FailureTicks)
+	n.readerStarted = true
 	go n.tr.readLoop(n.inq)
 	go n.ctl.serve()
 	err := n.loop(ctx)
@@ -567,7 +569,7 @@ func (n *Node) shutdown(clean bool) {
 	if n.vq != nil {
 		n.vq.close() // after ctl.close: writers may still be passing its descriptor
 	}
-	n.tr.close()
+	n.tr.close(n.readerStarted)
 	if n.ha != nil {
 		n.ha.close()
 	}

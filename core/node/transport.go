@@ -6,10 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -60,13 +58,13 @@ type inbound struct {
 // decodes and hands messages to the loop. Both number their datagrams from
 // one counter of this process's session.
 type transport struct {
-	conn    *net.UDPConn
+	sock    *udpSocket
 	domain  uint32
 	self    uint32
 	session uint64 // this process's random session id
 	seq     atomic.Uint64
 	peers   map[uint32]*net.UDPAddr
-	addrs   map[uint32]netip.AddrPort
+	addrs   map[uint32]unix.Sockaddr
 	cnt     *counters
 	bad     *rateLog
 	log     *slog.Logger
@@ -77,9 +75,10 @@ type transport struct {
 
 	// Reading: polled while the loop reads the socket at its passes,
 	// resume wakes the reader goroutine when it stops (see readLoop).
-	polled  atomic.Bool
-	resume  chan struct{}
-	pollBuf []byte
+	polled     atomic.Bool
+	resume     chan struct{}
+	readerDone chan struct{}
+	pollBuf    []byte
 
 	// The receiving side's codec, buffers and sessions (accept), used by
 	// the reader goroutine and the polling loop under rmu.
@@ -91,17 +90,17 @@ type transport struct {
 }
 
 // newTransport sets up the transport of node self on conn.
-func newTransport(conn *net.UDPConn, cfg *config.Config, self uint32, peers map[uint32]*net.UDPAddr, cnt *counters,
+func newTransport(sock *udpSocket, cfg *config.Config, self uint32, peers map[uint32]*net.UDPAddr, cnt *counters,
 	bad *rateLog, log *slog.Logger) (*transport, error) {
 	c, err := wire.ParseCipher(cfg.CryptoCipher)
 	if err != nil {
 		return nil, err
 	}
-	t := &transport{conn: conn, domain: cfg.DomainID, self: self, session: wire.NewSessionID(), peers: peers,
-		addrs: map[uint32]netip.AddrPort{}, cnt: cnt, bad: bad, log: log, sessions: wire.NewPeerSessions(),
-		resume: make(chan struct{}, 1), pollBuf: make([]byte, wire.MaxDatagram+1)}
+	t := &transport{sock: sock, domain: cfg.DomainID, self: self, session: wire.NewSessionID(), peers: peers,
+		addrs: map[uint32]unix.Sockaddr{}, cnt: cnt, bad: bad, log: log, sessions: wire.NewPeerSessions(),
+		resume: make(chan struct{}, 1), readerDone: make(chan struct{}), pollBuf: make([]byte, wire.MaxDatagram+1)}
 	for id, ua := range peers {
-		t.addrs[id] = ua.AddrPort()
+		t.addrs[id] = sockaddrOf(ua.AddrPort())
 	}
 	if t.out, err = wire.NewPeerCodec([]byte(cfg.AuthKey), cfg.ClusterName, c); err != nil {
 		return nil, err
@@ -110,31 +109,6 @@ func newTransport(conn *net.UDPConn, cfg *config.Config, self uint32, peers map[
 		return nil, err
 	}
 	return t, nil
-}
-
-// listenUDP binds the membership address. SO_REUSEADDR is deliberately not
-// set: a second daemon on the same port must fail, not share it.
-func listenUDP(addr string) (*net.UDPConn, error) {
-	ua, err := net.ResolveUDPAddr("udp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("membership addr %s: %w", addr, err)
-	}
-	conn, err := net.ListenUDP("udp", ua)
-	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("membership addr %s: port in use", addr)
-		}
-		return nil, fmt.Errorf("membership addr %s: %w", addr, err)
-	}
-	// Ask for large buffers, so a burst during a view change is not lost;
-	// the kernel caps them at net.core.[rw]mem_max.
-	if raw, err := conn.SyscallConn(); err == nil {
-		raw.Control(func(fd uintptr) {
-			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, SocketBuffer)
-			unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF, SocketBuffer)
-		})
-	}
-	return conn, nil
 }
 
 // send seals payload (a membership message) and sends it to node to.
@@ -156,7 +130,7 @@ func (t *transport) sendWith(c *wire.PeerCodec, buf []byte, to uint32, kind uint
 	if err != nil {
 		return buf, err
 	}
-	if _, err := t.conn.WriteToUDPAddrPort(b, addr); err != nil {
+	if err := t.sock.sendTo(b, addr); err != nil {
 		return b, err
 	}
 	t.cnt.sent.Add(1)
@@ -224,44 +198,52 @@ func (b *inbox) take(dst []inbound) []inbound {
 
 // Reading the socket. While membership is steady (no view change under
 // way: membership.Node.Steady) the loop reads the socket itself at each of
-// its passes, at least once a tick, and the reader goroutine waits: an
-// idle node then wakes once a tick, not once per datagram (N-1 heartbeats
-// a heartbeat interval). Otherwise the reader goroutine reads each datagram
-// as it comes, so that a view change takes no tick per step. Switching to
-// polled reading stops the reader's blocking read with a deadline in the
-// past (the reader clears it again: it would stop the loop's reads too);
-// switching back wakes it. Either way a datagram waits in the socket
-// until one of them takes it, and both pass it through accept (under rmu).
+// its passes, at least once a tick, and the reader goroutine waits on a
+// channel: an idle node then wakes once a tick, not once per datagram (N-1
+// heartbeats a heartbeat interval). Otherwise the reader goroutine waits in
+// poll(2) and reads the datagrams as they come, so that a view change takes
+// no tick per step. Switching to polled reading wakes the reader out of
+// poll(2) with a datagram of zero bytes to the socket itself (udpSocket);
+// switching back wakes it on the channel. Either way a datagram waits in
+// the socket until one of them takes it, and both pass it through accept
+// (under rmu).
 
 // readLoop receives until the socket is closed.
 func (t *transport) readLoop(out *inbox) {
+	defer close(t.readerDone)
 	buf := make([]byte, wire.MaxDatagram+1)
-	for {
+	for !t.sock.closed.Load() {
 		if t.polled.Load() {
-			if _, ok := <-t.resume; !ok {
-				return
-			}
+			<-t.resume
 			continue
 		}
-		n, from, err := t.conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			switch {
-			case errors.Is(err, net.ErrClosed):
-				return
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				// The loop reads the socket now: clear the deadline, which
-				// would stop its reads too.
-				t.conn.SetReadDeadline(time.Time{})
-				continue
-			}
+		t.sock.wait(1000) // a timeout only bounds how long a shutdown waits
+		if t.polled.Load() {
+			continue // the loop reads the socket now
+		}
+		if err := t.drain(buf, out); err != nil && !errors.Is(err, net.ErrClosed) {
 			t.log.Warn("membership socket read failed", "err", err)
 			time.Sleep(10 * time.Millisecond) // transient (e.g. ICMP errors): do not spin
-			continue
 		}
-		t.rmu.Lock()
-		in, ok := t.accept(buf[:n], from, time.Now())
-		t.rmu.Unlock()
-		if ok {
+	}
+}
+
+// drain reads every datagram waiting in the socket and leaves the
+// messages in out.
+func (t *transport) drain(buf []byte, out *inbox) error {
+	t.rmu.Lock()
+	defer t.rmu.Unlock()
+	for {
+		n, err := t.sock.read(buf)
+		switch {
+		case errors.Is(err, errAgain):
+			return nil
+		case err != nil:
+			return err
+		case n == 0:
+			continue // a wake-up
+		}
+		if in, ok := t.accept(buf[:n], netip.AddrPort{}, time.Now()); ok {
 			out.put(in)
 		}
 	}
@@ -275,7 +257,7 @@ func (t *transport) setPolled(polled bool) {
 	}
 	t.polled.Store(polled)
 	if polled {
-		t.conn.SetReadDeadline(time.Now()) // out of a blocking read
+		t.sock.wake() // out of its wait
 		return
 	}
 	select {
@@ -284,46 +266,30 @@ func (t *transport) setPolled(polled bool) {
 	}
 }
 
-// poll reads, without waiting, every datagram in the socket and puts the
-// messages in out (polled reading). Called by the loop.
+// poll reads every datagram waiting in the socket (polled reading).
+// Called by the loop.
 func (t *transport) poll(out *inbox) {
 	if !t.polled.Load() {
 		return
 	}
-	raw, err := t.conn.SyscallConn()
-	if err != nil {
-		return
+	if err := t.drain(t.pollBuf, out); err != nil && !errors.Is(err, net.ErrClosed) {
+		t.bad.Log("membership socket read failed", "err", err)
 	}
-	t.rmu.Lock()
-	defer t.rmu.Unlock()
-	raw.Read(func(fd uintptr) bool {
-		for {
-			n, sa, err := unix.Recvfrom(int(fd), t.pollBuf, unix.MSG_DONTWAIT)
-			if err != nil {
-				return true // EAGAIN: empty; anything else: the reader will see it
-			}
-			if in, ok := t.accept(t.pollBuf[:n], addrPortOf(sa), time.Now()); ok {
-				out.put(in)
-			}
-		}
-	})
 }
 
-// addrPortOf converts a recvfrom source address (for logs).
-func addrPortOf(sa unix.Sockaddr) netip.AddrPort {
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
-	case *unix.SockaddrInet6:
-		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port))
-	}
-	return netip.AddrPort{}
-}
-
-// close stops the reader goroutine if it waits and closes the socket.
-func (t *transport) close() {
+// close stops the reader goroutine (if it ran) and closes the socket.
+func (t *transport) close(readerStarted bool) {
+	t.sock.shut()
 	close(t.resume)
-	t.conn.Close()
+	if readerStarted {
+		select {
+		case <-t.readerDone:
+		case <-time.After(3 * time.Second):
+			t.log.Warn("membership reader did not stop")
+			return // leave the descriptor open rather than close it under the reader
+		}
+	}
+	t.sock.closeFD()
 }
 
 // accept authenticates one datagram and handles it: a fresh data datagram

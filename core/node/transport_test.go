@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/goha/goha/core/config"
 	"github.com/goha/goha/core/membership"
 	"github.com/goha/goha/core/wire"
@@ -67,7 +69,7 @@ func (p *fakePeer) answer() []byte {
 }
 
 func testTransport(t *testing.T, cipher string) (*transport, *fakePeer, *counters) {
-	self, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	self, err := listenUDP("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,10 +77,12 @@ func testTransport(t *testing.T, cipher string) (*transport, *fakePeer, *counter
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { self.Close(); peer.Close() })
+	t.Cleanup(func() { self.shut(); self.closeFD(); peer.Close() })
+	sa := self.local.(*unix.SockaddrInet4)
+	selfAddr := &net.UDPAddr{IP: net.IP(sa.Addr[:]), Port: sa.Port}
 	cfg := &config.Config{ClusterName: "c", AuthKey: "k", DomainID: 1, CryptoCipher: cipher}
 	var cnt counters
-	peers := map[uint32]*net.UDPAddr{1: self.LocalAddr().(*net.UDPAddr), 2: peer.LocalAddr().(*net.UDPAddr)}
+	peers := map[uint32]*net.UDPAddr{1: selfAddr, 2: peer.LocalAddr().(*net.UDPAddr)}
 	tr, err := newTransport(self, cfg, 1, peers, &cnt, newRateLog(quietLog(), 0), quietLog())
 	if err != nil {
 		t.Fatal(err)

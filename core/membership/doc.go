@@ -463,8 +463,31 @@
 //  6. Quorum arithmetic: package quorum reproduces votequorum (its table
 //     tests); this package feeds it the agreed members and node infos.
 //
-// The wire size: a heartbeat carries two bitmaps of ceil(N/64) words and a
-// few small integers; proposals and commits carry the member list. Every
-// node sends N-1 heartbeats per HeartbeatTicks and nothing else in steady
-// state.
+// # Cost per node
+//
+// A heartbeat carries two bitmaps of ceil(N/64) words and a few small
+// integers (about 40 bytes, plus the datagram's 28-byte header and its
+// 32-byte MAC or 16-byte tag: core/wire); proposals and commits carry the
+// member list. Every node sends N-1 heartbeats per HeartbeatTicks and
+// nothing else in steady state, so a cluster exchanges N(N-1)/H datagrams
+// per tick. That count stays: each member must hear each other one
+// directly within FailureTicks (a view is a clique of two-way links, and a
+// missing link must show within the failure timeout), and sending fewer
+// than one heartbeat per H would leave fewer than F/H chances per failure
+// timeout for a datagram to arrive. What a datagram costs is what was cut,
+// at 64 nodes from about 70 µs of CPU per datagram handled to about 20:
+//
+//   - encoding: core/wire appends the message and seals the datagram in one
+//     buffer without allocating (it was msgpack by reflection, twice, about
+//     5 µs and 25 allocations to send, 3.4 µs and 14 to receive;
+//     BenchmarkPeer: under 1 µs and 0 to 3 allocations);
+//   - per pass, not per datagram: the daemon handles everything that
+//     arrived in one StepBatch, heartbeats superseded by a newer one of the
+//     same sender skipped, and publishes after the pass from O(N) accessors
+//     (View, SFlags, Infos) rather than an O(N²) Status;
+//   - per tick, not per datagram: while the node is Steady the daemon reads
+//     its socket at its passes, so the process wakes once a tick (H/10)
+//     rather than once per datagram, outside Go's network poller; in the
+//     steady state computeDesired checks in O(N) that the installed view is
+//     still the clique instead of rebuilding it in O(N²).
 package membership

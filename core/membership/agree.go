@@ -92,53 +92,20 @@ func (n *Node) CheckDesired() error {
 // fullDesired is computeDesired without the steady-state shortcut.
 func (n *Node) fullDesired() {
 	taken := newBitset(len(n.ids))
-	settled := func(p *peer) bool {
-		return n.mutual(p) && p.mutualSince != 0 && n.now-p.mutualSince >= n.settle
-	}
-	take := func(v bitset) {
-		for j := range n.ids {
-			if v.has(j) && j != n.self {
-				taken.set(j)
-			}
-		}
-	}
 	// (b) Our view is stale when members we hear well installed a newer
 	// ring without us: they belong elsewhere now. (Views merely proposed
 	// do not count: they may still change.)
 	if n.installed {
 		for _, id := range n.cur.members {
 			p := n.peers[n.index[id]]
-			if p.idx != n.self && settled(p) && p.flags&FlagPending == 0 && n.cur.ring.Less(p.ring) && !p.view.has(n.self) {
-				take(p.view)
+			if p.idx != n.self && n.settled(p) && p.flags&FlagPending == 0 && n.cur.ring.Less(p.ring) && !p.view.has(n.self) {
+				n.take(taken, p.view)
 			}
 		}
-	}
-	installedWithout := func(p *peer) bool {
-		return settled(p) && p.flags&FlagPending == 0 && !p.view.has(n.self) && p.view.count() > 0
 	}
 	for range len(n.ids) {
 		clique := n.clique(taken)
-		rep := n.peers[clique[0]]
-		// (a) The representative of the group we want has heard us long
-		// enough and still leaves us out: its group is taken.
-		if rep.idx != n.self && installedWithout(rep) {
-			take(rep.view)
-			taken.set(rep.idx)
-			continue
-		}
-		// (c) We would represent the group, but members of it installed a
-		// view without us under a lower-id representative: they are taken.
-		// (Only lower ids count, so two groups never wait for each other.)
-		tookAny := false
-		if rep.idx == n.self {
-			for _, i := range clique[1:] {
-				if p := n.peers[i]; installedWithout(p) && lowest(p.view) < n.self {
-					take(p.view)
-					tookAny = true
-				}
-			}
-		}
-		if tookAny {
+		if n.takeOthers(taken, clique) {
 			continue
 		}
 		n.desired = n.desired[:0]
@@ -152,6 +119,55 @@ func (n *Node) fullDesired() {
 			}
 		}
 		return
+	}
+}
+
+// takeOthers applies rules (a) and (c) of "Choosing the members" to the
+// clique we would form: it marks in taken the nodes that belong to another
+// group and reports whether it marked any (then the clique is computed
+// again without them).
+func (n *Node) takeOthers(taken bitset, clique []int) bool {
+	rep := n.peers[clique[0]]
+	// (a) The representative of the group we want has heard us long
+	// enough and still leaves us out: its group is taken.
+	if rep.idx != n.self {
+		if n.installedWithout(rep) {
+			n.take(taken, rep.view)
+			taken.set(rep.idx)
+			return true
+		}
+		return false
+	}
+	// (c) We would represent the group, but members of it installed a
+	// view without us under a lower-id representative: they are taken.
+	// (Only lower ids count, so two groups never wait for each other.)
+	tookAny := false
+	for _, i := range clique[1:] {
+		if p := n.peers[i]; n.installedWithout(p) && lowest(p.view) < n.self {
+			n.take(taken, p.view)
+			tookAny = true
+		}
+	}
+	return tookAny
+}
+
+// settled reports whether p has heard us, and we it, for the settle time.
+func (n *Node) settled(p *peer) bool {
+	return n.mutual(p) && p.mutualSince != 0 && n.now-p.mutualSince >= n.settle
+}
+
+// installedWithout reports whether settled peer p installed a view that
+// leaves us out.
+func (n *Node) installedWithout(p *peer) bool {
+	return n.settled(p) && p.flags&FlagPending == 0 && !p.view.has(n.self) && p.view.count() > 0
+}
+
+// take marks the nodes of v other than ourselves as taken.
+func (n *Node) take(taken, v bitset) {
+	for j := range n.ids {
+		if v.has(j) && j != n.self {
+			taken.set(j)
+		}
 	}
 }
 
@@ -265,19 +281,8 @@ func (n *Node) drive() {
 		n.prop = nil
 		return
 	}
-	if n.now < n.startupUntil && len(n.desired) < len(n.ids) && !n.installed {
-		return // let the cluster assemble before the first view
-	}
-	if n.acked.Rep != n.cfg.Self && !n.acked.IsZero() && (!n.installed || n.acked != n.cur.ring) &&
-		n.now-n.ackedAt < n.heartbeat+4*n.delay+2 {
-		return // give the view we accepted time to be committed
-	}
-	// A node we just started to hear will hear us within a heartbeat: wait
-	// for it rather than install a view without it and another with it.
-	for _, p := range n.peers {
-		if p.idx != n.self && n.heard(p) && !n.mutual(p) && n.now-p.firstHeard <= n.heartbeat+2*n.delay+1 {
-			return
-		}
+	if n.holdProposal() {
+		return
 	}
 	master, vice, rec, base := n.electView(n.desired)
 	// A record that only moved on within the epoch (the master published a
@@ -294,18 +299,52 @@ func (n *Node) drive() {
 	}
 	if n.prop != nil && same(n.prop.msg.Members, n.prop.msg.Incarnations, n.prop.msg.Master, n.prop.msg.Vice, n.prop.msg.Rec) &&
 		n.acked == n.prop.msg.Ring && !n.outbid(n.prop.msg) && !n.refusedBase(n.prop.msg) {
-		if n.now-n.prop.sentAt >= n.heartbeat {
-			n.prop.sentAt = n.now
-			for _, id := range n.prop.msg.Members {
-				if _, ok := n.prop.acks[id]; !ok {
-					m := n.prop.msg
-					m.To = id
-					n.send(m)
-				}
-			}
-		}
+		n.retransmit()
 		return
 	}
+	n.propose(master, vice, rec, base)
+}
+
+// holdProposal reports whether the representative should not propose yet:
+// while the cluster assembles at startup, while a view it accepted may
+// still be committed, and while a node it just started to hear will hear
+// it within a heartbeat (rather than install a view without it and
+// another with it).
+func (n *Node) holdProposal() bool {
+	if n.now < n.startupUntil && len(n.desired) < len(n.ids) && !n.installed {
+		return true
+	}
+	if n.acked.Rep != n.cfg.Self && !n.acked.IsZero() && (!n.installed || n.acked != n.cur.ring) &&
+		n.now-n.ackedAt < n.heartbeat+4*n.delay+2 {
+		return true
+	}
+	for _, p := range n.peers {
+		if p.idx != n.self && n.heard(p) && !n.mutual(p) && n.now-p.firstHeard <= n.heartbeat+2*n.delay+1 {
+			return true
+		}
+	}
+	return false
+}
+
+// retransmit sends the pending proposal again, at most once a heartbeat,
+// to the members that have not acknowledged it.
+func (n *Node) retransmit() {
+	if n.now-n.prop.sentAt < n.heartbeat {
+		return
+	}
+	n.prop.sentAt = n.now
+	for _, id := range n.prop.msg.Members {
+		if _, ok := n.prop.acks[id]; !ok {
+			m := n.prop.msg
+			m.To = id
+			n.send(m)
+		}
+	}
+}
+
+// propose proposes the wanted view with these roles (and, in auto mode,
+// record) under a new ring, and accepts it itself.
+func (n *Node) propose(master, vice NodeID, rec, base Record) {
 	seq := max(n.maxSeq, n.ps.RingSeq, n.acked.Seq) + 1
 	n.maxSeq = seq
 	n.ps.RingSeq = seq
@@ -546,6 +585,18 @@ func (n *Node) onCommit(m Message) error {
 
 // install makes the committed view c current.
 func (n *Node) install(c Message) {
+	n.setView(c)
+	n.syncQuorum(c)
+	if n.cfg.Auto && n.qin.Quorate {
+		n.installRecord(c)
+	}
+	n.publish()
+}
+
+// setView makes c the installed view and resets what a view change ends:
+// a demotion, a release under way, repeated requests, and the admin needs
+// of nodes that are not members any more.
+func (n *Node) setView(c Message) {
 	// A master that goes on must have acted without a break up to now;
 	// otherwise it starts anew and waits like any new master.
 	wasActing := n.pub.master == n.cfg.Self
@@ -579,7 +630,12 @@ func (n *Node) install(c Message) {
 			p.need, p.heard = 0, 0
 		}
 	}
+}
 
+// syncQuorum runs votequorum's view change on commit c: sync_init with the
+// members, then each member's node info (quorate members first), then one
+// recalculation for the whole batch; it emits the view and quorum events.
+func (n *Node) syncQuorum(c Message) {
 	ids := make([]uint32, len(c.Members))
 	for i, id := range c.Members {
 		ids[i] = uint32(id)
@@ -587,24 +643,13 @@ func (n *Node) install(c Message) {
 	in, armLMS := quorum.SyncInit(n.qin, ids)
 	before := n.myInfo().ExpectedVotes
 	expChanged, adopted := false, false
-	// Quorate members first: an inquorate node adopts their expected votes,
-	// and takes its own expected votes for the inquorate members, so these
-	// must come after the adoption (see below).
-	order := make([]int, 0, len(c.Members))
-	for _, quorate := range []bool{true, false} {
-		for i := range c.Members {
-			if (quorum.NodeFlags(c.MemberQFlags[i])&quorum.NodeQuorate != 0) == quorate {
-				order = append(order, i)
-			}
-		}
-	}
-	for _, i := range order {
+	for _, i := range quorateFirst(c) {
 		id := c.Members[i]
-		info := quorum.Node{ID: uint32(id), State: quorum.StateMember, Votes: c.MemberVotes[i],
-			ExpectedVotes: c.MemberExp[i], Flags: quorum.NodeFlags(c.MemberQFlags[i])}
 		if id == n.cfg.Self {
 			continue
 		}
+		info := quorum.Node{ID: uint32(id), State: quorum.StateMember, Votes: c.MemberVotes[i],
+			ExpectedVotes: c.MemberExp[i], Flags: quorum.NodeFlags(c.MemberQFlags[i])}
 		p := n.peers[n.index[id]]
 		var admin uint64 // a commit without stamps: no member had applied a change
 		if i < len(c.MemberAdmin) {
@@ -639,22 +684,38 @@ func (n *Node) install(c Message) {
 	n.events = append(n.events, ev)
 	r.ExpectedChanged = r.ExpectedChanged || expChanged || r.ExpectedVotes != before
 	n.applyQuorum(r, true)
-	if n.cfg.Auto && n.qin.Quorate {
-		n.confirmRecord(c.Rec)
-		if c.Flags&FlagVouched != 0 {
-			n.clearAmnesia() // the record is the current one
-			n.cur.vouched = true
-		}
-		if c.Master == n.cfg.Self && c.Rec.Primary == n.cfg.Self && n.ps.DataEpoch < c.Rec.Epoch {
-			// Elected primary: its store is, unchanged, the start of the
-			// new epoch (recorded with the record, in the same write). A
-			// view that only carries the record (the recorded primary is
-			// not elected, maybe because it lost its data) changes nothing.
-			n.ps.DataEpoch = c.Rec.Epoch
-			n.persistDirty = true
+}
+
+// quorateFirst orders the members of commit c with the quorate ones first:
+// an inquorate node adopts their expected votes, and takes its own expected
+// votes for the inquorate members, so these must come after the adoption.
+func quorateFirst(c Message) []int {
+	order := make([]int, 0, len(c.Members))
+	for _, quorate := range []bool{true, false} {
+		for i := range c.Members {
+			if (quorum.NodeFlags(c.MemberQFlags[i])&quorum.NodeQuorate != 0) == quorate {
+				order = append(order, i)
+			}
 		}
 	}
-	n.publish()
+	return order
+}
+
+// installRecord takes, in auto mode, the record committed with view c.
+func (n *Node) installRecord(c Message) {
+	n.confirmRecord(c.Rec)
+	if c.Flags&FlagVouched != 0 {
+		n.clearAmnesia() // the record is the current one
+		n.cur.vouched = true
+	}
+	if c.Master == n.cfg.Self && c.Rec.Primary == n.cfg.Self && n.ps.DataEpoch < c.Rec.Epoch {
+		// Elected primary: its store is, unchanged, the start of the
+		// new epoch (recorded with the record, in the same write). A
+		// view that only carries the record (the recorded primary is
+		// not elected, maybe because it lost its data) changes nothing.
+		n.ps.DataEpoch = c.Rec.Epoch
+		n.persistDirty = true
+	}
 }
 
 // electView chooses the roles of a view with the given members, and in auto

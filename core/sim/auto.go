@@ -293,6 +293,14 @@ type simNet autoNode
 
 func (t *simNet) Send(m *membership.Message) {
 	n := (*autoNode)(t)
+	// Invariant 8 at the moment a message leaves: a node that no longer
+	// acts as master (it accepted a view naming another, which lets that
+	// one act without a fence wait) must have closed its write gate
+	// before it says so; a real process can be descheduled between a
+	// send and the next step.
+	if n.eng.Accepting() && !n.eng.Mem().IsMaster() {
+		n.s.fail(8, "n%d sends %v with its write gate open while it no longer acts as master", n.id, m.Type)
+	}
 	n.s.net.Send(n.s.now, uint32(m.From), uint32(m.To), *m)
 }
 

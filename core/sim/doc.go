@@ -206,7 +206,12 @@
 //
 // Checked after every step: invariant 8 (at no instant of simulated time
 // do two nodes accept writes: Engine.Accepting, the gate on the node's
-// clock), invariant 9 (a node that starts accepting writes holds every
+// clock; also whenever a node sends a membership message: a node that no
+// longer acts as master must have closed its gate before its message,
+// say the acknowledgement of a planned handover that lets the new master
+// act without a fence wait, can leave: seed 2 caught the engine closing
+// it only after the sends), invariant 9 (a node that starts accepting
+// writes holds every
 // commit acknowledged so far; with async replication it may lack at most
 // max_lag of them, which are then counted lost), invariant 5 (one quorate
 // CMM master), and after the faults that the cluster converges: a primary

@@ -58,7 +58,12 @@
 //     once a quorum confirmed a record without it (Patroni's /sync rules);
 //   - it keeps the write gate (hanet.Gate) open exactly while the node is
 //     the acting primary of its epoch, until the clock reaches its lease
-//     deadline (membership's LeaseExpiry on this clock). The HA runtime
+//     deadline (membership's LeaseExpiry on this clock); a node that stops
+//     acting closes it before any message of that Ready leaves (Flush),
+//     since its acknowledgement of a handover lets the new master act at
+//     once. The gate's transitions are logged with CLOCK_BOOTTIME stamps
+//     (boot_ns, until_ns), from which tests on real processes check that
+//     no two nodes accepted writes at the same time. The HA runtime
 //     checks the gate when it accepts a commit and again when it would
 //     acknowledge it, so a primary that was stopped (SIGSTOP, a suspend)
 //     acknowledges nothing once its lease ran out, even before this loop

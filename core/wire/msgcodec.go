@@ -126,7 +126,9 @@ func decodeMsgFast(b []byte, m *Msg) error {
 			if err != nil {
 				return err
 			}
-			if b[i] != 0xc0 { // nil leaves Body empty, as reflection does
+			if b[i] == 0xc0 { // nil empties Body, as reflection does (also for a repeated key)
+				m.Body = nil
+			} else {
 				m.Body = b[i:end:end]
 			}
 			i = end

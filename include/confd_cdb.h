@@ -103,9 +103,10 @@
  *      persisted, with CDB_SUB_FLAG_HA_IS_SECONDARY; a full copy from the
  *      primary is delivered with CDB_SUB_FLAG_HA_SYNC and its difference.
  *      The primary does not wait for the secondaries' subscribers.
- *   8. When the difference is not known (a copy too different to compare,
- *      over 20000 changes; a secondary's subscribers fell more than the
- *      node's change history behind), every point fires with
+ *   8. When the difference is not known (a copy too different to compare:
+ *      over 20000 changes or about 16 MiB of old and new values; a copy
+ *      installed while the store committed; a secondary's subscribers fell
+ *      more than the node's change history behind), every point fires with
  *      CDB_SUB_FLAG_HA_SYNC and cdb_diff_iterate() shows every stored entry
  *      below the point as created (as ConfD's cdb_trigger_subscriptions()
  *      would); deletions are then not shown: re-read what you depend on.

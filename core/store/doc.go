@@ -132,8 +132,13 @@
 // crash could lose. Installing a full copy publishes a Reset: the
 // difference between the old and the new content, found by one merge
 // walk that compares stored entry hashes (values are decoded only where
-// they differ), or, past MaxResetChanges, an incomplete Reset that tells
-// subscribers to re-read. When the HA layer knows that the copy discards
+// they differ), or an incomplete Reset that tells subscribers to re-read.
+// The walk runs while the copy streams in, against the live store, and
+// never reads the copy back (copydiff.go says why: that once cost twenty
+// times the copy itself); the Reset is incomplete when the difference
+// passes MaxResetChanges or the feed's memory budget (a larger entry
+// would push all history out of it), or when the store committed during
+// the copy (the walk no longer describes it). When the HA layer knows that the copy discards
 // local transactions (auto mode: commits never acknowledged that the new
 // primary's epoch history does not hold; Staged.Discarded), the Reset
 // names them, so that a subscriber that saw them knows they are withdrawn.

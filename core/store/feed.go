@@ -47,7 +47,9 @@ type ChangeSet struct {
 	// Reset: the store's content was replaced by a full copy (HA initial
 	// sync). Changes then hold the difference between the old and new
 	// content if Complete, else nothing (the difference was larger than
-	// MaxResetChanges: a subscriber must re-read what it depends on).
+	// MaxResetChanges changes or the feed's budget in bytes, or the store
+	// committed while the copy streamed in: a subscriber must re-read
+	// what it depends on).
 	Reset    bool
 	Complete bool
 	// Discarded (a Reset only): the transactions [from, to] of the old
@@ -101,10 +103,10 @@ func (cs *ChangeSet) Filter(prefix string) []Change {
 const (
 	// DefaultFeedBytes is the default memory budget of the feed's history.
 	DefaultFeedBytes = 16 << 20
-	// MaxResetChanges bounds the difference a Reset carries: past it the
-	// Reset is incomplete (subscribers re-read), so that installing a copy
-	// into a very different store does not hold its whole difference in
-	// memory.
+	// MaxResetChanges bounds the difference a Reset carries: past it (or
+	// past the feed's budget in bytes) the Reset is incomplete
+	// (subscribers re-read), so that installing a copy into a very
+	// different store does not hold its whole difference in memory.
 	MaxResetChanges = 20000
 )
 
@@ -148,9 +150,15 @@ func (s *Store) EnableFeed(maxBytes int) {
 }
 
 func (f *feed) enabled() bool {
+	_, on := f.budget()
+	return on
+}
+
+// budget returns the feed's memory budget and whether it is on.
+func (f *feed) budget() (int, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.on
+	return f.maxBytes, f.on
 }
 
 // publish appends sets (in commit order) and wakes the waiters. Called
@@ -381,96 +389,4 @@ func interiorDiff(changes []Change, before, after func(string) bool) (appeared, 
 		}
 	}
 	return appeared, vanished
-}
-
-// resetDiff computes the ChangeSet of installing newDB's content over
-// oldDB's (both quiescent: the old one is no longer written, the new one
-// not yet), comparing the stored entry hashes in one merge walk. Past
-// MaxResetChanges it gives up: the result is incomplete.
-func resetDiff(oldDB, newDB *bolt.DB, oldActive int, prev, txid uint64) (cs ChangeSet) {
-	cs = ChangeSet{Txid: txid, Prev: prev, Reset: true}
-	err := oldDB.View(func(otx *bolt.Tx) error {
-		return newDB.View(func(ntx *bolt.Tx) error {
-			ob, nb := otx.Bucket(dataBuckets[oldActive]), ntx.Bucket(dataBuckets[0])
-			if a := ntx.Bucket(metaBucket).Get(keyActive); len(a) == 1 && a[0] <= 1 {
-				nb = ntx.Bucket(dataBuckets[a[0]])
-			}
-			if ob == nil || nb == nil {
-				return ErrCorrupt
-			}
-			changes, ok, err := mergeDiff(ob.Cursor(), nb.Cursor())
-			if err != nil || !ok {
-				return err
-			}
-			cs.Changes, cs.Complete = changes, true
-			cs.Appeared, cs.Vanished = interiorDiff(changes,
-				func(p string) bool { return hasUnder(ob, p) },
-				func(p string) bool { return hasUnder(nb, p) })
-			return nil
-		})
-	})
-	if err != nil {
-		cs.Changes, cs.Appeared, cs.Vanished, cs.Complete = nil, nil, nil, false
-	}
-	return cs
-}
-
-// mergeDiff walks two sorted buckets and returns their differences (false
-// past MaxResetChanges).
-func mergeDiff(oc, nc *bolt.Cursor) ([]Change, bool, error) {
-	var out []Change
-	decode := func(raw []byte) (Value, error) {
-		_, _, enc, err := splitStored(raw)
-		if err != nil {
-			return Value{}, err
-		}
-		return DecodeValue(enc)
-	}
-	ok, ov := oc.First()
-	nk, nv := nc.First()
-	for ok != nil || nk != nil {
-		if len(out) > MaxResetChanges {
-			return nil, false, nil
-		}
-		var c Change
-		var err error
-		switch cmp := compareKeys(ok, nk); {
-		case cmp == 0:
-			if bytes.Equal(ov[:min(len(ov), hashLen)], nv[:min(len(nv), hashLen)]) {
-				ok, ov = oc.Next()
-				nk, nv = nc.Next()
-				continue
-			}
-			c.Path = string(ok)
-			if c.Old, err = decode(ov); err == nil {
-				c.New, err = decode(nv)
-			}
-			ok, ov = oc.Next()
-			nk, nv = nc.Next()
-		case cmp < 0:
-			c.Path = string(ok)
-			c.Old, err = decode(ov)
-			ok, ov = oc.Next()
-		default:
-			c.Path = string(nk)
-			c.New, err = decode(nv)
-			nk, nv = nc.Next()
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, c)
-	}
-	return out, true, nil
-}
-
-// compareKeys orders keys with nil (an exhausted cursor) last.
-func compareKeys(a, b []byte) int {
-	switch {
-	case a == nil:
-		return 1
-	case b == nil:
-		return -1
-	}
-	return bytes.Compare(a, b)
 }

@@ -256,6 +256,7 @@ type Staged struct {
 	Discarded [2]uint64
 	file      string
 	gen       uint64
+	diff      *copyDiff // the change feed's Reset, if the feed was on
 }
 
 // slabReader hands out the stream in contiguous pieces carved from large
@@ -413,7 +414,7 @@ func (s *Store) Stage(r io.Reader) (_ *Staged, err error) {
 	s.stageMu.Lock()
 	defer s.stageMu.Unlock()
 	s.mu.Lock()
-	closed := s.closed
+	closed, plain := s.closed, s.plain
 	s.stageGen++ // whatever happens, an earlier staging is overwritten
 	s.mu.Unlock()
 	if closed {
@@ -423,7 +424,10 @@ func (s *Store) Stage(r io.Reader) (_ *Staged, err error) {
 		return nil, fmt.Errorf("store: stage: store has no file of its own")
 	}
 	st := &Staged{file: stagePath(s.path)}
-	if st.Info, err = s.stageFile(r, st.file); err != nil {
+	if budget, on := s.feed.budget(); on && !plain {
+		st.diff = newCopyDiff(s, budget)
+	}
+	if st.Info, err = s.stageFile(r, st.file, st.diff); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -436,8 +440,9 @@ func (s *Store) Stage(r io.Reader) (_ *Staged, err error) {
 // stageFile receives a snapshot into a new bbolt file of its own, laid out
 // directly (imageBuilder) and synced once; Activate renames it over the
 // store's file. The live file is not touched, and a crash leaves at most
-// a stage file that OpenFile deletes.
-func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
+// a stage file that OpenFile deletes. With diff, the difference from the
+// live store is found on the way (copydiff.go).
+func (s *Store) stageFile(r io.Reader, path string, diff *copyDiff) (SnapshotInfo, error) {
 	var f *os.File
 	var direct bool
 	var err error
@@ -451,9 +456,16 @@ func (s *Store) stageFile(r io.Reader, path string) (SnapshotInfo, error) {
 	}
 	b := newImageBuilder(f, direct)
 	defer b.close() // if parseSnapshot panicked
-	info, err := s.parseSnapshot(r, b)
+	var sink stageSink = b
+	if diff != nil {
+		sink = &diffSink{stageSink: b, d: diff}
+	}
+	info, err := s.parseSnapshot(r, sink)
 	if err == nil {
 		err = b.finish(info.Txid, info.Digest, s.opts.NoSync)
+	}
+	if err == nil && diff != nil {
+		diff.finish()
 	}
 	if cerr := b.close(); err == nil { // nothing writes to f after this
 		err = cerr
@@ -810,9 +822,9 @@ func (s *Store) activateFile(st *Staged) error {
 	}
 	var reset *ChangeSet
 	if s.feed.enabled() {
-		// Both files are quiescent here (s.mu is held): the difference is
-		// exactly what the copy changed. Bounded by MaxResetChanges.
-		cs := resetDiff(s.db, db, s.active, s.txid, st.Info.Txid)
+		// Found while the copy was received, against the state the store
+		// is still in (s.mu is held), or incomplete.
+		cs := st.diff.reset(s.txid, st.Info.Txid, s.digest)
 		cs.Discarded = st.Discarded
 		reset = &cs
 	}

@@ -159,7 +159,7 @@ func copyStore(src *Store, file string, o Options) error {
 		_, err := src.WriteSnapshot(pw)
 		pw.CloseWithError(err)
 	}()
-	_, err := (&Store{opts: o}).stageFile(pr, file)
+	_, err := (&Store{opts: o}).stageFile(pr, file, nil)
 	pr.CloseWithError(io.ErrClosedPipe) // unblock the writer on failure
 	<-sent
 	return err

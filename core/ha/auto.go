@@ -18,26 +18,31 @@ type autoState struct {
 	epoch     uint64
 	hist      []uint64 // pairs (epoch, txid when the epoch began), oldest first
 	required  []string // secondaries every acknowledged commit must be on
+	counted   int      // how many of them count towards minSync
 	minSync   int
 	lag       uint64
 	discarded [2]uint64
 }
 
 // SetRequired sets the secondaries (HA node names) that must have every
-// commit before it is acknowledged, the least number of them (minSync),
-// and how many commits they may lag (0 in sync mode; the async max_lag).
-// A commit waits while fewer than minSync are required. If that leaves
-// pending commits that cannot be acknowledged any more (fewer than
-// minSync), they are aborted (committed locally, never acknowledged).
-func (n *Node) SetRequired(names []string, minSync int, lag uint64) {
+// commit before it is acknowledged, how many of them count towards
+// minSync (those the cluster's confirmed record lists in sync, so that one
+// of them can be elected in the primary's place: a secondary is required
+// before it is published, and published before a quorum confirmed it),
+// the least number of them (minSync), and how many commits they may lag
+// (0 in sync mode; the async max_lag). A commit waits while fewer than
+// minSync count. If fewer than minSync are required at all, pending
+// commits cannot be acknowledged any more: they are aborted (committed
+// locally, never acknowledged).
+func (n *Node) SetRequired(names []string, counted, minSync int, lag uint64) {
 	names = slices.Clone(names)
 	slices.Sort(names)
 	names = slices.Compact(names)
 	a := &n.auto
-	if !slices.Equal(a.required, names) {
-		n.logf("required secondaries %v (min_sync %d)", names, minSync)
+	if !slices.Equal(a.required, names) || a.counted != counted {
+		n.logf("required secondaries %v, %d of them confirmed in sync (min_sync %d)", names, counted, minSync)
 	}
-	a.required, a.minSync, a.lag = names, minSync, lag
+	a.required, a.counted, a.minSync, a.lag = names, counted, minSync, lag
 	if n.role != RolePrimary {
 		return
 	}
@@ -84,7 +89,7 @@ func (n *Node) releaseAuto() {
 
 func (n *Node) autoAcked(txid uint64) bool {
 	a := &n.auto
-	if len(a.required) < a.minSync {
+	if len(a.required) < a.minSync || a.counted < a.minSync {
 		return false
 	}
 	for _, name := range a.required {
@@ -151,5 +156,5 @@ func forkTxid(hist []uint64, e uint64) (uint64, bool) {
 
 // AutoString is a one-line summary for logs and tests.
 func (n *Node) AutoString() string {
-	return fmt.Sprintf("epoch=%d required=%v min_sync=%d pending=%d", n.auto.epoch, n.auto.required, n.auto.minSync, len(n.pend))
+	return fmt.Sprintf("epoch=%d required=%v counted=%d min_sync=%d pending=%d", n.auto.epoch, n.auto.required, n.auto.counted, n.auto.minSync, len(n.pend))
 }

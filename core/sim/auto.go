@@ -9,6 +9,7 @@ package sim
 
 import (
 	"bytes"
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
@@ -150,6 +151,7 @@ type autoNode struct {
 	behind  bool // resumed, the HA runtime ran, the loop not yet
 	gen     int  // incarnation of the process (stale events are dropped)
 	disk    bool // ps holds a persisted state
+	wiped   bool // its data directory was lost at some point of the run
 }
 
 func (n *autoNode) Now() time.Duration {
@@ -707,6 +709,66 @@ func (s *AutoSim) check() {
 	}
 }
 
+// checkElectable (invariant 9, at the acknowledgement, sync replication):
+// write seq, just acknowledged by primary n, is on at least min_sync
+// secondaries that the newest record a quorum of nodes persisted for n's
+// epoch lists in sync: the nodes an election may choose if n is lost for
+// good. A record only n published (not yet reported back by a quorum) does
+// not count: nobody else knows it.
+func (s *AutoSim) checkElectable(n *autoNode, seq int) {
+	minSync := s.engineConfig(n).MinSync
+	if s.o.Async || minSync == 0 || s.err != nil {
+		return
+	}
+	epoch := n.ps.Rec.Epoch
+	var recs []membership.Record
+	for _, o := range s.nodes {
+		switch {
+		case o.wiped && o != n:
+			// It lost the records it had confirmed: assume it confirmed
+			// the newest (what a wipe loses is accounted by dropLost).
+			recs = append(recs, n.ps.Rec)
+		case o.ps.Rec.Epoch == epoch:
+			recs = append(recs, o.ps.Rec)
+		}
+	}
+	quorum := len(s.nodes)/2 + 1 // every node has one vote
+	if len(recs) < quorum {
+		return // the epoch's own view confirmed its record: nothing newer yet
+	}
+	slices.SortFunc(recs, func(a, b membership.Record) int { return cmp.Compare(b.Seq, a.Seq) })
+	conf := recs[quorum-1] // the newest record a quorum holds
+	have := 0
+	for _, id := range conf.Sync {
+		if o := s.nodes[id-1]; id != n.id && (o.wiped || s.holds(o, seq)) {
+			have++
+		}
+	}
+	if have < minSync {
+		s.fail(9, "n%d acknowledged write %d with %d of the secondaries a quorum confirmed in sync holding it (record e%d.%d sync %v), min_sync %d: lost with n%d, it could not fail over",
+			n.id, seq, have, conf.Epoch, conf.Seq, conf.Sync, minSync, n.id)
+	}
+}
+
+// holds reports whether node o's store, on disk if it is down, holds
+// write seq. A node that was wiped since counts as holding it: what a
+// wipe loses is the wipe's (dropLost, Stats.LostToWipes), not this check's.
+func (s *AutoSim) holds(o *autoNode, seq int) bool {
+	if o.st != nil {
+		return s.HasWrite(o.id, seq)
+	}
+	if _, err := os.Stat(o.path); err != nil {
+		return true
+	}
+	st, err := store.OpenFile(o.path, &store.Options{NoSync: true, InitialMmapSize: 1 << 20})
+	if err != nil {
+		return false
+	}
+	defer st.Close()
+	v, err := st.Get(fmt.Sprintf("/w/%d", seq))
+	return err == nil && v.String() == fmt.Sprint(seq)
+}
+
 // checkHolds: a node that starts accepting writes holds every commit
 // acknowledged so far (invariant 9). With async replication it may lack
 // at most max_lag of them: the bound async mode promises.
@@ -771,7 +833,7 @@ func (s *AutoSim) Crash(id membership.NodeID, wipe bool) {
 	n.drv, n.eng = nil, nil
 	s.Stats.Crashes++
 	if wipe {
-		n.ps, n.hist, n.disk = membership.PersistentState{}, nil, false
+		n.ps, n.hist, n.disk, n.wiped = membership.PersistentState{}, nil, false, true
 		os.Remove(n.path)
 		os.Remove(n.path + ".stage")
 		s.Stats.Wipes++
@@ -944,6 +1006,7 @@ func (s *AutoSim) Write(id membership.NodeID) (uint64, error) {
 		if !n.eng.Accepting() {
 			s.fail(8, "n%d acknowledged write %d while not accepting writes", id, seq)
 		}
+		s.checkElectable(n, seq)
 	}}
 	s.Stats.Writes++
 	n.drv.Commit([]*hanet.CommitReq{req})
@@ -978,6 +1041,16 @@ func (s *AutoSim) Accepting() []membership.NodeID {
 		}
 	}
 	return out
+}
+
+// Writable returns nil if node id would take a write now (its HA
+// driver's admission: the gate, its role, min_sync), else why not.
+func (s *AutoSim) Writable(id membership.NodeID) error {
+	n := s.nodes[id-1]
+	if !n.up || n.drv == nil {
+		return errors.New("down or a witness")
+	}
+	return n.drv.Writable()
 }
 
 // Engine returns node id's engine (nil while it is down).

@@ -29,7 +29,8 @@ func newScenario(t *testing.T, nodes int, witness bool) *AutoSim {
 }
 
 // primaryIs waits until node id accepts writes with every other data node
-// published in sync, and every running node confirmed that record.
+// published in sync, every running node confirmed that record, and it
+// knows (min_sync counts confirmed secondaries only).
 func primaryIs(t *testing.T, s *AutoSim, id membership.NodeID) {
 	t.Helper()
 	if !s.RunUntil(200, func() bool {
@@ -43,7 +44,7 @@ func primaryIs(t *testing.T, s *AutoSim, id membership.NodeID) {
 				return false
 			}
 		}
-		return true
+		return s.Writable(id) == nil
 	}) {
 		t.Fatalf("n%d is not a settled primary: %s %v", id, s.summary(), s.Err())
 	}
@@ -55,7 +56,7 @@ func writableIs(t *testing.T, s *AutoSim, id membership.NodeID) {
 	t.Helper()
 	if !s.RunUntil(300, func() bool {
 		a := s.Accepting()
-		return len(a) == 1 && a[0] == id && len(s.Engine(id).Mem().Record().Sync) > 0
+		return len(a) == 1 && a[0] == id && len(s.Engine(id).Mem().Record().Sync) > 0 && s.Writable(id) == nil
 	}) {
 		t.Fatalf("n%d does not accept writes: %s %v", id, s.summary(), s.Err())
 	}
@@ -264,5 +265,56 @@ func TestCaseSyncAckWithoutSecondaries(t *testing.T) {
 	}
 	primaryIs(t, s, 1)
 	writeAcked(t, s, 1)
+	noViolation(t, s)
+}
+
+// TestCaseFirstAckThenPrimaryLost: two data nodes and a witness, min_sync
+// 1; the secondary restarts, and the primary crashes for good right after
+// the first write it acknowledges with it back (found on real processes,
+// core/node/haitest TestAutoRealNoSecondaryInSync). The primary counted
+// the secondary towards min_sync as soon as it published it in sync, before
+// a quorum confirmed that record: the write was acknowledged with the only
+// other copy on a node nobody else knew to be in sync, so it could not be
+// elected and the cluster stayed without a primary. A write may be
+// acknowledged only once min_sync secondaries are in a record a quorum
+// confirmed, so the survivor is elected holding it.
+func TestCaseFirstAckThenPrimaryLost(t *testing.T) {
+	s := newScenario(t, 2, true)
+	primaryIs(t, s, 1)
+	writeAcked(t, s, 1)
+	s.Crash(2, false)
+	if !s.RunUntil(200, func() bool { return len(s.Engine(1).Mem().Record().Sync) == 0 }) {
+		t.Fatalf("n2 was not removed from the sync set: %s", s.summary())
+	}
+	if err := s.Restart(2); err != nil {
+		t.Fatal(err)
+	}
+	// Write every tick until the first acknowledgement, then crash n1.
+	acked := 0
+	for range 300 {
+		if _, err := s.Write(1); err == nil {
+			seq := s.LastWrite()
+			s.RunUntil(50, func() bool { known, _ := s.Outcome(seq); return known })
+			if known, err := s.Outcome(seq); known && err == nil {
+				acked = seq
+				break
+			}
+		}
+		s.RunTicks(1)
+	}
+	if acked == 0 {
+		t.Fatalf("no write acknowledged with n2 back: %s", s.summary())
+	}
+	// Nothing n1 sent after the acknowledgement arrives (a real SIGKILL
+	// right after it): cut it off, then crash it.
+	s.Partition([][]uint32{{1}, {2, 3}})
+	s.Crash(1, false)
+	s.Heal()
+	if !s.RunUntil(200, func() bool { m, _ := s.Engine(2).Mem().Roles(); return m == 2 && s.Engine(2).Mem().IsMaster() }) {
+		t.Fatalf("n2, which holds acknowledged write %d (%t), is not elected after n1 was lost: %s", acked, s.HasWrite(2, acked), s.summary())
+	}
+	if !s.HasWrite(2, acked) {
+		t.Fatalf("n2 elected without acknowledged write %d", acked)
+	}
 	noViolation(t, s)
 }

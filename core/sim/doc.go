@@ -210,8 +210,11 @@
 // longer acts as master must have closed its gate before its message,
 // say the acknowledgement of a planned handover that lets the new master
 // act without a fence wait, can leave: seed 2 caught the engine closing
-// it only after the sends), invariant 9 (a node that starts accepting
-// writes holds every
+// it only after the sends), invariant 9 (at every acknowledgement, with
+// sync replication: the write is on at least min_sync secondaries that the
+// newest record a quorum of nodes persisted lists in sync, the nodes an
+// election may choose if the primary is lost for good; and a node that
+// starts accepting writes holds every
 // commit acknowledged so far; with async replication it may lack at most
 // max_lag of them, which are then counted lost), invariant 5 (one quorate
 // CMM master), and after the faults that the cluster converges: a primary
@@ -246,7 +249,13 @@
 // without the lease) fails invariant 8 at seed 3 (and
 // TestCaseStaleMasterThroughBridge, TestCaseStoppedPrimaryAcksAfterResume);
 // a new primary that does not wait for the old lease (no fence wait in
-// auto mode) fails invariant 8 at seed 50. Without the gate check at
+// auto mode) fails invariant 8 at seed 50. Counting a secondary towards
+// min_sync as soon as the primary published it in sync, before a quorum
+// confirmed that record (as the engine did until the real-process test
+// TestAutoRealNoSecondaryInSync found it: the primary SIGKILLed right
+// after its first acknowledgement left the write on a secondary no
+// election could choose), fails invariant 9 at seed 1 (and
+// TestCaseFirstAckThenPrimaryLost). Without the gate check at
 // acknowledgement (only at admission), TestCaseStoppedPrimaryAcksAfterResume
 // fails invariant 8: a primary stopped with a write queued acknowledges it
 // after SIGCONT, after another node was elected.

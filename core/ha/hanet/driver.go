@@ -106,8 +106,10 @@ type Desired struct {
 	Required []string
 	MinSync  int
 	Lag      uint64
-	// Published (RolePrimary) is how many secondaries the cluster's record
-	// lists in sync: new commits are taken only while it reaches MinSync.
+	// Published (RolePrimary) is how many of the Required secondaries the
+	// cluster's record lists in sync, in a record a quorum confirmed (so
+	// that one of them can be elected in the primary's place): new commits
+	// are taken, and acknowledged, only while it reaches MinSync.
 	Published int
 }
 
@@ -398,6 +400,10 @@ func (d *Driver) Commit(reqs []*CommitReq) {
 	}
 }
 
+// Writable returns nil if a commit would be taken now, else why not (the
+// error a writer would get).
+func (d *Driver) Writable() error { return d.admit() }
+
 // admit says whether new commits may be taken.
 func (d *Driver) admit() error {
 	if d.node.ReadOnly() {
@@ -448,7 +454,7 @@ func (d *Driver) converge() {
 			}
 			n.BePrimary()
 		}
-		n.SetRequired(w.Required, w.MinSync, w.Lag)
+		n.SetRequired(w.Required, w.Published, w.MinSync, w.Lag)
 	case ha.RoleSecondary:
 		st := n.Status()
 		following := n.Role() == ha.RoleSecondary && len(st.Nodes) > 0 && st.Nodes[0].Name == w.Primary

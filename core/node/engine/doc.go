@@ -68,11 +68,17 @@
 //     acknowledge it, so a primary that was stopped (SIGSTOP, a suspend)
 //     acknowledges nothing once its lease ran out, even before this loop
 //     runs again; and it refuses a commit while fewer than min_sync
-//     secondaries are required.
+//     secondaries count, and acknowledges none meanwhile: a secondary
+//     counts once every record published since the newest one a quorum
+//     confirmed lists it in sync, so that, if the primary is lost for
+//     good, an election may choose a node holding the commit (counting it
+//     from its publication on let a commit be acknowledged with its only
+//     other copy on a node nobody else yet knew to be in sync).
 //
 // Errors a writer sees (confd_errno): CONFD_ERR_NOT_WRITABLE (4) when the
 // node is not the acting primary or its lease ran out; CONFD_ERR_UNAVAILABLE
-// (44) when fewer than min_sync secondaries are in sync; CONFD_ERR_HA_ABORT
+// (44) when fewer than min_sync secondaries are in sync (for a moment
+// after a secondary caught up, until a quorum confirmed it); CONFD_ERR_HA_ABORT
 // (71) for a commit that was accepted but not acknowledged (the lease ran
 // out before the secondaries confirmed it, or the set of secondaries shrank
 // below min_sync): it is in the local store and may survive, or not.

@@ -264,8 +264,7 @@ func (e *Engine) control() {
 	switch {
 	case e.mem.IsMaster() && rec.Primary == self && rec.Epoch > 0:
 		want.Role, want.Epoch = ha.RolePrimary, rec.Epoch
-		want.Required = e.manageSync(rec)
-		want.Published = len(e.mem.Record().Sync)
+		want.Required, want.Published = e.manageSync(rec)
 	case master != 0 && master != self:
 		want.Role, want.Primary, want.Addr = ha.RoleSecondary, e.cfg.Names[master], e.cfg.HAAddrs[master]
 	default:
@@ -328,8 +327,15 @@ func equalDesired(a, b hanet.Desired) bool {
 // secondaries that are in sync, in the order that keeps every published
 // node holding every acknowledged commit (see the package doc): a node
 // joins the required set before it is published, and leaves it only once
-// a quorum confirmed a record without it. It returns the required set.
-func (e *Engine) manageSync(rec membership.Record) []string {
+// a quorum confirmed a record without it. It returns the required set,
+// and how many of its nodes count towards min_sync: those that every
+// record published since the newest one known to be confirmed lists in
+// sync (whichever of them a quorum confirmed last, it lists them). Only
+// a confirmed record makes a node a candidate in the primary's place, so
+// a commit acknowledged on the strength of a node published a moment ago
+// could otherwise leave, if the primary died before its next heartbeat,
+// its only other copy on a node no election may choose.
+func (e *Engine) manageSync(rec membership.Record) ([]string, int) {
 	if e.pubEpoch != rec.Epoch {
 		e.pubEpoch = rec.Epoch
 		e.pubs = []published{{rec.Seq, slices.Clone(rec.Sync)}}
@@ -385,7 +391,16 @@ func (e *Engine) manageSync(rec membership.Record) []string {
 		out = append(out, name)
 	}
 	slices.Sort(out)
-	return out
+	// The newest record a quorum confirmed is one of pubs (the first is
+	// known to be, a later one may be already): a node counts if each
+	// lists it.
+	counted := 0
+	for _, id := range e.pubs[0].sync {
+		if !slices.ContainsFunc(e.pubs, func(p published) bool { return !slices.Contains(p.sync, id) }) {
+			counted++
+		}
+	}
+	return out, counted
 }
 
 // inSyncSecondaries returns the data nodes the HA runtime reports in sync

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -106,6 +107,13 @@ type Spec struct {
 	NodeIPC map[int]string
 	// NodeExtra is appended to node i's table (e.g. "ipc_group = 1001").
 	NodeExtra map[int]string
+	// NodeHost is node i's IP for addr and ha_addr (default 127.0.0.1),
+	// e.g. its address in a network namespace of its own.
+	NodeHost map[int]string
+	// NodeExec is the command that runs node i's gohad, as a prefix of
+	// its arguments (e.g. ip netns exec NS); it must exec gohad in the
+	// same process, so that signals reach it.
+	NodeExec map[int][]string
 }
 
 // Cluster is a set of gohad processes of one config.
@@ -153,8 +161,12 @@ func (c *Cluster) ConfigText(authkey string) string {
 		fmt.Fprintf(&b, "[ha]\n%s\n\n", c.Spec.HA)
 	}
 	for i := 1; i <= c.Spec.Nodes; i++ {
-		fmt.Fprintf(&b, "[[node]]\nid = %d\nname = \"n%d\"\naddr = \"127.0.0.1:%d\"\nha_addr = \"127.0.0.1:%d\"\nipc = %q\n%s\n\n",
-			i, i, c.Ports[i-1], c.Ports[c.Spec.Nodes+i-1], c.IPC(i), c.Spec.NodeExtra[i])
+		host := c.Spec.NodeHost[i]
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		fmt.Fprintf(&b, "[[node]]\nid = %d\nname = \"n%d\"\naddr = \"%s:%d\"\nha_addr = \"%s:%d\"\nipc = %q\n%s\n\n",
+			i, i, host, c.Ports[i-1], host, c.Ports[c.Spec.Nodes+i-1], c.IPC(i), c.Spec.NodeExtra[i])
 	}
 	return b.String()
 }
@@ -190,7 +202,8 @@ func (c *Cluster) StartWith(i int, config string) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(c.Gohad, "--config", config, "--node", fmt.Sprintf("n%d", i), "--data", c.DataDir(i))
+	args := append(slices.Clone(c.Spec.NodeExec[i]), c.Gohad, "--config", config, "--node", fmt.Sprintf("n%d", i), "--data", c.DataDir(i))
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {

@@ -1215,11 +1215,18 @@ func (s *AutoSim) converge() error {
 	for t := 0; t <= s.o.QuietTicks; t++ {
 		if p := s.settled(); p != nil {
 			if _, err := s.Write(p.id); err == nil {
+				seq := s.seq
 				if err := s.RunTicks(4 * s.o.HeartbeatTicks); err != nil {
 					return err
 				}
-				s.Stats.Converge = t
-				return s.checkFinal(p)
+				t += 4 * s.o.HeartbeatTicks
+				// Only an acknowledged write shows a settled cluster: a
+				// view change in the quiet period may still abort it.
+				if known, err := s.Outcome(seq); known && err == nil && s.settled() == p {
+					s.Stats.Converge = t
+					return s.checkFinal(p)
+				}
+				continue
 			}
 		}
 		if err := s.RunTicks(1); err != nil {

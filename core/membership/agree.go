@@ -412,6 +412,7 @@ func (n *Node) accept(m Message) Message {
 	ack.Votes, ack.Expected, ack.QFlags = info.Votes, info.ExpectedVotes, uint32(info.Flags)
 	ack.Flags = n.myFlags()
 	ack.Quiet = n.quietTicks(m)
+	ack.Left = n.leavers(nil)
 	if n.cfg.Auto {
 		ack.DataEpoch, ack.DataTxid = n.ps.DataEpoch, n.dataTxid
 	}
@@ -558,6 +559,15 @@ func (n *Node) maybeCommit() {
 	if !anyAdmin {
 		c.MemberAdmin = nil // no stamps: the commit stays readable by versions without them
 	}
+	c.Left = n.leavers(c.Members)
+	for _, id := range c.Members {
+		for _, l := range p.acks[id].Left {
+			if !slices.Contains(c.Members, l) && !slices.Contains(c.Left, l) {
+				c.Left = append(c.Left, l)
+			}
+		}
+	}
+	slices.Sort(c.Left)
 	c.NoFence = claimer != 0 && (c.Master == claimer || (allFromCur && claimer == n.cur.master))
 	n.prop = nil
 	n.lastCommit = c
@@ -675,6 +685,7 @@ func (n *Node) syncQuorum(c Message) {
 	// Taking the quorate members first and recalculating after the whole
 	// batch, allowing the decrease that the adoption allows, gives every
 	// member of the view the same quorum whatever the order.
+	in = applyLeavers(in, c)
 	r := quorum.Recalculate(in, adopted, false)
 	if armLMS {
 		n.lmsDeadline = n.now + uint64(n.cfg.LMSWindowTicks)
@@ -684,6 +695,47 @@ func (n *Node) syncQuorum(c Message) {
 	n.events = append(n.events, ev)
 	r.ExpectedChanged = r.ExpectedChanged || expChanged || r.ExpectedVotes != before
 	n.applyQuorum(r, true)
+}
+
+// leavers returns the members of the installed view, other than those in
+// except, whose current incarnation announced a clean departure (sorted).
+func (n *Node) leavers(except []NodeID) []NodeID {
+	if !n.installed {
+		return nil
+	}
+	var out []NodeID
+	for _, id := range n.cur.members {
+		p := n.peers[n.index[id]]
+		if id != n.cfg.Self && p.inc != 0 && p.leftInc == p.inc && !slices.Contains(except, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// applyLeavers takes the clean departures commit c carries as votequorum
+// takes a LEAVING node info (allow_downscale lowers expected votes to the
+// voting members, never below the configured floor), after the members'
+// infos; the leaver then stays dead, as the view change left it.
+func applyLeavers(in quorum.Input, c Message) quorum.Input {
+	if !in.Options.AllowDownscale {
+		return in
+	}
+	for _, id := range c.Left {
+		rec, ok := in.Node(uint32(id))
+		if !ok || slices.Contains(c.Members, id) {
+			continue
+		}
+		rec.Flags |= quorum.NodeLeaving
+		r, _ := quorum.ReceiveNodeInfo(in, rec)
+		in = in.Apply(r)
+		for i := range in.Nodes {
+			if in.Nodes[i].ID == uint32(id) {
+				in.Nodes[i].State = quorum.StateDead
+			}
+		}
+	}
+	return in
 }
 
 // quorateFirst orders the members of commit c with the quorate ones first:

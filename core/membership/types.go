@@ -278,6 +278,14 @@ type Message struct {
 	DataEpoch, DataTxid uint64
 	Rec                 Record
 	BaseEpoch, BaseSeq  uint64
+	// Left (ack): the members of the sender's installed view that announced
+	// a clean departure; (commit) the union of the acks' and the
+	// representative's, less the new members. A leave is a datagram, not
+	// part of the agreed order, so some members may see the view change
+	// first: carrying the leavers in the commit lets every member apply the
+	// allow_downscale decrease in the same view, as votequorum's ordered
+	// delivery does, so that all agree on expected votes and quorum.
+	Left []NodeID
 }
 
 // Message flag bits (Message.Flags, MemberFlags).

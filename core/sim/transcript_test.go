@@ -122,6 +122,8 @@ func (h *harness) cmdCluster(t *testing.T, d *datadriven.TestData) error {
 	if d.HasArg("atb") {
 		q.AutoTieBreaker = quorum.ATBLowest
 	}
+	q.AllowDownscale = d.HasArg("allow_downscale")
+	q.ExpectedVotes = uint32(intArg(t, d, "expected_votes", 0))
 	c, err := NewCluster(o)
 	if err != nil {
 		return err

@@ -49,6 +49,7 @@ var memberFields = [...]func(m *membership.Message) any{
 	func(m *membership.Message) any { return &m.Admin },
 	func(m *membership.Message) any { return &m.MemberAdmin },
 	func(m *membership.Message) any { return autoFields{m} },
+	func(m *membership.Message) any { return &m.Left },
 }
 
 // autoFields are auto mode's fields of a membership message, encoded as

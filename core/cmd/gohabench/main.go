@@ -5,6 +5,15 @@
 //	gohabench failover [--gohad PATH] [--trials 20] [--heartbeat D] [--failure D] [--nodes 3]
 //	gohabench idle [--gohad PATH] [--duration 30s] [--nodes 3] [--heartbeat D] [--failure D]
 //	gohabench scale [--gohad PATH] [--nodes 3] [--heartbeat D] [--failure D] [--cipher C] [--idle 5m] [--label L] [--header]
+//	gohabench autofailover [--gohad PATH] [--trials 20] [-v] [--heartbeat D] [--failure D] [--nodes 3] [--witness I]
+//	gohabench autoswitchover [--gohad PATH] [--trials 20] [-v] [--heartbeat D] [--failure D] [--nodes 3] [--witness I]
+//
+// idle, failover and scale take --auto ([ha] mode = "auto") and --witness I
+// (node I is a witness, auto mode) too. autofailover and autoswitchover
+// (auto.go) run an auto-mode cluster with a writer that records every
+// acknowledged write: the time from SIGKILL of the primary until a write
+// is acknowledged by the new one, and the write-unavailable window of a
+// planned switchover, with the acknowledged writes lost (must be 0).
 //
 // failover: SIGKILL the CMM master and measure the time until every
 // survivor has published (through the control protocol, as a view event)
@@ -43,6 +52,10 @@ func main() {
 		err = idle(os.Args[2:])
 	case "scale":
 		err = scale(os.Args[2:])
+	case "autofailover":
+		err = autoFailover(os.Args[2:])
+	case "autoswitchover":
+		err = autoSwitchover(os.Args[2:])
 	default:
 		usage()
 	}
@@ -53,7 +66,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: gohabench freeports N | failover [flags] | idle [flags] | scale [flags]")
+	fmt.Fprintln(os.Stderr, "usage: gohabench freeports N | failover [flags] | idle [flags] | scale [flags] | autofailover [flags] | autoswitchover [flags]")
 	os.Exit(2)
 }
 
@@ -83,6 +96,8 @@ type common struct {
 	heartbeat string
 	failure   string
 	cipher    string
+	auto      bool // [ha] mode = "auto"
+	witness   int  // the witness's index (auto mode), 0 for none
 }
 
 func (c *common) flags(fs *flag.FlagSet) {
@@ -91,6 +106,8 @@ func (c *common) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.heartbeat, "heartbeat", "300ms", "heartbeat")
 	fs.StringVar(&c.failure, "failure", "900ms", "failure_timeout")
 	fs.StringVar(&c.cipher, "cipher", "", "crypto_cipher (default: not set, \"none\")")
+	fs.BoolVar(&c.auto, "auto", false, "[ha] mode = \"auto\"")
+	fs.IntVar(&c.witness, "witness", 0, "index of a witness node (auto mode; 0: none)")
 }
 
 // spec is the nodetest cluster of these flags.
@@ -98,6 +115,12 @@ func (c *common) spec() nodetest.Spec {
 	s := nodetest.Spec{Nodes: c.nodes, Heartbeat: c.heartbeat, FailureTimeout: c.failure}
 	if c.cipher != "" {
 		s.Top = fmt.Sprintf("crypto_cipher = %q", c.cipher)
+	}
+	if c.auto || c.witness != 0 {
+		s.HA = "mode = \"auto\""
+	}
+	if c.witness != 0 {
+		s.NodeExtra = map[int]string{c.witness: "witness = true"}
 	}
 	return s
 }
@@ -304,10 +327,18 @@ func idle(args []string) error {
 		return fmt.Errorf("cluster changed during the idle window")
 	}
 	win := tb.Sub(ta)
-	fmt.Printf("idle %d-node cluster, heartbeat=%s failure_timeout=%s, window %v:\n", c.nodes, c.heartbeat, c.failure, win.Round(time.Millisecond))
+	mode := ""
+	if c.auto || c.witness != 0 {
+		mode = ", auto mode"
+	}
+	fmt.Printf("idle %d-node cluster%s, heartbeat=%s failure_timeout=%s, window %v:\n", c.nodes, mode, c.heartbeat, c.failure, win.Round(time.Millisecond))
 	for i := range b {
 		cpu := b[i].cpu - a[i].cpu
-		fmt.Printf("  n%d: RSS %5.1f MiB   CPU %5.2f%% of one core   %6.1f datagrams sent/s\n", i+1,
+		role := ""
+		if i+1 == c.witness {
+			role = " (witness)"
+		}
+		fmt.Printf("  n%d%s: RSS %5.1f MiB   CPU %5.2f%% of one core   %6.1f datagrams sent/s\n", i+1, role,
 			float64(b[i].rss)/1024, 100*cpu.Seconds()/win.Seconds(), float64(b[i].sent-a[i].sent)/win.Seconds())
 	}
 	return nil

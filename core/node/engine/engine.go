@@ -169,8 +169,13 @@ func (e *Engine) Ticks() uint64 {
 // messages membership refused.
 func (e *Engine) StepBatch(in []membership.Inbound, report func(membership.Message, error)) {
 	now := min(e.Ticks(), e.ticked+MaxCatchUpTicks)
+	health := e.mem.HealthPenalty()
 	e.mem.StepBatch(now, in, report)
 	e.ticked = max(e.ticked, now)
+	if h := e.mem.HealthPenalty(); h != health {
+		// Why a dead peer took longer to be suspected (a starved loop).
+		e.log.Debug("local health penalty", "from", health, "to", h, "suspect_after", time.Duration(e.cfg.Mem.FailureTicks*(2+h)/2)*e.cfg.Tick)
+	}
 }
 
 // CatchUp is StepBatch without messages; it returns the ticks that ran.

@@ -106,7 +106,7 @@ test-python: build ## Run the pytest suite in python/tests against the built lib
 	else echo "python/tests does not exist yet: no Python tests"; fi
 
 .PHONY: demo
-demo: build ## Run a 3-node cluster on loopback, kill its master, watch failover and rejoin
+demo: build ## Run a 3-node auto-mode cluster on loopback: write, kill the primary, read on the new one, nothing lost, rejoin
 	@if [ -x examples/demo.sh ]; then examples/demo.sh; else echo "examples/demo.sh does not exist yet"; exit 1; fi
 
 .PHONY: bench

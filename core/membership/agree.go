@@ -414,7 +414,13 @@ func (n *Node) accept(m Message) Message {
 	ack.Quiet = n.quietTicks(m)
 	ack.Left = n.leavers(nil)
 	if n.cfg.Auto {
+		if e, _ := n.promise(); m.Master != 0 && m.Rec.Epoch > e {
+			// Persisted before the ack is sent (Ready's order).
+			n.ps.PromiseEpoch, n.ps.PromisePrimary = m.Rec.Epoch, m.Rec.Primary
+			n.persistDirty = true
+		}
 		ack.DataEpoch, ack.DataTxid = n.ps.DataEpoch, n.dataTxid
+		ack.PromiseEpoch, ack.PromisePrimary = n.promise()
 	}
 	if claiming {
 		ack.Flags |= FlagMaster
@@ -499,6 +505,13 @@ func (n *Node) onPropose(m Message) error {
 		// confirmed: our heartbeats tell the representative, which
 		// proposes again (see "Automatic mode" in the package doc).
 		return fmt.Errorf("%w: proposal %s based on record e%d.%d, confirmed %s", ErrStale, m.Ring, m.BaseEpoch, m.BaseSeq, n.ps.Rec)
+	}
+	if e, p := n.promise(); n.cfg.Auto && m.Master != 0 && !allows(e, p, m.Rec) {
+		// We accepted the election of a newer term, whose commit may have
+		// reached only some of its members: a record of an older term must
+		// not be confirmed any more (our heartbeats tell the
+		// representative, which proposes a newer epoch).
+		return fmt.Errorf("%w: proposal %s with record %s, promised e%d primary=%d", ErrStale, m.Ring, m.Rec, e, p)
 	}
 	n.prop = nil
 	ack := n.accept(m)

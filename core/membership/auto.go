@@ -69,7 +69,8 @@ func (r Record) equal(o Record) bool {
 func (a PersistentState) equal(b PersistentState) bool {
 	return a.Incarnation == b.Incarnation && a.RingSeq == b.RingSeq && a.Qualified == b.Qualified &&
 		a.Synchronized == b.Synchronized && a.WasMaster == b.WasMaster && a.DataEpoch == b.DataEpoch &&
-		a.Amnesiac == b.Amnesiac && a.Rec.equal(b.Rec)
+		a.Amnesiac == b.Amnesiac && a.Rec.equal(b.Rec) && a.PromiseEpoch == b.PromiseEpoch &&
+		a.PromisePrimary == b.PromisePrimary
 }
 
 func (r Record) clone() Record {
@@ -141,6 +142,45 @@ func (n *Node) memberData(id NodeID) (epoch, txid uint64) {
 	return p.dataEpoch, p.dataTxid
 }
 
+// promise returns the local node's promise: the newest record epoch, with
+// its primary, that it accepted in a proposal naming a master or confirmed.
+func (n *Node) promise() (uint64, NodeID) {
+	if n.ps.Rec.Epoch >= n.ps.PromiseEpoch {
+		return n.ps.Rec.Epoch, n.ps.Rec.Primary
+	}
+	return n.ps.PromiseEpoch, n.ps.PromisePrimary
+}
+
+// memberPromise returns what member id reported of its promise.
+func (n *Node) memberPromise(id NodeID) (uint64, NodeID) {
+	if id == n.cfg.Self {
+		return n.promise()
+	}
+	p := n.peers[n.index[id]]
+	if p.rec.Epoch >= p.promiseEpoch {
+		return p.rec.Epoch, p.rec.Primary
+	}
+	return p.promiseEpoch, p.promisePrimary
+}
+
+// allows reports whether a node with promise (e, p) may accept or confirm
+// record r: r continues the promised term (same epoch and primary) or
+// starts a newer one.
+func allows(e uint64, p NodeID, r Record) bool {
+	return r.Epoch > e || (r.Epoch == e && (r.Primary == p || e == 0))
+}
+
+// promised returns the highest epoch a member promised, and whether one of
+// them would refuse rec (see PersistentState.PromiseEpoch).
+func (n *Node) promised(members []NodeID, rec Record) (top uint64, refused bool) {
+	for _, id := range members {
+		e, p := n.memberPromise(id)
+		top = max(top, e)
+		refused = refused || !allows(e, p, rec)
+	}
+	return top, refused
+}
+
 // electAuto is the auto-mode election (see "Automatic mode" in the package
 // doc): only a node that holds every acknowledged commit according to the
 // newest record among the members (base) may be master. It returns the
@@ -202,6 +242,13 @@ func (n *Node) electAuto(members []NodeID, prevMaster, prevVice NodeID) (master,
 	if master != base.Primary {
 		_, t := n.memberData(master)
 		rec = Record{Epoch: base.Epoch + 1, Primary: master, Txid: t, Prev: prevHolders(base, master, n.prevValid(base, members))}
+	}
+	if top, refused := n.promised(members, rec); refused {
+		// A member accepted an election of a newer term (its commit may
+		// have reached only some nodes): base's term is over, even if
+		// master is base's primary, and the next epoch is above it.
+		_, t := n.memberData(master)
+		rec = Record{Epoch: top + 1, Primary: master, Txid: t, Prev: prevHolders(base, master, n.prevValid(base, members))}
 	}
 	for _, id := range []NodeID{prevVice} {
 		if id != master && slices.Contains(cands, id) && rec.Holds(id) {
@@ -373,6 +420,9 @@ func (n *Node) adoptMasterRecord(p *peer, m Message) {
 		m.Flags&FlagMaster == 0 || m.Rec.Primary != m.From || m.Rec.Epoch != n.ps.Rec.Epoch {
 		return
 	}
+	if e, p := n.promise(); !allows(e, p, m.Rec) {
+		return // we accepted the election of a newer term: this one is over
+	}
 	n.confirmRecord(m.Rec)
 	n.clearAmnesia()
 }
@@ -500,9 +550,11 @@ func (n *Node) ForcePrimary() error {
 			all = append(all, p.cfg.ID)
 		}
 	}
-	top := n.newestRecord(all)
+	top := n.newestRecord(all).Epoch
+	pe, _ := n.promised(append(all, n.cfg.Self), Record{})
+	top = max(top, pe)
 	// Two epochs up: no election in flight can produce the same epoch.
-	n.ps.Rec = Record{Epoch: top.Epoch + 2, Primary: n.cfg.Self, Txid: n.dataTxid}
+	n.ps.Rec = Record{Epoch: top + 2, Primary: n.cfg.Self, Txid: n.dataTxid}
 	n.ps.Qualified = true
 	n.persistDirty = true
 	return nil

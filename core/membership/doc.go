@@ -320,6 +320,25 @@
 // (supports restart at a new epoch, even in a handover without fence), so
 // it acts, and accepts writes, only once a quorum confirmed its epoch.
 //
+// Promise. A commit may reach only some members of a view (the link to the
+// others fails after their acks): a record of a new epoch can then be
+// confirmed by the representative alone, while the members that accepted
+// the proposal but never installed it go on with the old epoch in another
+// quorate view; after a heal the unconfirmed newer epoch was the newest
+// record, and its primary was elected without the commits the old epoch
+// acknowledged meanwhile (sweep seeds 50398, 57236, 82273). So a member
+// that accepts a proposal naming a master persists, before its ack, the
+// proposal's epoch and primary as its promise (PersistentState
+// .PromiseEpoch, PromisePrimary; at least its confirmed record's), and
+// reports it in heartbeats and acks. It refuses a proposal naming a master
+// whose record is of an older epoch, or of the promised epoch with another
+// primary, and confirms no published record of such an epoch. The
+// representative that sees a member's promise above the record it would
+// propose (even when the master goes on as base's primary) proposes a new
+// epoch above every promise of the members, with base's holders as Prev.
+// This is Raft's term rule: a node that voted in a term takes no part in
+// an older one.
+//
 // Why only a node that holds every acknowledged commit is elected: the
 // primary acknowledges a commit only when every node of Sync(R_j) has it,
 // for every record R_j it published from the newest one a quorum confirmed
@@ -331,10 +350,13 @@
 // V's proposal, so V's base is R_j0 or newer. A base of the same epoch is
 // some R_j, j >= j0, and each of its nodes holds the commit (it was waited
 // for when the commit was acknowledged, or it caught up with everything
-// before it was published). A base of a newer epoch was made by an election
-// that, by the same argument, chose a node holding the commit, and its
-// records descend from it. A minority's view is not quorate, so the
-// records it proposes are never confirmed.
+// before it was published). A base of a newer epoch E was made by an
+// election whose proposal a quorum accepted, each member promising E: one
+// of them is in R_j0's quorum, and it confirmed R_j0 before its promise
+// (after it, it confirms nothing older than E), so that election's base
+// was R_j0 or newer and, by the same argument, it chose a node holding the
+// commit, and its records descend from it. A minority's view is not
+// quorate, so the records it proposes are never confirmed.
 //
 // The synchronisation flag: in auto mode a node's SFlag SYNCHRO_NEEDED is
 // clear exactly when the confirmed record lists it in Sync (the primary:

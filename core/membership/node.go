@@ -42,10 +42,12 @@ type peer struct {
 	need, heard, adminSent uint64
 	// Auto mode: the record it reported last (its confirmed one), what its
 	// store holds, and the record Seq of its newest lease support (of our
-	// epoch).
+	// epoch), and its promise (PersistentState.PromiseEpoch).
 	rec                 Record
 	dataEpoch, dataTxid uint64
 	supportSeq          uint64
+	promiseEpoch        uint64
+	promisePrimary      NodeID
 }
 
 // view is an installed view.
@@ -425,6 +427,7 @@ func (n *Node) sendHeartbeats() {
 		}
 		if n.cfg.Auto {
 			m.DataEpoch, m.DataTxid, m.Rec = n.ps.DataEpoch, n.dataTxid, n.ps.Rec
+			m.PromiseEpoch, m.PromisePrimary = n.promise()
 		}
 		n.send(m)
 	}
@@ -630,6 +633,9 @@ func (n *Node) notePeer(p *peer, m Message) {
 	p.dataEpoch, p.dataTxid = m.DataEpoch, m.DataTxid
 	if p.rec.Less(m.Rec) {
 		p.rec = m.Rec
+	}
+	if m.PromiseEpoch >= p.promiseEpoch {
+		p.promiseEpoch, p.promisePrimary = m.PromiseEpoch, m.PromisePrimary
 	}
 	switch {
 	case !p.hears.has(n.self):

@@ -127,6 +127,15 @@ type PersistentState struct {
 	// directory and has not yet seen a record it can vouch for (see
 	// recordsQuorate); persisted so that a restart does not clear it.
 	Amnesiac bool `msgpack:"a,omitempty"`
+	// PromiseEpoch and PromisePrimary (auto mode): the record epoch, with
+	// its primary, of the newest proposal naming a master that this node
+	// accepted. It refuses later proposals (and published records) of an
+	// older epoch, or of that epoch with another primary: an election's
+	// commit may reach only some of the quorum that accepted it, and the
+	// others must not then confirm records of the term it ended (see
+	// "Automatic mode" in the package doc).
+	PromiseEpoch   uint64 `msgpack:"pe,omitempty"`
+	PromisePrimary NodeID `msgpack:"pp,omitempty"`
 }
 
 // MessageType is the kind of a Message.
@@ -278,6 +287,10 @@ type Message struct {
 	DataEpoch, DataTxid uint64
 	Rec                 Record
 	BaseEpoch, BaseSeq  uint64
+	// PromiseEpoch and PromisePrimary (heartbeat, ack; auto mode): the
+	// sender's promise (PersistentState), at least its record's epoch.
+	PromiseEpoch   uint64
+	PromisePrimary NodeID
 	// Left (ack): the members of the sender's installed view that announced
 	// a clean departure; (commit) the union of the acks' and the
 	// representative's, less the new members. A leave is a datagram, not

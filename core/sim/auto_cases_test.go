@@ -318,3 +318,54 @@ func TestCaseFirstAckThenPrimaryLost(t *testing.T) {
 	}
 	noViolation(t, s)
 }
+
+// TestCaseElectionCommitLostOldTermGoesOn (sweep seeds 50398, 57236,
+// 82273): n1, primary of epoch 1, is cut off; n2 and n3 elect n2 (epoch
+// 2), but the commit of that view reaches only n2 (n3 accepted the
+// proposal; the link n2 -> n3 fails before the commit). Then n2 is alone
+// and n1 and n3 form a view: nobody there confirmed epoch 2, and n1 went
+// on as the primary of epoch 1, taking writes with n3 in sync. After the
+// heal the newest record was n2's epoch 2, and n2 was elected without
+// those writes. n3 promised epoch 2 when it accepted the proposal, so it
+// refuses to confirm epoch 1 again: n1 is elected in epoch 3, above it.
+func TestCaseElectionCommitLostOldTermGoesOn(t *testing.T) {
+	s := newScenario(t, 3, false)
+	primaryIs(t, s, 1)
+	writeAcked(t, s, 1)
+	s.Partition([][]uint32{{1}, {2, 3}})
+	n2, n3 := s.nodes[1], s.nodes[2]
+	// Step until n3 accepted a view it has not installed (its ack is in
+	// flight), then cut n2 -> n3: n2 installs the view, n3 never does.
+	accepted := func() bool { return n3.ps.RingSeq > n3.eng.Mem().Ring().Seq }
+	for end := s.now + 100*TickUnits; !accepted(); {
+		if s.err != nil || !s.step(end) {
+			t.Fatalf("n3 accepted no new view: %s %v", s.summary(), s.Err())
+		}
+	}
+	s.Cut(2, 3)
+	if !s.RunUntil(20, func() bool { return n2.eng.Mem().Ring().Seq == n3.ps.RingSeq }) {
+		t.Fatalf("n2 did not install the view n3 accepted: %s", s.summary())
+	}
+	if r := n2.eng.Mem().Record(); r.Epoch != 2 || r.Primary != 2 || n3.eng.Mem().Record().Epoch != 1 {
+		t.Fatalf("n2 confirmed %s, n3 %s: want n2 elected in epoch 2, known to n2 only", r, n3.eng.Mem().Record())
+	}
+	s.Partition([][]uint32{{2}, {1, 3}})
+	writableIs(t, s, 1)
+	var seqs []int
+	for range 5 {
+		seqs = append(seqs, writeAcked(t, s, 1))
+	}
+	s.Heal()
+	// Before the fix: n2 elected with the newest record, without them
+	// (invariant 9).
+	if !s.RunUntil(200, func() bool { return s.settled() != nil }) {
+		t.Fatalf("no settled primary after the heal: %s %v", s.summary(), s.Err())
+	}
+	p := s.settled().id
+	for _, seq := range seqs {
+		if !s.HasWrite(p, seq) {
+			t.Fatalf("n%d is primary without acknowledged write %d", p, seq)
+		}
+	}
+	noViolation(t, s)
+}

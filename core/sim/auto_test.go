@@ -136,9 +136,13 @@ func removeAll(dir string) { os.RemoveAll(dir) }
 // 4662 (liveness: a member stranded on its own abandoned proposal after
 // the paused representative's commit, fixed in membership's drive); 5454
 // (the checker compared the stores after a probe write that a view change
-// in the quiet period aborted: it now waits for an acknowledged one).
+// in the quiet period aborted: it now waits for an acknowledged one);
+// 50398, 57236, 82273 (invariant 9: an election's commit reached only its
+// representative, the old term went on with the others, and the
+// unconfirmed newer epoch won after the heal; fixed by membership's
+// promise, TestCaseElectionCommitLostOldTermGoesOn).
 func TestAutoRegressions(t *testing.T) {
-	for _, seed := range []uint64{4662, 5454} {
+	for _, seed := range []uint64{4662, 5454, 50398, 57236, 82273} {
 		if _, err := runAuto(t, seed, t.TempDir()); err != nil {
 			t.Error(err)
 		}

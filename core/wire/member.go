@@ -50,6 +50,8 @@ var memberFields = [...]func(m *membership.Message) any{
 	func(m *membership.Message) any { return &m.MemberAdmin },
 	func(m *membership.Message) any { return autoFields{m} },
 	func(m *membership.Message) any { return &m.Left },
+	func(m *membership.Message) any { return &m.PromiseEpoch },
+	func(m *membership.Message) any { return &m.PromisePrimary },
 }
 
 // autoFields are auto mode's fields of a membership message, encoded as

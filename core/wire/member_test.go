@@ -101,13 +101,13 @@ func hexOf(b []byte) string {
 // one with more than MaxMemberFields does not.
 func TestMemberIgnoresLaterFields(t *testing.T) {
 	m := membership.Message{Type: membership.MsgHeartbeat, From: 2, To: 1, Incarnation: 3, Now: 7, Admin: 9,
-		MemberAdmin: []uint64{1}, DataEpoch: 1, Left: []membership.NodeID{4}} // every known field present
+		MemberAdmin: []uint64{1}, DataEpoch: 1, Left: []membership.NodeID{4}, PromiseEpoch: 5, PromisePrimary: 2} // every known field present
 	// A later version's layout: the known fields, then extra ones of any
 	// type ([i, "later"] here).
 	later := func(extra int) []byte {
 		known := AppendMember(nil, &m)
 		if known[0] != 0xdc {
-			t.Fatalf("34 fields should take an array16 header, got 0x%02x", known[0])
+			t.Fatalf("36 fields should take an array16 header, got 0x%02x", known[0])
 		}
 		out := appendArrayLen(nil, len(memberFields)+extra)
 		out = append(out, known[3:]...)

@@ -130,7 +130,7 @@ func (s *ctlServer) serve() {
 // accept checks a new connection's credentials and counts it, before
 // anything is read from it, then serves it on its own goroutine.
 func (s *ctlServer) accept(nc net.Conn) {
-	c := &ctlConn{srv: s, nc: nc, uid: tcpUID, id: s.nextID.Add(1)}
+	c := &ctlConn{srv: s, nc: nc, raw: newRawIO(nc, ControlIOTimeout), uid: tcpUID, id: s.nextID.Add(1)}
 	c.cond = sync.NewCond(&c.mu)
 	c.peer = peerName(nc)
 	if uc, ok := nc.(*net.UnixConn); ok {
@@ -194,7 +194,7 @@ func (s *ctlServer) handleConn(c *ctlConn) {
 	defer s.wg.Done()
 	defer c.nc.Close()
 	defer c.releaseBudget()
-	r := bufio.NewReaderSize(c.nc, readBufSize)
+	r := bufio.NewReaderSize(c.raw, readBufSize)
 	ok := s.handshake(c, r)
 	s.helloDone(c)
 	if !ok || !s.register(c) {
@@ -351,6 +351,7 @@ func peerName(nc net.Conn) string {
 type ctlConn struct {
 	srv  *ctlServer
 	nc   net.Conn
+	raw  rawIO // nc's reads and writes after the hello (rawio.go)
 	peer string
 	uid  uint32 // SO_PEERCRED's, tcpUID for TCP
 	// held is what the requests handed to the loop reserved from the
@@ -539,8 +540,7 @@ func (c *ctlConn) sendDirect(m *wire.Msg) {
 	}
 	c.writing = true
 	c.mu.Unlock()
-	c.nc.SetWriteDeadline(time.Now().Add(ControlIOTimeout))
-	_, err = c.nc.Write(frame)
+	_, err = c.raw.Write(frame)
 	c.mu.Lock()
 	c.writing = false
 	if len(c.out) != 0 {
@@ -556,13 +556,12 @@ func (c *ctlConn) sendDirect(m *wire.Msg) {
 // writeBatch writes frames in order: runs without a descriptor in one
 // Write, a frame with one alone (the descriptor rides on its first byte).
 func (c *ctlConn) writeBatch(batch []outFrame) error {
-	c.nc.SetWriteDeadline(time.Now().Add(ControlIOTimeout))
 	var buf []byte
 	flush := func() error {
 		if len(buf) == 0 {
 			return nil
 		}
-		_, err := c.nc.Write(buf)
+		_, err := c.raw.Write(buf)
 		buf = buf[:0]
 		return err
 	}
@@ -578,12 +577,14 @@ func (c *ctlConn) writeBatch(batch []outFrame) error {
 		if !ok {
 			return fmt.Errorf("descriptor for a %T", c.nc)
 		}
+		c.nc.SetWriteDeadline(time.Now().Add(ControlIOTimeout))
 		n, _, err := uc.WriteMsgUnix(f.b, unix.UnixRights(f.fd), nil)
+		c.nc.SetWriteDeadline(time.Time{}) // raw.Write's rule
 		if err != nil {
 			return err
 		}
 		if n < len(f.b) {
-			if _, err := c.nc.Write(f.b[n:]); err != nil {
+			if _, err := c.raw.Write(f.b[n:]); err != nil {
 				return err
 			}
 		}

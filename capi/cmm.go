@@ -92,7 +92,10 @@ func cmmTimeout() time.Duration {
 // connection is implicit and re-opened after a failure). mu held.
 func cmmConn() (*client.Conn, error) {
 	if c := cmmState.conn; c != nil {
-		if !c.Closed() {
+		// On a unix socket, a daemon that closed the connection since the
+		// last call makes the request fail unsent and withConn redials:
+		// the poll(2) of Closed is needed only on TCP.
+		if c.Err() == nil && (c.Local() || !c.Closed()) {
 			return c, nil
 		}
 		c.Close()
@@ -116,6 +119,14 @@ func withConn(op func(*client.Conn) error) error {
 		return err
 	}
 	err = op(c)
+	if client.NotSent(err) { // the daemon had closed it: a new connection
+		c.Close()
+		cmmState.conn = nil
+		if c, err = cmmConn(); err != nil {
+			return err
+		}
+		err = op(c)
+	}
 	if errKind(err) == kindGone {
 		c.Close()
 		cmmState.conn = nil

@@ -5,11 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/goha/goha/core/wire"
 )
+
+// errNotSent is wrapped (with ErrDaemonGone) by the error of a request
+// of which nothing reached the daemon, because it had closed the
+// connection: on a unix socket the write then fails at once (EPIPE).
+// NotSent tests for it.
+var errNotSent = errors.New("request not sent")
+
+// NotSent reports whether err is the failure of a request that never
+// reached the daemon (it had closed the connection before): retrying it
+// on a new connection cannot perform it twice.
+func NotSent(err error) bool { return errors.Is(err, errNotSent) }
 
 // errClosedByPeer is wrapped (under ErrDaemonGone) by the errors of a
 // connection the daemon closed or reset; IsEOF tests for it.
@@ -47,10 +59,13 @@ type Conn struct {
 	// (SO_RCVTIMEO, SO_SNDTIMEO on a blocking socket), saving a poll(2)
 	// per call; EAGAIN then means the time is up.
 	sockTimeout bool
-	nextID      uint64
-	events      eventStream
-	server      wire.Hello
-	err         error
+	// local: a unix socket, where a request on a connection the daemon
+	// closed fails unsent (NotSent) rather than vanishing (Local).
+	local  bool
+	nextID uint64
+	events eventStream
+	server wire.Hello
+	err    error
 }
 
 // DialConn connects to the daemon at addr (any form SplitAddr accepts),
@@ -69,6 +84,9 @@ func dialConn(addr string, timeout time.Duration, o Options, exact bool) (*Conn,
 	}
 	c := &Conn{fd: fd, owned: true, exact: exact}
 	c.Ops = Ops{c}
+	if d, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN); err == nil && d == unix.AF_UNIX {
+		c.local = true
+	}
 	if err := c.Handshake(timeout, o); err != nil {
 		c.Close()
 		return nil, err
@@ -163,6 +181,14 @@ func (c *Conn) Closed() bool {
 	n, err := unix.Poll(p, 0)
 	return err == nil && n > 0 && p[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0
 }
+
+// Local reports whether the connection is a unix socket (DialConn). On
+// one, a request made after the daemon closed the connection fails at
+// once with an error NotSent reports (EPIPE), so a caller that keeps the
+// connection across calls may redial on that error instead of asking
+// Closed before each call; on TCP the write succeeds and the request is
+// lost with the connection.
+func (c *Conn) Local() bool { return c.local }
 
 // SetTimeout bounds each later call (0: wait as long as the daemon takes):
 // on a socket DialConn made, each read and write of the call (a reply
@@ -369,19 +395,31 @@ func (c *Conn) fill(n int, fdp *int) error {
 
 // read reads at least one byte into p. With fdp and no descriptor received
 // yet, it uses recvmsg and stores a passed descriptor in *fdp.
+//
+// On its own socket (DialConn) it reads without waiting (MSG_DONTWAIT)
+// and, when nothing is there yet, waits in poll(2) for POLLIN rather than
+// in read(2): a reader asleep in read(2) on a unix socket is also woken
+// when the daemon's read of the request frees the socket's send space,
+// finds nothing and sleeps again, a wasted pair of context switches per
+// round trip; poll's sleep is woken only for what it asked. Reading first
+// saves the poll when the daemon answered before this thread got back to
+// reading (one CPU shared with the daemon).
 func (c *Conn) read(p []byte, fdp *int) (int, error) {
-	for {
-		if !c.deadline.IsZero() {
-			if err := c.wait(unix.POLLIN); err != nil {
-				return 0, err
-			}
+	flags := 0
+	if c.owned {
+		flags = unix.MSG_DONTWAIT
+	} else if !c.deadline.IsZero() {
+		if err := c.wait(unix.POLLIN); err != nil {
+			return 0, err
 		}
+	}
+	for {
 		var n int
 		var err error
 		if fdp != nil && *fdp < 0 {
-			n, err = c.recvFD(p, fdp)
+			n, err = c.recvFD(p, fdp, flags)
 		} else {
-			n, err = unix.Read(c.fd, p)
+			n, err = recv(c.fd, p, flags)
 		}
 		switch {
 		case err == nil && n > 0:
@@ -389,9 +427,10 @@ func (c *Conn) read(p []byte, fdp *int) (int, error) {
 		case err == nil:
 			return 0, c.fail(fmt.Errorf("%w: %w", ErrDaemonGone, errClosedByPeer))
 		case err == unix.EINTR:
-		case err == unix.EAGAIN && c.sockTimeout:
-			// Not fatal: nothing was consumed (readMsg).
-			return 0, fmt.Errorf("%w: no answer from the daemon", ErrTimeout)
+		case err == unix.EAGAIN && c.owned && c.deadline.IsZero():
+			if err := c.readable(); err != nil {
+				return 0, err
+			}
 		case err == unix.EAGAIN:
 			if err := c.wait(unix.POLLIN); err != nil {
 				return 0, err
@@ -402,11 +441,21 @@ func (c *Conn) read(p []byte, fdp *int) (int, error) {
 	}
 }
 
+// recv is recv(2) into p (not empty) with flags.
+func recv(fd int, p []byte, flags int) (int, error) {
+	n, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
+		uintptr(flags), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
 // recvFD is one recvmsg(2) that keeps the first descriptor passed with the
 // bytes (any others are closed).
-func (c *Conn) recvFD(p []byte, fdp *int) (int, error) {
+func (c *Conn) recvFD(p []byte, fdp *int, flags int) (int, error) {
 	oob := make([]byte, unix.CmsgSpace(4*4))
-	n, oobn, _, _, err := unix.Recvmsg(c.fd, p, oob, unix.MSG_CMSG_CLOEXEC)
+	n, oobn, _, _, err := unix.Recvmsg(c.fd, p, oob, unix.MSG_CMSG_CLOEXEC|flags)
 	if err != nil || oobn == 0 {
 		return n, err
 	}
@@ -440,8 +489,10 @@ func (c *Conn) write(b []byte) error {
 }
 
 // send writes b; unlike write it leaves the connection usable for reading
-// after an error (the daemon's refusal may be waiting).
+// after an error (the daemon's refusal may be waiting). EPIPE before any
+// byte of b went out is errNotSent too.
 func (c *Conn) send(b []byte) error {
+	all := len(b)
 	for len(b) > 0 {
 		if !c.deadline.IsZero() {
 			if err := c.wait(unix.POLLOUT); err != nil {
@@ -461,10 +512,37 @@ func (c *Conn) send(b []byte) error {
 				return err
 			}
 		default:
+			if err == unix.EPIPE && len(b) == all {
+				return fmt.Errorf("%w: %w", errNotSent, ioError("write", err))
+			}
 			return ioError("write", err)
 		}
 	}
 	return nil
+}
+
+// readable waits until the socket has something to read (or an error or
+// hangup to report), for at most the per-call timeout when the kernel
+// bounds the reads (sockTimeout), else for ever.
+func (c *Conn) readable() error {
+	ms := -1
+	if c.sockTimeout {
+		ms = int((c.timeout + time.Millisecond - 1) / time.Millisecond)
+	}
+	p := []unix.PollFd{{Fd: int32(c.fd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(p, ms)
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return c.fail(ioError("poll", err))
+		case n == 0:
+			// Not fatal: nothing was consumed (readMsg).
+			return fmt.Errorf("%w: no answer from the daemon", ErrTimeout)
+		default:
+			return nil
+		}
+	}
 }
 
 // wait polls the socket for events until the deadline (or for ever).

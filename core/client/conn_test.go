@@ -311,4 +311,31 @@ func TestConnClosed(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	// On a unix socket the next request fails unsent (what lets libgoha's
+	// CMM session redial without asking Closed before each call).
+	if !c.Local() {
+		t.Fatal("a unix socket connection is not Local")
+	}
+	err = c.Call(wire.OpPing, nil, nil)
+	if !NotSent(err) || !errors.Is(err, ErrDaemonGone) {
+		t.Fatalf("call on a connection the daemon closed: %v, want an unsent ErrDaemonGone", err)
+	}
+}
+
+// TestConnTCPNotLocal: a TCP connection is not Local (a write after the
+// daemon's close succeeds there, so callers must ask Closed).
+func TestConnTCPNotLocal(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serveOn(t, ln, echoPings)
+	c, err := DialConn(ln.Addr().String(), 5*time.Second, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Local() {
+		t.Fatal("a TCP connection reads as Local")
+	}
 }

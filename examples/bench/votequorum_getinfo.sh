@@ -13,6 +13,13 @@
 # and prints it after them: corosync's getinfo always makes a round trip.
 # Everything started is stopped on exit.
 #
+# BASELINE_BUILD=/path/to/other/build (a build/ directory with bin/gohad
+# and lib/libgoha.so, e.g. of an older commit) times the goha lines again
+# with that daemon and library, labelled "base", before corosync's line:
+# a before/after comparison in one run.  ROUNDS=R (default 1) repeats the
+# goha lines (and the baseline's, alternating) R times, for a loaded
+# machine.
+#
 # usage: examples/bench/votequorum_getinfo.sh [N] [CPU]
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,36 +40,60 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ -e build/lib/libgoha.so ] && [ -x build/bin/gohad ] || make -s build >/dev/null || exit 1
-gcc -O2 -Wall -Iinclude -o "$WORK/bench-goha" examples/bench/votequorum_getinfo.c \
-	-Lbuild/lib -lgoha "-Wl,-rpath,$ROOT/build/lib" || exit 1
-gcc -O2 -Wall -DBENCH_CMM -Iinclude -o "$WORK/bench-goha-cmm" examples/bench/votequorum_getinfo.c \
-	-Lbuild/lib -lgoha "-Wl,-rpath,$ROOT/build/lib" || exit 1
+BASE=${BASELINE_BUILD:-}
+ROUNDS=${ROUNDS:-1}
+if [ -n "$BASE" ] && ! { [ -x "$BASE/bin/gohad" ] && [ -e "$BASE/lib/libgoha.so" ]; }; then
+	echo "BASELINE_BUILD=$BASE has no bin/gohad and lib/libgoha.so" >&2
+	exit 2
+fi
+# build_bench TAG LIBDIR: the two benchmark programs against LIBDIR's libgoha.
+build_bench() {
+	gcc -O2 -Wall -Iinclude -o "$WORK/bench-goha$1" examples/bench/votequorum_getinfo.c \
+		-L"$2" -lgoha "-Wl,-rpath,$2" || return 1
+	gcc -O2 -Wall -DBENCH_CMM -Iinclude -o "$WORK/bench-goha-cmm$1" examples/bench/votequorum_getinfo.c \
+		-L"$2" -lgoha "-Wl,-rpath,$2"
+}
+build_bench "" "$ROOT/build/lib" || exit 1
+if [ -n "$BASE" ]; then
+	BASE=$(cd "$BASE" && pwd)
+	build_bench -base "$BASE/lib" || exit 1
+fi
 
 echo "request latency, $N calls each, client and daemon pinned to CPU $CPU"
 
-# run_goha DIR: every goha line against node 1 of cluster DIR.
+# run_goha DIR TAG: every goha line against node 1 of cluster DIR, with
+# the programs built for TAG ("" or -base).
 run_goha() {
-	local ipc pid
+	local ipc pid name=goha${2:+-base}
 	ipc=$(cluster_ipc "$1" 1)
 	pid=$(cluster_pid "$1" 1)
 	taskset -acp "$CPU" "$pid" >/dev/null
 	case "$ipc" in
 	unix:*)
-		GOHA_IPC="$ipc" taskset -c "$CPU" "$WORK/bench-goha" "goha vq.getinfo (page)" "$N" || return 1
-		GOHA_IPC="$ipc" GOHA_VQ_SHM=0 taskset -c "$CPU" "$WORK/bench-goha" "goha vq.getinfo (unix)" "$N" || return 1
-		GOHA_IPC="$ipc" taskset -c "$CPU" "$WORK/bench-goha-cmm" "goha cmm_member_getinfo" "$N" || return 1
+		GOHA_IPC="$ipc" taskset -c "$CPU" "$WORK/bench-goha$2" "$name vq.getinfo (page)" "$N" || return 1
+		GOHA_IPC="$ipc" GOHA_VQ_SHM=0 taskset -c "$CPU" "$WORK/bench-goha$2" "$name vq.getinfo (unix)" "$N" || return 1
+		GOHA_IPC="$ipc" taskset -c "$CPU" "$WORK/bench-goha-cmm$2" "$name cmm_member_getinfo" "$N" || return 1
 		;;
 	*)
-		GOHA_IPC="$ipc" taskset -c "$CPU" "$WORK/bench-goha" "goha vq.getinfo (tcp)" "$N" || return 1
+		GOHA_IPC="$ipc" taskset -c "$CPU" "$WORK/bench-goha$2" "$name vq.getinfo (tcp)" "$N" || return 1
 		;;
 	esac
 }
-cluster_start "$WORK/goha" 1 || exit 1
-run_goha "$WORK/goha" || exit 1
-cluster_stop "$WORK/goha"
-cluster_start "$WORK/goha-tcp" 1 node.1.ipc=tcp4 || exit 1
-run_goha "$WORK/goha-tcp" || exit 1
-cluster_stop "$WORK/goha-tcp"
+# run_build TAG GOHAD: the unix and the TCP lines with that daemon.
+run_build() {
+	GOHAD=$2 cluster_start "$WORK/goha" 1 || return 1
+	run_goha "$WORK/goha" "$1" || return 1
+	cluster_stop "$WORK/goha"
+	GOHAD=$2 cluster_start "$WORK/goha-tcp" 1 node.1.ipc=tcp4 || return 1
+	run_goha "$WORK/goha-tcp" "$1" || return 1
+	cluster_stop "$WORK/goha-tcp"
+}
+for _ in $(seq "$ROUNDS"); do
+	run_build "" "$ROOT/build/bin/gohad" || exit 1
+	if [ -n "$BASE" ]; then
+		run_build -base "$BASE/bin/gohad" || exit 1
+	fi
+done
 
 if command -v corosync >/dev/null && [ -e /usr/include/corosync/votequorum.h ]; then
 	if pgrep -x corosync >/dev/null; then

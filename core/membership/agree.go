@@ -513,6 +513,13 @@ func (n *Node) onPropose(m Message) error {
 		// representative, which proposes a newer epoch).
 		return fmt.Errorf("%w: proposal %s with record %s, promised e%d primary=%d", ErrStale, m.Ring, m.Rec, e, p)
 	}
+	if n.cfg.Auto && m.Master == n.cfg.Self && m.Rec.Primary == n.cfg.Self && !n.canLead(m) {
+		// The representative counted on data we no longer hold (a wiped
+		// or replaced store it had not heard of yet): our heartbeats tell
+		// it, and it elects again.
+		return fmt.Errorf("%w: proposal %s names this node primary of %s, but its store is of epoch %d at txid %d",
+			ErrStale, m.Ring, m.Rec, n.ps.DataEpoch, n.dataTxid)
+	}
 	n.prop = nil
 	ack := n.accept(m)
 	n.lastAck = ack

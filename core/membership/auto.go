@@ -118,6 +118,27 @@ func (n *Node) noteClusterNew() {
 	}
 }
 
+// canLead reports whether the local store can be the primary's under the
+// record of proposal m, which names this node primary: the store belongs
+// to the record's epoch (the primary goes on), or the record starts a new
+// epoch from it (a store of an earlier epoch holding at least the txid the
+// election counted), or the record derives from no record at all (a new
+// cluster, or one that had never run in auto mode). electAuto chooses
+// nothing else; only a store lost or replaced since the representative
+// last heard of it fails this, and a wiped node that took office on the
+// strength of a stale report would serve an empty store as the newest one.
+func (n *Node) canLead(m Message) bool {
+	e, rec := n.ps.DataEpoch, m.Rec
+	switch {
+	case e == rec.Epoch:
+		return true
+	case m.BaseEpoch == 0 && m.BaseSeq == 0:
+		return true
+	default:
+		return e > 0 && e < rec.Epoch && n.dataTxid >= rec.Txid
+	}
+}
+
 // newestRecord returns the newest record among the local node's and those
 // the given members reported.
 func (n *Node) newestRecord(members []NodeID) Record {

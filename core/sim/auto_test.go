@@ -140,9 +140,13 @@ func removeAll(dir string) { os.RemoveAll(dir) }
 // 50398, 57236, 82273 (invariant 9: an election's commit reached only its
 // representative, the old term went on with the others, and the
 // unconfirmed newer epoch won after the heal; fixed by membership's
-// promise, TestCaseElectionCommitLostOldTermGoesOn).
+// promise, TestCaseElectionCommitLostOldTermGoesOn); 2313, 4089
+// (invariant 9: a primary wiped and restarted under the same incarnation
+// was elected again on the representative's stale report of its data, and
+// took office with an empty store; a node now refuses a proposal naming it
+// primary that its store cannot serve, membership's canLead).
 func TestAutoRegressions(t *testing.T) {
-	for _, seed := range []uint64{4662, 5454, 50398, 57236, 82273} {
+	for _, seed := range []uint64{4662, 5454, 50398, 57236, 82273, 2313, 4089} {
 		if _, err := runAuto(t, seed, t.TempDir()); err != nil {
 			t.Error(err)
 		}

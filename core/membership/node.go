@@ -629,6 +629,13 @@ func (n *Node) notePeer(p *peer, m Message) {
 			p.ringAt = n.now
 		}
 		p.view, p.ring, p.flags = bitset(m.View), m.Ring, m.Flags
+	} else if m.Flags&FlagAmnesiac != 0 {
+		// An older ring is stale news, but not that the sender lost its
+		// state: a wiped node restarts its rings from zero, and may reuse
+		// its incarnation number (it lost that too) until a MsgStale
+		// bumps it. Its other flags are still its previous life's; an
+		// election must not count it as keeping its records.
+		p.flags |= FlagAmnesiac
 	}
 	p.dataEpoch, p.dataTxid = m.DataEpoch, m.DataTxid
 	if p.rec.Less(m.Rec) {

@@ -136,22 +136,26 @@ type autoNode struct {
 	clk     Clock
 	start   Time // true time of local time 0
 	ps      membership.PersistentState
-	hist    []uint64
-	path    string
-	st      *store.Store
-	eng     *engine.Engine
-	drv     *hanet.Driver
-	gate    *hanet.Gate
-	listen  bool
-	heldDG  []membership.Inbound
-	heldHA  []*haEvent
-	ticks   int
-	writes  int
-	accept  bool // accepting writes at the last check
-	behind  bool // resumed, the HA runtime ran, the loop not yet
-	gen     int  // incarnation of the process (stale events are dropped)
-	disk    bool // ps holds a persisted state
-	wiped   bool // its data directory was lost at some point of the run
+	// confirmed: per epoch, the newest record of that epoch this node
+	// persisted (its disk's history: a record of a newer epoch replaces
+	// ps.Rec, not the fact that it confirmed these).
+	confirmed map[uint64]membership.Record
+	hist      []uint64
+	path      string
+	st        *store.Store
+	eng       *engine.Engine
+	drv       *hanet.Driver
+	gate      *hanet.Gate
+	listen    bool
+	heldDG    []membership.Inbound
+	heldHA    []*haEvent
+	ticks     int
+	writes    int
+	accept    bool // accepting writes at the last check
+	behind    bool // resumed, the HA runtime ran, the loop not yet
+	gen       int  // incarnation of the process (stale events are dropped)
+	disk      bool // ps holds a persisted state
+	wiped     bool // its data directory was lost at some point of the run
 }
 
 func (n *autoNode) Now() time.Duration {
@@ -285,6 +289,14 @@ type simDisk autoNode
 func (d *simDisk) SaveState(ps membership.PersistentState) error {
 	d.ps, d.disk = ps, true
 	d.ps.Rec.Sync = slices.Clone(ps.Rec.Sync)
+	if r := d.ps.Rec; !r.IsZero() {
+		if d.confirmed == nil {
+			d.confirmed = map[uint64]membership.Record{}
+		}
+		if c, ok := d.confirmed[r.Epoch]; !ok || c.Less(r) {
+			d.confirmed[r.Epoch] = r
+		}
+	}
 	return nil
 }
 
@@ -714,7 +726,11 @@ func (s *AutoSim) check() {
 // secondaries that the newest record a quorum of nodes persisted for n's
 // epoch lists in sync: the nodes an election may choose if n is lost for
 // good. A record only n published (not yet reported back by a quorum) does
-// not count: nobody else knows it.
+// not count: nobody else knows it. A node that went on to a newer epoch
+// (an election while n still held its lease) counts with the newest
+// record of n's epoch it persisted: it accepted the newer epoch's
+// proposal only if that derived from it (see "Automatic mode" in
+// core/membership's doc).
 func (s *AutoSim) checkElectable(n *autoNode, seq int) {
 	minSync := s.engineConfig(n).MinSync
 	if s.o.Async || minSync == 0 || s.err != nil {
@@ -728,8 +744,8 @@ func (s *AutoSim) checkElectable(n *autoNode, seq int) {
 			// It lost the records it had confirmed: assume it confirmed
 			// the newest (what a wipe loses is accounted by dropLost).
 			recs = append(recs, n.ps.Rec)
-		case o.ps.Rec.Epoch == epoch:
-			recs = append(recs, o.ps.Rec)
+		case o.confirmed[epoch].Epoch == epoch:
+			recs = append(recs, o.confirmed[epoch])
 		}
 	}
 	quorum := len(s.nodes)/2 + 1 // every node has one vote
@@ -834,6 +850,7 @@ func (s *AutoSim) Crash(id membership.NodeID, wipe bool) {
 	s.Stats.Crashes++
 	if wipe {
 		n.ps, n.hist, n.disk, n.wiped = membership.PersistentState{}, nil, false, true
+		n.confirmed = nil
 		os.Remove(n.path)
 		os.Remove(n.path + ".stage")
 		s.Stats.Wipes++

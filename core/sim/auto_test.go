@@ -150,9 +150,12 @@ func removeAll(dir string) { os.RemoveAll(dir) }
 // it went on to a newer epoch), 78581, 96826 (a wiped node that restarted
 // with its old incarnation number and rings from zero: its heartbeats'
 // amnesia was ignored as stale, and a view counted it as keeping its
-// records).
+// records); 15396, 70056 (liveness, 2 data nodes and a witness: after
+// both data nodes were wiped, the witness brought back a record of the
+// old life with the new primary's epoch and a higher Seq; the engine kept
+// believing its own last publication and never published the secondary).
 func TestAutoRegressions(t *testing.T) {
-	for _, seed := range []uint64{4662, 5454, 50398, 57236, 82273, 2313, 4089, 6439, 78581, 96826} {
+	for _, seed := range []uint64{4662, 5454, 50398, 57236, 82273, 2313, 4089, 6439, 78581, 96826, 15396, 70056} {
 		if _, err := runAuto(t, seed, t.TempDir()); err != nil {
 			t.Error(err)
 		}

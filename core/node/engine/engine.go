@@ -341,7 +341,11 @@ func equalDesired(a, b hanet.Desired) bool {
 // could otherwise leave, if the primary died before its next heartbeat,
 // its only other copy on a node no election may choose.
 func (e *Engine) manageSync(rec membership.Record) ([]string, int) {
-	if e.pubEpoch != rec.Epoch {
+	if e.pubEpoch != rec.Epoch || !e.pubsEnd(rec) {
+		// A new epoch, or a record of ours that we did not publish (a
+		// view carried one of the same epoch and a higher Seq, as a
+		// witness that kept the record of a cluster whose data nodes were
+		// all wiped since): start from what the record says.
 		e.pubEpoch = rec.Epoch
 		e.pubs = []published{{rec.Seq, slices.Clone(rec.Sync)}}
 		clear(e.adding)
@@ -406,6 +410,15 @@ func (e *Engine) manageSync(rec membership.Record) ([]string, int) {
 		}
 	}
 	return out, counted
+}
+
+// pubsEnd reports whether rec is the last record the primary published.
+func (e *Engine) pubsEnd(rec membership.Record) bool {
+	if len(e.pubs) == 0 {
+		return false
+	}
+	last := e.pubs[len(e.pubs)-1]
+	return last.seq == rec.Seq && slices.Equal(last.sync, rec.Sync)
 }
 
 // inSyncSecondaries returns the data nodes the HA runtime reports in sync

@@ -311,6 +311,10 @@
 // election of a new cluster. Without it there is no master until enough
 // nodes that kept their state are back. A wiped node's store is of no
 // epoch (DataEpoch 0), so it is never a candidate until it synced again.
+// A wiped node also lost its incarnation number and restarts its rings
+// from zero: until a MsgStale bumps its incarnation, its heartbeats look
+// like stale ones of its previous life, but their FlagAmnesiac is taken
+// all the same (auto sweep seeds 78581, 96826).
 //
 // A proposal carries its record and the base it derives from (BaseEpoch,
 // BaseSeq); a member whose confirmed record is newer than the base refuses

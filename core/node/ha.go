@@ -39,6 +39,7 @@ import (
 
 	"github.com/goha/goha/core/ha"
 	"github.com/goha/goha/core/ha/hanet"
+	"github.com/goha/goha/core/internal/lograte"
 	"github.com/goha/goha/core/node/engine"
 	"github.com/goha/goha/core/store"
 	"github.com/goha/goha/core/wire"
@@ -55,6 +56,43 @@ const SyncAckTimeout = 15 * time.Second
 
 // haEventEchoes are the HA runtime's log lines that repeat a notification.
 var haEventEchoes = []string{"arrived", "initialized from primary", "role %s -> %s"}
+
+// haRetryLines are the HA runtime's lines about an attempt to reach a
+// primary: auto mode retries every tick while the primary it follows is
+// unreachable (until the next view), which would log two lines per tick.
+var haRetryLines = []string{"connecting to primary", "besecondary %s failed"}
+
+// haRetryLogPeriod: a retry line of the same text is logged at most once
+// per period, with the number left out since.
+const haRetryLogPeriod = 5 * time.Second
+
+// haLogf is the HA runtime's Logf: its lines at info level, except that
+// lines repeating a notification (logged by logEvent) are at debug level
+// and repeated retry lines are rate-limited by lim.
+func haLogf(log *slog.Logger, lim *lograte.Limiter) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		level := slog.LevelInfo
+		for _, p := range haEventEchoes {
+			if strings.Contains(format, p) {
+				level = slog.LevelDebug
+			}
+		}
+		msg := fmt.Sprintf(format, args...)
+		for _, p := range haRetryLines {
+			if strings.Contains(format, p) {
+				ok, n := lim.Allow(msg)
+				if !ok {
+					return
+				}
+				if n > 0 {
+					log.Log(context.Background(), level, msg, "suppressed", n)
+					return
+				}
+			}
+		}
+		log.Log(context.Background(), level, msg)
+	}
+}
 
 // logEvent logs one HA notification as one line with its data as fields.
 func (h *haService) logEvent(ev ha.Event) {
@@ -117,19 +155,7 @@ func startHA(n *Node) (*haService, error) {
 	if err != nil {
 		return nil, err
 	}
-	log := n.log.With("sub", "ha")
-	cfg.Logf = func(format string, args ...any) {
-		// The HA notifications themselves are logged once each, with
-		// their data as fields, by deliver; the runtime's lines about
-		// the same transitions are kept at debug level.
-		level := slog.LevelInfo
-		for _, p := range haEventEchoes {
-			if strings.Contains(format, p) {
-				level = slog.LevelDebug
-			}
-		}
-		log.Log(context.Background(), level, fmt.Sprintf(format, args...))
-	}
+	cfg.Logf = haLogf(n.log.With("sub", "ha"), lograte.New(haRetryLogPeriod))
 	if n.cfg.Auto() {
 		if lostStore {
 			err = (*nodeDisk)(n).SaveHistory(nil)

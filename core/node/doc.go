@@ -75,8 +75,10 @@
 // stopped client cannot block the daemon or other clients; a client over
 // the limit, or one whose writes time out (ControlIOTimeout), is
 // disconnected: it sees a closed connection, never a gap in its event
-// sequence. A malformed or oversized frame drops that connection with one
-// (rate-limited) log line. What an unauthenticated or greedy client may
+// sequence. Both goroutines read and write the socket with raw system
+// calls and wait in the network poller only when it is not ready
+// (rawio.go says why: request latency). A malformed or oversized frame
+// drops that connection with one (rate-limited) log line. What an unauthenticated or greedy client may
 // cost (connections before the hello, per-user quotas, frame deadlines, a
 // shared budget for large frames) is in limits.go; the budget is a
 // golang.org/x/sync/semaphore.Weighted, the well-kept weighted semaphore

@@ -56,20 +56,23 @@ func TestRawIO(t *testing.T) {
 	}
 	srv.SetReadDeadline(time.Time{})
 
-	// Fill the socket until a write waits, then drain it from the peer.
-	big := make([]byte, 8<<20)
+	// Fill the socket until a write waits, then drain it from the peer
+	// (bounded by wait, long enough for a loaded machine to drain it).
+	const wait = time.Second
+	big := make([]byte, 1<<20)
 	done := make(chan error, 1)
 	go func() {
-		_, err := r.Write(big)
+		_, err := newRawIO(srv, wait).Write(big)
 		done <- err
 	}()
+	cli.SetReadDeadline(time.Now().Add(time.Minute))
 	if _, err := io.ReadFull(cli, make([]byte, len(big))); err != nil {
-		t.Fatal(err)
+		t.Fatalf("peer read: %v (writer: %v)", err, <-done)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("a write that waited for its reader: %v", err)
 	}
-	time.Sleep(2 * timeout) // the timeout of that write is now in the past
+	time.Sleep(wait + timeout) // a deadline that write left would be past now
 	if _, err := r.Write([]byte("pong")); err != nil {
 		t.Fatalf("a write long after one that waited: %v", err)
 	}

@@ -297,8 +297,12 @@ func (n *Node) drive() {
 		n.prop = nil
 		return
 	}
+	// A pending proposal is also stale when its primary's store went back
+	// below the txid it counted on (a copy discarded commits that were
+	// never acknowledged): the member refuses it (canLead), and would
+	// forever (auto sweep seed 50289).
 	if n.prop != nil && same(n.prop.msg.Members, n.prop.msg.Incarnations, n.prop.msg.Master, n.prop.msg.Vice, n.prop.msg.Rec) &&
-		n.acked == n.prop.msg.Ring && !n.outbid(n.prop.msg) && !n.refusedBase(n.prop.msg) {
+		n.prop.msg.Rec.Txid <= rec.Txid && n.acked == n.prop.msg.Ring && !n.outbid(n.prop.msg) && !n.refusedBase(n.prop.msg) {
 		n.retransmit()
 		return
 	}

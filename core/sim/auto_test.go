@@ -153,9 +153,12 @@ func removeAll(dir string) { os.RemoveAll(dir) }
 // records); 15396, 70056 (liveness, 2 data nodes and a witness: after
 // both data nodes were wiped, the witness brought back a record of the
 // old life with the new primary's epoch and a higher Seq; the engine kept
-// believing its own last publication and never published the secondary).
+// believing its own last publication and never published the secondary);
+// 50289 (liveness: a representative kept retransmitting a proposal whose
+// primary's store had gone back below the txid it counted on, which that
+// node refuses).
 func TestAutoRegressions(t *testing.T) {
-	for _, seed := range []uint64{4662, 5454, 50398, 57236, 82273, 2313, 4089, 6439, 78581, 96826, 15396, 70056} {
+	for _, seed := range []uint64{4662, 5454, 50398, 57236, 82273, 2313, 4089, 6439, 78581, 96826, 15396, 70056, 50289} {
 		if _, err := runAuto(t, seed, t.TempDir()); err != nil {
 			t.Error(err)
 		}

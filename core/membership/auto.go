@@ -208,58 +208,17 @@ func (n *Node) promised(members []NodeID, rec Record) (top uint64, refused bool)
 // roles and the record of the view to propose.
 func (n *Node) electAuto(members []NodeID, prevMaster, prevVice NodeID) (master, vice NodeID, rec, base Record) {
 	base = n.newestRecord(members)
-	cand := func(id NodeID) bool {
-		i := n.index[id]
-		if !n.dataNode(i) || !n.peers[i].cfg.Eligible || id == n.releasing {
-			return false
-		}
-		f := n.peers[i].flags
-		if id == n.cfg.Self {
-			f = n.myFlags()
-		}
-		if f&FlagQualified == 0 {
-			return false
-		}
-		if base.IsZero() {
-			return n.allDataPresent(members)
-		}
-		// A node that lost its store (a wiped data directory) is not of
-		// the base's epoch any more, whatever the record says.
-		e, _ := n.memberData(id)
-		// While base's epoch has published nothing, its primary holds the
-		// previous epoch's data even if it never took office (its store
-		// may still be of the previous epoch), and so do the Prev.
-		prev := n.prevValid(base, members) && (id == base.Primary || slices.Contains(base.Prev, id))
-		return (base.Holds(id) && e == base.Epoch) || (prev && e > 0)
-	}
 	var cands []NodeID
 	for _, id := range members {
-		if cand(id) {
+		if n.autoCandidate(id, members, base) {
 			cands = append(cands, id)
 		}
 	}
 	rec = base.clone()
-	switch {
-	case len(cands) == 0, !base.IsZero() && !n.recordsQuorate(members):
+	if len(cands) == 0 || (!base.IsZero() && !n.recordsQuorate(members)) {
 		return 0, 0, rec, base
-	case slices.Contains(cands, n.releaseTarget):
-		master = n.releaseTarget
-	case prevMaster == base.Primary && slices.Contains(cands, prevMaster):
-		master = prevMaster
-	case slices.Contains(cands, base.Primary):
-		master = base.Primary // the recorded primary is back: it holds everything
-	case slices.Contains(cands, prevVice):
-		master = prevVice
-	default:
-		// The candidate that holds the most (it may hold commits that were
-		// never acknowledged; keeping them loses less), then the lowest id.
-		for _, id := range cands {
-			_, t := n.memberData(id)
-			if _, bt := n.memberData(master); master == 0 || t > bt {
-				master = id
-			}
-		}
 	}
+	master = n.pickAutoMaster(cands, base, prevMaster, prevVice)
 	if master != base.Primary {
 		_, t := n.memberData(master)
 		rec = Record{Epoch: base.Epoch + 1, Primary: master, Txid: t, Prev: prevHolders(base, master, n.prevValid(base, members))}
@@ -271,17 +230,74 @@ func (n *Node) electAuto(members []NodeID, prevMaster, prevVice NodeID) (master,
 		_, t := n.memberData(master)
 		rec = Record{Epoch: top + 1, Primary: master, Txid: t, Prev: prevHolders(base, master, n.prevValid(base, members))}
 	}
-	for _, id := range []NodeID{prevVice} {
-		if id != master && slices.Contains(cands, id) && rec.Holds(id) {
-			return master, id, rec, base
+	return master, autoVice(cands, master, prevVice, rec), rec, base
+}
+
+// autoCandidate reports whether member id may be elected master in auto
+// mode, given base, the newest record among the members.
+func (n *Node) autoCandidate(id NodeID, members []NodeID, base Record) bool {
+	i := n.index[id]
+	if !n.dataNode(i) || !n.peers[i].cfg.Eligible || id == n.releasing {
+		return false
+	}
+	f := n.peers[i].flags
+	if id == n.cfg.Self {
+		f = n.myFlags()
+	}
+	if f&FlagQualified == 0 {
+		return false
+	}
+	if base.IsZero() {
+		return n.allDataPresent(members)
+	}
+	// A node that lost its store (a wiped data directory) is not of
+	// the base's epoch any more, whatever the record says.
+	e, _ := n.memberData(id)
+	// While base's epoch has published nothing, its primary holds the
+	// previous epoch's data even if it never took office (its store
+	// may still be of the previous epoch), and so do the Prev.
+	prev := n.prevValid(base, members) && (id == base.Primary || slices.Contains(base.Prev, id))
+	return (base.Holds(id) && e == base.Epoch) || (prev && e > 0)
+}
+
+// pickAutoMaster chooses the master among the candidates: the target of a
+// mastership release, else the recorded primary (it holds everything),
+// else the vice-master, else the candidate that holds the most (it may
+// hold commits that were never acknowledged; keeping them loses less),
+// then the lowest id.
+func (n *Node) pickAutoMaster(cands []NodeID, base Record, prevMaster, prevVice NodeID) NodeID {
+	switch {
+	case slices.Contains(cands, n.releaseTarget):
+		return n.releaseTarget
+	case prevMaster == base.Primary && slices.Contains(cands, prevMaster):
+		return prevMaster
+	case slices.Contains(cands, base.Primary):
+		return base.Primary
+	case slices.Contains(cands, prevVice):
+		return prevVice
+	}
+	var master NodeID
+	for _, id := range cands {
+		_, t := n.memberData(id)
+		if _, bt := n.memberData(master); master == 0 || t > bt {
+			master = id
 		}
+	}
+	return master
+}
+
+// autoVice chooses the vice-master: a candidate other than master that
+// rec lists as holding everything, the previous vice-master first.
+func autoVice(cands []NodeID, master, prevVice NodeID, rec Record) NodeID {
+	if prevVice != master && slices.Contains(cands, prevVice) && rec.Holds(prevVice) {
+		return prevVice
 	}
 	for _, id := range cands {
 		if id != master && rec.Holds(id) {
-			return master, id, rec, base
+			return id
 		}
 	}
-	return master, 0, rec, base
+	return 0
 }
 
 func cmpDesc(a, b uint64) int {

@@ -177,16 +177,9 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	closers = append(closers, func() { n.db.Close() })
 
-	var restored membership.PersistentState
-	if b, err := loadKey(n.db, persistKey); err != nil {
-		return nil, fmt.Errorf("%w %s: read state: %v", ErrDataDir, opts.DataDir, err)
-	} else if b != nil {
-		if err := wire.CheckMsgpack(b); err != nil {
-			return nil, fmt.Errorf("%w %s: corrupt node state: %v", ErrDataDir, opts.DataDir, err)
-		}
-		if err := msgpack.Unmarshal(b, &restored); err != nil {
-			return nil, fmt.Errorf("%w %s: corrupt node state: %v", ErrDataDir, opts.DataDir, err)
-		}
+	restored, err := n.restoreState()
+	if err != nil {
+		return nil, err
 	}
 	for _, nc := range cfg.Nodes {
 		n.memberIDs = append(n.memberIDs, nc.ID)
@@ -197,22 +190,11 @@ func Start(opts Options) (_ *Node, err error) {
 	}
 	closers = append(closers, func() { n.wd.Stop() })
 
-	udp, err := listenUDP(self.Addr)
+	closeUDP, err := n.openMembership()
 	if err != nil {
 		return nil, err
 	}
-	closers = append(closers, func() { udp.shut(); udp.closeFD() })
-	peers := map[uint32]*net.UDPAddr{}
-	for _, p := range cfg.Nodes {
-		ua, err := net.ResolveUDPAddr("udp", p.Addr)
-		if err != nil {
-			return nil, fmt.Errorf("config: node %s addr %s: %w", p.Name, p.Addr, err)
-		}
-		peers[p.ID] = ua
-	}
-	if n.tr, err = newTransport(udp, cfg, self.ID, peers, &n.cnt, n.bad, n.log); err != nil {
-		return nil, err
-	}
+	closers = append(closers, closeUDP)
 
 	n.coro = newCoroState(n)
 	if self.Witness {
@@ -226,22 +208,10 @@ func Start(opts Options) (_ *Node, err error) {
 		closers = append(closers, n.ha.close)
 	}
 
-	acc, err := resolveAccess(self.IPCAccess)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: node %s: %w", opts.ConfigPath, self.Name, err)
-	}
-	ln, unixPath, err := listenControl(self.IPC, acc)
-	if err != nil {
+	if err := n.openControl(); err != nil {
 		return nil, err
 	}
-	if unixPath == "" && acc.secret == nil {
-		n.log.Warn("the control endpoint is on TCP without ipc_access_file: every local user can use it", "ipc", self.IPC)
-	}
-	hello := wire.Hello{Software: Software, NodeID: self.ID, NodeName: self.Name, Cluster: cfg.ClusterName}
-	n.ctl = newCtlServer(ln, unixPath, acc, hello, n.log, &n.cnt.clientsDropped)
-	n.AddReloader(n.reloadAccess)
-	closers = append(closers, n.ctl.close) // closes ln, removes the socket file
-	n.ctl.fast = n.answerFast
+	closers = append(closers, n.ctl.close) // closes the listener, removes the socket file
 	if n.vq, err = newVQPage(); err != nil {
 		n.log.Warn("no votequorum info page; clients will ask the daemon", "err", err)
 		n.vq, err = nil, nil
@@ -265,6 +235,73 @@ func Start(opts Options) (_ *Node, err error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// restoreState reads the membership state persisted in the data
+// directory (a zero state when there is none: a new or wiped directory).
+func (n *Node) restoreState() (membership.PersistentState, error) {
+	var restored membership.PersistentState
+	dir := n.opts.DataDir
+	b, err := loadKey(n.db, persistKey)
+	switch {
+	case err != nil:
+		return restored, fmt.Errorf("%w %s: read state: %v", ErrDataDir, dir, err)
+	case b == nil:
+		return restored, nil
+	}
+	if err := wire.CheckMsgpack(b); err != nil {
+		return restored, fmt.Errorf("%w %s: corrupt node state: %v", ErrDataDir, dir, err)
+	}
+	if err := msgpack.Unmarshal(b, &restored); err != nil {
+		return restored, fmt.Errorf("%w %s: corrupt node state: %v", ErrDataDir, dir, err)
+	}
+	return restored, nil
+}
+
+// openMembership binds the membership port and sets up the transport to
+// every configured node; the returned function closes the socket.
+func (n *Node) openMembership() (func(), error) {
+	udp, err := listenUDP(n.self.Addr)
+	if err != nil {
+		return nil, err
+	}
+	closeUDP := func() { udp.shut(); udp.closeFD() }
+	peers := map[uint32]*net.UDPAddr{}
+	for _, p := range n.cfg.Nodes {
+		ua, err := net.ResolveUDPAddr("udp", p.Addr)
+		if err != nil {
+			closeUDP()
+			return nil, fmt.Errorf("config: node %s addr %s: %w", p.Name, p.Addr, err)
+		}
+		peers[p.ID] = ua
+	}
+	if n.tr, err = newTransport(udp, n.cfg, n.self.ID, peers, &n.cnt, n.bad, n.log); err != nil {
+		closeUDP()
+		return nil, err
+	}
+	return closeUDP, nil
+}
+
+// openControl opens the control endpoint with its access rules (see
+// control.go); the caller closes n.ctl on a later failure.
+func (n *Node) openControl() error {
+	self := n.self
+	acc, err := resolveAccess(self.IPCAccess)
+	if err != nil {
+		return fmt.Errorf("config %s: node %s: %w", n.opts.ConfigPath, self.Name, err)
+	}
+	ln, unixPath, err := listenControl(self.IPC, acc)
+	if err != nil {
+		return err
+	}
+	if unixPath == "" && acc.secret == nil {
+		n.log.Warn("the control endpoint is on TCP without ipc_access_file: every local user can use it", "ipc", self.IPC)
+	}
+	hello := wire.Hello{Software: Software, NodeID: self.ID, NodeName: self.Name, Cluster: n.cfg.ClusterName}
+	n.ctl = newCtlServer(ln, unixPath, acc, hello, n.log, &n.cnt.clientsDropped)
+	n.AddReloader(n.reloadAccess)
+	n.ctl.fast = n.answerFast
+	return nil
 }
 
 func orNone(s string) string {

@@ -13,20 +13,14 @@ import (
 
 // syncConn is the request half of a votequorum handle: a control connection
 // that never subscribes, used with blocking system calls on the calling
-// thread. It exists for latency. A cgo callback runs on a goroutine locked
-// to the C thread; when such a goroutine waits on a Go channel (as
-// client.Client's callers wait for the reply its read loop receives), every
-// round trip costs two extra thread switches to hand the P back to the
-// locked thread (perf stat: 3.4 context switches per getinfo in the client
-// process, 1.9 with syncConn; corosync's client: 1.0). Measured on one CPU
-// shared with gohad, getinfo p50 went from 39 us to 24 us. Doing the
-// blocking I/O in C instead, outside the runtime, measured the same, so
-// this stays in Go; what remains over a C client that sends a pre-encoded
-// frame (17 us) is mostly msgpack encoding and decoding by reflection
-// (about 4 us) and the cgo transition (about 1 us). A C echo server over
-// the same socket needs 8 us, corosync's getinfo as much, so getinfo
-// normally reads the daemon's info page instead (mapVQ, vqInfo: 0.5 us)
-// and uses a round trip only when the page cannot answer.
+// thread. It exists for latency: a cgo callback runs on a goroutine locked
+// to the C thread, and waiting on a Go channel for a reply that another
+// goroutine reads would cost two extra thread switches per round trip.
+// Requests wait for the reply in poll(2) before reading it (see
+// client.Conn); the round trip's remaining cost, and its figures next to
+// corosync's, are in examples/bench/votequorum_getinfo.sh and the README.
+// getinfo normally reads the daemon's info page instead (mapVQ, vqInfo:
+// about 0.5 us) and uses a round trip only when the page cannot answer.
 // The connection itself is core/client's Conn (address forms, hello,
 // framing, request ids, reply decoding), so the status mapping is the same
 // as for client.Client; syncConn adds the lock that lets threads share a

@@ -87,12 +87,24 @@ test-go: ## Run the Go unit, transcript, simulation and integration tests
 	$(GO) test -count=1 ./...
 
 .PHONY: test-fuzz
+# A target fails when it finds a failing input (Go saves it under the
+# package's testdata/fuzz/, and plain `go test` replays it from then on).
+# The fuzzing engine itself can fail without one on a loaded machine (a
+# worker it judged hung); that is shown and the target is run once more.
 test-fuzz: ## Run every Go fuzz target for FUZZTIME (default 3s) each
-	@set -e; for pkg in $$($(GO) list ./core/...); do \
+	@set -e; log=$$(mktemp); trap 'rm -f $$log' EXIT; \
+	for pkg in $$($(GO) list ./core/...); do \
 		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
-				{ echo "fuzz target $$f in $$pkg failed"; $(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+			found="$$($(GO) list -f '{{.Dir}}' $$pkg)/testdata/fuzz/$$f"; \
+			before=$$(ls "$$found" 2>/dev/null | wc -l); \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg >$$log 2>&1 && continue; \
+			cat $$log; \
+			if [ "$$(ls "$$found" 2>/dev/null | wc -l)" != "$$before" ]; then \
+				echo "fuzz target $$f in $$pkg failed: the failing input is in $$found"; exit 1; fi; \
+			echo "fuzz target $$f in $$pkg: the fuzzing engine failed without a failing input; once more"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg >$$log 2>&1 || \
+				{ cat $$log; echo "fuzz target $$f in $$pkg failed"; exit 1; }; \
 		done; \
 	done
 

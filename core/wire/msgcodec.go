@@ -37,18 +37,18 @@ func AppendMsg(dst []byte, m *Msg) []byte {
 		}
 	}
 	dst = append(dst, 0x80|byte(n), 0xa1, 't')
-	dst = msgAppendUint(dst, uint64(m.Type))
+	dst = appendUint(dst, uint64(m.Type))
 	if m.ID != 0 {
-		dst = msgAppendUint(append(dst, 0xa1, 'i'), m.ID)
+		dst = appendUint(append(dst, 0xa1, 'i'), m.ID)
 	}
 	if m.Op != "" {
 		dst = msgAppendStr(append(dst, 0xa1, 'o'), m.Op)
 	}
 	if m.Seq != 0 {
-		dst = msgAppendUint(append(dst, 0xa1, 's'), m.Seq)
+		dst = appendUint(append(dst, 0xa1, 's'), m.Seq)
 	}
 	if m.Code != 0 {
-		dst = msgAppendUint(append(dst, 0xa1, 'c'), uint64(m.Code))
+		dst = appendUint(append(dst, 0xa1, 'c'), uint64(m.Code))
 	}
 	if m.Err != "" {
 		dst = msgAppendStr(append(dst, 0xa1, 'e'), m.Err)
@@ -57,20 +57,6 @@ func AppendMsg(dst []byte, m *Msg) []byte {
 		dst = append(append(dst, 0xa1, 'b'), m.Body...)
 	}
 	return dst
-}
-
-func msgAppendUint(dst []byte, v uint64) []byte {
-	switch {
-	case v <= 0x7f:
-		return append(dst, byte(v))
-	case v <= math.MaxUint8:
-		return append(dst, 0xcc, byte(v))
-	case v <= math.MaxUint16:
-		return binary.BigEndian.AppendUint16(append(dst, 0xcd), uint16(v))
-	case v <= math.MaxUint32:
-		return binary.BigEndian.AppendUint32(append(dst, 0xce), uint32(v))
-	}
-	return binary.BigEndian.AppendUint64(append(dst, 0xcf), v)
 }
 
 func msgAppendStr(dst []byte, s string) []byte {
@@ -343,9 +329,9 @@ func decodeHot(b []byte, v any) error {
 func encodeHot(v any) []byte {
 	switch v := v.(type) {
 	case *NodeArg:
-		return msgAppendUint(append(make([]byte, 0, 16), 0x81, 0xa4, 'n', 'o', 'd', 'e'), uint64(v.Node))
+		return appendUint(append(make([]byte, 0, 16), 0x81, 0xa4, 'n', 'o', 'd', 'e'), uint64(v.Node))
 	case *MemberArg:
-		b := msgAppendUint(append(make([]byte, 0, 24), 0x82, 0xa4, 'n', 'o', 'd', 'e'), uint64(v.Node))
+		b := appendUint(append(make([]byte, 0, 24), 0x82, 0xa4, 'n', 'o', 'd', 'e'), uint64(v.Node))
 		b = append(b, 0xa9, 'p', 'o', 't', 'e', 'n', 't', 'i', 'a', 'l', 0xc2)
 		if v.Potential {
 			b[len(b)-1] = 0xc3

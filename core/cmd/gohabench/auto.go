@@ -297,6 +297,23 @@ func loadAvg() string {
 	return "?"
 }
 
+// trials runs n trials of fault (given the trial's number and the
+// primary's index) with restore after each, and returns the sorted
+// samples and the most acknowledged writes any trial found lost.
+func (r *autoRun) trials(n int, fault func(t, p int) (time.Duration, error), restore func(p int) error) ([]time.Duration, int, error) {
+	var samples []time.Duration
+	lostTotal := 0
+	for t := 0; t < n; t++ {
+		d, lost, err := r.autoTrial(func(p int) (time.Duration, error) { return fault(t, p) }, restore)
+		if err != nil {
+			return nil, 0, fmt.Errorf("trial %d: %w", t, err)
+		}
+		samples, lostTotal = append(samples, d), max(lostTotal, lost)
+	}
+	slices.Sort(samples)
+	return samples, lostTotal, nil
+}
+
 // autoFailover: SIGKILL of the primary until a write is acknowledged by
 // the new one, per trial; the killed node is restarted in between.
 func autoFailover(args []string) error {
@@ -310,31 +327,25 @@ func autoFailover(args []string) error {
 		return err
 	}
 	defer done()
-	var samples []time.Duration
-	lostTotal := 0
-	for t := 0; t < trials; t++ {
-		d, lost, err := r.autoTrial(func(p int) (time.Duration, error) {
-			// Writes in flight at the kill, at a random phase of the
-			// heartbeat.
-			if err := r.waitAcks(p, 20, 30*time.Second); err != nil {
-				return 0, err
-			}
-			time.Sleep(time.Duration(rand.Int64N(int64(hd))))
-			m := r.mark()
-			t0 := time.Now()
-			if err := r.cl.Kill(p); err != nil {
-				return 0, err
-			}
-			a, err := r.waitAck(m, 60*time.Second, func(a autoAck) bool { return a.node != p })
-			trace(t, t0, a.at.Sub(t0))
-			return a.at.Sub(t0), err
-		}, func(p int) error { return r.cl.Start(p) })
-		if err != nil {
-			return fmt.Errorf("trial %d: %w", t, err)
+	samples, lostTotal, err := r.trials(trials, func(t, p int) (time.Duration, error) {
+		// Writes in flight at the kill, at a random phase of the
+		// heartbeat.
+		if err := r.waitAcks(p, 20, 30*time.Second); err != nil {
+			return 0, err
 		}
-		samples, lostTotal = append(samples, d), max(lostTotal, lost)
+		time.Sleep(time.Duration(rand.Int64N(int64(hd))))
+		m := r.mark()
+		t0 := time.Now()
+		if err := r.cl.Kill(p); err != nil {
+			return 0, err
+		}
+		a, err := r.waitAck(m, 60*time.Second, func(a autoAck) bool { return a.node != p })
+		trace(t, t0, a.at.Sub(t0))
+		return a.at.Sub(t0), err
+	}, func(p int) error { return r.cl.Start(p) })
+	if err != nil {
+		return err
 	}
-	slices.Sort(samples)
 	goal := fd + 3*hd + 50*time.Millisecond
 	fmt.Printf("auto failover (SIGKILL of the primary -> first write acknowledged by the new primary), %s, sync, heartbeat=%s failure_timeout=%s, %d trials, load average %s before, %s after:\n",
 		r.shape(), c.heartbeat, c.failure, len(samples), load, loadAvg())
@@ -369,45 +380,39 @@ func autoSwitchover(args []string) error {
 		return err
 	}
 	defer done()
-	var samples []time.Duration
-	lostTotal := 0
-	for t := 0; t < trials; t++ {
-		d, lost, err := r.autoTrial(func(p int) (time.Duration, error) {
-			if err := r.waitAcks(p, 20, 30*time.Second); err != nil {
-				return 0, err
-			}
-			target := r.data[(slices.Index(r.data, p)+1)%len(r.data)]
-			m := r.mark()
-			sc, err := r.cl.Dial(p)
-			if err != nil {
-				return 0, err
-			}
-			defer sc.Close()
-			sc.SetTimeout(30 * time.Second)
-			if err := sc.Switchover(fmt.Sprintf("n%d", target)); err != nil {
-				return 0, err
-			}
-			first, err := r.waitAck(m, 60*time.Second, func(a autoAck) bool { return a.node == target })
-			if err != nil {
-				return 0, err
-			}
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			var last time.Time
-			for _, a := range r.acked {
-				if a.node == p && a.at.After(last) && a.at.Before(first.at) {
-					last = a.at
-				}
-			}
-			trace(t, last, first.at.Sub(last))
-			return first.at.Sub(last), nil
-		}, func(int) error { return nil })
-		if err != nil {
-			return fmt.Errorf("trial %d: %w", t, err)
+	samples, lostTotal, err := r.trials(trials, func(t, p int) (time.Duration, error) {
+		if err := r.waitAcks(p, 20, 30*time.Second); err != nil {
+			return 0, err
 		}
-		samples, lostTotal = append(samples, d), max(lostTotal, lost)
+		target := r.data[(slices.Index(r.data, p)+1)%len(r.data)]
+		m := r.mark()
+		sc, err := r.cl.Dial(p)
+		if err != nil {
+			return 0, err
+		}
+		defer sc.Close()
+		sc.SetTimeout(30 * time.Second)
+		if err := sc.Switchover(fmt.Sprintf("n%d", target)); err != nil {
+			return 0, err
+		}
+		first, err := r.waitAck(m, 60*time.Second, func(a autoAck) bool { return a.node == target })
+		if err != nil {
+			return 0, err
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		var last time.Time
+		for _, a := range r.acked {
+			if a.node == p && a.at.After(last) && a.at.Before(first.at) {
+				last = a.at
+			}
+		}
+		trace(t, last, first.at.Sub(last))
+		return first.at.Sub(last), nil
+	}, func(int) error { return nil })
+	if err != nil {
+		return err
 	}
-	slices.Sort(samples)
 	fmt.Printf("auto switchover write-unavailable window (last write acknowledged by the old primary -> first by the new), %s, heartbeat=%s failure_timeout=%s, %d trials, load average %s before, %s after:\n",
 		r.shape(), c.heartbeat, c.failure, len(samples), load, loadAvg())
 	fmt.Printf("  p50 %v  p99 %v  min %v  max %v; acknowledged writes %d, lost %d\n",

@@ -133,7 +133,11 @@ func autoWitness(t *testing.T, minSync int) {
 	}
 
 	a.kill(3) // the witness: nobody is demoted
-	time.Sleep(time.Second)
+	if _, err := a.c.WaitFor(p, deadline, "the witness gone from the view", func(s *wire.Status) bool {
+		return len(s.Members) == 2
+	}); err != nil {
+		t.Fatal(err)
+	}
 	for range 10 {
 		write(p)
 	}
@@ -141,7 +145,11 @@ func autoWitness(t *testing.T, minSync int) {
 		t.Fatalf("after losing the witness: %+v %v (epoch was %d)", st.Auto, err, epoch)
 	}
 	a.start(3)
-	time.Sleep(500 * time.Millisecond)
+	if _, err := a.c.WaitFor(p, deadline, "the witness back in the view", func(s *wire.Status) bool {
+		return len(s.Members) == 3
+	}); err != nil {
+		t.Fatal(err)
+	}
 
 	a.kill(p) // the primary: the other data node takes over
 	killed := time.Now()
